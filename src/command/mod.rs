@@ -1,0 +1,390 @@
+//! argv → [`Operation`]: what a command line will do, worked out the way the tool itself reads
+//! its arguments.
+//!
+//! Contract: everything under `command/` is pure. No syscalls, no files, no environment reads
+//! beyond what the caller passes in. Resolving paths against the machine, stat, `/proc` and helper
+//! programs live in `facts/`. A parser that cannot understand an argv says so
+//! ([`Kind::Opaque`] with a note); it never guesses a harmless reading.
+//!
+//! Adding a tool: write `command/<tool>.rs` with `pub(crate) fn parse(op: &mut Operation, args: &[String])`,
+//! add it to [`TOOLS`] and to the `match` in [`parse_tool`], with tests beside the parser.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+mod borg;
+mod cp;
+mod dd;
+mod mkfs;
+mod mv;
+mod partition;
+mod qemu_img;
+mod reboot;
+mod restic;
+mod rm;
+mod rsync;
+mod shred;
+mod tar;
+mod truncate;
+mod wipefs;
+pub mod wrappers;
+
+/// What an operation does to its targets. Policies match on these names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Writes over existing data in place (dd of=, qemu-img convert onto, shred, cp onto a device).
+    Overwrite,
+    /// Removes files or directories (rm, and the source side of mv).
+    Delete,
+    /// Moves files: the sources disappear from where they were, the target is replaced.
+    Move,
+    /// Creates many files in a destination (tar -x, rsync, cp -a, restic restore, borg extract).
+    Restore,
+    /// Makes a new filesystem or erases signatures (mkfs, wipefs).
+    Format,
+    /// Rewrites a partition table (fdisk, sfdisk, parted, sgdisk).
+    Partition,
+    /// Changes the size of a file or image (truncate, qemu-img resize).
+    Resize,
+    /// Reboots, halts or powers off the machine.
+    Reboot,
+    /// Only reads its targets (qemu-img info, tar -t, dd with no of=).
+    Read,
+    /// A guarded tool whose arguments could not be understood (complex `sh -c` payloads, bad options).
+    Opaque,
+    /// A tool safeop does not know. It passes untouched.
+    Unknown,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 11] = [
+        Kind::Overwrite,
+        Kind::Delete,
+        Kind::Move,
+        Kind::Restore,
+        Kind::Format,
+        Kind::Partition,
+        Kind::Resize,
+        Kind::Reboot,
+        Kind::Read,
+        Kind::Opaque,
+        Kind::Unknown,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Overwrite => "overwrite",
+            Kind::Delete => "delete",
+            Kind::Move => "move",
+            Kind::Restore => "restore",
+            Kind::Format => "format",
+            Kind::Partition => "partition",
+            Kind::Resize => "resize",
+            Kind::Reboot => "reboot",
+            Kind::Read => "read",
+            Kind::Opaque => "opaque",
+            Kind::Unknown => "unknown",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+/// A normalized description of what one command line will do.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Operation {
+    /// Normalized tool name (`dd`, `qemu-img`, `mkfs`, `systemctl` …), never a path.
+    pub tool: String,
+    pub kind: Kind,
+    /// Paths (or device nodes) the operation writes, deletes, formats or restores into, as written
+    /// (after a `chroot` wrapper they are re-rooted under the new root).
+    pub targets: Vec<String>,
+    /// Paths the operation reads from (dd's `if=`, an archive, a copy source).
+    pub sources: Vec<String>,
+    /// Flags that matter to policies: `recursive`, `force`, `no_preserve_root`, `one_file_system`,
+    /// `delete`, `dry_run`, `notrunc`, `shrink`, `all` … Names are lower case with underscores.
+    pub flags: BTreeSet<String>,
+    /// Valued options that matter: `subcommand`, `format`, `repo`, `snapshot`, `strip_components` …
+    pub options: BTreeMap<String, String>,
+    /// The command's own argv after the wrappers were peeled (argv[0] as written).
+    pub argv: Vec<String>,
+    /// Wrappers peeled off in order (`sudo`, `env`, `nice` …).
+    pub wrappers: Vec<String>,
+    /// Environment assignments made by wrappers (`env X=1`, `sudo X=1`).
+    pub env: BTreeMap<String, String>,
+    /// Working directory set by a wrapper (`env -C DIR`, `sudo -D DIR`), relative to the caller's.
+    pub cwd: Option<String>,
+    /// New root from a `chroot` wrapper; targets and sources are already re-rooted under it.
+    pub root: Option<String>,
+    /// Why a guarded command was judged [`Kind::Opaque`], or other notes for the report.
+    pub note: Option<String>,
+    /// Operations nested inside this one (`sh -c 'a; b'` once a shell parser splits it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Operation>,
+}
+
+impl Operation {
+    pub fn new(tool: &str, argv: Vec<String>) -> Operation {
+        Operation {
+            tool: tool.to_string(),
+            kind: Kind::Unknown,
+            targets: Vec::new(),
+            sources: Vec::new(),
+            flags: BTreeSet::new(),
+            options: BTreeMap::new(),
+            argv,
+            wrappers: Vec::new(),
+            env: BTreeMap::new(),
+            cwd: None,
+            root: None,
+            note: None,
+            parts: Vec::new(),
+        }
+    }
+
+    pub fn flag(&mut self, name: &str) {
+        self.flags.insert(name.to_string());
+    }
+
+    pub fn has(&self, flag: &str) -> bool {
+        self.flags.contains(flag)
+    }
+
+    pub fn opt(&mut self, name: &str, value: &str) {
+        self.options.insert(name.to_string(), value.to_string());
+    }
+
+    /// Marks the operation as not understood: policies see `opaque` and the note says why.
+    pub fn opaque(&mut self, why: impl Into<String>) {
+        self.kind = Kind::Opaque;
+        self.note = Some(why.into());
+    }
+
+    /// True when a policy may have something to say: the tool is one safeop knows.
+    pub fn is_guarded(&self) -> bool {
+        self.kind != Kind::Unknown
+    }
+}
+
+/// Every tool name safeop parses (after stripping a directory and `mkfs.` style suffixes).
+pub const TOOLS: &[&str] = &[
+    "dd",
+    "qemu-img",
+    "rm",
+    "tar",
+    "cp",
+    "rsync",
+    "mv",
+    "truncate",
+    "shred",
+    "wipefs",
+    "mkfs",
+    "mke2fs",
+    "mkswap",
+    "fdisk",
+    "sfdisk",
+    "parted",
+    "sgdisk",
+    "gdisk",
+    "cfdisk",
+    "reboot",
+    "shutdown",
+    "poweroff",
+    "halt",
+    "systemctl",
+    "init",
+    "telinit",
+    "restic",
+    "borg",
+];
+
+/// The tool name a program path stands for: `/usr/sbin/mkfs.ext4` → `mkfs`, `mke2fs` → `mkfs`.
+pub fn tool_name(program: &str) -> String {
+    let base = program.rsplit('/').next().unwrap_or(program);
+    if base.starts_with("mkfs.") || base == "mke2fs" || base == "mkdosfs" || base == "mkswap" {
+        return "mkfs".to_string();
+    }
+    base.to_string()
+}
+
+/// Is this program one that safeop parses (or a wrapper around one)? Cheap: no allocation of an
+/// Operation, used by the fast path to skip loading the policy for commands no rule can match.
+pub fn is_guarded_program(program: &str) -> bool {
+    let base = program.rsplit('/').next().unwrap_or(program);
+    TOOLS.contains(&base)
+        || base.starts_with("mkfs.")
+        || base == "mkdosfs"
+        || wrappers::is_wrapper(base)
+}
+
+/// Parses a full command line: peels wrappers, then hands the rest to the tool's parser.
+pub fn parse(argv: &[String]) -> Operation {
+    wrappers::peel(argv, 0)
+}
+
+/// Parses a command line whose wrappers are already peeled. `argv[0]` is the program as written.
+pub(crate) fn parse_tool(argv: &[String]) -> Operation {
+    let Some(program) = argv.first() else {
+        return Operation::new("", Vec::new());
+    };
+    let tool = tool_name(program);
+    let mut op = Operation::new(&tool, argv.to_vec());
+    let args = &argv[1..];
+    match tool.as_str() {
+        "dd" => dd::parse(&mut op, args),
+        "qemu-img" => qemu_img::parse(&mut op, args),
+        "rm" => rm::parse(&mut op, args),
+        "tar" => tar::parse(&mut op, args),
+        "cp" => cp::parse(&mut op, args),
+        "rsync" => rsync::parse(&mut op, args),
+        "mv" => mv::parse(&mut op, args),
+        "truncate" => truncate::parse(&mut op, args),
+        "shred" => shred::parse(&mut op, args),
+        "wipefs" => wipefs::parse(&mut op, args),
+        "mkfs" => mkfs::parse(&mut op, program, args),
+        "fdisk" | "sfdisk" | "parted" | "sgdisk" | "gdisk" | "cfdisk" => {
+            partition::parse(&mut op, args)
+        }
+        "reboot" | "shutdown" | "poweroff" | "halt" | "systemctl" | "init" | "telinit" => {
+            reboot::parse(&mut op, args)
+        }
+        "restic" => restic::parse(&mut op, args),
+        "borg" => borg::parse(&mut op, args),
+        _ => {}
+    }
+    op
+}
+
+/// Splits `--name=value` into `("--name", Some("value"))`.
+pub(crate) fn split_long(arg: &str) -> (&str, Option<&str>) {
+    match arg.split_once('=') {
+        Some((n, v)) if arg.starts_with("--") => (n, Some(v)),
+        _ => (arg, None),
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn parse_str(line: &str) -> Operation {
+    let argv = shell_words::split(line).expect("test command line splits");
+    parse(&argv)
+}
+
+/// How a GNU-style tool reads its options (getopt_long with permutation, as coreutils do).
+pub(crate) struct Getopt<'a> {
+    /// Short letters that take a value (`-C DIR`, `-CDIR`).
+    pub short_arg: &'a str,
+    /// Short letters without a value; they bundle (`-rf`).
+    pub short_flag: &'a str,
+    /// Long names that take a value (`--directory DIR`, `--directory=DIR`).
+    pub long_arg: &'a [&'a str],
+    /// Long names whose value is optional and only given with `=` (`--preserve-root[=all]`).
+    pub long_opt: &'a [&'a str],
+    /// Long names without a value.
+    pub long_flag: &'a [&'a str],
+    /// Options may follow operands (GNU default); false for tools that stop at the first operand.
+    pub permute: bool,
+}
+
+/// One parsed piece of a command line.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Arg {
+    /// A short (one letter) or long option, by its full name, with its value.
+    Opt(String, Option<String>),
+    Operand(String),
+}
+
+impl Getopt<'_> {
+    /// Reads `args` the way getopt_long does: bundled short flags, `--name=value`, unambiguous
+    /// long-name prefixes (`--no-pres` is `--no-preserve-root`), `--` ends options, and (with
+    /// `permute`) options after operands. Errors read like the tool's own.
+    pub(crate) fn parse(&self, args: &[String]) -> Result<Vec<Arg>, String> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        let mut only_operands = false;
+        while i < args.len() {
+            let a = &args[i];
+            i += 1;
+            if only_operands || a == "-" || !a.starts_with('-') {
+                out.push(Arg::Operand(a.clone()));
+                if !self.permute && !only_operands {
+                    only_operands = true;
+                }
+                continue;
+            }
+            if a == "--" {
+                only_operands = true;
+                continue;
+            }
+            if let Some(long) = a.strip_prefix("--") {
+                let (name, value) = match long.split_once('=') {
+                    Some((n, v)) => (n, Some(v.to_string())),
+                    None => (long, None),
+                };
+                let full = self.long_name(name)?;
+                if self.long_arg.contains(&full) {
+                    let v = match value {
+                        Some(v) => v,
+                        None => match args.get(i) {
+                            Some(v) => {
+                                i += 1;
+                                v.clone()
+                            }
+                            None => return Err(format!("option '--{full}' requires an argument")),
+                        },
+                    };
+                    out.push(Arg::Opt(full.to_string(), Some(v)));
+                } else if self.long_opt.contains(&full) {
+                    out.push(Arg::Opt(full.to_string(), value));
+                } else {
+                    if value.is_some() {
+                        return Err(format!("option '--{full}' doesn't allow an argument"));
+                    }
+                    out.push(Arg::Opt(full.to_string(), None));
+                }
+                continue;
+            }
+            let chars: Vec<char> = a[1..].chars().collect();
+            let mut j = 0;
+            while j < chars.len() {
+                let c = chars[j];
+                if self.short_arg.contains(c) {
+                    let v = if j + 1 < chars.len() {
+                        chars[j + 1..].iter().collect()
+                    } else {
+                        match args.get(i) {
+                            Some(v) => {
+                                i += 1;
+                                v.clone()
+                            }
+                            None => return Err(format!("option requires an argument -- '{c}'")),
+                        }
+                    };
+                    out.push(Arg::Opt(c.to_string(), Some(v)));
+                    break;
+                } else if self.short_flag.contains(c) {
+                    out.push(Arg::Opt(c.to_string(), None));
+                } else {
+                    return Err(format!("invalid option -- '{c}'"));
+                }
+                j += 1;
+            }
+        }
+        Ok(out)
+    }
+
+    fn long_name<'s>(&'s self, name: &str) -> Result<&'s str, String> {
+        let all = self.long_arg.iter().chain(self.long_opt).chain(self.long_flag);
+        if let Some(exact) = all.clone().find(|n| **n == name) {
+            return Ok(exact);
+        }
+        let hits: Vec<&&str> = all.filter(|n| n.starts_with(name)).collect();
+        match hits.as_slice() {
+            [one] => Ok(one),
+            [] => Err(format!("unrecognized option '--{name}'")),
+            _ => Err(format!("option '--{name}' is ambiguous")),
+        }
+    }
+}
