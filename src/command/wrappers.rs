@@ -5,7 +5,7 @@
 //!
 //! Pure like the rest of `command/`: nothing here touches the machine.
 
-use super::{parse_tool, Kind, Operation};
+use super::{parse_tool, Operation};
 
 /// How deep wrappers (and `sh -c` strings inside them) may nest before safeop gives up and calls
 /// the command not understood.

@@ -1,0 +1,187 @@
+//! The tamper-evident audit log: one JSON line per decision (and per outcome of a confirmed
+//! command), each carrying the BLAKE3 hash of the line before it.
+//!
+//! Line format: `{"h":"<hex>","r":{…record…}}` with `h = blake3(prev_h_hex ‖ raw bytes of r)`;
+//! the first record's `prev` is 64 zeros. Appends hold an exclusive lock and write each line
+//! with one `write`, so a crash leaves at most one torn last line, which `verify` reports.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Where the log lives: `SAFEOP_AUDIT_LOG` (not in sudo mode), else `/var/log/safeop/audit.jsonl`
+/// for root, else `$XDG_STATE_HOME/safeop/audit.jsonl` (`~/.local/state/…`).
+pub fn default_path(strict: bool) -> PathBuf {
+    if !strict {
+        if let Some(p) = std::env::var_os("SAFEOP_AUDIT_LOG").filter(|p| !p.is_empty()) {
+            return PathBuf::from(p);
+        }
+    }
+    if nix::unistd::geteuid().is_root() {
+        return PathBuf::from("/var/log/safeop/audit.jsonl");
+    }
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    base.join("safeop/audit.jsonl")
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct Record {
+    pub seq: u64,
+    pub ts: String,
+    pub prev: String,
+    /// `decision` or `outcome`.
+    pub event: String,
+    /// `allowed`, `warned`, `confirmed`, `overridden`, `refused`, `exited`, `killed`.
+    pub action: String,
+    pub verdict: String,
+    pub argv: Vec<String>,
+    pub cwd: String,
+    pub user: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sudo_user: Option<String>,
+    pub host: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<i32>,
+}
+
+#[derive(Deserialize)]
+struct Line<'a> {
+    h: String,
+    #[serde(borrow)]
+    r: &'a RawValue,
+}
+
+fn chain(prev: &str, raw: &str) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(prev.as_bytes());
+    h.update(raw.as_bytes());
+    h.finalize().to_hex().to_string()
+}
+
+/// The last complete line of the file (seeking back from the end, not reading it all).
+fn last_line(f: &mut File) -> std::io::Result<Option<String>> {
+    let len = f.seek(SeekFrom::End(0))?;
+    if len == 0 {
+        return Ok(None);
+    }
+    let mut chunk = 4096u64;
+    loop {
+        let start = len.saturating_sub(chunk);
+        f.seek(SeekFrom::Start(start))?;
+        let mut buf = Vec::new();
+        f.take(len - start).read_to_end(&mut buf)?;
+        let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        if let Some(i) = body.iter().rposition(|b| *b == b'\n') {
+            return Ok(Some(String::from_utf8_lossy(&body[i + 1..]).into_owned()));
+        }
+        if start == 0 {
+            return Ok(Some(String::from_utf8_lossy(body).into_owned()));
+        }
+        chunk *= 4;
+    }
+}
+
+/// Appends one record, filling in `seq`, `ts` and `prev`. Returns the new head hash.
+pub fn append(path: &Path, mut rec: Record) -> Result<String, String> {
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() && !dir.exists() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("audit log directory `{}`: {e}", dir.display()))?;
+        }
+    }
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .read(true)
+        .open(path)
+        .map_err(|e| format!("audit log `{}`: {e}", path.display()))?;
+    f.lock().map_err(|e| format!("audit log `{}`: lock: {e}", path.display()))?;
+    let (prev, seq) = match last_line(&mut f).map_err(|e| format!("audit log `{}`: {e}", path.display()))? {
+        None => (GENESIS.to_string(), 0),
+        Some(l) => {
+            let line: Line = serde_json::from_str(&l)
+                .map_err(|e| format!("audit log `{}`: last line is damaged ({e}); run `safeop audit verify`", path.display()))?;
+            let r: Record = serde_json::from_str(line.r.get()).map_err(|e| format!("audit log `{}`: {e}", path.display()))?;
+            (line.h, r.seq + 1)
+        }
+    };
+    rec.seq = seq;
+    rec.prev = prev.clone();
+    rec.ts = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let raw = serde_json::to_string(&rec).map_err(|e| e.to_string())?;
+    let h = chain(&prev, &raw);
+    let line = format!("{{\"h\":\"{h}\",\"r\":{raw}}}\n");
+    f.write_all(line.as_bytes()).map_err(|e| format!("audit log `{}`: {e}", path.display()))?;
+    Ok(h)
+}
+
+/// Checks the whole chain. Ok(number of records) or the first broken line (1-based) and why.
+pub fn verify(path: &Path) -> Result<u64, (usize, String)> {
+    let text = std::fs::read_to_string(path).map_err(|e| (0, format!("cannot read `{}`: {e}", path.display())))?;
+    let mut prev = GENESIS.to_string();
+    let mut n = 0u64;
+    let torn = !text.is_empty() && !text.ends_with('\n');
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        let no = i + 1;
+        if torn && no == lines.len() {
+            return Err((no, "the last line is incomplete (a torn write)".into()));
+        }
+        let line: Line = serde_json::from_str(l).map_err(|e| (no, format!("not a log line: {e}")))?;
+        let r: Record = serde_json::from_str(line.r.get()).map_err(|e| (no, format!("not a record: {e}")))?;
+        if r.prev != prev {
+            return Err((no, "its `prev` does not name the line before it (a line was removed or reordered)".into()));
+        }
+        if r.seq != n {
+            return Err((no, format!("sequence number {} where {} was due", r.seq, n)));
+        }
+        let want = chain(&prev, line.r.get());
+        if want != line.h {
+            return Err((no, "its hash does not match its content (the line was edited)".into()));
+        }
+        prev = line.h;
+        n += 1;
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("safeop-audit-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_file(&d);
+        d
+    }
+
+    #[test]
+    fn chain_verifies_and_detects_edits() {
+        let p = tmp("chain");
+        for i in 0..5 {
+            let rec = Record { action: "allowed".into(), argv: vec!["rm".into(), format!("f{i}")], ..Default::default() };
+            append(&p, rec).expect("append");
+        }
+        assert_eq!(verify(&p), Ok(5));
+        let text = std::fs::read_to_string(&p).expect("read");
+        std::fs::write(&p, text.replacen("\"allowed\"", "\"refused\"", 1)).expect("write");
+        assert_eq!(verify(&p).map_err(|e| e.0), Err(1));
+        let lines: Vec<&str> = text.lines().collect();
+        std::fs::write(&p, format!("{}\n{}\n", lines[0], lines[2])).expect("write");
+        assert_eq!(verify(&p).map_err(|e| e.0), Err(2));
+        std::fs::write(&p, format!("{}\n{}", lines[0], &lines[1][..20])).expect("write");
+        assert_eq!(verify(&p).map_err(|e| e.0), Err(2));
+        let _ = std::fs::remove_file(&p);
+    }
+}

@@ -1,0 +1,132 @@
+//! The command line, as clap definitions only. What each verb does lives in `app.rs`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const ABOUT: &str = "A guardrail for destructive operations.
+
+safeop works out what a command will do (dd, qemu-img, rm, tar -x, rsync, cp -a, restic, borg,
+mkfs, wipefs, partitioning, reboot …), finds out what is true on this machine (is the target
+mounted, loop-attached, a running VM's disk?), holds that against YAML rules, and then runs it,
+asks for a real confirmation on the terminal, or refuses. Every decision goes to an audit log.";
+
+const AFTER: &str = "Examples:
+  safeop check -- dd if=/dev/zero of=/dev/sda      what would happen, and why (exit 0/3/4)
+  safeop run -- rm -rf ./build                      decide, ask if needed, then run
+  safeop rm -rf ./build                             the same, short form
+  safeop check --format json -- mkfs.ext4 /dev/sdb1
+  safeop policy lint /etc/safeop/policy.d/*.yaml
+  safeop explain rm-recursive-system-dir
+  safeop explain target.device.mounted
+
+Exit status of `run`: the command's own; 126 refused; 125 safeop failed; 127 not found.
+Exit status of `check`: 0 allowed (or warn); 3 needs confirmation; 4 denied; 2 usage; 125 other.
+
+Environment: SAFEOP_POLICY=FILE replaces the policy search (/etc/safeop/policy.yaml,
+/etc/safeop/policy.d/*.yaml, else ~/.config/safeop/); SAFEOP_AUDIT_LOG=FILE moves the audit log.
+Under sudo both are ignored.";
+
+#[derive(Parser, Debug)]
+#[command(name = "safeop", version, about = ABOUT, after_help = AFTER, disable_help_subcommand = true)]
+pub struct Cli {
+    /// Policy file to use on top of the embedded default (instead of the usual search).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub verb: Verb,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Verb {
+    /// Decide, ask for confirmation if the policy wants it, then run the command.
+    #[command(after_help = "Examples:\n  safeop run -- dd if=disk.img of=/dev/sdb bs=4M\n  safeop run --override \"restoring from backup, ticket 4711\" -- wipefs -a /dev/sdc\n\nA confirmation is asked on the terminal (/dev/tty), never read from piped input.\nWithout a terminal a command that needs confirmation is refused (exit 126).")]
+    Run(RunArgs),
+    /// Decide only: print the verdict, each finding and the way out. Runs nothing.
+    #[command(after_help = "Examples:\n  safeop check -- rm -rf /srv/data\n  safeop check --format json -- qemu-img resize --shrink vm.qcow2 10G\n  safeop check --facts host-facts.json -- dd of=/srv/xen/web1.img\n\nExit status: 0 allowed or warn, 3 needs confirmation, 4 denied, 2 usage error, 125 other failure.")]
+    Check(CheckArgs),
+    /// Validate policy files, or run policy test cases.
+    #[command(subcommand)]
+    Policy(PolicyVerb),
+    /// Show the documentation of a rule or a fact.
+    #[command(after_help = "Examples:\n  safeop explain --list\n  safeop explain vm-disk-in-use\n  safeop explain target.loop.attached")]
+    Explain(ExplainArgs),
+    /// Check or read the audit log.
+    #[command(subcommand)]
+    Audit(AuditVerb),
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Lift a deny that is not final: the reason is logged and the host name must be typed.
+    #[arg(long, value_name = "REASON")]
+    pub r#override: Option<String>,
+
+    /// The command and its arguments.
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Decide with facts from a snapshot (`safeop facts --json` on the target host) instead of probing.
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub facts: Option<PathBuf>,
+
+    /// The command and its arguments.
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyVerb {
+    /// Check policy files: YAML, keys, types, fact names, operators, inline examples.
+    #[command(after_help = "Example:\n  safeop policy lint /etc/safeop/policy.yaml /etc/safeop/policy.d/*.yaml\n\nEach file is read on top of the embedded default, as safeop would read it.")]
+    Lint {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Run policy test cases: argv plus facts → expected verdict and rule ids.
+    #[command(after_help = "A case file:\n\n  cases:\n    - name: dd onto a loop-attached image\n      argv: [dd, if=/dev/zero, of=/srv/web1.img]\n      facts: { target.loop.attached: true }\n      expect: { verdict: deny, rules: [vm-disk-in-use] }\n\nFacts not given count as unknown (a probe error), exactly as on a host that cannot answer.\nThe policy is the embedded default plus --policy (or the usual search).")]
+    Test {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// A rule id or a fact name.
+    #[arg(required_unless_present = "list")]
+    pub name: Option<String>,
+    /// List every rule and fact.
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditVerb {
+    /// Check that the hash chain of the log is whole.
+    Verify {
+        /// The log (default: the one safeop writes to).
+        log: Option<PathBuf>,
+    },
+    /// Print the last records of the log, one line each.
+    Show {
+        #[arg(short = 'n', default_value_t = 20)]
+        count: usize,
+        log: Option<PathBuf>,
+    },
+}
+
+/// Verbs safeop itself understands; anything else in first place is a command to run.
+pub const VERBS: &[&str] = &["run", "check", "policy", "explain", "audit", "help", "facts", "preflight", "init"];

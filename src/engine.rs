@@ -1,0 +1,197 @@
+//! Policy × Operation × Facts → [`Decision`]. Every matching rule gives a finding; the strictest
+//! finding is the verdict. This is the only place that combines verdicts.
+
+use crate::command::{self, Operation};
+use crate::facts::{FactError, Facts, PathSubject, Role, Snapshot};
+use crate::policy::{template, Challenge, Example, Policy, Rule, Verdict};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// One rule's say about one operation (and one of its paths).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    pub rule: String,
+    pub verdict: Verdict,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<Challenge>,
+    #[serde(rename = "final")]
+    pub is_final: bool,
+    /// The resolved target (or source) path the finding is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// What a `type-target` challenge asks to be typed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
+    /// Set when the finding comes from a probe that failed rather than from a fact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fact_error: Option<FactError>,
+    /// File and line where the rule is defined.
+    pub origin: String,
+}
+
+#[must_use]
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub findings: Vec<Finding>,
+    /// How many rules selected the operation by their `match:` (0 = nothing to decide or log).
+    pub rules_matched: usize,
+    /// Findings lifted by an exception: rule, path, reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub excepted: Vec<(String, String, String)>,
+    /// True when evaluation stopped at the first deny (the `run` path does; `check` does not).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stopped_early: bool,
+}
+
+/// Decides one operation. With `thorough`, every rule is evaluated (for reports); without, the
+/// evaluation stops at the first deny, so a rule that denies from cheap facts spares the costly
+/// probes of the rules after it.
+pub fn decide(policy: &Policy, facts: &Facts, thorough: bool) -> Decision {
+    let mut d = Decision {
+        verdict: Verdict::Allow,
+        findings: Vec::new(),
+        rules_matched: 0,
+        excepted: Vec::new(),
+        stopped_early: false,
+    };
+    for rule in &policy.rules {
+        if !rule.matches_op(facts.op) {
+            continue;
+        }
+        d.rules_matched += 1;
+        if !thorough && d.verdict == Verdict::Deny {
+            d.stopped_early = true;
+            continue;
+        }
+        for f in evaluate(policy, rule, facts) {
+            if let Some(reason) = exception_for(policy, rule, &f) {
+                d.excepted.push((rule.id.clone(), f.path.clone().unwrap_or_default(), reason));
+                continue;
+            }
+            if !d.findings.iter().any(|g| g.rule == f.rule && g.message == f.message) {
+                d.verdict = d.verdict.max(f.verdict);
+                d.findings.push(f);
+            }
+        }
+    }
+    d.findings.sort_by(|a, b| b.verdict.cmp(&a.verdict));
+    d
+}
+
+fn exception_for(policy: &Policy, rule: &Rule, f: &Finding) -> Option<String> {
+    if rule.is_final {
+        return None;
+    }
+    let path = f.path.as_deref()?;
+    let today = chrono::Utc::now().date_naive();
+    policy
+        .exceptions
+        .iter()
+        .find(|(e, _)| {
+            e.rule == rule.id && e.expires >= today && crate::policy::condition::glob_match(&e.path, path)
+        })
+        .map(|(e, file)| format!("{} (exception in {file}, expires {})", e.reason, e.expires))
+}
+
+/// The subjects a rule must be evaluated for: each target and/or each source it reads.
+fn combos(rule: &Rule, facts: &Facts) -> Option<Vec<(Option<PathSubject>, Option<PathSubject>)>> {
+    let names = rule.facts();
+    let wants_t = names.iter().any(|n| n.starts_with("target."));
+    let wants_s = names.iter().any(|n| n.starts_with("source."));
+    let ts = facts.subjects(Role::Target);
+    let ss = facts.subjects(Role::Source);
+    if (wants_t && ts.is_empty()) || (wants_s && ss.is_empty()) {
+        return None;
+    }
+    let t_opts: Vec<Option<PathSubject>> = if wants_t { ts.into_iter().map(Some).collect() } else { vec![None] };
+    let s_opts: Vec<Option<PathSubject>> = if wants_s { ss.into_iter().map(Some).collect() } else { vec![None] };
+    let mut out = Vec::new();
+    for t in &t_opts {
+        for s in &s_opts {
+            out.push((t.clone(), s.clone()));
+        }
+    }
+    Some(out)
+}
+
+fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
+    let Some(combos) = combos(rule, facts) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (t, s) in combos {
+        let mut get = |name: &str| -> Result<serde_json::Value, FactError> {
+            let subject = match crate::facts::split_role(name).0 {
+                Role::Target => t.as_ref(),
+                Role::Source => s.as_ref(),
+                Role::Whole => None,
+            };
+            facts.get(name, subject)
+        };
+        let result = match &rule.when {
+            Some(c) => c.eval(&mut get),
+            None => Ok(true),
+        };
+        let (verdict, fact_error) = match result {
+            Ok(true) => (rule.verdict, None),
+            Ok(false) => continue,
+            Err(e) => (policy.on_fact_error, Some(e)),
+        };
+        if verdict == Verdict::Allow {
+            continue;
+        }
+        let message = match (&fact_error, &rule.message) {
+            (Some(e), _) => format!("{}; {e}", rule.summary),
+            (None, Some(m)) => template::render(m, &mut get),
+            (None, None) => rule.summary.clone(),
+        };
+        let fix = rule.fix.as_ref().map(|f| template::render(f, &mut get));
+        let subject = t.as_ref().or(s.as_ref());
+        let path = subject.map(|p| {
+            facts
+                .get(if p.role == Role::Target { "target.path" } else { "source.path" }, Some(p))
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_else(|| p.abs.display().to_string())
+        });
+        let challenge = match verdict {
+            Verdict::Confirm | Verdict::Deny => Some(rule.challenge.unwrap_or(Challenge::YesNo)),
+            _ => None,
+        };
+        out.push(Finding {
+            rule: rule.id.clone(),
+            verdict,
+            message,
+            fix,
+            challenge,
+            is_final: rule.is_final && fact_error.is_none(),
+            target_name: path.clone(),
+            path,
+            fact_error,
+            origin: rule.origin.clone(),
+        });
+    }
+    out
+}
+
+/// The verdict one rule alone gives for an inline example (`allow` when it stays silent).
+pub fn example_verdict(policy: &Policy, rule: &Rule, ex: &Example) -> Verdict {
+    let op = command::parse(&ex.argv);
+    let snap = Snapshot { version: Some(1), facts: ex.facts.clone(), paths: ex.paths.clone() };
+    let cwd = PathBuf::from(ex.cwd.as_deref().unwrap_or("/"));
+    let facts = Facts::from_snapshot(&op, cwd, snap);
+    if !rule.matches_op(&op) {
+        return Verdict::Allow;
+    }
+    evaluate(policy, rule, &facts).iter().map(|f| f.verdict).max().unwrap_or(Verdict::Allow)
+}
+
+/// Decides with facts from a snapshot (policy tests, pre-flight of another host).
+pub fn decide_offline(policy: &Policy, op: &Operation, cwd: PathBuf, snap: Snapshot) -> Decision {
+    let facts = Facts::from_snapshot(op, cwd, snap);
+    decide(policy, &facts, true)
+}

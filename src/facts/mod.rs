@@ -1,0 +1,386 @@
+//! What is true on this machine: a registry of named facts, each answered by a probe that runs
+//! only when a rule reads it, at most once per run and subject.
+//!
+//! Fact names are the public contract of the policy language. Three scopes:
+//! - **host** facts (`hostname`, `session.ssh`) are about the machine or the caller;
+//! - **operation** facts (`operation.kind`, `restore.inodes`) are about the command as a whole;
+//! - **path** facts are about one path the operation touches. They are registered once without a
+//!   prefix and read as `target.NAME` (each path written to) or `source.NAME` (each path read).
+//!
+//! A probe that fails gives a [`FactError`], never a panic and never a silent `false`; the policy
+//! setting `on_fact_error` decides what that means. All facts a run computed can be written out as
+//! a [`Snapshot`] and loaded back instead of probing (`policy test`, `preflight --facts`).
+//!
+//! Probes read `/proc`, `/sys` and `/dev` below [`Facts::sys_root`] so tests can lay out sysfs trees
+//! the way the kernel documents them; sudo mode never honours a different root.
+
+use crate::command::Operation;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+pub mod mounts;
+pub mod operation;
+pub mod path;
+pub mod session;
+
+/// Every fact area's table, in the order `safeop explain --list` shows them.
+pub fn registry() -> impl Iterator<Item = &'static FactDef> {
+    [
+        operation::FACTS,
+        path::FACTS,
+        mounts::FACTS,
+        session::FACTS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Host,
+    Operation,
+    Path,
+}
+
+/// A probe's answer: fact name (relative, without `target.`/`source.`) → value. A name the probe
+/// does not return is "not applicable" (`null`).
+pub type ProbeResult = Result<Map<String, Value>, String>;
+
+#[derive(Clone, Copy)]
+pub enum ProbeFn {
+    Whole(fn(&Facts) -> ProbeResult),
+    Path(fn(&Facts, &PathSubject) -> ProbeResult),
+}
+
+/// One probe answers one or more facts with one look at the machine.
+pub struct Probe {
+    pub id: &'static str,
+    pub run: ProbeFn,
+    /// Pure probes only read the argv (and the cwd): they run even when facts come from a snapshot.
+    pub pure: bool,
+}
+
+/// One named fact and its manual (what it tells, how it is found, when it is unknown, example).
+pub struct FactDef {
+    /// Full name for host/operation facts; name without `target.`/`source.` for path facts.
+    pub name: &'static str,
+    pub scope: Scope,
+    pub probe: &'static Probe,
+    /// `bool`, `number`, `string`, `list`, `path`.
+    pub ty: &'static str,
+    pub doc: &'static str,
+}
+
+impl FactDef {
+    /// The names a policy uses for this fact.
+    pub fn policy_names(&self) -> Vec<String> {
+        match self.scope {
+            Scope::Path => vec![format!("target.{}", self.name), format!("source.{}", self.name)],
+            _ => vec![self.name.to_string()],
+        }
+    }
+}
+
+/// Names with a free-form suffix (`operation.option.NAME`): the prefix is registered.
+const OPEN_PREFIXES: &[&str] = &["operation.option.", "operation.env."];
+
+/// Is a policy allowed to read `name`? Returns the definition (for open prefixes, the prefix's).
+pub fn lookup(name: &str) -> Option<(&'static FactDef, Role)> {
+    let (role, rel) = split_role(name);
+    if let Some(d) = registry().find(|d| match role {
+        Role::Whole => d.scope != Scope::Path && d.name == rel,
+        _ => d.scope == Scope::Path && d.name == rel,
+    }) {
+        return Some((d, role));
+    }
+    let prefix = OPEN_PREFIXES.iter().find(|p| name.starts_with(**p))?;
+    registry()
+        .find(|d| d.name == prefix.trim_end_matches('.'))
+        .map(|d| (d, Role::Whole))
+}
+
+/// A close match for an unknown fact name, for "did you mean …".
+pub fn suggest(name: &str) -> Option<String> {
+    let mut best: Option<(usize, String)> = None;
+    for d in registry() {
+        for n in d.policy_names() {
+            let dist = edit_distance(name, &n);
+            if dist <= 3 && best.as_ref().is_none_or(|(b, _)| dist < *b) {
+                best = Some((dist, n));
+            }
+        }
+    }
+    best.map(|(_, n)| n)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Whole,
+    Target,
+    Source,
+}
+
+pub fn split_role(name: &str) -> (Role, &str) {
+    if let Some(rel) = name.strip_prefix("target.") {
+        (Role::Target, rel)
+    } else if let Some(rel) = name.strip_prefix("source.") {
+        (Role::Source, rel)
+    } else {
+        (Role::Whole, name)
+    }
+}
+
+/// One path of the operation, as a probe sees it.
+#[derive(Debug, Clone)]
+pub struct PathSubject {
+    pub role: Role,
+    /// As written on the command line.
+    pub arg: String,
+    /// Absolute, lexically normalized against the command's working directory (no symlinks
+    /// resolved: that is the `path` fact's job).
+    pub abs: PathBuf,
+}
+
+/// A probe failure, carried to the policy as a value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FactError {
+    pub fact: String,
+    pub why: String,
+}
+
+impl std::fmt::Display for FactError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "could not determine `{}`: {}", self.fact, self.why)
+    }
+}
+
+/// Facts taken elsewhere (another host, a test case). Flat names apply everywhere (`target.X`
+/// to every target); `paths` give values for one path.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    #[serde(default)]
+    pub version: Option<u32>,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub facts: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub paths: BTreeMap<String, Map<String, Value>>,
+}
+
+type CacheKey = (&'static str, String);
+
+/// The facts of one run: probes on demand, cached, or read from a snapshot.
+pub struct Facts<'a> {
+    pub op: &'a Operation,
+    /// The caller's working directory joined with any wrapper's (`env -C`, `sudo -D`).
+    pub cwd: PathBuf,
+    /// Where `/proc`, `/sys` and `/dev` are read from (normally `/`).
+    pub sys_root: PathBuf,
+    snapshot: Option<Snapshot>,
+    cache: RefCell<HashMap<CacheKey, Result<Map<String, Value>, String>>>,
+    seen: RefCell<BTreeMap<String, Value>>,
+    seen_paths: RefCell<BTreeMap<String, Map<String, Value>>>,
+}
+
+impl<'a> Facts<'a> {
+    pub fn live(op: &'a Operation, caller_cwd: PathBuf, sys_root: PathBuf) -> Facts<'a> {
+        let cwd = match &op.cwd {
+            Some(c) => normalize(&caller_cwd.join(c)),
+            None => caller_cwd,
+        };
+        Facts {
+            op,
+            cwd,
+            sys_root,
+            snapshot: None,
+            cache: RefCell::default(),
+            seen: RefCell::default(),
+            seen_paths: RefCell::default(),
+        }
+    }
+
+    pub fn from_snapshot(op: &'a Operation, cwd: PathBuf, snapshot: Snapshot) -> Facts<'a> {
+        let mut f = Facts::live(op, cwd, PathBuf::from("/"));
+        f.snapshot = Some(snapshot);
+        f
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.snapshot.is_none()
+    }
+
+    /// A path under the system root: `sys("/proc/self/mountinfo")`.
+    pub fn sys(&self, p: &str) -> PathBuf {
+        if self.sys_root == Path::new("/") {
+            PathBuf::from(p)
+        } else {
+            self.sys_root.join(p.trim_start_matches('/'))
+        }
+    }
+
+    /// The paths of one role, as subjects.
+    pub fn subjects(&self, role: Role) -> Vec<PathSubject> {
+        let list = match role {
+            Role::Target => &self.op.targets,
+            Role::Source => &self.op.sources,
+            Role::Whole => return Vec::new(),
+        };
+        list.iter()
+            .map(|arg| PathSubject {
+                role,
+                arg: arg.clone(),
+                abs: normalize(&self.cwd.join(arg)),
+            })
+            .collect()
+    }
+
+    /// The value of a fact (full policy name) for a subject (`None` for host/operation facts).
+    pub fn get(&self, name: &str, subject: Option<&PathSubject>) -> Result<Value, FactError> {
+        let err = |why: String| FactError {
+            fact: name.to_string(),
+            why,
+        };
+        let (role, rel) = split_role(name);
+        let Some((def, _)) = lookup(name) else {
+            return Err(err("no such fact".into()));
+        };
+        let subject = match (role, subject) {
+            (Role::Whole, _) => None,
+            (_, Some(s)) => Some(s),
+            (_, None) => return Err(err("the operation has no such path".into())),
+        };
+        if let Some(snap) = &self.snapshot {
+            if let Some(v) = snapshot_value(snap, name, rel, subject) {
+                return Ok(v);
+            }
+            if !def.probe.pure {
+                return Err(err("not in the facts snapshot".into()));
+            }
+        }
+        let key = (def.probe.id, subject.map(|s| s.abs.display().to_string()).unwrap_or_default());
+        let cached = self.cache.borrow().get(&key).cloned();
+        let answer = match cached {
+            Some(a) => a,
+            None => {
+                let a = match (def.probe.run, subject) {
+                    (ProbeFn::Whole(f), _) => f(self),
+                    (ProbeFn::Path(f), Some(s)) => f(self, s),
+                    (ProbeFn::Path(_), None) => Err("the operation has no such path".into()),
+                };
+                self.cache.borrow_mut().insert(key, a.clone());
+                a
+            }
+        };
+        let map = answer.map_err(err)?;
+        let lookup_name = if role == Role::Whole { name } else { rel };
+        let v = map.get(lookup_name).cloned().unwrap_or(Value::Null);
+        match subject {
+            Some(s) => {
+                self.seen_paths
+                    .borrow_mut()
+                    .entry(s.abs.display().to_string())
+                    .or_default()
+                    .insert(rel.to_string(), v.clone());
+            }
+            None => {
+                self.seen.borrow_mut().insert(name.to_string(), v.clone());
+            }
+        }
+        Ok(v)
+    }
+
+    /// Everything this run looked at, as a snapshot that [`Facts::from_snapshot`] reads back.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            version: Some(1),
+            facts: self.seen.borrow().clone().into_iter().collect(),
+            paths: self.seen_paths.borrow().clone(),
+        }
+    }
+}
+
+fn snapshot_value(
+    snap: &Snapshot,
+    name: &str,
+    rel: &str,
+    subject: Option<&PathSubject>,
+) -> Option<Value> {
+    if let Some(s) = subject {
+        for key in [s.abs.display().to_string(), s.arg.clone()] {
+            if let Some(v) = snap.paths.get(&key).and_then(|m| m.get(rel).or_else(|| m.get(name))) {
+                return Some(v.clone());
+            }
+        }
+    }
+    snap.facts.get(name).cloned()
+}
+
+/// Lexical normalization: `.` and `..` removed, no symlinks resolved, never above `/`.
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::from("/");
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::Normal(n) => out.push(n),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Builds a probe answer: `answer([("exists", true.into()), …])`.
+pub fn answer<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fact_has_a_manual() {
+        for d in registry() {
+            assert!(d.doc.contains("## What it tells"), "fact `{}` lacks docs", d.name);
+            assert!(d.doc.contains("## When it is unknown"), "fact `{}`", d.name);
+        }
+    }
+
+    #[test]
+    fn fact_names_are_unique() {
+        let mut names: Vec<String> = registry().flat_map(|d| d.policy_names()).collect();
+        let n = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(n, names.len());
+    }
+
+    #[test]
+    fn normalize_never_escapes_root() {
+        assert_eq!(normalize(Path::new("/a/../../b/./c")), PathBuf::from("/b/c"));
+    }
+
+    #[test]
+    fn suggestions_for_typos() {
+        assert_eq!(suggest("target.pth").as_deref(), Some("target.path"));
+    }
+}

@@ -1,0 +1,222 @@
+//! Mounts and block devices: which filesystem a path lives on, and whether a block device (or
+//! one of its partitions) is mounted or holds `/`.
+//!
+//! Matching is by device number (`major:minor` in `/proc/self/mountinfo` against `st_rdev`),
+//! never by the source string, which may be `/dev/root`, a by-uuid link or a dm name.
+
+use super::{answer, path::resolve, FactDef, Facts, PathSubject, Probe, ProbeFn, ProbeResult, Scope};
+use serde_json::Value;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::Path;
+
+/// One line of `/proc/self/mountinfo`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mount {
+    pub major: u32,
+    pub minor: u32,
+    pub root: String,
+    pub mount_point: String,
+    pub fstype: String,
+    pub source: String,
+    pub options: String,
+}
+
+/// Undoes the kernel's octal escapes (`\040` space, `\011` tab, `\012` newline, `\134` backslash).
+pub fn unescape(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 4 <= b.len() {
+            let oct = &b[i + 1..i + 4];
+            if oct.iter().all(|c| (b'0'..=b'7').contains(c)) {
+                let v = oct.iter().fold(0u32, |acc, c| acc * 8 + u32::from(c - b'0'));
+                if let Ok(v) = u8::try_from(v) {
+                    out.push(v);
+                    i += 4;
+                    continue;
+                }
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Parses mountinfo text. Lines that do not have the documented shape are skipped and counted.
+pub fn parse_mountinfo(text: &str) -> (Vec<Mount>, usize) {
+    let mut mounts = Vec::new();
+    let mut bad = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let Some(sep) = fields.iter().position(|f| *f == "-") else {
+            bad += 1;
+            continue;
+        };
+        if sep < 6 || fields.len() < sep + 3 {
+            bad += 1;
+            continue;
+        }
+        let Some((maj, min)) = fields[2].split_once(':') else {
+            bad += 1;
+            continue;
+        };
+        let (Ok(major), Ok(minor)) = (maj.parse(), min.parse()) else {
+            bad += 1;
+            continue;
+        };
+        mounts.push(Mount {
+            major,
+            minor,
+            root: unescape(fields[3]),
+            mount_point: unescape(fields[4]),
+            options: fields[5].to_string(),
+            fstype: fields[sep + 1].to_string(),
+            source: unescape(fields[sep + 2]),
+        });
+    }
+    (mounts, bad)
+}
+
+/// The mounts of this machine (below the facts' system root).
+pub fn mounts(f: &Facts) -> Result<Vec<Mount>, String> {
+    let p = f.sys("/proc/self/mountinfo");
+    let text = std::fs::read_to_string(&p).map_err(|e| format!("read `{}`: {e}", p.display()))?;
+    Ok(parse_mountinfo(&text).0)
+}
+
+/// The mount a path lives on: the longest mount point that is a prefix of it (the last mounted
+/// wins when several are stacked on one point).
+pub fn containing<'m>(mounts: &'m [Mount], path: &Path) -> Option<&'m Mount> {
+    let mut best: Option<&Mount> = None;
+    for m in mounts {
+        if path.starts_with(&m.mount_point)
+            && best.is_none_or(|b| m.mount_point.len() >= b.mount_point.len())
+        {
+            best = Some(m);
+        }
+    }
+    best
+}
+
+/// `major:minor` of a block device and of each of its partitions, from sysfs.
+pub fn device_and_partitions(f: &Facts, major: u32, minor: u32) -> (String, Vec<(u32, u32)>, bool) {
+    let mut devs = vec![(major, minor)];
+    let link = f.sys(&format!("/sys/dev/block/{major}:{minor}"));
+    let name = std::fs::canonicalize(&link)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let is_partition = link.join("partition").exists();
+    if let Ok(rd) = std::fs::read_dir(&link) {
+        for e in rd.flatten() {
+            let sub = e.path();
+            if sub.join("partition").exists() {
+                if let Ok(d) = std::fs::read_to_string(sub.join("dev")) {
+                    if let Some((a, b)) = d.trim().split_once(':') {
+                        if let (Ok(a), Ok(b)) = (a.parse(), b.parse()) {
+                            devs.push((a, b));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (name, devs, !is_partition)
+}
+
+fn mount_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
+    let path = resolve(f, s);
+    let all = mounts(f)?;
+    let m = containing(&all, &path);
+    let is_mp = all.iter().any(|m| Path::new(&m.mount_point) == path);
+    Ok(answer([
+        ("mount.point", m.map(|m| m.mount_point.clone().into()).unwrap_or(Value::Null)),
+        ("mount.fstype", m.map(|m| m.fstype.clone().into()).unwrap_or(Value::Null)),
+        ("mount.source", m.map(|m| m.source.clone().into()).unwrap_or(Value::Null)),
+        ("is_mountpoint", is_mp.into()),
+    ]))
+}
+
+fn device_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
+    let path = resolve(f, s);
+    let meta = match std::fs::metadata(&path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+        Err(e) => return Err(format!("stat `{}`: {e}", path.display())),
+    };
+    if !meta.file_type().is_block_device() {
+        return Ok(Default::default());
+    }
+    let rdev = meta.rdev();
+    let (major, minor) = (nix::sys::stat::major(rdev) as u32, nix::sys::stat::minor(rdev) as u32);
+    let (name, devs, whole) = device_and_partitions(f, major, minor);
+    let all = mounts(f)?;
+    let used: Vec<&Mount> = all.iter().filter(|m| devs.contains(&(m.major, m.minor))).collect();
+    let points: Vec<Value> = used.iter().map(|m| m.mount_point.clone().into()).collect();
+    let holds_root = used.iter().any(|m| m.mount_point == "/");
+    Ok(answer([
+        ("device.name", name.into()),
+        ("device.number", format!("{major}:{minor}").into()),
+        ("device.whole_disk", whole.into()),
+        ("device.mounted", (!used.is_empty()).into()),
+        ("device.mountpoints", points.into()),
+        ("device.holds_root", holds_root.into()),
+    ]))
+}
+
+static MOUNT: Probe = Probe { id: "mount", run: ProbeFn::Path(mount_probe), pure: false };
+static DEVICE: Probe = Probe { id: "device", run: ProbeFn::Path(device_probe), pure: false };
+
+pub(crate) static FACTS: &[FactDef] = &[
+    FactDef { name: "mount.point", scope: Scope::Path, probe: &MOUNT, ty: "path", doc: "## What it tells\nThe mount point of the filesystem the path lives on.\n## How it is found\nThe longest mount point in /proc/self/mountinfo (escapes such as `\\040` undone) that is a prefix of the resolved path.\n## When it is unknown\nWhen mountinfo cannot be read: a fact error.\n## Example\n`/srv/xen/web1.img` → `/srv`." },
+    FactDef { name: "mount.fstype", scope: Scope::Path, probe: &MOUNT, ty: "string", doc: "## What it tells\nThe type of the filesystem the path lives on (`ext4`, `xfs`, `tmpfs` …).\n## How it is found\n/proc/self/mountinfo.\n## When it is unknown\nWhen mountinfo cannot be read: a fact error.\n## Example\n`ext4`." },
+    FactDef { name: "mount.source", scope: Scope::Path, probe: &MOUNT, ty: "string", doc: "## What it tells\nThe source of the filesystem the path lives on, as the kernel names it.\n## How it is found\n/proc/self/mountinfo.\n## When it is unknown\nWhen mountinfo cannot be read: a fact error.\n## Example\n`/dev/vda1`." },
+    FactDef { name: "is_mountpoint", scope: Scope::Path, probe: &MOUNT, ty: "bool", doc: "## What it tells\nWhether the path itself is a mount point.\n## How it is found\n/proc/self/mountinfo.\n## When it is unknown\nWhen mountinfo cannot be read: a fact error.\n## Example\n`/srv` → `true`." },
+    FactDef { name: "device.name", scope: Scope::Path, probe: &DEVICE, ty: "string", doc: "## What it tells\nThe kernel name of a block device (`sda`, `loop3`, `nvme0n1p2`).\n## How it is found\n/sys/dev/block/MAJ:MIN from stat(2)'s st_rdev, so by-id links and odd names resolve.\n## When it is unknown\n`null` when the path is not a block device.\n## Example\n`/dev/disk/by-id/ata-X` → `sda`." },
+    FactDef { name: "device.number", scope: Scope::Path, probe: &DEVICE, ty: "string", doc: "## What it tells\nThe `major:minor` of a block device.\n## How it is found\nstat(2) st_rdev.\n## When it is unknown\n`null` when the path is not a block device.\n## Example\n`8:0`." },
+    FactDef { name: "device.whole_disk", scope: Scope::Path, probe: &DEVICE, ty: "bool", doc: "## What it tells\nWhether a block device is a whole disk rather than a partition.\n## How it is found\nNo `partition` file under /sys/dev/block/MAJ:MIN.\n## When it is unknown\n`null` when the path is not a block device.\n## Example\n`/dev/sda` → `true`, `/dev/sda1` → `false`." },
+    FactDef { name: "device.mounted", scope: Scope::Path, probe: &DEVICE, ty: "bool", doc: "## What it tells\nWhether a block device, or any partition on it, is mounted.\n## How it is found\nIts `major:minor` and its partitions' (sysfs) against field 3 of /proc/self/mountinfo.\n## When it is unknown\n`null` when the path is not a block device; a fact error when mountinfo cannot be read.\n## Example\n`/dev/loop3` mounted on /mnt/data → `true`." },
+    FactDef { name: "device.mountpoints", scope: Scope::Path, probe: &DEVICE, ty: "list", doc: "## What it tells\nWhere a block device and its partitions are mounted.\n## How it is found\nAs `device.mounted`.\n## When it is unknown\n`null` when the path is not a block device.\n## Example\n`[/mnt/data]`." },
+    FactDef { name: "device.holds_root", scope: Scope::Path, probe: &DEVICE, ty: "bool", doc: "## What it tells\nWhether the root filesystem `/` is on this block device or one of its partitions.\n## How it is found\nThe `major:minor` of the `/` mount against the device's and its partitions'.\n## When it is unknown\n`null` when the path is not a block device.\n## Example\n`/dev/vda` → `true` on a VM booted from it." },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "29 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n42 29 7:1 / /tmp/sf/mnt\\040dir rw,relatime - ext4 /dev/loop1 rw\n50 29 0:45 / /srv/tmp rw - tmpfs tmpfs rw,nr_inodes=400\n";
+
+    #[test]
+    fn parses_and_unescapes() {
+        let (m, bad) = parse_mountinfo(SAMPLE);
+        assert_eq!(bad, 0);
+        assert_eq!(m.len(), 3);
+        assert_eq!(m[1].mount_point, "/tmp/sf/mnt dir");
+        assert_eq!((m[1].major, m[1].minor), (7, 1));
+        assert_eq!(m[2].fstype, "tmpfs");
+        assert_eq!(m[0].source, "/dev/vda");
+    }
+
+    #[test]
+    fn longest_prefix_wins() {
+        let (m, _) = parse_mountinfo(SAMPLE);
+        assert_eq!(containing(&m, Path::new("/srv/tmp/x")).map(|m| m.mount_point.as_str()), Some("/srv/tmp"));
+        assert_eq!(containing(&m, Path::new("/srv/tmpx")).map(|m| m.mount_point.as_str()), Some("/"));
+        assert_eq!(containing(&m, Path::new("/tmp/sf/mnt dir/a")).map(|m| m.mount_point.as_str()), Some("/tmp/sf/mnt dir"));
+    }
+
+    #[test]
+    fn escapes() {
+        assert_eq!(unescape("a\\040b\\134c\\011"), "a b\\c\t");
+        assert_eq!(unescape("trailing\\04"), "trailing\\04");
+    }
+
+    #[test]
+    fn malformed_lines_are_counted() {
+        let (m, bad) = parse_mountinfo("garbage\n1 2 x:y / / rw - ext4 a rw\n");
+        assert!(m.is_empty());
+        assert_eq!(bad, 2);
+    }
+}

@@ -1,0 +1,596 @@
+//! YAML policies → a validated [`Policy`]: rules that match operations and test facts.
+//!
+//! Layers, later ones on top: the embedded default (`policies/default.yaml`), then `--policy FILE`
+//! or `SAFEOP_POLICY`, else `/etc/safeop/policy.yaml` and `/etc/safeop/policy.d/*.yaml` in name
+//! order, else `$XDG_CONFIG_HOME/safeop/policy.yaml` and `policy.d/*.yaml` there. A layer adds
+//! rules, replaces a rule by id, switches rules off (`disable:`), or starts from nothing
+//! (`defaults: false`). Every mistake is an error naming file, line and column; nothing here
+//! ever lets a command through because a policy could not be read.
+
+pub mod condition;
+pub mod template;
+pub mod yaml;
+
+use crate::command::Kind;
+use crate::error::Error;
+use condition::{Cond, OneOrMany};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The embedded default policy, compiled into the binary.
+pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.yaml");
+pub const DEFAULT_NAME: &str = "<embedded default policy>";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Allow,
+    Warn,
+    Confirm,
+    Deny,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Warn => "warn",
+            Verdict::Confirm => "confirm",
+            Verdict::Deny => "deny",
+        }
+    }
+}
+
+/// How a `confirm` asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Challenge {
+    /// A plain yes/no question.
+    YesNo,
+    /// Type the target's name (device, image file, domain) as the finding names it.
+    TypeTarget,
+    /// Type this machine's host name.
+    TypeHostname,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// What a probe failure counts as in a rule that needed it (default `confirm`).
+    #[serde(default)]
+    pub on_fact_error: Option<Verdict>,
+    /// What a needed confirmation becomes without a terminal (default `deny`).
+    #[serde(default)]
+    pub no_tty: Option<NoTty>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoTty {
+    Deny,
+    Allow,
+}
+
+/// Which operations a rule looks at. Every given list must match; an empty list matches all.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Match {
+    #[serde(default)]
+    pub operation: KindList,
+    #[serde(default)]
+    pub tool: OneOrMany,
+    /// All of these flags must be set (`recursive`, `no_preserve_root` …).
+    #[serde(default)]
+    pub flags: OneOrMany,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KindList(pub Vec<Kind>);
+
+impl<'de> Deserialize<'de> for KindList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        fn kind<E: de::Error>(s: &str) -> Result<Kind, E> {
+            Kind::from_name(s).ok_or_else(|| {
+                let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+                E::custom(format!("unknown operation `{s}`, expected one of {}", names.join(", ")))
+            })
+        }
+        impl<'de> Visitor<'de> for V {
+            type Value = KindList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an operation kind or a list of them")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<KindList, E> {
+                Ok(KindList(vec![kind(v)?]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KindList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    out.push(kind(&s)?);
+                }
+                Ok(KindList(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `argv` plus facts, and the verdict this rule alone must give (`allow` = the rule stays silent).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub argv: Vec<String>,
+    #[serde(default)]
+    pub facts: Map<String, Value>,
+    #[serde(default)]
+    pub paths: std::collections::BTreeMap<String, Map<String, Value>>,
+    #[serde(default)]
+    pub cwd: Option<String>,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    pub summary: String,
+    #[serde(default)]
+    pub why: Option<String>,
+    /// What would make the command acceptable ("stop domain web1 first").
+    #[serde(default)]
+    pub fix: Option<String>,
+    #[serde(rename = "match", default)]
+    pub matches: Match,
+    #[serde(default)]
+    pub when: Option<Cond>,
+    pub verdict: Verdict,
+    #[serde(default)]
+    pub challenge: Option<Challenge>,
+    #[serde(default)]
+    pub message: Option<String>,
+    /// A final deny cannot be overridden with `--override`.
+    #[serde(rename = "final", default)]
+    pub is_final: bool,
+    #[serde(default)]
+    pub examples: Vec<Example>,
+    /// Where the rule was defined: file and line of its `id:`.
+    #[serde(skip)]
+    pub origin: String,
+}
+
+impl Rule {
+    /// Every fact the rule reads, in its condition and its message.
+    pub fn facts(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(c) = &self.when {
+            c.facts(&mut out);
+        }
+        if let Some(m) = &self.message {
+            out.extend(template::placeholders(m));
+        }
+        if let Some(m) = &self.fix {
+            out.extend(template::placeholders(m));
+        }
+        out
+    }
+
+    pub fn matches_op(&self, op: &crate::command::Operation) -> bool {
+        let m = &self.matches;
+        (m.operation.0.is_empty() || m.operation.0.contains(&op.kind))
+            && (m.tool.0.is_empty() || m.tool.0.iter().any(|t| *t == op.tool))
+            && m.flags.0.iter().all(|f| op.has(f))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Disable {
+    pub rule: String,
+    pub reason: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Disable {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            rule: String,
+            reason: String,
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Disable;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a rule id, or `{ rule: ID, reason: WHY }`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Disable, E> {
+                Ok(Disable { rule: v.to_string(), reason: None })
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Disable, A::Error> {
+                let f = Full::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Disable { rule: f.rule, reason: Some(f.reason) })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A rule switched off for some paths, with a reason and an expiry date.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    pub rule: String,
+    /// Glob on the resolved target path.
+    pub path: String,
+    pub reason: String,
+    /// `YYYY-MM-DD`: the exception holds until the end of that day (UTC).
+    pub expires: chrono::NaiveDate,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    version: u32,
+    #[serde(default)]
+    defaults: Option<bool>,
+    #[serde(default)]
+    settings: Option<Settings>,
+    #[serde(default)]
+    rules: Vec<Rule>,
+    #[serde(default)]
+    disable: Vec<Disable>,
+    #[serde(default)]
+    exceptions: Vec<Exception>,
+}
+
+/// The effective policy after all layers.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub rules: Vec<Rule>,
+    pub on_fact_error: Verdict,
+    pub no_tty: NoTty,
+    pub exceptions: Vec<(Exception, String)>,
+    /// The files that made it, in order.
+    pub layers: Vec<String>,
+    /// Rules switched off, with the file and reason.
+    pub disabled: Vec<(String, String, Option<String>)>,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            rules: Vec::new(),
+            on_fact_error: Verdict::Confirm,
+            no_tty: NoTty::Deny,
+            exceptions: Vec::new(),
+            layers: Vec::new(),
+            disabled: Vec::new(),
+        }
+    }
+}
+
+/// Where policy files are looked for.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// `--policy FILE` or `SAFEOP_POLICY` (ignored in sudo mode).
+    pub explicit: Option<PathBuf>,
+    /// Sudo mode: only root-owned files not writable by others, only system locations.
+    pub strict: bool,
+}
+
+impl Policy {
+    /// The embedded default alone.
+    pub fn embedded() -> Result<Policy, Error> {
+        let mut p = Policy::default();
+        p.add_layer(DEFAULT_NAME, DEFAULT_POLICY, false)?;
+        Ok(p)
+    }
+
+    /// The embedded default plus every layer found from `sources`.
+    pub fn load(sources: &Sources) -> Result<Policy, Error> {
+        let mut p = Policy::embedded()?;
+        for file in layer_files(sources) {
+            let text = read_policy_file(&file, sources.strict)?;
+            p.add_layer(&file.display().to_string(), &text, true)?;
+        }
+        Ok(p)
+    }
+
+    /// Reads one policy text on top of this policy. `check_examples` runs the rules' inline
+    /// examples (the embedded default's are checked by the test suite instead, not on every run).
+    pub fn add_layer(&mut self, name: &str, text: &str, check_examples: bool) -> Result<(), Error> {
+        let mut file: PolicyFile = yaml::from_str(text)
+            .map_err(|e| Error::policy(name, e.line, e.column, e.message))?;
+        if file.version != 1 {
+            let (l, c) = locate(text, "version:", 0);
+            return Err(Error::policy(name, l, c, format!("unsupported version {} (this safeop reads version 1)", file.version)));
+        }
+        if file.defaults == Some(false) {
+            let layers = std::mem::take(&mut self.layers);
+            *self = Policy::default();
+            self.layers = layers;
+        }
+        if let Some(s) = file.settings.take() {
+            if let Some(v) = s.on_fact_error {
+                self.on_fact_error = v;
+            }
+            if let Some(v) = s.no_tty {
+                self.no_tty = v;
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for rule in &mut file.rules {
+            let (line, col) = locate_rule(text, &rule.id);
+            rule.origin = format!("{name}:{line}");
+            if !seen.insert(rule.id.clone()) {
+                return Err(Error::policy(name, line, col, format!("rule `{}` is defined twice in this file", rule.id)));
+            }
+            validate_rule(rule).map_err(|m| Error::policy(name, line, col, m))?;
+        }
+        for d in &file.disable {
+            let Some(i) = self.rules.iter().position(|r| r.id == d.rule) else {
+                let (l, c) = locate(text, &d.rule, text.find("disable:").unwrap_or(0));
+                return Err(Error::policy(name, l, c, format!("`disable` names rule `{}`, which no earlier layer defines", d.rule)));
+            };
+            self.rules.remove(i);
+            self.disabled.push((d.rule.clone(), name.to_string(), d.reason.clone()));
+        }
+        for rule in file.rules {
+            match self.rules.iter_mut().find(|r| r.id == rule.id) {
+                Some(old) => *old = rule,
+                None => self.rules.push(rule),
+            }
+        }
+        for e in file.exceptions {
+            self.exceptions.push((e, name.to_string()));
+        }
+        self.layers.push(name.to_string());
+        if check_examples {
+            self.check_examples(name, text)?;
+        }
+        Ok(())
+    }
+
+    /// Runs every inline example of the rules defined in `name`; the first failure is an error
+    /// at the example's line.
+    pub fn check_examples(&self, name: &str, text: &str) -> Result<(), Error> {
+        for rule in self.rules.iter().filter(|r| r.origin.starts_with(&format!("{name}:"))) {
+            for (i, ex) in rule.examples.iter().enumerate() {
+                let got = crate::engine::example_verdict(self, rule, ex);
+                if got != ex.verdict {
+                    let (rl, _) = locate_rule(text, &rule.id);
+                    let (l, c) = locate_nth(text, "argv:", rl, i);
+                    return Err(Error::policy(
+                        name,
+                        l,
+                        c,
+                        format!(
+                            "example {} of rule `{}` expects `{}` but the rule gives `{}` for {}",
+                            i + 1,
+                            rule.id,
+                            ex.verdict.name(),
+                            got.name(),
+                            shell_words::join(&ex.argv)
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn validate_rule(rule: &Rule) -> Result<(), String> {
+    if rule.id.is_empty() || !rule.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+        return Err(format!("rule id `{}` must be letters, digits, `-`, `_` or `.`", rule.id));
+    }
+    for f in template_facts(rule) {
+        condition::check_fact_name(&f).map_err(|e| format!("rule `{}`: message {e}", rule.id))?;
+    }
+    if rule.challenge.is_some() && rule.verdict < Verdict::Confirm {
+        return Err(format!("rule `{}`: a challenge needs `verdict: confirm` or `deny`", rule.id));
+    }
+    if rule.is_final && rule.verdict != Verdict::Deny {
+        return Err(format!("rule `{}`: `final: true` only makes sense with `verdict: deny`", rule.id));
+    }
+    Ok(())
+}
+
+fn template_facts(rule: &Rule) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in [&rule.message, &rule.fix].into_iter().flatten() {
+        out.extend(template::placeholders(t));
+    }
+    out
+}
+
+/// 1-based (line, column) of the first `needle` at or after byte `from`.
+fn locate(text: &str, needle: &str, from: usize) -> (usize, usize) {
+    let from = from.min(text.len());
+    match text[from..].find(needle) {
+        Some(i) => line_col(text, from + i),
+        None => (0, 0),
+    }
+}
+
+fn line_col(text: &str, byte: usize) -> (usize, usize) {
+    let before = &text[..byte];
+    let line = before.matches('\n').count() + 1;
+    let col = byte - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, col)
+}
+
+/// Line and column of a rule's `id:` entry.
+fn locate_rule(text: &str, id: &str) -> (usize, usize) {
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim_start().trim_start_matches("- ").trim_start();
+        if let Some(rest) = t.strip_prefix("id:") {
+            let v = rest.trim().trim_matches(|c| c == '"' || c == '\'');
+            if v == id {
+                return (n + 1, line.len() - line.trim_start().len() + 1);
+            }
+        }
+    }
+    (0, 0)
+}
+
+/// The `nth` occurrence of `needle` after line `after_line`.
+fn locate_nth(text: &str, needle: &str, after_line: usize, nth: usize) -> (usize, usize) {
+    let mut count = 0;
+    for (n, line) in text.lines().enumerate().skip(after_line) {
+        if let Some(c) = line.find(needle) {
+            if count == nth {
+                return (n + 1, c + 1);
+            }
+            count += 1;
+        }
+    }
+    (after_line, 1)
+}
+
+fn layer_files(sources: &Sources) -> Vec<PathBuf> {
+    if !sources.strict {
+        if let Some(p) = &sources.explicit {
+            return vec![p.clone()];
+        }
+    }
+    let sys = dir_layers(Path::new("/etc/safeop"));
+    if !sys.is_empty() || sources.strict {
+        return sys;
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+    base.map(|b| dir_layers(&b.join("safeop"))).unwrap_or_default()
+}
+
+fn dir_layers(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let main = dir.join("policy.yaml");
+    if main.exists() {
+        out.push(main);
+    }
+    if let Ok(rd) = std::fs::read_dir(dir.join("policy.d")) {
+        let mut extra: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+            .collect();
+        extra.sort();
+        out.extend(extra);
+    }
+    out
+}
+
+/// Opens a policy file, then (in strict mode) checks owner and mode on the open descriptor.
+fn read_policy_file(path: &Path, strict: bool) -> Result<String, Error> {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let read_err = |why: String| Error::Read { path: path.to_path_buf(), why };
+    let mut f = std::fs::File::open(path).map_err(|e| read_err(e.to_string()))?;
+    if strict {
+        let m = f.metadata().map_err(|e| read_err(e.to_string()))?;
+        if m.uid() != 0 || m.mode() & 0o022 != 0 {
+            return Err(Error::policy(
+                &path.display().to_string(),
+                0,
+                0,
+                "refused in sudo mode: a policy file must be owned by root and not writable by group or others",
+            ));
+        }
+    }
+    let mut s = String::new();
+    f.read_to_string(&mut s).map_err(|e| read_err(e.to_string()))?;
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_loads() {
+        let p = Policy::embedded().expect("default policy loads");
+        assert!(!p.rules.is_empty());
+    }
+
+    #[test]
+    fn embedded_examples_hold() {
+        let p = Policy::embedded().expect("default policy loads");
+        p.check_examples(DEFAULT_NAME, DEFAULT_POLICY).expect("every example of the default policy holds");
+        let with_examples = p.rules.iter().filter(|r| !r.examples.is_empty()).count();
+        assert!(with_examples * 2 >= p.rules.len(), "most default rules carry examples");
+    }
+
+    fn layer(text: &str) -> Result<Policy, Error> {
+        let mut p = Policy::embedded()?;
+        p.add_layer("t.yaml", text, true)?;
+        Ok(p)
+    }
+
+    fn err(text: &str) -> String {
+        match layer(text) {
+            Ok(_) => panic!("expected an error for:\n{text}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_column() {
+        let e = err("version: 1\nrules:\n  - id: x\n    summary: s\n    verdict: deny\n    acton: refuse\n");
+        assert!(e.starts_with("policy `t.yaml` line 6 column 5:"), "{e}");
+        assert!(e.contains("unknown field `acton`"), "{e}");
+    }
+
+    #[test]
+    fn unknown_fact_is_reported_where_it_stands() {
+        let e = err("version: 1\nrules:\n  - id: x\n    summary: s\n    when:\n      target.vm.runing: true\n    verdict: deny\n");
+        assert!(e.contains("line 6"), "{e}");
+        assert!(e.contains("unknown fact `target.vm.runing`"), "{e}");
+    }
+
+    #[test]
+    fn unknown_operator_and_kind() {
+        let e = err("version: 1\nrules:\n  - id: x\n    summary: s\n    when:\n      target.size: { bigger: 3 }\n    verdict: deny\n");
+        assert!(e.contains("unknown operator `bigger`") && e.contains("line 6"), "{e}");
+        let e = err("version: 1\nrules:\n  - id: x\n    summary: s\n    match: { operation: [erase] }\n    verdict: deny\n");
+        assert!(e.contains("unknown operation `erase`") && e.contains("line 5"), "{e}");
+    }
+
+    #[test]
+    fn syntax_error() {
+        let e = err("version: 1\nrules:\n  - id: x\n    when: [a, b\n    verdict: deny\n");
+        assert!(e.contains("line 5") || e.contains("line 4"), "{e}");
+    }
+
+    #[test]
+    fn failing_example_names_its_line() {
+        let e = err("version: 1\nrules:\n  - id: x\n    summary: s\n    match: { operation: delete }\n    verdict: deny\n    examples:\n      - argv: [rm, a]\n        verdict: deny\n      - argv: [dd, of=a]\n        verdict: deny\n");
+        assert!(e.contains("line 10 column 9"), "{e}");
+        assert!(e.contains("example 2 of rule `x`"), "{e}");
+    }
+
+    #[test]
+    fn layers_replace_and_disable() {
+        let p = layer("version: 1\ndisable:\n  - { rule: rm-no-preserve-root, reason: testing }\nrules:\n  - id: rm-recursive-system-dir\n    summary: replaced\n    verdict: warn\n").expect("loads");
+        assert!(p.rules.iter().all(|r| r.id != "rm-no-preserve-root"));
+        let r = p.rules.iter().find(|r| r.id == "rm-recursive-system-dir").expect("kept");
+        assert_eq!(r.summary, "replaced");
+        let e = err("version: 1\ndisable: [no-such-rule]\n");
+        assert!(e.contains("no earlier layer defines"), "{e}");
+        let p = layer("version: 1\ndefaults: false\n").expect("loads");
+        assert!(p.rules.is_empty());
+    }
+
+    #[test]
+    fn wrong_type() {
+        let e = err("version: one\n");
+        assert!(e.contains("line 1 column 10") && e.contains("invalid type"), "{e}");
+        let e = err("version: 2\n");
+        assert!(e.contains("unsupported version 2"), "{e}");
+    }
+}

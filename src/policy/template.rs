@@ -1,0 +1,118 @@
+//! Message templates: `"{target.path} is disk {target.vm.disk} of running domain '{target.vm.name}'"`.
+//! Placeholders are fact names (checked when the policy loads); `{{` and `}}` are literal braces.
+
+use crate::facts::FactError;
+use serde_json::Value;
+
+/// The fact names a template reads.
+pub fn placeholders(t: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = t;
+    while let Some(i) = rest.find('{') {
+        if rest[i..].starts_with("{{") {
+            rest = &rest[i + 2..];
+            continue;
+        }
+        match rest[i + 1..].find('}') {
+            Some(j) => {
+                out.push(rest[i + 1..i + 1 + j].trim().to_string());
+                rest = &rest[i + 2 + j..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Renders a template; facts that cannot be read show as `<unknown: why>`.
+pub fn render(t: &str, get: &mut dyn FnMut(&str) -> Result<Value, FactError>) -> String {
+    let mut out = String::new();
+    let mut rest = t;
+    loop {
+        let Some(i) = rest.find(['{', '}']) else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            out.push_str(&tail[..1]);
+            rest = &tail[2..];
+            continue;
+        }
+        if tail.starts_with('}') {
+            out.push('}');
+            rest = &tail[1..];
+            continue;
+        }
+        match tail[1..].find('}') {
+            Some(j) => {
+                let name = tail[1..1 + j].trim();
+                match get(name) {
+                    Ok(v) => out.push_str(&show(&v)),
+                    Err(e) => out.push_str(&format!("<unknown: {}>", e.why)),
+                }
+                rest = &tail[2 + j..];
+            }
+            None => {
+                out.push_str(tail);
+                return out;
+            }
+        }
+    }
+}
+
+/// A value as a person reads it: integers with thousands separators, lists joined.
+pub fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "none".to_string(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => group(u.to_string()),
+            (_, Some(i)) if i < 0 => format!("-{}", group(i.unsigned_abs().to_string())),
+            _ => {
+                let f = n.as_f64().unwrap_or(0.0);
+                format!("{f:.1}")
+            }
+        },
+        Value::Bool(b) => b.to_string(),
+        Value::Array(a) => a.iter().map(show).collect::<Vec<_>>().join(", "),
+        Value::Object(_) => v.to_string(),
+    }
+}
+
+fn group(digits: String) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_placeholders() {
+        assert_eq!(placeholders("{a.b} x {{lit}} {c}"), vec!["a.b", "c"]);
+    }
+
+    #[test]
+    fn renders_numbers_and_lists() {
+        let mut get = |n: &str| -> Result<Value, FactError> {
+            Ok(match n {
+                "n" => 1221.into(),
+                "l" => serde_json::json!(["/a", "/b"]),
+                "f" => 4.25.into(),
+                _ => return Err(FactError { fact: n.into(), why: "gone".into() }),
+            })
+        };
+        assert_eq!(render("creates {n} inodes on {l} ({f}%) {x} {{ok}}", &mut get), "creates 1,221 inodes on /a, /b (4.2%) <unknown: gone> {ok}");
+        assert_eq!(show(&Value::from(1000000)), "1,000,000");
+        assert_eq!(show(&Value::from(-12345)), "-12,345");
+    }
+}
