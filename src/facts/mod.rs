@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 pub mod mounts;
 pub mod operation;
 pub mod path;
+pub mod restore;
 pub mod session;
 
 /// Every fact area's table, in the order `safeop explain --list` shows them.
@@ -33,6 +34,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         path::FACTS,
         mounts::FACTS,
         session::FACTS,
+        restore::FACTS,
     ]
     .into_iter()
     .flatten()

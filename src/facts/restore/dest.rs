@@ -1,0 +1,105 @@
+//! The destination filesystem of a restore: statvfs(3) of the nearest existing ancestor of the
+//! target, and the mount it belongs to. Reads only; never creates the target.
+
+use crate::facts::{mounts, normalize, Facts};
+use std::path::{Path, PathBuf};
+
+/// What statvfs and mountinfo say about the filesystem a restore writes into.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DestFs {
+    /// The target as the command names it, absolute.
+    pub target: PathBuf,
+    /// The nearest ancestor of the target (or the target) that exists, symlinks resolved.
+    pub existing: PathBuf,
+    pub mountpoint: Option<String>,
+    pub fstype: Option<String>,
+    /// `f_frsize` (the unit of the block counts), `f_bsize` when that is 0.
+    pub block_size: u64,
+    pub bytes_total: u64,
+    pub bytes_free: u64,
+    pub bytes_avail: u64,
+    /// `None` when the filesystem reports no inode limit (`f_files == 0`: btrfs, tmpfs with
+    /// `nr_inodes=0`, many FUSE and network filesystems).
+    pub inodes: Option<Inodes>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Inodes {
+    pub total: u64,
+    pub free: u64,
+    pub avail: u64,
+}
+
+/// The target of the restore (its first target), absolute against the command's cwd.
+pub fn target_of(f: &Facts) -> Option<PathBuf> {
+    let t = f.op.targets.first()?;
+    Some(normalize(&f.cwd.join(t)))
+}
+
+/// The nearest existing ancestor of `p`, canonicalized.
+pub fn nearest_existing(p: &Path) -> Result<PathBuf, String> {
+    let mut cur = p.to_path_buf();
+    loop {
+        match std::fs::canonicalize(&cur) {
+            Ok(c) => return Ok(c),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(nix::libc::ENOTDIR) => {}
+            Err(e) => return Err(format!("cannot resolve `{}`: {e}", cur.display())),
+        }
+        if !cur.pop() {
+            return Err(format!("no existing ancestor of `{}`", p.display()));
+        }
+    }
+}
+
+/// Looks at the filesystem under `target`.
+pub fn probe(f: &Facts, target: &Path) -> Result<DestFs, String> {
+    let existing = nearest_existing(target)?;
+    let st = nix::sys::statvfs::statvfs(&existing).map_err(|e| format!("statvfs `{}`: {e}", existing.display()))?;
+    let frsize = u64::from(st.fragment_size());
+    let block_size = if frsize > 0 { frsize } else { u64::from(st.block_size()) };
+    let blocks = |n: u64| n.saturating_mul(block_size);
+    let inodes = (st.files() > 0).then(|| Inodes {
+        total: u64::from(st.files()),
+        free: u64::from(st.files_free()),
+        avail: u64::from(st.files_available()),
+    });
+    let (mountpoint, fstype) = match mounts::mounts(f) {
+        Ok(all) => match mounts::containing(&all, &existing) {
+            Some(m) => (Some(m.mount_point.clone()), Some(m.fstype.clone())),
+            None => (None, None),
+        },
+        Err(_) => (None, None),
+    };
+    Ok(DestFs {
+        target: target.to_path_buf(),
+        existing,
+        mountpoint,
+        fstype,
+        block_size,
+        bytes_total: blocks(u64::from(st.blocks())),
+        bytes_free: blocks(u64::from(st.blocks_free())),
+        bytes_avail: blocks(u64::from(st.blocks_available())),
+        inodes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_existing_climbs_to_an_existing_dir() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let deep = d.path().join("a/b/c");
+        let got = nearest_existing(&deep).expect("resolves");
+        assert_eq!(got, std::fs::canonicalize(d.path()).expect("canonical"));
+    }
+
+    #[test]
+    fn nearest_existing_stops_at_a_file_in_the_way() {
+        let d = tempfile::tempdir().expect("tempdir");
+        std::fs::write(d.path().join("f"), b"x").expect("write");
+        let got = nearest_existing(&d.path().join("f/sub")).expect("resolves");
+        assert_eq!(got, std::fs::canonicalize(d.path().join("f")).expect("canonical"));
+    }
+}

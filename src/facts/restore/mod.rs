@@ -1,0 +1,384 @@
+//! Will the restore fit? The inodes and bytes a restore creates (`tar -x`, `cp -r`/`cp -a`,
+//! local `rsync`, `restic restore`, `borg extract`) and what the destination filesystem has.
+//!
+//! This is the guard for incident 001: a restore from backup exhausted the root filesystem's
+//! inodes and the mailing lists stayed down for 16 hours. Everything here only reads: archives
+//! are walked header by header, trees listed, repositories listed by their own tools. Nothing is
+//! extracted, created or locked.
+//!
+//! Three probes: `restore` (the need: counting, the costly one), `restore.dest` (statvfs and
+//! mountinfo of the destination), and `restore.after` (arithmetic on the two, also from a facts
+//! snapshot).
+
+pub mod archive;
+pub mod backup;
+pub mod dest;
+pub mod progress;
+pub mod tree;
+
+use super::{normalize, FactDef, Facts, Probe, ProbeFn, ProbeResult, Scope};
+use crate::command::Kind;
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// What a restored entry is, as far as inodes and blocks go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    /// Another name for a file restored earlier: no inode, no data.
+    HardLink,
+    Symlink,
+    Dir,
+    /// Character or block device node.
+    Device,
+    /// FIFO or socket.
+    Fifo,
+}
+
+/// Symlink targets up to this length are stored in the inode (ext4: under 60 bytes).
+pub const FAST_SYMLINK_MAX: u64 = 59;
+
+pub fn round_up(n: u64, block: u64) -> u64 {
+    if block == 0 {
+        n
+    } else {
+        n.div_ceil(block).saturating_mul(block)
+    }
+}
+
+/// Running totals of one restore.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    pub block: u64,
+    /// New inodes.
+    pub inodes: u64,
+    /// New data, each file rounded up to `block`, one block per directory.
+    pub bytes: u64,
+    /// Every entry looked at (hard links and names already present included).
+    pub entries: u64,
+    /// Names that already exist at the destination.
+    pub present: u64,
+    pub hard_links: u64,
+    /// For tar: how the archive is compressed.
+    pub compression: Option<&'static str>,
+}
+
+impl Tally {
+    pub fn new(block: u64) -> Tally {
+        Tally { block, ..Tally::default() }
+    }
+}
+
+/// Places archive-style entries (tar members, restic nodes, borg items) under the destination:
+/// applies `--strip-components` and member selection, and skips names that already exist there
+/// (a stat per entry only below directories that exist; below a new directory nothing exists).
+pub struct Placer {
+    dest: PathBuf,
+    strip: usize,
+    members: Vec<String>,
+    /// Relative directory → exists at the destination.
+    dirs: HashMap<String, bool>,
+    inodes_seen: HashSet<u64>,
+}
+
+fn clean(p: &str) -> String {
+    p.split('/').filter(|c| !c.is_empty() && *c != ".").collect::<Vec<_>>().join("/")
+}
+
+impl Placer {
+    pub fn new(dest: &Path, strip: usize, members: Vec<String>) -> Placer {
+        let mut dirs = HashMap::new();
+        dirs.insert(String::new(), dest.is_dir());
+        Placer { dest: dest.to_path_buf(), strip, members: members.iter().map(|m| clean(m)).collect(), dirs, inodes_seen: HashSet::new() }
+    }
+
+    /// True the first time an inode number is seen (hard-link detection from listings).
+    pub fn first_inode(&mut self, ino: u64) -> bool {
+        self.inodes_seen.insert(ino)
+    }
+
+    fn dir_exists(&mut self, rel: &str) -> bool {
+        if let Some(e) = self.dirs.get(rel) {
+            return *e;
+        }
+        let parent = rel.rsplit_once('/').map_or("", |(p, _)| p).to_string();
+        let e = self.dir_exists(&parent) && self.dest.join(rel).is_dir();
+        self.dirs.insert(rel.to_string(), e);
+        e
+    }
+
+    /// Accounts one entry named `path` (as stored in the archive or repository).
+    pub fn add(&mut self, t: &mut Tally, path: &str, kind: EntryKind, size: u64, link_len: usize) {
+        let name = clean(path);
+        if !self.members.is_empty()
+            && !self.members.iter().any(|m| name == *m || name.starts_with(&format!("{m}/")))
+        {
+            return;
+        }
+        t.entries += 1;
+        progress::add(1);
+        // GNU tar counts every `/`-separated component, `.` included, when stripping.
+        let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+        if comps.len() <= self.strip {
+            return;
+        }
+        let rel = clean(&comps[self.strip..].join("/"));
+        if rel.is_empty() {
+            t.present += 1;
+            return;
+        }
+        if kind == EntryKind::HardLink {
+            t.hard_links += 1;
+            return;
+        }
+        let parent = rel.rsplit_once('/').map_or("", |(p, _)| p).to_string();
+        let here = self.dir_exists(&parent) && std::fs::symlink_metadata(self.dest.join(&rel)).is_ok();
+        if kind == EntryKind::Dir {
+            let is_dir = here && self.dest.join(&rel).is_dir();
+            self.dirs.insert(rel, is_dir);
+        }
+        if here {
+            t.present += 1;
+            return;
+        }
+        t.inodes += 1;
+        t.bytes += match kind {
+            EntryKind::File => round_up(size, t.block),
+            EntryKind::Dir => t.block,
+            EntryKind::Symlink if link_len as u64 > FAST_SYMLINK_MAX => t.block,
+            _ => 0,
+        };
+    }
+}
+
+fn opt<'a>(f: &'a Facts, name: &str) -> Option<&'a str> {
+    f.op.options.get(name).map(String::as_str).filter(|s| !s.is_empty())
+}
+
+fn strip_of(f: &Facts) -> Result<usize, String> {
+    match opt(f, "strip_components") {
+        None => Ok(0),
+        Some(s) => s.trim().parse().map_err(|_| format!("--strip-components `{s}` is not a number")),
+    }
+}
+
+/// `tar -x`: walks the archive (regular files and block devices only: a FIFO or stdin cannot be
+/// read without taking the data away from tar).
+fn tar_need(f: &Facts, dest: &Path, t: &mut Tally) -> Result<bool, String> {
+    let archive = opt(f, "archive").or_else(|| f.op.sources.first().map(String::as_str)).unwrap_or("-");
+    if archive == "-" || f.op.has("remote_archive") {
+        return Ok(false);
+    }
+    let path = normalize(&f.cwd.join(archive));
+    let meta = std::fs::metadata(&path).map_err(|e| format!("cannot read archive `{}`: {e}", path.display()))?;
+    use std::os::unix::fs::FileTypeExt;
+    if !(meta.is_file() || meta.file_type().is_block_device()) {
+        return Ok(false);
+    }
+    let members = opt(f, "members").map(|m| m.lines().map(str::to_string).collect()).unwrap_or_default();
+    let mut placer = Placer::new(dest, strip_of(f)?, members);
+    let _p = progress::Progress::start(&format!("`{archive}`"));
+    let (_, comp) = archive::walk_file(&path, &mut |e| placer.add(t, &e.path, e.kind, e.size, e.link_len))?;
+    t.compression = Some(comp.name());
+    Ok(true)
+}
+
+fn file_name(p: &Path) -> std::ffi::OsString {
+    p.file_name().map(|n| n.to_os_string()).unwrap_or_default()
+}
+
+/// `cp -r`/`cp -a SRC… DEST`: each source lands in DEST/NAME when DEST is a directory (and no
+/// `-T`), else becomes DEST.
+fn cp_need(f: &Facts, dest: &Path, t: &mut Tally) -> Result<bool, String> {
+    let preserve = opt(f, "preserve").unwrap_or("");
+    let opts = tree::Opts {
+        hard_links: preserve.split(',').any(|p| p == "all" || p == "links"),
+        one_file_system: f.op.has("one_file_system"),
+        follow_root: f.op.has("dereference") || f.op.has("dereference_command_line"),
+    };
+    let into = dest.is_dir() && !f.op.has("no_target_directory");
+    let _p = progress::Progress::start("the copy's sources");
+    for s in &f.op.sources {
+        let src = normalize(&f.cwd.join(s));
+        let dst = if into { dest.join(file_name(&src)) } else { dest.to_path_buf() };
+        tree::count(&src, &dst, opts, t)?;
+    }
+    Ok(true)
+}
+
+/// Local `rsync SRC… DEST`: `src/` copies the contents of src, `src` copies src itself into
+/// DEST; DEST is created when missing. Remote sources or destinations are not counted.
+fn rsync_need(f: &Facts, dest: &Path, t: &mut Tally) -> Result<bool, String> {
+    if f.op.has("remote_source") || f.op.has("remote_destination") {
+        return Ok(false);
+    }
+    let opts = tree::Opts {
+        hard_links: f.op.has("hard_links"),
+        one_file_system: f.op.has("one_file_system"),
+        follow_root: f.op.has("copy_links"),
+    };
+    let recursive = f.op.has("recursive") || f.op.has("dirs");
+    let dest_arg = f.op.targets.first().map(String::as_str).unwrap_or("");
+    let several = f.op.sources.len() > 1;
+    let _p = progress::Progress::start("the rsync sources");
+    let mut dest_counted = dest.exists();
+    for s in &f.op.sources {
+        let src = normalize(&f.cwd.join(s));
+        let src_is_dir = std::fs::metadata(&src).map(|m| m.is_dir()).unwrap_or(false);
+        if src_is_dir && !recursive {
+            continue; // rsync: "skipping directory"
+        }
+        let contents = src_is_dir && (s.ends_with('/') || s.ends_with("/."));
+        let dst = if contents {
+            dest.to_path_buf()
+        } else if dest.is_dir() || several || src_is_dir || dest_arg.ends_with('/') {
+            dest.join(file_name(&src))
+        } else {
+            dest.to_path_buf()
+        };
+        if dst != dest && !dest_counted {
+            t.inodes += 1;
+            t.bytes += t.block;
+        }
+        tree::count(&src, &dst, opts, t)?;
+        dest_counted = true;
+    }
+    Ok(true)
+}
+
+fn need_probe(f: &Facts) -> ProbeResult {
+    let mut m = Map::new();
+    if f.op.kind != Kind::Restore {
+        return Ok(m);
+    }
+    let Some(target) = dest::target_of(f) else { return Ok(m) };
+    let block = dest::probe(f, &target)?.block_size;
+    let mut t = Tally::new(block);
+    let counted = match f.op.tool.as_str() {
+        "tar" => tar_need(f, &target, &mut t)?,
+        "cp" => cp_need(f, &target, &mut t)?,
+        "rsync" => rsync_need(f, &target, &mut t)?,
+        "restic" => {
+            let mut p = Placer::new(&target, 0, Vec::new());
+            backup::restic(f, &mut p, &mut t)?;
+            true
+        }
+        "borg" => {
+            let mut p = Placer::new(&target, strip_of(f)?, Vec::new());
+            backup::borg(f, &mut p, &mut t)?;
+            true
+        }
+        _ => false,
+    };
+    if counted {
+        m.insert("restore.inodes".into(), t.inodes.into());
+        m.insert("restore.bytes".into(), t.bytes.into());
+        m.insert("restore.entries".into(), t.entries.into());
+        m.insert("restore.present".into(), t.present.into());
+        m.insert("restore.compression".into(), t.compression.map_or(Value::Null, Value::from));
+    }
+    Ok(m)
+}
+
+fn dest_probe(f: &Facts) -> ProbeResult {
+    let mut m = Map::new();
+    if f.op.kind != Kind::Restore || f.op.has("remote_destination") {
+        return Ok(m);
+    }
+    let Some(target) = dest::target_of(f) else { return Ok(m) };
+    let d = dest::probe(f, &target)?;
+    let opt_s = |s: Option<String>| s.map_or(Value::Null, Value::from);
+    m.insert("restore.dest.path".into(), target.display().to_string().into());
+    m.insert("restore.dest.mountpoint".into(), opt_s(d.mountpoint));
+    m.insert("restore.dest.fstype".into(), opt_s(d.fstype));
+    m.insert("restore.dest.block_size".into(), d.block_size.into());
+    m.insert("restore.dest.bytes_total".into(), d.bytes_total.into());
+    m.insert("restore.dest.bytes_free".into(), d.bytes_free.into());
+    m.insert("restore.dest.bytes_avail".into(), d.bytes_avail.into());
+    if let Some(i) = d.inodes {
+        m.insert("restore.dest.inodes_total".into(), i.total.into());
+        m.insert("restore.dest.inodes_free".into(), i.free.into());
+        m.insert("restore.dest.inodes_avail".into(), i.avail.into());
+    }
+    Ok(m)
+}
+
+fn pct(left: i128, total: u64) -> Value {
+    if total == 0 {
+        return Value::Null;
+    }
+    let p = left as f64 * 100.0 / total as f64;
+    Value::from((p * 100.0).round() / 100.0)
+}
+
+/// Derived from the need and the destination; reads them as facts, so a snapshot holding those
+/// is enough.
+fn after_probe(f: &Facts) -> ProbeResult {
+    let num = |name: &str| -> Result<Option<u64>, String> {
+        f.get(name, None).map(|v| v.as_u64()).map_err(|e| e.why)
+    };
+    let mut m = Map::new();
+    if f.op.kind != Kind::Restore {
+        return Ok(m);
+    }
+    let inodes = num("restore.inodes")?;
+    let bytes = num("restore.bytes")?;
+    if let (Some(need), Some(avail), Some(total)) = (inodes, num("restore.dest.inodes_avail")?, num("restore.dest.inodes_total")?) {
+        m.insert("restore.inodes_short".into(), need.saturating_sub(avail).into());
+        m.insert("restore.free_inodes_after_pct".into(), pct(i128::from(avail) - i128::from(need), total));
+    }
+    if let (Some(need), Some(avail), Some(total)) = (bytes, num("restore.dest.bytes_avail")?, num("restore.dest.bytes_total")?) {
+        m.insert("restore.bytes_short".into(), need.saturating_sub(avail).into());
+        m.insert("restore.free_bytes_after_pct".into(), pct(i128::from(avail) - i128::from(need), total));
+    }
+    Ok(m)
+}
+
+static NEED: Probe = Probe { id: "restore", run: ProbeFn::Whole(need_probe), pure: false };
+static DEST: Probe = Probe { id: "restore.dest", run: ProbeFn::Whole(dest_probe), pure: false };
+static AFTER: Probe = Probe { id: "restore.after", run: ProbeFn::Whole(after_probe), pure: true };
+
+macro_rules! how_need {
+    () => {
+        "## How it is found\nBy tool, reading only, never extracting:\n- `tar -x`: the archive's compression is told from its magic bytes (gzip, zstd, xz, bzip2; never the file name); then every 512-byte header is read. In an uncompressed archive the member data is skipped with a seek; a compressed one is decompressed as a stream. pax and GNU long-name headers are metadata for the next member, not entries; hard links (`1`) create no inode. `--strip-components` and member names on the command line are honoured (`--exclude` is not: the count is then an upper bound).\n- `cp -r`/`cp -a`, local `rsync`: the source trees are listed in parallel (read_dir on all cores), symlinks never followed; where a directory already exists at the destination it is listed once and names present there are not counted (cp overwrites in place; rsync replaces, needing no new inode after the run). Hard links count once when the copy preserves them (`cp -a`, `--preserve=links`, `rsync -H`). rsync's `--exclude`/`--filter` are not applied (upper bound). Own walk rather than `rsync -n --stats`: rsync's `created files` counts hard-link names as new and runs a sender and a receiver over both trees, slower than listing.\n- `restic restore SNAP[:SUB] --target DIR`: `restic ls --json SNAP` (with `--no-lock`) run with the caller's environment plus the command line's assignments; `--include`/`--exclude` applied with restic's pattern rules. restic before 0.17 lists no inode numbers, so hard links count once per name there (upper bound).\n- `borg extract REPO::ARCHIVE [PATH…]`: `borg list --json-lines`; hard-link slaves (mode starting with `h`) create no inode; `--strip-components` honoured.\nDirectories that already exist at the destination are never counted."
+    };
+}
+
+macro_rules! unknown_need {
+    () => {
+        "## When it is unknown\n`null` when the operation is not a restore, reads its archive from standard input, a FIFO or a remote host (`tar -f host:a.tar`, `rsync host:src dst`), or writes to a remote rsync destination: counting would take the data away from the command or needs the network. A fact error (the policy's `on_fact_error` decides, `confirm` by default) when the archive or a source cannot be read, is truncated or corrupt, uses an unsupported compression, or when restic/borg fail (missing, wrong password, no repository, more than `SAFEOP_TOOL_TIMEOUT` seconds, default 600): the message names the file or the tool and its first line of stderr."
+    };
+}
+
+
+
+
+
+macro_rules! fact {
+    ($name:expr, $probe:expr, $ty:expr, $doc:expr) => {
+        FactDef { name: $name, scope: Scope::Operation, probe: $probe, ty: $ty, doc: $doc }
+    };
+}
+
+pub(crate) static FACTS: &[FactDef] = &[
+    fact!("restore.inodes", &NEED, "number", concat!("## What it tells\nHow many new inodes the restore creates at its destination: files, directories, symlinks, device nodes, FIFOs; hard links and names that already exist there create none.\n", how_need!(), "\n", unknown_need!(), "\n## Example\n`tar -xf lists.tar -C /var/lib/mailman` of 1,221 members, none there yet → `1221`.")),
+    fact!("restore.bytes", &NEED, "number", "## What it tells\nThe space the restored data takes: each regular file rounded up to the destination's block size, one block per directory (and per symlink too long to live in its inode); hard links and names already present take none.\n## How it is found\nAs `restore.inodes`, with file sizes from the archive headers, the listing, or stat(2) of the source files.\n## When it is unknown\nAs `restore.inodes`.\n## Example\n`5242880`."),
+    fact!("restore.entries", &NEED, "number", "## What it tells\nEvery entry the restore looks at: members of the archive (after `--strip-components` and member selection), nodes of the snapshot, names in the source trees, including hard links and names already present at the destination.\n## How it is found\nAs `restore.inodes`.\n## When it is unknown\nAs `restore.inodes`.\n## Example\n`1221`."),
+    fact!("restore.present", &NEED, "number", "## What it tells\nHow many of the restore's names already exist at the destination (and so need no new inode).\n## How it is found\nAs `restore.inodes`: one directory listing per existing destination directory, or a stat per member below an existing directory.\n## When it is unknown\nAs `restore.inodes`.\n## Example\nrsync into a copy made yesterday → most of `restore.entries`."),
+    fact!("restore.compression", &NEED, "string", "## What it tells\nHow a tar archive is compressed: `uncompressed`, `gzip`, `zstd`, `xz`, `bzip2` — told from its first bytes, never from its name.\n## How it is found\nMagic bytes: gzip `1f 8b`, zstd `28 b5 2f fd`, xz `fd 37 7a 58 5a 00`, bzip2 `42 5a 68`.\n## When it is unknown\n`null` for restores that are not tar; a fact error for other compressions (lzip, lz4, lzop, compress).\n## Example\n`backup.tar.gz` that really is zstd → `zstd`."),
+    fact!("restore.dest.path", &DEST, "path", "## What it tells\nThe restore's destination directory, absolute (it may not exist yet).\n## How it is found\nThe first target joined to the command's working directory, normalized.\n## When it is unknown\n`null` when the operation is not a restore.\n## Example\n`cd /srv && tar -xf a.tar` → `/srv`."),
+    fact!("restore.dest.mountpoint", &DEST, "path", "## What it tells\nThe mount point of the filesystem the restore writes into.\n## How it is found\nThe longest mount point in /proc/self/mountinfo containing the nearest existing ancestor of the destination.\n## When it is unknown\n`null` when the operation is not a restore or mountinfo cannot be read.\n## Example\n`/srv`."),
+    fact!("restore.dest.fstype", &DEST, "string", "## What it tells\nThe type of the destination filesystem (`ext4`, `xfs`, `tmpfs`, `btrfs` …).\n## How it is found\n/proc/self/mountinfo.\n## When it is unknown\n`null` when the operation is not a restore or mountinfo cannot be read.\n## Example\n`tmpfs`."),
+    fact!("restore.dest.block_size", &DEST, "number", concat!("## What it tells\nThe destination filesystem's block size, the unit `restore.bytes` rounds to.\n", "## How it is found\nstatvfs `f_frsize` (`f_bsize` when 0).\n", "## When it is unknown\n`null` when the operation is not a restore.\n", "## Example\n`4096`.")),
+    fact!("restore.dest.bytes_total", &DEST, "number", "## What it tells\nThe size of the destination filesystem (data blocks, metadata overhead excluded).\n## How it is found\nstatvfs `f_blocks × f_frsize`.\n## When it is unknown\n`null` when the operation is not a restore.\n## Example\n`67108864`."),
+    fact!("restore.dest.bytes_free", &DEST, "number", "## What it tells\nFree bytes on the destination filesystem, including the part reserved for root.\n## How it is found\nstatvfs `f_bfree × f_frsize`.\n## When it is unknown\n`null` when the operation is not a restore.\n## Example\n`52428800`."),
+    fact!("restore.dest.bytes_avail", &DEST, "number", "## What it tells\nBytes the restore can really use: free space less ext4's root reserve and reserved clusters. The rules compare against this.\n## How it is found\nstatvfs `f_bavail × f_frsize`.\n## When it is unknown\n`null` when the operation is not a restore.\n## Example\n`47185920`."),
+    fact!("restore.dest.inodes_total", &DEST, "number", "## What it tells\nHow many inodes the destination filesystem has (fixed at mkfs on ext4; dynamic on XFS).\n## How it is found\nstatvfs `f_files`.\n## When it is unknown\n`null` when the filesystem reports no inode limit (`f_files` = 0: btrfs, tmpfs `nr_inodes=0`, many FUSE/network filesystems) or the operation is not a restore.\n## Example\n`512`."),
+    fact!("restore.dest.inodes_free", &DEST, "number", "## What it tells\nFree inodes on the destination filesystem.\n## How it is found\nstatvfs `f_ffree`.\n## When it is unknown\n`null` when the filesystem reports no inode limit (`f_files` = 0: btrfs, tmpfs `nr_inodes=0`, many FUSE/network filesystems) or the operation is not a restore.\n## Example\n`399`."),
+    fact!("restore.dest.inodes_avail", &DEST, "number", "## What it tells\nInodes available to the caller (Linux keeps no inode reserve: glibc sets `f_favail` = `f_ffree`). The rules compare against this.\n## How it is found\nstatvfs `f_favail`.\n## When it is unknown\n`null` when the filesystem reports no inode limit (`f_files` = 0) or the operation is not a restore.\n## Example\n`399`."),
+    fact!("restore.inodes_short", &AFTER, "number", "## What it tells\nHow many more inodes the restore needs than the destination has available (0 when it fits): what must be freed for it to fit.\n## How it is found\n`restore.inodes − restore.dest.inodes_avail`, at least 0.\n## When it is unknown\n`null` when the filesystem has no inode limit or the need is unknown.\n## Example\n1,221 needed, 399 available → `822`."),
+    fact!("restore.bytes_short", &AFTER, "number", "## What it tells\nHow many more bytes the restore needs than the destination has available (0 when it fits).\n## How it is found\n`restore.bytes − restore.dest.bytes_avail`, at least 0.\n## When it is unknown\n`null` when the need is unknown.\n## Example\n`0`."),
+    fact!("restore.free_inodes_after_pct", &AFTER, "number", "## What it tells\nThe share of the destination's inodes still free after the restore, in percent (negative when it does not fit).\n## How it is found\n`(inodes_avail − restore.inodes) × 100 / inodes_total`, two decimals.\n## When it is unknown\n`null` when the filesystem has no inode limit or the need is unknown.\n## Example\n`3.5`."),
+    fact!("restore.free_bytes_after_pct", &AFTER, "number", "## What it tells\nThe share of the destination's space still available after the restore, in percent (negative when it does not fit).\n## How it is found\n`(bytes_avail − restore.bytes) × 100 / bytes_total`, two decimals.\n## When it is unknown\n`null` when the need is unknown.\n## Example\n`41.25`."),
+];
