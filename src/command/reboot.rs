@@ -160,11 +160,7 @@ fn shutdown(op: &mut Operation, args: &[String]) {
                 }
                 "H" | "halt" => action = "halt",
                 "P" | "poweroff" => action = "poweroff",
-                "h" => {
-                    if action != "halt" {
-                        action = "poweroff"
-                    }
-                }
+                "h" if action != "halt" => action = "poweroff",
                 "r" | "reboot" => action = "reboot",
                 "k" => {
                     read_only = true;
