@@ -302,6 +302,9 @@ impl Policy {
     /// Reads one policy text on top of this policy. `check_examples` runs the rules' inline
     /// examples (the embedded default's are checked by the test suite instead, not on every run).
     pub fn add_layer(&mut self, name: &str, text: &str, check_examples: bool) -> Result<(), Error> {
+        if check_examples {
+            yaml::check_syntax(text).map_err(|e| Error::policy(name, e.line, e.column, e.message))?;
+        }
         let mut file: PolicyFile = yaml::from_str(text)
             .map_err(|e| Error::policy(name, e.line, e.column, e.message))?;
         if file.version != 1 {

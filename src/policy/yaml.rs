@@ -21,3 +21,9 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
         YamlError { line, column, message }
     })
 }
+
+/// Reads the text as plain YAML first, so a syntax error is reported where it is, not as the
+/// type error it causes earlier in the typed read.
+pub fn check_syntax(text: &str) -> Result<(), YamlError> {
+    from_str::<yaml_serde::Value>(text).map(|_| ())
+}

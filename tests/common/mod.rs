@@ -195,6 +195,17 @@ impl Test {
         self.cmd.current_dir(d);
         self
     }
+    /// Runs safeop without a controlling terminal (a new session), as under cron or CI.
+    pub fn no_tty(mut self) -> Test {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setsid(2) is async-signal-safe and touches no memory of this process.
+        unsafe {
+            self.cmd.pre_exec(|| {
+                nix::unistd::setsid().map(|_| ()).map_err(std::io::Error::from)
+            });
+        }
+        self
+    }
     /// Puts a directory of stand-in executables first on PATH.
     pub fn path_first(mut self, dir: &Path) -> Test {
         let old = std::env::var("PATH").unwrap_or_default();
