@@ -194,7 +194,14 @@ pub fn restic(f: &Facts, placer: &mut Placer, t: &mut Tally) -> Result<(), Strin
         Some((id, sub)) => (id, Some(format!("/{}", sub.trim_matches('/')))),
         None => (snap, None),
     };
-    args.extend(["--no-lock".into(), "ls".into(), "--json".into(), id.into()]);
+    args.extend(["--no-lock".into(), "ls".into(), "--json".into()]);
+    // `latest` is chosen among the snapshots matching these, as restore chooses it.
+    for (o, flag) in [("host", "--host"), ("path", "--path"), ("tag", "--tag")] {
+        for v in lines_of(opt(f, o)) {
+            args.extend([flag.into(), v]);
+        }
+    }
+    args.push(id.into());
     let includes = lines_of(opt(f, "include"));
     let excludes = lines_of(opt(f, "exclude"));
     let _p = progress::Progress::start("restic snapshot");

@@ -7,8 +7,8 @@
 //! extracted, created or locked.
 //!
 //! Three probes: `restore` (the need: counting, the costly one), `restore.dest` (statvfs and
-//! mountinfo of the destination), and `restore.after` (arithmetic on the two, also from a facts
-//! snapshot).
+//! mountinfo of the destination), and `restore.after.*` (arithmetic on the two, also from a
+//! facts snapshot).
 
 pub mod archive;
 pub mod backup;
@@ -313,31 +313,34 @@ fn pct(left: i128, total: u64) -> Value {
 }
 
 /// Derived from the need and the destination; reads them as facts, so a snapshot holding those
-/// is enough.
-fn after_probe(f: &Facts) -> ProbeResult {
-    let num = |name: &str| -> Result<Option<u64>, String> {
-        f.get(name, None).map(|v| v.as_u64()).map_err(|e| e.why)
-    };
+/// is enough. `side` is `inodes` or `bytes`.
+fn after(f: &Facts, side: &str) -> ProbeResult {
+    let num = |name: String| -> Result<Option<u64>, String> { f.get(&name, None).map(|v| v.as_u64()).map_err(|e| e.why) };
     let mut m = Map::new();
     if f.op.kind != Kind::Restore {
         return Ok(m);
     }
-    let inodes = num("restore.inodes")?;
-    let bytes = num("restore.bytes")?;
-    if let (Some(need), Some(avail), Some(total)) = (inodes, num("restore.dest.inodes_avail")?, num("restore.dest.inodes_total")?) {
-        m.insert("restore.inodes_short".into(), need.saturating_sub(avail).into());
-        m.insert("restore.free_inodes_after_pct".into(), pct(i128::from(avail) - i128::from(need), total));
-    }
-    if let (Some(need), Some(avail), Some(total)) = (bytes, num("restore.dest.bytes_avail")?, num("restore.dest.bytes_total")?) {
-        m.insert("restore.bytes_short".into(), need.saturating_sub(avail).into());
-        m.insert("restore.free_bytes_after_pct".into(), pct(i128::from(avail) - i128::from(need), total));
-    }
+    let Some(need) = num(format!("restore.{side}"))? else { return Ok(m) };
+    let (Some(avail), Some(total)) = (num(format!("restore.dest.{side}_avail"))?, num(format!("restore.dest.{side}_total"))?) else {
+        return Ok(m);
+    };
+    m.insert(format!("restore.{side}_short"), need.saturating_sub(avail).into());
+    m.insert(format!("restore.free_{side}_after_pct"), pct(i128::from(avail) - i128::from(need), total));
     Ok(m)
+}
+
+fn after_inodes(f: &Facts) -> ProbeResult {
+    after(f, "inodes")
+}
+
+fn after_bytes(f: &Facts) -> ProbeResult {
+    after(f, "bytes")
 }
 
 static NEED: Probe = Probe { id: "restore", run: ProbeFn::Whole(need_probe), pure: false };
 static DEST: Probe = Probe { id: "restore.dest", run: ProbeFn::Whole(dest_probe), pure: false };
-static AFTER: Probe = Probe { id: "restore.after", run: ProbeFn::Whole(after_probe), pure: true };
+static AFTER_INODES: Probe = Probe { id: "restore.after.inodes", run: ProbeFn::Whole(after_inodes), pure: true };
+static AFTER_BYTES: Probe = Probe { id: "restore.after.bytes", run: ProbeFn::Whole(after_bytes), pure: true };
 
 macro_rules! how_need {
     () => {
@@ -377,8 +380,8 @@ pub(crate) static FACTS: &[FactDef] = &[
     fact!("restore.dest.inodes_total", &DEST, "number", "## What it tells\nHow many inodes the destination filesystem has (fixed at mkfs on ext4; dynamic on XFS).\n## How it is found\nstatvfs `f_files`.\n## When it is unknown\n`null` when the filesystem reports no inode limit (`f_files` = 0: btrfs, tmpfs `nr_inodes=0`, many FUSE/network filesystems) or the operation is not a restore.\n## Example\n`512`."),
     fact!("restore.dest.inodes_free", &DEST, "number", "## What it tells\nFree inodes on the destination filesystem.\n## How it is found\nstatvfs `f_ffree`.\n## When it is unknown\n`null` when the filesystem reports no inode limit (`f_files` = 0: btrfs, tmpfs `nr_inodes=0`, many FUSE/network filesystems) or the operation is not a restore.\n## Example\n`399`."),
     fact!("restore.dest.inodes_avail", &DEST, "number", "## What it tells\nInodes available to the caller (Linux keeps no inode reserve: glibc sets `f_favail` = `f_ffree`). The rules compare against this.\n## How it is found\nstatvfs `f_favail`.\n## When it is unknown\n`null` when the filesystem reports no inode limit (`f_files` = 0) or the operation is not a restore.\n## Example\n`399`."),
-    fact!("restore.inodes_short", &AFTER, "number", "## What it tells\nHow many more inodes the restore needs than the destination has available (0 when it fits): what must be freed for it to fit.\n## How it is found\n`restore.inodes − restore.dest.inodes_avail`, at least 0.\n## When it is unknown\n`null` when the filesystem has no inode limit or the need is unknown.\n## Example\n1,221 needed, 399 available → `822`."),
-    fact!("restore.bytes_short", &AFTER, "number", "## What it tells\nHow many more bytes the restore needs than the destination has available (0 when it fits).\n## How it is found\n`restore.bytes − restore.dest.bytes_avail`, at least 0.\n## When it is unknown\n`null` when the need is unknown.\n## Example\n`0`."),
-    fact!("restore.free_inodes_after_pct", &AFTER, "number", "## What it tells\nThe share of the destination's inodes still free after the restore, in percent (negative when it does not fit).\n## How it is found\n`(inodes_avail − restore.inodes) × 100 / inodes_total`, two decimals.\n## When it is unknown\n`null` when the filesystem has no inode limit or the need is unknown.\n## Example\n`3.5`."),
-    fact!("restore.free_bytes_after_pct", &AFTER, "number", "## What it tells\nThe share of the destination's space still available after the restore, in percent (negative when it does not fit).\n## How it is found\n`(bytes_avail − restore.bytes) × 100 / bytes_total`, two decimals.\n## When it is unknown\n`null` when the need is unknown.\n## Example\n`41.25`."),
+    fact!("restore.inodes_short", &AFTER_INODES, "number", "## What it tells\nHow many more inodes the restore needs than the destination has available (0 when it fits): what must be freed for it to fit.\n## How it is found\n`restore.inodes − restore.dest.inodes_avail`, at least 0.\n## When it is unknown\n`null` when the filesystem has no inode limit or the need is unknown.\n## Example\n1,221 needed, 399 available → `822`."),
+    fact!("restore.bytes_short", &AFTER_BYTES, "number", "## What it tells\nHow many more bytes the restore needs than the destination has available (0 when it fits).\n## How it is found\n`restore.bytes − restore.dest.bytes_avail`, at least 0.\n## When it is unknown\n`null` when the need is unknown.\n## Example\n`0`."),
+    fact!("restore.free_inodes_after_pct", &AFTER_INODES, "number", "## What it tells\nThe share of the destination's inodes still free after the restore, in percent (negative when it does not fit).\n## How it is found\n`(inodes_avail − restore.inodes) × 100 / inodes_total`, two decimals.\n## When it is unknown\n`null` when the filesystem has no inode limit or the need is unknown.\n## Example\n`3.5`."),
+    fact!("restore.free_bytes_after_pct", &AFTER_BYTES, "number", "## What it tells\nThe share of the destination's space still available after the restore, in percent (negative when it does not fit).\n## How it is found\n`(bytes_avail − restore.bytes) × 100 / bytes_total`, two decimals.\n## When it is unknown\n`null` when the need is unknown.\n## Example\n`41.25`."),
 ];
