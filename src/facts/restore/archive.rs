@@ -85,7 +85,11 @@ pub struct FileInput {
 
 impl FileInput {
     pub fn new(file: std::fs::File, len: u64) -> FileInput {
-        FileInput { r: BufReader::with_capacity(16 * 1024, file), pos: 0, len }
+        FileInput {
+            r: BufReader::with_capacity(16 * 1024, file),
+            pos: 0,
+            len,
+        }
     }
 }
 
@@ -130,7 +134,10 @@ pub struct StreamInput<R: Read> {
 
 impl<R: Read> StreamInput<R> {
     pub fn new(r: R) -> StreamInput<R> {
-        StreamInput { r: BufReader::with_capacity(128 * 1024, r), pos: 0 }
+        StreamInput {
+            r: BufReader::with_capacity(128 * 1024, r),
+            pos: 0,
+        }
     }
 }
 
@@ -180,7 +187,9 @@ pub fn number(field: &[u8]) -> Option<u64> {
 
 /// Whether the header checksum holds (unsigned sum, or the historic signed sum).
 pub fn checksum_ok(h: &[u8; 512]) -> bool {
-    let Some(want) = number(&h[148..156]) else { return false };
+    let Some(want) = number(&h[148..156]) else {
+        return false;
+    };
     let (mut unsigned, mut signed) = (0u64, 0i64);
     for (i, b) in h.iter().enumerate() {
         let b = if (148..156).contains(&i) { b' ' } else { *b };
@@ -224,8 +233,15 @@ pub fn pax_records(data: &[u8]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut rest = data;
     while !rest.is_empty() {
-        let Some(sp) = rest.iter().position(|b| *b == b' ') else { break };
-        let Some(len) = std::str::from_utf8(&rest[..sp]).ok().and_then(|s| s.parse::<usize>().ok()) else { break };
+        let Some(sp) = rest.iter().position(|b| *b == b' ') else {
+            break;
+        };
+        let Some(len) = std::str::from_utf8(&rest[..sp])
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+        else {
+            break;
+        };
         if len <= sp + 1 || len > rest.len() {
             break;
         }
@@ -256,10 +272,13 @@ pub fn walk(input: &mut dyn Input, on: &mut dyn FnMut(&Entry)) -> Result<u64, St
     let mut next_link: Option<usize> = None;
     let mut next_size: Option<u64> = None;
     let mut count = 0u64;
-    let truncated = |pos: u64| format!("truncated: the archive ends inside a member (at byte {pos})");
+    let truncated =
+        |pos: u64| format!("truncated: the archive ends inside a member (at byte {pos})");
     loop {
         let at = input.pos();
-        let n = input.block(&mut h).map_err(|e| format!("read error at byte {at}: {e}"))?;
+        let n = input
+            .block(&mut h)
+            .map_err(|e| format!("read error at byte {at}: {e}"))?;
         if n == 0 {
             if at == 0 {
                 return Err("empty file, not a tar archive".into());
@@ -280,11 +299,14 @@ pub fn walk(input: &mut dyn Input, on: &mut dyn FnMut(&Entry)) -> Result<u64, St
             });
         }
         let flag = h[156];
-        let size = number(&h[124..136]).ok_or_else(|| format!("corrupt size field in the header at byte {at}"))?;
+        let size = number(&h[124..136])
+            .ok_or_else(|| format!("corrupt size field in the header at byte {at}"))?;
         match flag {
             b'x' | b'g' | b'L' | b'K' => {
                 if size > META_LIMIT {
-                    return Err(format!("implausibly large metadata header ({size} bytes) at byte {at}"));
+                    return Err(format!(
+                        "implausibly large metadata header ({size} bytes) at byte {at}"
+                    ));
                 }
                 let mut data = vec![0u8; usize::try_from(padded(size)).unwrap_or(0)];
                 for chunk in data.chunks_mut(512) {
@@ -349,24 +371,40 @@ pub fn walk(input: &mut dyn Input, on: &mut dyn FnMut(&Entry)) -> Result<u64, St
 }
 
 /// Opens an archive file, tells its compression and walks it.
-pub fn walk_file(path: &std::path::Path, on: &mut dyn FnMut(&Entry)) -> Result<(u64, Compression), String> {
+pub fn walk_file(
+    path: &std::path::Path,
+    on: &mut dyn FnMut(&Entry),
+) -> Result<(u64, Compression), String> {
     let name = path.display();
     let mut f = std::fs::File::open(path).map_err(|e| format!("cannot open `{name}`: {e}"))?;
-    let len = f.metadata().map_err(|e| format!("cannot stat `{name}`: {e}"))?.len();
+    let len = f
+        .metadata()
+        .map_err(|e| format!("cannot stat `{name}`: {e}"))?
+        .len();
     let mut head = [0u8; 8];
     let got = fill_small(&mut f, &mut head).map_err(|e| format!("cannot read `{name}`: {e}"))?;
     let comp = sniff(&head[..got]).map_err(|e| format!("`{name}` is {e}"))?;
-    f.rewind().map_err(|e| format!("cannot read `{name}`: {e}"))?;
+    f.rewind()
+        .map_err(|e| format!("cannot read `{name}`: {e}"))?;
     let at = |e: String| format!("`{name}` ({}): {e}", comp.name());
     let n = match comp {
         Compression::None => walk(&mut FileInput::new(f, len), on),
-        Compression::Gzip => walk(&mut StreamInput::new(flate2::read::MultiGzDecoder::new(f)), on),
+        Compression::Gzip => walk(
+            &mut StreamInput::new(flate2::read::MultiGzDecoder::new(f)),
+            on,
+        ),
         Compression::Zstd => {
             let d = zstd::stream::read::Decoder::new(f).map_err(|e| at(e.to_string()))?;
             walk(&mut StreamInput::new(d), on)
         }
-        Compression::Xz => walk(&mut StreamInput::new(liblzma::read::XzDecoder::new_multi_decoder(f)), on),
-        Compression::Bzip2 => walk(&mut StreamInput::new(bzip2::read::MultiBzDecoder::new(f)), on),
+        Compression::Xz => walk(
+            &mut StreamInput::new(liblzma::read::XzDecoder::new_multi_decoder(f)),
+            on,
+        ),
+        Compression::Bzip2 => walk(
+            &mut StreamInput::new(bzip2::read::MultiBzDecoder::new(f)),
+            on,
+        ),
     }
     .map_err(at)?;
     Ok((n, comp))
@@ -498,7 +536,10 @@ mod tests {
     fn sniffs_magic_not_names() {
         assert_eq!(sniff(&[0x1f, 0x8b, 8, 0]), Ok(Compression::Gzip));
         assert_eq!(sniff(&[0x28, 0xb5, 0x2f, 0xfd, 0]), Ok(Compression::Zstd));
-        assert_eq!(sniff(&[0xfd, b'7', b'z', b'X', b'Z', 0, 0]), Ok(Compression::Xz));
+        assert_eq!(
+            sniff(&[0xfd, b'7', b'z', b'X', b'Z', 0, 0]),
+            Ok(Compression::Xz)
+        );
         assert_eq!(sniff(b"BZh91AY"), Ok(Compression::Bzip2));
         assert_eq!(sniff(b"src/\0\0\0\0"), Ok(Compression::None));
         assert!(sniff(b"LZIP\x01").expect_err("lzip").contains("lzip"));
@@ -518,6 +559,75 @@ mod tests {
     #[test]
     fn pax_records_parse() {
         let r = pax_records(b"26 path=a/b c/with=equals\n10 size=3\n");
-        assert_eq!(r, vec![("path".into(), "a/b c/with=equals".into()), ("size".into(), "3".into())]);
+        assert_eq!(
+            r,
+            vec![
+                ("path".into(), "a/b c/with=equals".into()),
+                ("size".into(), "3".into())
+            ]
+        );
+    }
+}
+
+#[cfg(test)]
+mod gnu_tar_fixtures {
+    //! Archives written by GNU tar 1.34 (`tests/fixtures/restore/make.sh`): 13 entries, two of
+    //! them hard links, one name longer than 100 bytes.
+    use super::*;
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/restore")
+            .join(name)
+    }
+
+    fn kinds(name: &str) -> (Vec<Entry>, Compression) {
+        let mut got = Vec::new();
+        let (n, comp) = walk_file(&fixture(name), &mut |e| got.push(e.clone()))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(n as usize, got.len());
+        (got, comp)
+    }
+
+    #[test]
+    fn every_format_and_compression_gives_the_same_members() {
+        let (gnu, c) = kinds("gnu.tar");
+        assert_eq!(c, Compression::None);
+        assert_eq!(gnu.len(), 13);
+        assert_eq!(
+            gnu.iter().filter(|e| e.kind == EntryKind::HardLink).count(),
+            2
+        );
+        assert_eq!(gnu.iter().filter(|e| e.kind == EntryKind::Dir).count(), 4);
+        assert!(
+            gnu.iter()
+                .any(|e| e.path.len() > 100 && e.path.ends_with("long-name-header.txt")),
+            "GNU long name applied"
+        );
+        let names = |v: &[Entry]| {
+            v.iter()
+                .map(|e| (e.path.trim_end_matches('/').to_string(), e.kind, e.size))
+                .collect::<Vec<_>>()
+        };
+        for (file, want) in [
+            ("pax.tar", Compression::None),
+            ("gnu.tar.gz", Compression::Gzip),
+            ("gnu-really-zstd.tar.gz", Compression::Zstd),
+            ("gnu.tar.xz", Compression::Xz),
+            ("gnu.tar.bz2", Compression::Bzip2),
+        ] {
+            let (got, c) = kinds(file);
+            assert_eq!(c, want, "{file}");
+            assert_eq!(names(&got), names(&gnu), "{file}");
+        }
+    }
+
+    #[test]
+    fn a_truncated_archive_is_an_error_naming_it() {
+        let e = walk_file(&fixture("truncated.tar"), &mut |_| {}).expect_err("truncated");
+        assert!(
+            e.contains("truncated.tar") && e.contains("truncated"),
+            "{e}"
+        );
     }
 }

@@ -16,14 +16,27 @@ use std::time::{Duration, Instant};
 
 /// How long a listing may take before it is stopped (env `SAFEOP_TOOL_TIMEOUT` in seconds).
 fn time_limit() -> Duration {
-    let secs = std::env::var("SAFEOP_TOOL_TIMEOUT").ok().and_then(|s| s.parse().ok()).unwrap_or(600);
+    let secs = std::env::var("SAFEOP_TOOL_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
     Duration::from_secs(secs)
 }
 
 /// Runs `tool args…`, handing each stdout line to `on_line`. Errors name the tool.
-pub fn run_lines(f: &Facts, tool: &str, args: &[String], on_line: &mut dyn FnMut(&str) -> Result<(), String>) -> Result<(), String> {
+pub fn run_lines(
+    f: &Facts,
+    tool: &str,
+    args: &[String],
+    on_line: &mut dyn FnMut(&str) -> Result<(), String>,
+) -> Result<(), String> {
     let mut cmd = Command::new(tool);
-    cmd.args(args).envs(&f.op.env).current_dir(&f.cwd).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args)
+        .envs(&f.op.env)
+        .current_dir(&f.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => format!("`{tool}` is not installed (not found on PATH)"),
         _ => format!("cannot run `{tool}`: {e}"),
@@ -68,24 +81,46 @@ pub fn run_lines(f: &Facts, tool: &str, args: &[String], on_line: &mut dyn FnMut
     finished.store(true, Ordering::Relaxed);
     let _ = watchdog.join();
     let err_text = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
-    let first = err_text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string();
+    let first = err_text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .to_string();
     if timed_out.load(Ordering::Relaxed) {
-        return Err(format!("`{tool}` did not answer within {} s and was stopped", limit.as_secs()));
+        return Err(format!(
+            "`{tool}` did not answer within {} s and was stopped",
+            limit.as_secs()
+        ));
     }
     let status = status.map_err(|e| format!("waiting for `{tool}`: {e}"))?;
     if !status.success() {
-        let code = status.code().map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
-        return Err(format!("`{tool} {}` failed ({code}): {first}", args.first().map(String::as_str).unwrap_or("")));
+        let code = status
+            .code()
+            .map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
+        return Err(format!(
+            "`{tool} {}` failed ({code}): {first}",
+            args.first().map(String::as_str).unwrap_or("")
+        ));
     }
     parse_error.map_or(Ok(()), Err)
 }
 
 fn opt<'a>(f: &'a Facts, name: &str) -> Option<&'a str> {
-    f.op.options.get(name).map(String::as_str).filter(|s| !s.is_empty())
+    f.op.options
+        .get(name)
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 fn lines_of(v: Option<&str>) -> Vec<String> {
-    v.map(|s| s.lines().map(str::to_string).filter(|l| !l.is_empty()).collect()).unwrap_or_default()
+    v.map(|s| {
+        s.lines()
+            .map(str::to_string)
+            .filter(|l| !l.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// One node of `restic ls --json` (restic 0.14 and later; unknown keys are ignored).
@@ -114,7 +149,12 @@ pub fn restic_node(line: &str) -> Result<Option<ResticNode>, String> {
     if line.trim().is_empty() {
         return Ok(None);
     }
-    let n: ResticNode = serde_json::from_str(line).map_err(|e| format!("unexpected `restic ls --json` output ({e}): {}", short(line)))?;
+    let n: ResticNode = serde_json::from_str(line).map_err(|e| {
+        format!(
+            "unexpected `restic ls --json` output ({e}): {}",
+            short(line)
+        )
+    })?;
     let ty = n.struct_type.as_deref().or(n.message_type.as_deref());
     Ok((ty == Some("node")).then_some(n))
 }
@@ -142,17 +182,23 @@ pub fn restic_pattern_matches(pattern: &str, path: &str) -> bool {
     if pat.is_empty() {
         return false;
     }
-    let starts: Vec<usize> = if pattern.starts_with('/') { vec![0] } else { (0..comps.len()).collect() };
-    starts.into_iter().any(|s| (s..=comps.len()).any(|end| match_comps(&pat, &comps[s..end])))
+    let starts: Vec<usize> = if pattern.starts_with('/') {
+        vec![0]
+    } else {
+        (0..comps.len()).collect()
+    };
+    starts
+        .into_iter()
+        .any(|s| (s..=comps.len()).any(|end| match_comps(&pat, &comps[s..end])))
 }
 
 fn match_comps(pat: &[&str], comps: &[&str]) -> bool {
     match pat.split_first() {
         None => comps.is_empty(),
         Some((&"**", rest)) => (0..=comps.len()).any(|i| match_comps(rest, &comps[i..])),
-        Some((p, rest)) => comps
-            .split_first()
-            .is_some_and(|(c, more)| crate::policy::condition::glob_match(p, c) && match_comps(rest, more)),
+        Some((p, rest)) => comps.split_first().is_some_and(|(c, more)| {
+            crate::policy::condition::glob_match(p, c) && match_comps(rest, more)
+        }),
     }
 }
 
@@ -165,13 +211,20 @@ fn leads_to(pattern: &str, dir: &str) -> bool {
         return true;
     }
     comps.len() < pat.len()
-        && comps.iter().zip(&pat).all(|(c, p)| crate::policy::condition::glob_match(p, c))
+        && comps
+            .iter()
+            .zip(&pat)
+            .all(|(c, p)| crate::policy::condition::glob_match(p, c))
 }
 
 /// `restic restore SNAPSHOT[:SUBFOLDER] --target DIR`.
 pub fn restic(f: &Facts, placer: &mut Placer, t: &mut Tally) -> Result<(), String> {
     let mut args: Vec<String> = Vec::new();
-    let env_repo = f.op.env.get("RESTIC_REPOSITORY").cloned().or_else(|| std::env::var("RESTIC_REPOSITORY").ok());
+    let env_repo =
+        f.op.env
+            .get("RESTIC_REPOSITORY")
+            .cloned()
+            .or_else(|| std::env::var("RESTIC_REPOSITORY").ok());
     match opt(f, "repo") {
         Some(r) => args.extend(["--repo".into(), r.into()]),
         None if env_repo.is_some() || opt(f, "repository_file").is_some() => {}
@@ -206,10 +259,16 @@ pub fn restic(f: &Facts, placer: &mut Placer, t: &mut Tally) -> Result<(), Strin
     let excludes = lines_of(opt(f, "exclude"));
     let _p = progress::Progress::start("restic snapshot");
     run_lines(f, "restic", &args, &mut |line| {
-        let Some(n) = restic_node(line)? else { return Ok(()) };
+        let Some(n) = restic_node(line)? else {
+            return Ok(());
+        };
         let rel = match &sub {
             Some(s) if n.path == *s => return Ok(()),
-            Some(s) => match n.path.strip_prefix(s.as_str()).filter(|r| r.starts_with('/')) {
+            Some(s) => match n
+                .path
+                .strip_prefix(s.as_str())
+                .filter(|r| r.starts_with('/'))
+            {
                 Some(r) => r.to_string(),
                 None => return Ok(()),
             },
@@ -220,13 +279,17 @@ pub fn restic(f: &Facts, placer: &mut Placer, t: &mut Tally) -> Result<(), Strin
         }
         let kind = restic_kind(n.kind.as_deref().unwrap_or("file"));
         if !includes.is_empty()
-            && !includes.iter().any(|p| restic_pattern_matches(p, &rel) || (kind == EntryKind::Dir && leads_to(p, &rel)))
+            && !includes.iter().any(|p| {
+                restic_pattern_matches(p, &rel) || (kind == EntryKind::Dir && leads_to(p, &rel))
+            })
         {
             return Ok(());
         }
         // restic ≥ 0.17 reports inode and link count: a second name of a file is a hard link.
         let kind = match (kind, n.inode, n.links) {
-            (EntryKind::File, Some(ino), Some(l)) if l > 1 && !placer.first_inode(ino) => EntryKind::HardLink,
+            (EntryKind::File, Some(ino), Some(l)) if l > 1 && !placer.first_inode(ino) => {
+                EntryKind::HardLink
+            }
             (k, _, _) => k,
         };
         let link_len = n.linktarget.as_ref().map_or(0, String::len);
@@ -253,7 +316,12 @@ pub fn borg_item(line: &str) -> Result<Option<(BorgItem, EntryKind)>, String> {
     if line.trim().is_empty() {
         return Ok(None);
     }
-    let it: BorgItem = serde_json::from_str(line).map_err(|e| format!("unexpected `borg list --json-lines` output ({e}): {}", short(line)))?;
+    let it: BorgItem = serde_json::from_str(line).map_err(|e| {
+        format!(
+            "unexpected `borg list --json-lines` output ({e}): {}",
+            short(line)
+        )
+    })?;
     let kind = if it.mode.starts_with('h') {
         EntryKind::HardLink
     } else {
@@ -271,13 +339,19 @@ pub fn borg_item(line: &str) -> Result<Option<(BorgItem, EntryKind)>, String> {
 /// `borg extract REPO::ARCHIVE [PATH…]` into the working directory.
 pub fn borg(f: &Facts, placer: &mut Placer, t: &mut Tally) -> Result<(), String> {
     let spec = f.op.sources.first().cloned().unwrap_or_default();
-    let (spec_repo, spec_arch) = spec.split_once("::").map_or((spec.as_str(), ""), |(r, a)| (r, a));
+    let (spec_repo, spec_arch) = spec
+        .split_once("::")
+        .map_or((spec.as_str(), ""), |(r, a)| (r, a));
     let repo = opt(f, "repo").unwrap_or(spec_repo);
     let archive = opt(f, "archive").unwrap_or(spec_arch);
     if archive.is_empty() {
         return Err("borg: no archive named (REPO::ARCHIVE)".into());
     }
-    let mut args = vec!["list".to_string(), "--json-lines".to_string(), format!("{repo}::{archive}")];
+    let mut args = vec![
+        "list".to_string(),
+        "--json-lines".to_string(),
+        format!("{repo}::{archive}"),
+    ];
     args.extend(lines_of(opt(f, "paths")));
     let _p = progress::Progress::start("borg archive");
     run_lines(f, "borg", &args, &mut |line| {
@@ -293,15 +367,23 @@ mod tests {
     use super::*;
 
     fn shared(name: &str) -> String {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/restore").join(name);
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/fixtures/restore")
+            .join(name);
         std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     }
 
     #[test]
     fn restic_ls_json_fixture() {
-        let nodes: Vec<ResticNode> = shared("restic-0.14.0-ls-json.jsonl").lines().filter_map(|l| restic_node(l).expect("parses")).collect();
+        let nodes: Vec<ResticNode> = shared("restic-0.14.0-ls-json.jsonl")
+            .lines()
+            .filter_map(|l| restic_node(l).expect("parses"))
+            .collect();
         assert_eq!(nodes.len(), 14, "the snapshot line is not a node");
-        let dirs = nodes.iter().filter(|n| n.kind.as_deref() == Some("dir")).count();
+        let dirs = nodes
+            .iter()
+            .filter(|n| n.kind.as_deref() == Some("dir"))
+            .count();
         assert_eq!(dirs, 6);
         assert_eq!(nodes.iter().filter_map(|n| n.size).sum::<u64>(), 34);
     }
@@ -310,22 +392,36 @@ mod tests {
     fn restic_newer_message_type_and_garbage() {
         let n = restic_node(r#"{"message_type":"node","type":"file","path":"/a","size":3,"inode":7,"links":2,"struct_type":"node","extra":1}"#).expect("parses").expect("node");
         assert_eq!((n.inode, n.links), (Some(7), Some(2)));
-        assert!(restic_node("Fatal: wrong password").expect_err("garbage").contains("restic ls"));
+        assert!(restic_node("Fatal: wrong password")
+            .expect_err("garbage")
+            .contains("restic ls"));
     }
 
     #[test]
     fn borg_json_lines_fixture() {
-        let items: Vec<(BorgItem, EntryKind)> = shared("borg-1.2.4-list-json-lines.jsonl").lines().filter_map(|l| borg_item(l).expect("parses")).collect();
+        let items: Vec<(BorgItem, EntryKind)> = shared("borg-1.2.4-list-json-lines.jsonl")
+            .lines()
+            .filter_map(|l| borg_item(l).expect("parses"))
+            .collect();
         assert_eq!(items.len(), 12);
-        let links = items.iter().filter(|(_, k)| *k == EntryKind::HardLink).count();
+        let links = items
+            .iter()
+            .filter(|(_, k)| *k == EntryKind::HardLink)
+            .count();
         assert_eq!(links, 2, "hard-link slaves (mode h…) create no inode");
-        assert_eq!(items.iter().filter(|(_, k)| *k == EntryKind::Fifo).count(), 1);
+        assert_eq!(
+            items.iter().filter(|(_, k)| *k == EntryKind::Fifo).count(),
+            1
+        );
     }
 
     #[test]
     fn restic_patterns() {
         assert!(restic_pattern_matches("*.go", "/src/a/main.go"));
-        assert!(restic_pattern_matches("/src/a", "/src/a/b/c"), "below a matched dir");
+        assert!(
+            restic_pattern_matches("/src/a", "/src/a/b/c"),
+            "below a matched dir"
+        );
         assert!(!restic_pattern_matches("/src/a", "/src/ab"));
         assert!(restic_pattern_matches("a/**/c", "/x/a/b/d/c"));
         assert!(!restic_pattern_matches("/a/*", "/b/a/x"));

@@ -42,7 +42,9 @@ pub fn nearest_existing(p: &Path) -> Result<PathBuf, String> {
     loop {
         match std::fs::canonicalize(&cur) {
             Ok(c) => return Ok(c),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(nix::libc::ENOTDIR) => {}
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    || e.raw_os_error() == Some(nix::libc::ENOTDIR) => {}
             Err(e) => return Err(format!("cannot resolve `{}`: {e}", cur.display())),
         }
         if !cur.pop() {
@@ -51,17 +53,27 @@ pub fn nearest_existing(p: &Path) -> Result<PathBuf, String> {
     }
 }
 
+/// statvfs fields are `u64` on Linux/x86_64 but narrower elsewhere.
+fn n<T: Into<u64>>(v: T) -> u64 {
+    v.into()
+}
+
 /// Looks at the filesystem under `target`.
 pub fn probe(f: &Facts, target: &Path) -> Result<DestFs, String> {
     let existing = nearest_existing(target)?;
-    let st = nix::sys::statvfs::statvfs(&existing).map_err(|e| format!("statvfs `{}`: {e}", existing.display()))?;
-    let frsize = u64::from(st.fragment_size());
-    let block_size = if frsize > 0 { frsize } else { u64::from(st.block_size()) };
+    let st = nix::sys::statvfs::statvfs(&existing)
+        .map_err(|e| format!("statvfs `{}`: {e}", existing.display()))?;
+    let frsize = n(st.fragment_size());
+    let block_size = if frsize > 0 {
+        frsize
+    } else {
+        n(st.block_size())
+    };
     let blocks = |n: u64| n.saturating_mul(block_size);
     let inodes = (st.files() > 0).then(|| Inodes {
-        total: u64::from(st.files()),
-        free: u64::from(st.files_free()),
-        avail: u64::from(st.files_available()),
+        total: n(st.files()),
+        free: n(st.files_free()),
+        avail: n(st.files_available()),
     });
     let (mountpoint, fstype) = match mounts::mounts(f) {
         Ok(all) => match mounts::containing(&all, &existing) {
@@ -76,9 +88,9 @@ pub fn probe(f: &Facts, target: &Path) -> Result<DestFs, String> {
         mountpoint,
         fstype,
         block_size,
-        bytes_total: blocks(u64::from(st.blocks())),
-        bytes_free: blocks(u64::from(st.blocks_free())),
-        bytes_avail: blocks(u64::from(st.blocks_available())),
+        bytes_total: blocks(n(st.blocks())),
+        bytes_free: blocks(n(st.blocks_free())),
+        bytes_avail: blocks(n(st.blocks_available())),
         inodes,
     })
 }
@@ -100,6 +112,9 @@ mod tests {
         let d = tempfile::tempdir().expect("tempdir");
         std::fs::write(d.path().join("f"), b"x").expect("write");
         let got = nearest_existing(&d.path().join("f/sub")).expect("resolves");
-        assert_eq!(got, std::fs::canonicalize(d.path().join("f")).expect("canonical"));
+        assert_eq!(
+            got,
+            std::fs::canonicalize(d.path().join("f")).expect("canonical")
+        );
     }
 }

@@ -66,7 +66,10 @@ pub struct Tally {
 
 impl Tally {
     pub fn new(block: u64) -> Tally {
-        Tally { block, ..Tally::default() }
+        Tally {
+            block,
+            ..Tally::default()
+        }
     }
 }
 
@@ -83,14 +86,23 @@ pub struct Placer {
 }
 
 fn clean(p: &str) -> String {
-    p.split('/').filter(|c| !c.is_empty() && *c != ".").collect::<Vec<_>>().join("/")
+    p.split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 impl Placer {
     pub fn new(dest: &Path, strip: usize, members: Vec<String>) -> Placer {
         let mut dirs = HashMap::new();
         dirs.insert(String::new(), dest.is_dir());
-        Placer { dest: dest.to_path_buf(), strip, members: members.iter().map(|m| clean(m)).collect(), dirs, inodes_seen: HashSet::new() }
+        Placer {
+            dest: dest.to_path_buf(),
+            strip,
+            members: members.iter().map(|m| clean(m)).collect(),
+            dirs,
+            inodes_seen: HashSet::new(),
+        }
     }
 
     /// True the first time an inode number is seen (hard-link detection from listings).
@@ -112,7 +124,10 @@ impl Placer {
     pub fn add(&mut self, t: &mut Tally, path: &str, kind: EntryKind, size: u64, link_len: usize) {
         let name = clean(path);
         if !self.members.is_empty()
-            && !self.members.iter().any(|m| name == *m || name.starts_with(&format!("{m}/")))
+            && !self
+                .members
+                .iter()
+                .any(|m| name == *m || name.starts_with(&format!("{m}/")))
         {
             return;
         }
@@ -133,7 +148,8 @@ impl Placer {
             return;
         }
         let parent = rel.rsplit_once('/').map_or("", |(p, _)| p).to_string();
-        let here = self.dir_exists(&parent) && std::fs::symlink_metadata(self.dest.join(&rel)).is_ok();
+        let here =
+            self.dir_exists(&parent) && std::fs::symlink_metadata(self.dest.join(&rel)).is_ok();
         if kind == EntryKind::Dir {
             let is_dir = here && self.dest.join(&rel).is_dir();
             self.dirs.insert(rel, is_dir);
@@ -153,33 +169,46 @@ impl Placer {
 }
 
 fn opt<'a>(f: &'a Facts, name: &str) -> Option<&'a str> {
-    f.op.options.get(name).map(String::as_str).filter(|s| !s.is_empty())
+    f.op.options
+        .get(name)
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 fn strip_of(f: &Facts) -> Result<usize, String> {
     match opt(f, "strip_components") {
         None => Ok(0),
-        Some(s) => s.trim().parse().map_err(|_| format!("--strip-components `{s}` is not a number")),
+        Some(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| format!("--strip-components `{s}` is not a number")),
     }
 }
 
 /// `tar -x`: walks the archive (regular files and block devices only: a FIFO or stdin cannot be
 /// read without taking the data away from tar).
 fn tar_need(f: &Facts, dest: &Path, t: &mut Tally) -> Result<bool, String> {
-    let archive = opt(f, "archive").or_else(|| f.op.sources.first().map(String::as_str)).unwrap_or("-");
+    let archive = opt(f, "archive")
+        .or_else(|| f.op.sources.first().map(String::as_str))
+        .unwrap_or("-");
     if archive == "-" || f.op.has("remote_archive") {
         return Ok(false);
     }
     let path = normalize(&f.cwd.join(archive));
-    let meta = std::fs::metadata(&path).map_err(|e| format!("cannot read archive `{}`: {e}", path.display()))?;
+    let meta = std::fs::metadata(&path)
+        .map_err(|e| format!("cannot read archive `{}`: {e}", path.display()))?;
     use std::os::unix::fs::FileTypeExt;
     if !(meta.is_file() || meta.file_type().is_block_device()) {
         return Ok(false);
     }
-    let members = opt(f, "members").map(|m| m.lines().map(str::to_string).collect()).unwrap_or_default();
+    let members = opt(f, "members")
+        .map(|m| m.lines().map(str::to_string).collect())
+        .unwrap_or_default();
     let mut placer = Placer::new(dest, strip_of(f)?, members);
     let _p = progress::Progress::start(&format!("`{archive}`"));
-    let (_, comp) = archive::walk_file(&path, &mut |e| placer.add(t, &e.path, e.kind, e.size, e.link_len))?;
+    let (_, comp) = archive::walk_file(&path, &mut |e| {
+        placer.add(t, &e.path, e.kind, e.size, e.link_len)
+    })?;
     t.compression = Some(comp.name());
     Ok(true)
 }
@@ -201,7 +230,11 @@ fn cp_need(f: &Facts, dest: &Path, t: &mut Tally) -> Result<bool, String> {
     let _p = progress::Progress::start("the copy's sources");
     for s in &f.op.sources {
         let src = normalize(&f.cwd.join(s));
-        let dst = if into { dest.join(file_name(&src)) } else { dest.to_path_buf() };
+        let dst = if into {
+            dest.join(file_name(&src))
+        } else {
+            dest.to_path_buf()
+        };
         tree::count(&src, &dst, opts, t)?;
     }
     Ok(true)
@@ -252,7 +285,9 @@ fn need_probe(f: &Facts) -> ProbeResult {
     if f.op.kind != Kind::Restore {
         return Ok(m);
     }
-    let Some(target) = dest::target_of(f) else { return Ok(m) };
+    let Some(target) = dest::target_of(f) else {
+        return Ok(m);
+    };
     let block = dest::probe(f, &target)?.block_size;
     let mut t = Tally::new(block);
     let counted = match f.op.tool.as_str() {
@@ -276,7 +311,10 @@ fn need_probe(f: &Facts) -> ProbeResult {
         m.insert("restore.bytes".into(), t.bytes.into());
         m.insert("restore.entries".into(), t.entries.into());
         m.insert("restore.present".into(), t.present.into());
-        m.insert("restore.compression".into(), t.compression.map_or(Value::Null, Value::from));
+        m.insert(
+            "restore.compression".into(),
+            t.compression.map_or(Value::Null, Value::from),
+        );
     }
     Ok(m)
 }
@@ -286,10 +324,15 @@ fn dest_probe(f: &Facts) -> ProbeResult {
     if f.op.kind != Kind::Restore || f.op.has("remote_destination") {
         return Ok(m);
     }
-    let Some(target) = dest::target_of(f) else { return Ok(m) };
+    let Some(target) = dest::target_of(f) else {
+        return Ok(m);
+    };
     let d = dest::probe(f, &target)?;
     let opt_s = |s: Option<String>| s.map_or(Value::Null, Value::from);
-    m.insert("restore.dest.path".into(), target.display().to_string().into());
+    m.insert(
+        "restore.dest.path".into(),
+        target.display().to_string().into(),
+    );
     m.insert("restore.dest.mountpoint".into(), opt_s(d.mountpoint));
     m.insert("restore.dest.fstype".into(), opt_s(d.fstype));
     m.insert("restore.dest.block_size".into(), d.block_size.into());
@@ -315,17 +358,30 @@ fn pct(left: i128, total: u64) -> Value {
 /// Derived from the need and the destination; reads them as facts, so a snapshot holding those
 /// is enough. `side` is `inodes` or `bytes`.
 fn after(f: &Facts, side: &str) -> ProbeResult {
-    let num = |name: String| -> Result<Option<u64>, String> { f.get(&name, None).map(|v| v.as_u64()).map_err(|e| e.why) };
+    let num = |name: String| -> Result<Option<u64>, String> {
+        f.get(&name, None).map(|v| v.as_u64()).map_err(|e| e.why)
+    };
     let mut m = Map::new();
     if f.op.kind != Kind::Restore {
         return Ok(m);
     }
-    let Some(need) = num(format!("restore.{side}"))? else { return Ok(m) };
-    let (Some(avail), Some(total)) = (num(format!("restore.dest.{side}_avail"))?, num(format!("restore.dest.{side}_total"))?) else {
+    let Some(need) = num(format!("restore.{side}"))? else {
         return Ok(m);
     };
-    m.insert(format!("restore.{side}_short"), need.saturating_sub(avail).into());
-    m.insert(format!("restore.free_{side}_after_pct"), pct(i128::from(avail) - i128::from(need), total));
+    let (Some(avail), Some(total)) = (
+        num(format!("restore.dest.{side}_avail"))?,
+        num(format!("restore.dest.{side}_total"))?,
+    ) else {
+        return Ok(m);
+    };
+    m.insert(
+        format!("restore.{side}_short"),
+        need.saturating_sub(avail).into(),
+    );
+    m.insert(
+        format!("restore.free_{side}_after_pct"),
+        pct(i128::from(avail) - i128::from(need), total),
+    );
     Ok(m)
 }
 
@@ -337,10 +393,26 @@ fn after_bytes(f: &Facts) -> ProbeResult {
     after(f, "bytes")
 }
 
-static NEED: Probe = Probe { id: "restore", run: ProbeFn::Whole(need_probe), pure: false };
-static DEST: Probe = Probe { id: "restore.dest", run: ProbeFn::Whole(dest_probe), pure: false };
-static AFTER_INODES: Probe = Probe { id: "restore.after.inodes", run: ProbeFn::Whole(after_inodes), pure: true };
-static AFTER_BYTES: Probe = Probe { id: "restore.after.bytes", run: ProbeFn::Whole(after_bytes), pure: true };
+static NEED: Probe = Probe {
+    id: "restore",
+    run: ProbeFn::Whole(need_probe),
+    pure: false,
+};
+static DEST: Probe = Probe {
+    id: "restore.dest",
+    run: ProbeFn::Whole(dest_probe),
+    pure: false,
+};
+static AFTER_INODES: Probe = Probe {
+    id: "restore.after.inodes",
+    run: ProbeFn::Whole(after_inodes),
+    pure: true,
+};
+static AFTER_BYTES: Probe = Probe {
+    id: "restore.after.bytes",
+    run: ProbeFn::Whole(after_bytes),
+    pure: true,
+};
 
 macro_rules! how_need {
     () => {
@@ -354,13 +426,15 @@ macro_rules! unknown_need {
     };
 }
 
-
-
-
-
 macro_rules! fact {
     ($name:expr, $probe:expr, $ty:expr, $doc:expr) => {
-        FactDef { name: $name, scope: Scope::Operation, probe: $probe, ty: $ty, doc: $doc }
+        FactDef {
+            name: $name,
+            scope: Scope::Operation,
+            probe: $probe,
+            ty: $ty,
+            doc: $doc,
+        }
     };
 }
 
@@ -385,3 +459,68 @@ pub(crate) static FACTS: &[FactDef] = &[
     fact!("restore.free_inodes_after_pct", &AFTER_INODES, "number", "## What it tells\nThe share of the destination's inodes still free after the restore, in percent (negative when it does not fit).\n## How it is found\n`(inodes_avail − restore.inodes) × 100 / inodes_total`, two decimals.\n## When it is unknown\n`null` when the filesystem has no inode limit or the need is unknown.\n## Example\n`3.5`."),
     fact!("restore.free_bytes_after_pct", &AFTER_BYTES, "number", "## What it tells\nThe share of the destination's space still available after the restore, in percent (negative when it does not fit).\n## How it is found\n`(bytes_avail − restore.bytes) × 100 / bytes_total`, two decimals.\n## When it is unknown\n`null` when the need is unknown.\n## Example\n`41.25`."),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(
+        dest: &Path,
+        strip: usize,
+        members: &[&str],
+        entries: &[(&str, EntryKind, u64)],
+    ) -> Tally {
+        let mut t = Tally::new(1024);
+        let mut p = Placer::new(dest, strip, members.iter().map(|m| m.to_string()).collect());
+        for (path, kind, size) in entries {
+            p.add(&mut t, path, *kind, *size, 0);
+        }
+        t
+    }
+
+    const TREE: &[(&str, EntryKind, u64)] = &[
+        ("./", EntryKind::Dir, 0),
+        ("./top/", EntryKind::Dir, 0),
+        ("./top/a", EntryKind::File, 1500),
+        ("./top/h", EntryKind::HardLink, 0),
+        ("./top/sub/", EntryKind::Dir, 0),
+        ("./top/sub/l", EntryKind::Symlink, 0),
+        ("./top/sub/p", EntryKind::Fifo, 0),
+    ];
+
+    #[test]
+    fn hard_links_and_the_destination_itself_need_no_inode() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let t = place(d.path(), 0, &[], TREE);
+        assert_eq!((t.inodes, t.hard_links, t.present, t.entries), (5, 1, 1, 7));
+        assert_eq!(t.bytes, 1024 * (2 + 2));
+    }
+
+    #[test]
+    fn strip_components_drops_short_names() {
+        let d = tempfile::tempdir().expect("tempdir");
+        // `./` and `./top/` vanish with --strip-components=2
+        let t = place(d.path(), 2, &[], TREE);
+        assert_eq!(t.inodes, 4, "a, sub, sub/l, sub/p");
+    }
+
+    #[test]
+    fn members_select_subtrees() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let t = place(d.path(), 0, &["top/sub"], TREE);
+        assert_eq!((t.inodes, t.entries), (3, 3));
+    }
+
+    #[test]
+    fn names_already_there_are_not_counted() {
+        let d = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(d.path().join("top/sub")).expect("mkdir");
+        std::fs::write(d.path().join("top/a"), b"x").expect("write");
+        let t = place(d.path(), 0, &[], TREE);
+        assert_eq!(
+            (t.inodes, t.present),
+            (2, 4),
+            "only sub/l and sub/p are new"
+        );
+    }
+}

@@ -47,7 +47,11 @@ impl Progress {
     pub fn start(what: &str) -> Progress {
         use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
         SEEN.store(0, Ordering::Relaxed);
-        let act = SigAction::new(SigHandler::Handler(on_sigint), SaFlags::empty(), SigSet::empty());
+        let act = SigAction::new(
+            SigHandler::Handler(on_sigint),
+            SaFlags::empty(),
+            SigSet::empty(),
+        );
         // SAFETY: the handler only calls async-signal-safe functions (write, _exit).
         let old_sigint = unsafe { sigaction(Signal::SIGINT, &act) }.ok();
         let done = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
@@ -56,16 +60,25 @@ impl Progress {
             let what = what.to_string();
             std::thread::spawn(move || show(&what, &done))
         });
-        Progress { done, thread, old_sigint, start: Instant::now() }
+        Progress {
+            done,
+            thread,
+            old_sigint,
+            start: Instant::now(),
+        }
     }
 }
 
 fn show(what: &str, done: &(Mutex<bool>, std::sync::Condvar)) {
     let (lock, cv) = done;
     let mut wait = Duration::from_millis(500);
-    let Ok(mut finished) = lock.lock() else { return };
+    let Ok(mut finished) = lock.lock() else {
+        return;
+    };
     loop {
-        let Ok((g, _)) = cv.wait_timeout(finished, wait) else { return };
+        let Ok((g, _)) = cv.wait_timeout(finished, wait) else {
+            return;
+        };
         finished = g;
         if *finished {
             return;
@@ -73,7 +86,10 @@ fn show(what: &str, done: &(Mutex<bool>, std::sync::Condvar)) {
         let n = crate::policy::template::show(&SEEN.load(Ordering::Relaxed).into());
         SHOWN.store(true, Ordering::Relaxed);
         let mut e = std::io::stderr().lock();
-        let _ = write!(e, "\r\x1b[Ksafeop: counting {what}: {n} entries (Ctrl-C stops, nothing runs)");
+        let _ = write!(
+            e,
+            "\r\x1b[Ksafeop: counting {what}: {n} entries (Ctrl-C stops, nothing runs)"
+        );
         let _ = e.flush();
         wait = Duration::from_millis(200);
     }

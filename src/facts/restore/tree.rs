@@ -49,14 +49,21 @@ impl Shared {
         if !self.opts.hard_links || m.nlink() < 2 {
             return true;
         }
-        self.links.lock().map(|mut s| s.insert((m.dev(), m.ino()))).unwrap_or(true)
+        self.links
+            .lock()
+            .map(|mut s| s.insert((m.dev(), m.ino())))
+            .unwrap_or(true)
     }
 }
 
 /// Adds to `tally` what copying `src` (itself included) to `dst` creates.
 pub fn count(src: &Path, dst: &Path, opts: Opts, tally: &mut Tally) -> Result<(), String> {
-    let meta = if opts.follow_root { std::fs::metadata(src) } else { std::fs::symlink_metadata(src) }
-        .map_err(|e| format!("cannot read source `{}`: {e}", src.display()))?;
+    let meta = if opts.follow_root {
+        std::fs::metadata(src)
+    } else {
+        std::fs::symlink_metadata(src)
+    }
+    .map_err(|e| format!("cannot read source `{}`: {e}", src.display()))?;
     let dst_meta = std::fs::symlink_metadata(dst).ok();
     let block = tally.block;
     let sh = Shared {
@@ -74,7 +81,8 @@ pub fn count(src: &Path, dst: &Path, opts: Opts, tally: &mut Tally) -> Result<()
         sh.present.fetch_add(1, Ordering::Relaxed);
     } else {
         sh.inodes.fetch_add(1, Ordering::Relaxed);
-        sh.bytes.fetch_add(bytes_of(&meta, block), Ordering::Relaxed);
+        sh.bytes
+            .fetch_add(bytes_of(&meta, block), Ordering::Relaxed);
         sh.first_link(&meta);
     }
     if meta.is_dir() {
@@ -107,7 +115,12 @@ fn bytes_of(m: &std::fs::Metadata, block: u64) -> u64 {
 fn walk_dir<'s>(s: &rayon::Scope<'s>, sh: &'s Shared, src: PathBuf, dst: Option<PathBuf>) {
     let rd = match std::fs::read_dir(&src) {
         Ok(rd) => rd,
-        Err(e) => return sh.fail(format!("cannot read source directory `{}`: {e}", src.display())),
+        Err(e) => {
+            return sh.fail(format!(
+                "cannot read source directory `{}`: {e}",
+                src.display()
+            ))
+        }
     };
     let existing: Option<HashSet<OsString>> = dst
         .as_ref()
@@ -117,7 +130,12 @@ fn walk_dir<'s>(s: &rayon::Scope<'s>, sh: &'s Shared, src: PathBuf, dst: Option<
     for e in rd {
         let e = match e {
             Ok(e) => e,
-            Err(err) => return sh.fail(format!("cannot read source directory `{}`: {err}", src.display())),
+            Err(err) => {
+                return sh.fail(format!(
+                    "cannot read source directory `{}`: {err}",
+                    src.display()
+                ))
+            }
         };
         entries += 1;
         let ft = match e.file_type() {
@@ -131,7 +149,9 @@ fn walk_dir<'s>(s: &rayon::Scope<'s>, sh: &'s Shared, src: PathBuf, dst: Option<
             if sh.opts.one_file_system {
                 match e.metadata() {
                     Ok(m) => descend = m.dev() == sh.root_dev,
-                    Err(err) => return sh.fail(format!("cannot stat `{}`: {err}", e.path().display())),
+                    Err(err) => {
+                        return sh.fail(format!("cannot stat `{}`: {err}", e.path().display()))
+                    }
                 }
             }
             if here {
@@ -141,7 +161,11 @@ fn walk_dir<'s>(s: &rayon::Scope<'s>, sh: &'s Shared, src: PathBuf, dst: Option<
                 bytes += sh.block;
             }
             if descend {
-                let child_dst = if here { dst.as_ref().map(|d| d.join(&name)) } else { None };
+                let child_dst = if here {
+                    dst.as_ref().map(|d| d.join(&name))
+                } else {
+                    None
+                };
                 let path = e.path();
                 s.spawn(move |s| walk_dir(s, sh, path, child_dst));
             }
@@ -192,13 +216,22 @@ mod tests {
         let d = tempfile::tempdir().expect("tempdir");
         tree(&d.path().join("src"));
         let mut t = tally();
-        count(&d.path().join("src"), &d.path().join("dst"), Opts::default(), &mut t).expect("counts");
+        count(
+            &d.path().join("src"),
+            &d.path().join("dst"),
+            Opts::default(),
+            &mut t,
+        )
+        .expect("counts");
         // src, a, a/b, empty, a/f1, a/b/g, hard, sym
         assert_eq!((t.inodes, t.entries), (8, 8));
         // 4 dirs, f1 two blocks, g one, hard two (not preserved: a separate copy)
         assert_eq!(t.bytes, 4096 * (4 + 2 + 1 + 2));
         let mut t = tally();
-        let opts = Opts { hard_links: true, ..Opts::default() };
+        let opts = Opts {
+            hard_links: true,
+            ..Opts::default()
+        };
         count(&d.path().join("src"), &d.path().join("dst"), opts, &mut t).expect("counts");
         assert_eq!(t.inodes, 7, "a preserved hard link creates no inode");
     }
@@ -210,14 +243,26 @@ mod tests {
         tree(&d.path().join("dst"));
         std::fs::remove_file(d.path().join("dst/a/b/g")).expect("rm");
         let mut t = tally();
-        count(&d.path().join("src"), &d.path().join("dst"), Opts::default(), &mut t).expect("counts");
+        count(
+            &d.path().join("src"),
+            &d.path().join("dst"),
+            Opts::default(),
+            &mut t,
+        )
+        .expect("counts");
         assert_eq!((t.inodes, t.bytes, t.present), (1, 4096, 7));
     }
 
     #[test]
     fn an_unreadable_source_is_an_error_naming_it() {
         let d = tempfile::tempdir().expect("tempdir");
-        let e = count(&d.path().join("nope"), &d.path().join("dst"), Opts::default(), &mut tally()).expect_err("missing");
+        let e = count(
+            &d.path().join("nope"),
+            &d.path().join("dst"),
+            Opts::default(),
+            &mut tally(),
+        )
+        .expect_err("missing");
         assert!(e.contains("nope"), "{e}");
     }
 }
