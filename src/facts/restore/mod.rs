@@ -82,6 +82,8 @@ pub struct Placer {
     members: Vec<String>,
     /// Relative directory → exists at the destination.
     dirs: HashMap<String, bool>,
+    /// Relative directories this restore creates (listed, or implied by a member below them).
+    created: HashSet<String>,
     inodes_seen: HashSet<u64>,
 }
 
@@ -101,6 +103,7 @@ impl Placer {
             strip,
             members: members.iter().map(|m| clean(m)).collect(),
             dirs,
+            created: HashSet::new(),
             inodes_seen: HashSet::new(),
         }
     }
@@ -118,6 +121,19 @@ impl Placer {
         let e = self.dir_exists(&parent) && self.dest.join(rel).is_dir();
         self.dirs.insert(rel.to_string(), e);
         e
+    }
+
+    /// Directories that tar, restic and borg create on the way to a member whose parents the
+    /// archive does not list (member selection, `--strip-components`, sparse listings).
+    fn make_parents(&mut self, t: &mut Tally, dir: &str) {
+        if dir.is_empty() || self.created.contains(dir) || self.dir_exists(dir) {
+            return;
+        }
+        let up = dir.rsplit_once('/').map_or("", |(p, _)| p).to_string();
+        self.make_parents(t, &up);
+        self.created.insert(dir.to_string());
+        t.inodes += 1;
+        t.bytes += t.block;
     }
 
     /// Accounts one entry named `path` (as stored in the archive or repository).
@@ -148,16 +164,21 @@ impl Placer {
             return;
         }
         let parent = rel.rsplit_once('/').map_or("", |(p, _)| p).to_string();
-        let here =
-            self.dir_exists(&parent) && std::fs::symlink_metadata(self.dest.join(&rel)).is_ok();
-        if kind == EntryKind::Dir {
-            let is_dir = here && self.dest.join(&rel).is_dir();
-            self.dirs.insert(rel, is_dir);
-        }
+        let here = !self.created.contains(&parent)
+            && self.dir_exists(&parent)
+            && std::fs::symlink_metadata(self.dest.join(&rel)).is_ok();
         if here {
             t.present += 1;
+            if kind == EntryKind::Dir {
+                let is_dir = self.dest.join(&rel).is_dir();
+                self.dirs.insert(rel, is_dir);
+            }
             return;
         }
+        if kind == EntryKind::Dir && !self.created.insert(rel.clone()) {
+            return; // already made for a member listed before it
+        }
+        self.make_parents(t, &parent);
         t.inodes += 1;
         t.bytes += match kind {
             EntryKind::File => round_up(size, t.block),
@@ -508,7 +529,11 @@ mod tests {
     fn members_select_subtrees() {
         let d = tempfile::tempdir().expect("tempdir");
         let t = place(d.path(), 0, &["top/sub"], TREE);
-        assert_eq!((t.inodes, t.entries), (3, 3));
+        assert_eq!(
+            (t.inodes, t.entries),
+            (4, 3),
+            "top/ is made on the way to top/sub"
+        );
     }
 
     #[test]
