@@ -177,12 +177,21 @@ pub fn number(field: &[u8]) -> Option<u64> {
         }
         return Some(v);
     }
-    let text: Vec<u8> = field.iter().copied().take_while(|b| *b != 0).collect();
-    let t = std::str::from_utf8(&text).ok()?.trim();
-    if t.is_empty() {
-        return Some(0);
+    // Octal digits, optionally surrounded by spaces, ended by NUL or space.
+    let mut v: u64 = 0;
+    let mut digits = false;
+    for &b in field {
+        match b {
+            b'0'..=b'7' => {
+                v = v.checked_mul(8)?.checked_add(u64::from(b - b'0'))?;
+                digits = true;
+            }
+            b' ' if !digits => {}
+            b' ' | 0 => break,
+            _ => return None,
+        }
     }
-    u64::from_str_radix(t, 8).ok()
+    Some(v)
 }
 
 /// Whether the header checksum holds (unsigned sum, or the historic signed sum).
@@ -190,13 +199,19 @@ pub fn checksum_ok(h: &[u8; 512]) -> bool {
     let Some(want) = number(&h[148..156]) else {
         return false;
     };
-    let (mut unsigned, mut signed) = (0u64, 0i64);
-    for (i, b) in h.iter().enumerate() {
-        let b = if (148..156).contains(&i) { b' ' } else { *b };
-        unsigned += u64::from(b);
-        signed += i64::from(b as i8);
+    let field: u64 = h[148..156].iter().map(|b| u64::from(*b)).sum();
+    let unsigned = h.iter().map(|b| u64::from(*b)).sum::<u64>() - field + 8 * u64::from(b' ');
+    if want == unsigned {
+        return true;
     }
-    want == unsigned || i64::try_from(want).is_ok_and(|w| w == signed)
+    let sfield: i64 = h[148..156].iter().map(|b| i64::from(*b as i8)).sum();
+    let signed = h.iter().map(|b| i64::from(*b as i8)).sum::<i64>() - sfield + 8 * i64::from(b' ');
+    i64::try_from(want).is_ok_and(|w| w == signed)
+}
+
+/// Length of a NUL-terminated field.
+fn clen(field: &[u8]) -> usize {
+    field.iter().position(|b| *b == 0).unwrap_or(field.len())
 }
 
 fn cstr(field: &[u8]) -> String {
@@ -359,7 +374,7 @@ pub fn walk(input: &mut dyn Input, on: &mut dyn FnMut(&Entry)) -> Result<u64, St
             path: next_path.take().unwrap_or_else(|| header_name(&h)),
             kind: kind_of(flag),
             size,
-            link_len: next_link.take().unwrap_or_else(|| cstr(&h[157..257]).len()),
+            link_len: next_link.take().unwrap_or_else(|| clen(&h[157..257])),
         };
         on(&entry);
         count += 1;

@@ -19,6 +19,7 @@ pub mod tree;
 use super::{normalize, FactDef, Facts, Probe, ProbeFn, ProbeResult, Scope};
 use crate::command::Kind;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -138,23 +139,27 @@ impl Placer {
 
     /// Accounts one entry named `path` (as stored in the archive or repository).
     pub fn add(&mut self, t: &mut Tally, path: &str, kind: EntryKind, size: u64, link_len: usize) {
-        let name = clean(path);
+        let name = clean_cow(path);
         if !self.members.is_empty()
-            && !self
-                .members
-                .iter()
-                .any(|m| name == *m || name.starts_with(&format!("{m}/")))
+            && !self.members.iter().any(|m| {
+                name.starts_with(m.as_str())
+                    && (name.len() == m.len() || name.as_bytes()[m.len()] == b'/')
+            })
         {
             return;
         }
         t.entries += 1;
         progress::add(1);
-        // GNU tar counts every `/`-separated component, `.` included, when stripping.
-        let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
-        if comps.len() <= self.strip {
-            return;
-        }
-        let rel = clean(&comps[self.strip..].join("/"));
+        let rel: Cow<str> = if self.strip == 0 {
+            name
+        } else {
+            // GNU tar counts every `/`-separated component, `.` included, when stripping.
+            let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+            if comps.len() <= self.strip {
+                return;
+            }
+            Cow::Owned(clean(&comps[self.strip..].join("/")))
+        };
         if rel.is_empty() {
             t.present += 1;
             return;
@@ -163,22 +168,24 @@ impl Placer {
             t.hard_links += 1;
             return;
         }
-        let parent = rel.rsplit_once('/').map_or("", |(p, _)| p).to_string();
-        let here = !self.created.contains(&parent)
-            && self.dir_exists(&parent)
-            && std::fs::symlink_metadata(self.dest.join(&rel)).is_ok();
+        let parent = rel.rsplit_once('/').map_or("", |(p, _)| p);
+        let here = !self.created.contains(parent)
+            && self.dir_exists(parent)
+            && std::fs::symlink_metadata(self.dest.join(rel.as_ref())).is_ok();
         if here {
             t.present += 1;
             if kind == EntryKind::Dir {
-                let is_dir = self.dest.join(&rel).is_dir();
-                self.dirs.insert(rel, is_dir);
+                let is_dir = self.dest.join(rel.as_ref()).is_dir();
+                self.dirs.insert(rel.into_owned(), is_dir);
             }
             return;
         }
-        if kind == EntryKind::Dir && !self.created.insert(rel.clone()) {
+        if kind == EntryKind::Dir && !self.created.insert(rel.to_string()) {
             return; // already made for a member listed before it
         }
-        self.make_parents(t, &parent);
+        if !parent.is_empty() && !self.created.contains(parent) {
+            self.make_parents(t, parent);
+        }
         t.inodes += 1;
         t.bytes += match kind {
             EntryKind::File => round_up(size, t.block),
@@ -186,6 +193,21 @@ impl Placer {
             EntryKind::Symlink if link_len as u64 > FAST_SYMLINK_MAX => t.block,
             _ => 0,
         };
+    }
+}
+
+/// `clean` without allocating when the name is already clean (the common case).
+fn clean_cow(p: &str) -> Cow<'_, str> {
+    let trimmed = p.trim_matches('/');
+    let messy = trimmed.contains("//")
+        || trimmed == "."
+        || trimmed.starts_with("./")
+        || trimmed.ends_with("/.")
+        || trimmed.contains("/./");
+    if messy {
+        Cow::Owned(clean(p))
+    } else {
+        Cow::Borrowed(trimmed)
     }
 }
 
@@ -240,12 +262,13 @@ fn file_name(p: &Path) -> std::ffi::OsString {
 
 /// `cp -r`/`cp -a SRC… DEST`: each source lands in DEST/NAME when DEST is a directory (and no
 /// `-T`), else becomes DEST.
-fn cp_need(f: &Facts, dest: &Path, t: &mut Tally) -> Result<bool, String> {
+fn cp_need(f: &Facts, dest: &Path, sized: bool, t: &mut Tally) -> Result<bool, String> {
     let preserve = opt(f, "preserve").unwrap_or("");
     let opts = tree::Opts {
         hard_links: preserve.split(',').any(|p| p == "all" || p == "links"),
         one_file_system: f.op.has("one_file_system"),
         follow_root: f.op.has("dereference") || f.op.has("dereference_command_line"),
+        sizes: sized,
     };
     let into = dest.is_dir() && !f.op.has("no_target_directory");
     let _p = progress::Progress::start("the copy's sources");
@@ -263,7 +286,7 @@ fn cp_need(f: &Facts, dest: &Path, t: &mut Tally) -> Result<bool, String> {
 
 /// Local `rsync SRC… DEST`: `src/` copies the contents of src, `src` copies src itself into
 /// DEST; DEST is created when missing. Remote sources or destinations are not counted.
-fn rsync_need(f: &Facts, dest: &Path, t: &mut Tally) -> Result<bool, String> {
+fn rsync_need(f: &Facts, dest: &Path, sized: bool, t: &mut Tally) -> Result<bool, String> {
     if f.op.has("remote_source") || f.op.has("remote_destination") {
         return Ok(false);
     }
@@ -271,6 +294,7 @@ fn rsync_need(f: &Facts, dest: &Path, t: &mut Tally) -> Result<bool, String> {
         hard_links: f.op.has("hard_links"),
         one_file_system: f.op.has("one_file_system"),
         follow_root: f.op.has("copy_links"),
+        sizes: sized,
     };
     let recursive = f.op.has("recursive") || f.op.has("dirs");
     let dest_arg = f.op.targets.first().map(String::as_str).unwrap_or("");
@@ -301,20 +325,33 @@ fn rsync_need(f: &Facts, dest: &Path, t: &mut Tally) -> Result<bool, String> {
     Ok(true)
 }
 
-fn need_probe(f: &Facts) -> ProbeResult {
-    let mut m = Map::new();
+/// The last count, so that the inode and the byte probes read an archive or repository once.
+/// Keyed by argv and working directory; `sized` says whether file sizes were taken (a tree
+/// walk for inodes alone does not stat files).
+static MEMO: std::sync::Mutex<Option<(String, bool, Tally)>> = std::sync::Mutex::new(None);
+
+/// Counts the restore (at most once per operation and precision). `None`: not applicable.
+fn tally(f: &Facts, sized: bool) -> Result<Option<Tally>, String> {
     if f.op.kind != Kind::Restore {
-        return Ok(m);
+        return Ok(None);
     }
     let Some(target) = dest::target_of(f) else {
-        return Ok(m);
+        return Ok(None);
     };
+    let key = format!("{:?}\0{}", f.op.argv, f.cwd.display());
+    if let Ok(m) = MEMO.lock() {
+        if let Some((k, s, t)) = m.as_ref() {
+            if *k == key && (*s || !sized) {
+                return Ok(Some(t.clone()));
+            }
+        }
+    }
     let block = dest::probe(f, &target)?.block_size;
     let mut t = Tally::new(block);
     let counted = match f.op.tool.as_str() {
         "tar" => tar_need(f, &target, &mut t)?,
-        "cp" => cp_need(f, &target, &mut t)?,
-        "rsync" => rsync_need(f, &target, &mut t)?,
+        "cp" => cp_need(f, &target, sized, &mut t)?,
+        "rsync" => rsync_need(f, &target, sized, &mut t)?,
         "restic" => {
             let mut p = Placer::new(&target, 0, Vec::new());
             backup::restic(f, &mut p, &mut t)?;
@@ -327,15 +364,35 @@ fn need_probe(f: &Facts) -> ProbeResult {
         }
         _ => false,
     };
-    if counted {
+    if !counted {
+        return Ok(None);
+    }
+    // Archives and listings always carry sizes; only tree walks can skip them.
+    let sized = sized || !matches!(f.op.tool.as_str(), "cp" | "rsync");
+    if let Ok(mut m) = MEMO.lock() {
+        *m = Some((key, sized, t.clone()));
+    }
+    Ok(Some(t))
+}
+
+fn need_probe(f: &Facts) -> ProbeResult {
+    let mut m = Map::new();
+    if let Some(t) = tally(f, false)? {
         m.insert("restore.inodes".into(), t.inodes.into());
-        m.insert("restore.bytes".into(), t.bytes.into());
         m.insert("restore.entries".into(), t.entries.into());
         m.insert("restore.present".into(), t.present.into());
         m.insert(
             "restore.compression".into(),
             t.compression.map_or(Value::Null, Value::from),
         );
+    }
+    Ok(m)
+}
+
+fn bytes_probe(f: &Facts) -> ProbeResult {
+    let mut m = Map::new();
+    if let Some(t) = tally(f, true)? {
+        m.insert("restore.bytes".into(), t.bytes.into());
     }
     Ok(m)
 }
@@ -414,6 +471,11 @@ fn after_bytes(f: &Facts) -> ProbeResult {
     after(f, "bytes")
 }
 
+static BYTES: Probe = Probe {
+    id: "restore.bytes",
+    run: ProbeFn::Whole(bytes_probe),
+    pure: false,
+};
 static NEED: Probe = Probe {
     id: "restore",
     run: ProbeFn::Whole(need_probe),
@@ -461,7 +523,7 @@ macro_rules! fact {
 
 pub(crate) static FACTS: &[FactDef] = &[
     fact!("restore.inodes", &NEED, "number", concat!("## What it tells\nHow many new inodes the restore creates at its destination: files, directories, symlinks, device nodes, FIFOs; hard links and names that already exist there create none.\n", how_need!(), "\n", unknown_need!(), "\n## Example\n`tar -xf lists.tar -C /var/lib/mailman` of 1,221 members, none there yet → `1221`.")),
-    fact!("restore.bytes", &NEED, "number", "## What it tells\nThe space the restored data takes: each regular file rounded up to the destination's block size, one block per directory (and per symlink too long to live in its inode); hard links and names already present take none.\n## How it is found\nAs `restore.inodes`, with file sizes from the archive headers, the listing, or stat(2) of the source files.\n## When it is unknown\nAs `restore.inodes`.\n## Example\n`5242880`."),
+    fact!("restore.bytes", &BYTES, "number", "## What it tells\nThe space the restored data takes: each regular file rounded up to the destination's block size, one block per directory (and per symlink too long to live in its inode); hard links and names already present take none.\n## How it is found\nAs `restore.inodes`, with file sizes from the archive headers, the listing, or stat(2) of the source files.\n## When it is unknown\nAs `restore.inodes`.\n## Example\n`5242880`."),
     fact!("restore.entries", &NEED, "number", "## What it tells\nEvery entry the restore looks at: members of the archive (after `--strip-components` and member selection), nodes of the snapshot, names in the source trees, including hard links and names already present at the destination.\n## How it is found\nAs `restore.inodes`.\n## When it is unknown\nAs `restore.inodes`.\n## Example\n`1221`."),
     fact!("restore.present", &NEED, "number", "## What it tells\nHow many of the restore's names already exist at the destination (and so need no new inode).\n## How it is found\nAs `restore.inodes`: one directory listing per existing destination directory, or a stat per member below an existing directory.\n## When it is unknown\nAs `restore.inodes`.\n## Example\nrsync into a copy made yesterday → most of `restore.entries`."),
     fact!("restore.compression", &NEED, "string", "## What it tells\nHow a tar archive is compressed: `uncompressed`, `gzip`, `zstd`, `xz`, `bzip2` — told from its first bytes, never from its name.\n## How it is found\nMagic bytes: gzip `1f 8b`, zstd `28 b5 2f fd`, xz `fd 37 7a 58 5a 00`, bzip2 `42 5a 68`.\n## When it is unknown\n`null` for restores that are not tar; a fact error for other compressions (lzip, lz4, lzop, compress).\n## Example\n`backup.tar.gz` that really is zstd → `zstd`."),

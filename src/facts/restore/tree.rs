@@ -7,7 +7,8 @@
 //! With hard links preserved (`cp -a`, `--preserve=links`, `rsync -H`) a file with several names
 //! is counted once, by (device, inode). Regular files and symlinks are stat'ed (one `fstatat`
 //! each, relative to the open directory) for their size; directories are never stat'ed unless
-//! `-x`/`--one-file-system` asks to stay on one filesystem.
+//! `-x`/`--one-file-system` asks to stay on one filesystem. Counting inodes alone needs no stat
+//! at all (the directory entry's type is enough) unless hard links are preserved.
 
 use super::{progress, Tally};
 use std::collections::HashSet;
@@ -25,6 +26,9 @@ pub struct Opts {
     pub one_file_system: bool,
     /// Follow a symlink given as the source itself (cp -L/-H, rsync -L/-k do more; see docs).
     pub follow_root: bool,
+    /// Take file sizes (one stat per file). Without, only inodes are counted and files are
+    /// stat'ed only when hard links must be told apart.
+    pub sizes: bool,
 }
 
 struct Shared {
@@ -142,8 +146,8 @@ fn walk_dir<'s>(s: &rayon::Scope<'s>, sh: &'s Shared, src: PathBuf, dst: Option<
             Ok(t) => t,
             Err(err) => return sh.fail(format!("cannot stat `{}`: {err}", e.path().display())),
         };
-        let name = e.file_name();
-        let here = existing.as_ref().is_some_and(|x| x.contains(&name));
+        // The name is only needed against an existing destination directory (it allocates).
+        let here = existing.as_ref().is_some_and(|x| x.contains(&e.file_name()));
         if ft.is_dir() {
             let mut descend = true;
             if sh.opts.one_file_system {
@@ -162,7 +166,7 @@ fn walk_dir<'s>(s: &rayon::Scope<'s>, sh: &'s Shared, src: PathBuf, dst: Option<
             }
             if descend {
                 let child_dst = if here {
-                    dst.as_ref().map(|d| d.join(&name))
+                    dst.as_ref().map(|d| d.join(e.file_name()))
                 } else {
                     None
                 };
@@ -175,7 +179,12 @@ fn walk_dir<'s>(s: &rayon::Scope<'s>, sh: &'s Shared, src: PathBuf, dst: Option<
             present += 1;
             continue;
         }
-        if ft.is_file() || ft.is_symlink() {
+        let need_stat = if ft.is_file() {
+            sh.opts.sizes || sh.opts.hard_links
+        } else {
+            sh.opts.sizes && ft.is_symlink()
+        };
+        if need_stat {
             let m = match e.metadata() {
                 Ok(m) => m,
                 Err(err) => return sh.fail(format!("cannot stat `{}`: {err}", e.path().display())),
@@ -211,10 +220,30 @@ mod tests {
         Tally::new(4096)
     }
 
+    const SIZED: Opts = Opts {
+        hard_links: false,
+        one_file_system: false,
+        follow_root: false,
+        sizes: true,
+    };
+
     #[test]
     fn counts_every_name_into_an_empty_destination() {
         let d = tempfile::tempdir().expect("tempdir");
         tree(&d.path().join("src"));
+        let mut t = tally();
+        count(&d.path().join("src"), &d.path().join("dst"), SIZED, &mut t).expect("counts");
+        // src, a, a/b, empty, a/f1, a/b/g, hard, sym
+        assert_eq!((t.inodes, t.entries), (8, 8));
+        // 4 dirs, f1 two blocks, g one, hard two (not preserved: a separate copy)
+        assert_eq!(t.bytes, 4096 * (4 + 2 + 1 + 2));
+        let mut t = tally();
+        let opts = Opts {
+            hard_links: true,
+            ..SIZED
+        };
+        count(&d.path().join("src"), &d.path().join("dst"), opts, &mut t).expect("counts");
+        assert_eq!(t.inodes, 7, "a preserved hard link creates no inode");
         let mut t = tally();
         count(
             &d.path().join("src"),
@@ -223,17 +252,7 @@ mod tests {
             &mut t,
         )
         .expect("counts");
-        // src, a, a/b, empty, a/f1, a/b/g, hard, sym
-        assert_eq!((t.inodes, t.entries), (8, 8));
-        // 4 dirs, f1 two blocks, g one, hard two (not preserved: a separate copy)
-        assert_eq!(t.bytes, 4096 * (4 + 2 + 1 + 2));
-        let mut t = tally();
-        let opts = Opts {
-            hard_links: true,
-            ..Opts::default()
-        };
-        count(&d.path().join("src"), &d.path().join("dst"), opts, &mut t).expect("counts");
-        assert_eq!(t.inodes, 7, "a preserved hard link creates no inode");
+        assert_eq!(t.inodes, 8, "inodes alone need no stat of files");
     }
 
     #[test]
@@ -243,13 +262,7 @@ mod tests {
         tree(&d.path().join("dst"));
         std::fs::remove_file(d.path().join("dst/a/b/g")).expect("rm");
         let mut t = tally();
-        count(
-            &d.path().join("src"),
-            &d.path().join("dst"),
-            Opts::default(),
-            &mut t,
-        )
-        .expect("counts");
+        count(&d.path().join("src"), &d.path().join("dst"), SIZED, &mut t).expect("counts");
         assert_eq!((t.inodes, t.bytes, t.present), (1, 4096, 7));
     }
 
