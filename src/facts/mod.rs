@@ -21,10 +21,13 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+pub mod disk;
+pub mod helper;
 pub mod mounts;
 pub mod operation;
 pub mod path;
 pub mod session;
+pub mod smart;
 
 /// Every fact area's table, in the order `safeop explain --list` shows them.
 pub fn registry() -> impl Iterator<Item = &'static FactDef> {
@@ -33,6 +36,8 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         path::FACTS,
         mounts::FACTS,
         session::FACTS,
+        disk::FACTS,
+        smart::FACTS,
     ]
     .into_iter()
     .flatten()
