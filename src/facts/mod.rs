@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 pub mod disk;
+pub mod fsck;
 pub mod helper;
 pub mod mounts;
 pub mod operation;
@@ -38,6 +39,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         session::FACTS,
         disk::FACTS,
         smart::FACTS,
+        fsck::FACTS,
     ]
     .into_iter()
     .flatten()
