@@ -27,6 +27,7 @@ pub mod helper;
 pub mod mounts;
 pub mod operation;
 pub mod path;
+pub mod scale;
 pub mod session;
 pub mod smart;
 
@@ -40,6 +41,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         disk::FACTS,
         smart::FACTS,
         fsck::FACTS,
+        scale::FACTS,
     ]
     .into_iter()
     .flatten()
