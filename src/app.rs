@@ -187,7 +187,8 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
         Err(c) => return c,
     };
     let facts = Facts::live(&op, cwd(), sys_root(strict));
-    let d = engine::decide(&policy, &facts, false);
+    // An override must know every finding (a final deny anywhere keeps it a deny).
+    let d = engine::decide(&policy, &facts, a.r#override.is_some());
     if d.rules_matched == 0 {
         return exec_now(&argv, path_var, path_override);
     }
