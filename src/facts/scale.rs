@@ -178,7 +178,8 @@ fn scale_probe(f: &Facts) -> ProbeResult {
                 .sum();
             (op.targets.len().into(), b.into(), false)
         }
-        (Kind::Move | Kind::Restore | Kind::Overwrite, "mv" | "cp" | "rsync") => {
+        (Kind::Move | Kind::Restore | Kind::Overwrite, "mv" | "cp" | "rsync")
+        | (Kind::Overwrite | Kind::Read, "tar") => {
             let c = walk(Role::Source);
             (c.entries.into(), c.bytes.into(), c.capped)
         }
@@ -215,7 +216,7 @@ static SCALE: Probe = Probe {
 };
 
 pub(crate) static FACTS: &[FactDef] = &[
-    FactDef { name: "scale.entries", scope: Scope::Operation, probe: &SCALE, ty: "number", doc: "## What it tells\nHow many files and directories the operation touches: everything under the targets of a recursive delete, under the sources of `mv`, `cp` and `rsync`; the number of operands of a plain `rm`.\n## How it is found\nA walk with lstat(2) that never follows symbolic links and stops at 100,000 entries or after 2 seconds (then `scale.entries_capped` is true and the count is a floor).\n## When it is unknown\n`null` for dd, archive restores (tar, restic, borg: the restore facts count those) and other operations.\n## Example\n`rm -rf /var/spool/qmail/mess` → `48213`." },
+    FactDef { name: "scale.entries", scope: Scope::Operation, probe: &SCALE, ty: "number", doc: "## What it tells\nHow many files and directories the operation touches: everything under the targets of a recursive delete, under the sources of `mv`, `cp`, `rsync` and of `tar -c` (a backup reads every file); the number of operands of a plain `rm`.\n## How it is found\nA walk with lstat(2) that never follows symbolic links and stops at 100,000 entries or after 2 seconds (then `scale.entries_capped` is true and the count is a floor).\n## When it is unknown\n`null` for dd, archive restores (tar, restic, borg: the restore facts count those) and other operations.\n## Example\n`rm -rf /var/spool/qmail/mess` → `48213`." },
     FactDef { name: "scale.entries_capped", scope: Scope::Operation, probe: &SCALE, ty: "bool", doc: "## What it tells\nWhether the count in `scale.entries` stopped early (100,000 entries or 2 seconds): the real number is larger.\n## How it is found\nAs `scale.entries`.\n## When it is unknown\nNever (`false` when nothing was counted).\n## Example\n`true` for `rm -rf` of a mail spool with millions of files." },
     FactDef { name: "scale.bytes", scope: Scope::Operation, probe: &SCALE, ty: "number", doc: "## What it tells\nHow many bytes the operation reads or writes: dd's `count=` × `ibs=`/`bs=` (bytes with `iflag=count_bytes`); without `count=`, the size of the input (a file's length, a block device's capacity) less `skip=`, and for an endless input such as /dev/zero the size of the output device. For `mv`, `cp`, `rsync` and recursive deletes the regular files under the paths walked (bounded like `scale.entries`); for archive restores the archive's size (a floor: it may be compressed).\n## How it is found\ndd size suffixes as dd reads them (`c`, `w`, `b`, `kB`, `K`, `MB`, `M`, `G` …, `AxB`), stat(2), /sys/dev/block/MAJ:MIN/size.\n## When it is unknown\n`null` when the size cannot be known before running (dd from a pipe or /dev/zero into a file, remote rsync sources).\n## Example\n`dd if=/dev/zero of=x bs=1M count=100` → `104857600`." },
 ];
