@@ -262,7 +262,7 @@ pub fn parse_xl_list(out: &str) -> Vec<String> {
 fn vms_probe(_f: &Facts) -> ProbeResult {
     let mut names = Vec::new();
     let mut errors = Vec::new();
-    let mut answered = false;
+    let (mut installed, mut answered) = (false, false);
     for (label, tool, args, parse) in [
         (
             "libvirt",
@@ -274,17 +274,21 @@ fn vms_probe(_f: &Facts) -> ProbeResult {
     ] {
         match guests(tool, args, parse) {
             Ok(Some(list)) => {
+                installed = true;
                 answered = true;
                 names.extend(
                     list.into_iter()
                         .map(|n| Value::from(format!("{n} ({label})"))),
                 );
             }
-            Ok(None) => answered = true,
-            Err(e) => errors.push(Value::from(e)),
+            Ok(None) => {}
+            Err(e) => {
+                installed = true;
+                errors.push(Value::from(e));
+            }
         }
     }
-    if !answered {
+    if installed && !answered {
         return Err(errors
             .iter()
             .filter_map(Value::as_str)
