@@ -4,17 +4,30 @@
 use super::{answer, FactDef, Facts, Probe, ProbeFn, ProbeResult, Scope};
 use serde_json::Value;
 
-static HOST: Probe = Probe { id: "host", run: ProbeFn::Whole(host_probe), pure: false };
-static SESSION: Probe = Probe { id: "session", run: ProbeFn::Whole(session_probe), pure: false };
+static HOST: Probe = Probe {
+    id: "host",
+    run: ProbeFn::Whole(host_probe),
+    pure: false,
+};
+static SESSION: Probe = Probe {
+    id: "session",
+    run: ProbeFn::Whole(session_probe),
+    pure: false,
+};
 
 fn host_probe(_f: &Facts) -> ProbeResult {
     let name = nix::unistd::gethostname().map_err(|e| format!("gethostname: {e}"))?;
-    Ok(answer([("hostname", name.to_string_lossy().into_owned().into())]))
+    Ok(answer([(
+        "hostname",
+        name.to_string_lossy().into_owned().into(),
+    )]))
 }
 
 /// True when this process's environment says it came in over ssh.
 pub fn ssh_env() -> bool {
-    ["SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"].iter().any(|v| std::env::var_os(v).is_some())
+    ["SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
 }
 
 fn session_probe(_f: &Facts) -> ProbeResult {
@@ -24,7 +37,11 @@ fn session_probe(_f: &Facts) -> ProbeResult {
         .flatten()
         .map(|u| Value::from(u.name))
         .unwrap_or_else(|| uid.as_raw().to_string().into());
-    let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty").is_ok();
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .is_ok();
     Ok(answer([
         ("session.ssh", ssh_env().into()),
         ("session.tty", tty.into()),
@@ -32,7 +49,9 @@ fn session_probe(_f: &Facts) -> ProbeResult {
         ("session.uid", uid.as_raw().into()),
         (
             "session.sudo_user",
-            std::env::var("SUDO_USER").map(Value::from).unwrap_or(Value::Null),
+            std::env::var("SUDO_USER")
+                .map(Value::from)
+                .unwrap_or(Value::Null),
         ),
     ]))
 }
