@@ -3,6 +3,8 @@
 
 mod common;
 use common::*;
+use std::ffi::OsStr;
+use std::path::Path;
 
 fn challenge_policy() -> std::path::PathBuf {
     fixture("challenge-policy.yaml")
@@ -426,4 +428,73 @@ fn every_guarded_decision_is_logged_and_the_chain_verifies() {
     mk(&["audit", "verify", &env_log])
         .status(1)
         .stdout_has("chain broken at line 2");
+}
+
+#[test]
+fn shipped_examples_lint_and_their_cases_pass() {
+    let layer = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/policy.d/10-site.yaml");
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/cases.yaml");
+    Test::new()
+        .args([OsStr::new("policy"), OsStr::new("lint"), layer.as_os_str()])
+        .go()
+        .status(0)
+        .stdout_has("ok (2 rules, 4 examples hold)");
+    Test::new()
+        .args([OsStr::new("policy"), OsStr::new("test"), cases.as_os_str()])
+        .go()
+        .status(0)
+        .stdout_has("5 passed, 0 failed");
+}
+
+#[test]
+fn exceptions_lift_a_rule_for_a_path_until_they_expire() {
+    let s = Scratch::new();
+    let snap = s.write("facts.json", r#"{"facts":{"target.device.whole_disk":true,"target.device.mounted":false,"target.device.holds_root":false}}"#);
+    let check = |layer: &Path| {
+        Test::new()
+            .env("SAFEOP_POLICY", layer)
+            .args([
+                OsStr::new("check"),
+                OsStr::new("--facts"),
+                snap.as_os_str(),
+                OsStr::new("--"),
+                OsStr::new("dd"),
+                OsStr::new("if=x.iso"),
+                OsStr::new("of=/dev/sdz"),
+            ])
+            .go()
+    };
+    let live = s.write("live.yaml", "version: 1\nexceptions:\n  - { rule: whole-disk-write, path: /dev/sdz, reason: imaging station, expires: 2999-12-31 }\n");
+    check(&live)
+        .status(0)
+        .stdout_has("excepted [whole-disk-write] /dev/sdz: imaging station");
+    let expired = s.write("expired.yaml", "version: 1\nexceptions:\n  - { rule: whole-disk-write, path: /dev/sdz, reason: imaging station, expires: 2020-01-01 }\n");
+    check(&expired).status(3).stdout_has("whole-disk-write");
+    let final_rule = s.write("final.yaml", "version: 1\nexceptions:\n  - { rule: rm-recursive-system-dir, path: /srv, reason: x, expires: 2999-12-31 }\n");
+    Test::new()
+        .env("SAFEOP_POLICY", &final_rule)
+        .args(["check", "--", "rm", "-rf", "/srv"])
+        .go()
+        .status(125)
+        .stderr_has("line 3 column")
+        .stderr_has("final");
+}
+
+#[test]
+fn check_with_a_facts_snapshot_judges_another_host() {
+    let s = Scratch::new();
+    let snap = s.write("facts.json", r#"{"version":1,"paths":{"/dev/sdb":{"device.whole_disk":true,"device.mounted":true,"device.mountpoints":["/data"],"device.holds_root":false}}}"#);
+    Test::new()
+        .args([
+            OsStr::new("check"),
+            OsStr::new("--facts"),
+            snap.as_os_str(),
+            OsStr::new("--"),
+            OsStr::new("wipefs"),
+            OsStr::new("-a"),
+            OsStr::new("/dev/sdb"),
+        ])
+        .go()
+        .status(4)
+        .stdout_has("mounted on /data");
 }

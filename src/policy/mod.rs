@@ -418,6 +418,21 @@ impl Policy {
             }
         }
         for e in file.exceptions {
+            let problem = match self.rules.iter().find(|r| r.id == e.rule) {
+                None => Some(format!(
+                    "exception names rule `{}`, which no layer defines",
+                    e.rule
+                )),
+                Some(r) if r.is_final => Some(format!(
+                    "exception names rule `{}`, which is final: exceptions cannot lift final rules",
+                    e.rule
+                )),
+                Some(_) => None,
+            };
+            if let Some(m) = problem {
+                let (l, c) = locate(text, &e.rule, text.find("exceptions:").unwrap_or(0));
+                return Err(Error::policy(name, l, c, m));
+            }
             self.exceptions.push((e, name.to_string()));
         }
         self.layers.push(name.to_string());
