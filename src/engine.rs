@@ -69,16 +69,21 @@ pub fn decide(policy: &Policy, facts: &Facts, thorough: bool) -> Decision {
         }
         for f in evaluate(policy, rule, facts) {
             if let Some(reason) = exception_for(policy, rule, &f) {
-                d.excepted.push((rule.id.clone(), f.path.clone().unwrap_or_default(), reason));
+                d.excepted
+                    .push((rule.id.clone(), f.path.clone().unwrap_or_default(), reason));
                 continue;
             }
-            if !d.findings.iter().any(|g| g.rule == f.rule && g.message == f.message) {
+            if !d
+                .findings
+                .iter()
+                .any(|g| g.rule == f.rule && g.message == f.message)
+            {
                 d.verdict = d.verdict.max(f.verdict);
                 d.findings.push(f);
             }
         }
     }
-    d.findings.sort_by(|a, b| b.verdict.cmp(&a.verdict));
+    d.findings.sort_by_key(|f| std::cmp::Reverse(f.verdict));
     d
 }
 
@@ -92,7 +97,9 @@ fn exception_for(policy: &Policy, rule: &Rule, f: &Finding) -> Option<String> {
         .exceptions
         .iter()
         .find(|(e, _)| {
-            e.rule == rule.id && e.expires >= today && crate::policy::condition::glob_match(&e.path, path)
+            e.rule == rule.id
+                && e.expires >= today
+                && crate::policy::condition::glob_match(&e.path, path)
         })
         .map(|(e, file)| format!("{} (exception in {file}, expires {})", e.reason, e.expires))
 }
@@ -107,8 +114,16 @@ fn combos(rule: &Rule, facts: &Facts) -> Option<Vec<(Option<PathSubject>, Option
     if (wants_t && ts.is_empty()) || (wants_s && ss.is_empty()) {
         return None;
     }
-    let t_opts: Vec<Option<PathSubject>> = if wants_t { ts.into_iter().map(Some).collect() } else { vec![None] };
-    let s_opts: Vec<Option<PathSubject>> = if wants_s { ss.into_iter().map(Some).collect() } else { vec![None] };
+    let t_opts: Vec<Option<PathSubject>> = if wants_t {
+        ts.into_iter().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    let s_opts: Vec<Option<PathSubject>> = if wants_s {
+        ss.into_iter().map(Some).collect()
+    } else {
+        vec![None]
+    };
     let mut out = Vec::new();
     for t in &t_opts {
         for s in &s_opts {
@@ -153,7 +168,14 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
         let subject = t.as_ref().or(s.as_ref());
         let path = subject.map(|p| {
             facts
-                .get(if p.role == Role::Target { "target.path" } else { "source.path" }, Some(p))
+                .get(
+                    if p.role == Role::Target {
+                        "target.path"
+                    } else {
+                        "source.path"
+                    },
+                    Some(p),
+                )
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_else(|| p.abs.display().to_string())
@@ -181,13 +203,21 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
 /// The verdict one rule alone gives for an inline example (`allow` when it stays silent).
 pub fn example_verdict(policy: &Policy, rule: &Rule, ex: &Example) -> Verdict {
     let op = command::parse(&ex.argv);
-    let snap = Snapshot { version: Some(1), facts: ex.facts.clone(), paths: ex.paths.clone() };
+    let snap = Snapshot {
+        version: Some(1),
+        facts: ex.facts.clone(),
+        paths: ex.paths.clone(),
+    };
     let cwd = PathBuf::from(ex.cwd.as_deref().unwrap_or("/"));
     let facts = Facts::from_snapshot(&op, cwd, snap);
     if !rule.matches_op(&op) {
         return Verdict::Allow;
     }
-    evaluate(policy, rule, &facts).iter().map(|f| f.verdict).max().unwrap_or(Verdict::Allow)
+    evaluate(policy, rule, &facts)
+        .iter()
+        .map(|f| f.verdict)
+        .max()
+        .unwrap_or(Verdict::Allow)
 }
 
 /// Decides with facts from a snapshot (policy tests, pre-flight of another host).

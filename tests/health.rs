@@ -159,7 +159,7 @@ fn healthy_ata_disk_lets_a_recursive_delete_through() {
     assert_eq!(f["disk.smart.known"], true);
     assert_eq!(f["disk.smart.passed"], true);
     assert_eq!(f["disk.smart.reallocated_sectors"], 0);
-    assert!(!rules(&out).contains(&"degraded-disk-bulk-io".to_string()));
+    assert!(!rules(&out).contains(&"degraded-disk-bulk-delete".to_string()));
 }
 
 #[test]
@@ -182,7 +182,7 @@ fn failed_ata_disk_asks_before_a_recursive_delete() {
         f["disk.smart.failing_attributes"],
         serde_json::json!(["/dev/sda: Reallocated_Sector_Ct (id 5) failing now"])
     );
-    let m = finding(&out, "degraded-disk-bulk-io")["message"]
+    let m = finding(&out, "degraded-disk-bulk-delete")["message"]
         .as_str()
         .expect("message");
     assert!(m.contains("/dev/sda: SMART overall health FAILED"), "{m}");
@@ -206,7 +206,10 @@ fn passing_disk_with_reallocated_sectors_is_degraded() {
         f["disk.smart.reasons"],
         serde_json::json!(["/dev/sda: 304 reallocated sectors"])
     );
-    assert_eq!(finding(&out, "degraded-disk-bulk-io")["verdict"], "confirm");
+    assert_eq!(
+        finding(&out, "degraded-disk-bulk-delete")["verdict"],
+        "confirm"
+    );
 }
 
 #[test]
@@ -290,6 +293,85 @@ fn scsi_grown_defects_are_degraded() {
         serde_json::json!([
             "/dev/sda: 260 grown defects, 536 uncorrected read/write/verify errors"
         ])
+    );
+}
+
+/// `check --format json -- ARGV` on the fixture tree with a stand-in smartctl answering `answers`.
+fn check_on_fixture(argv: &[&str], answers: &[(&str, PathBuf)]) -> (Ran, Value, String) {
+    let s = Scratch::new();
+    let root = sysroot(&s);
+    let bin = s.path("bin");
+    let log = s.path("smartctl.log");
+    smartctl(&bin, &log, answers);
+    let mut args = vec!["check", "--format", "json", "--"];
+    args.extend(argv);
+    let ran = Test::new()
+        .env("SAFEOP_SYSROOT", &root)
+        .path_first(&bin)
+        .args(args)
+        .go();
+    let json = ran.json();
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    (ran, json, log)
+}
+
+#[test]
+fn a_big_dd_from_a_degraded_disk_asks_and_a_small_one_never_wakes_smartctl() {
+    let bad = [("/dev/sda", cap("ata-reallocated-passed-st3500418as.json"))];
+    let (ran, out, log) = check_on_fixture(
+        &[
+            "dd",
+            "if=/h-boot/whole.img",
+            "of=/tmp/safeop-never-written",
+            "bs=1M",
+        ],
+        &bad,
+    );
+    ran.status(3);
+    assert!(log.contains("--json -H -A /dev/sda"), "{log}");
+    let m = finding(&out, "degraded-disk-bulk-read")["message"]
+        .as_str()
+        .expect("message")
+        .to_string();
+    assert_eq!(m, "bulk I/O from a degraded disk: /dev/sda: 304 reallocated sectors; take a backup first and go easy on this disk");
+    let (ran, out, log) = check_on_fixture(
+        &[
+            "dd",
+            "if=/h-boot/whole.img",
+            "of=/tmp/safeop-never-written",
+            "bs=512",
+            "count=1",
+        ],
+        &bad,
+    );
+    ran.status(0);
+    assert_eq!(log, "", "one sector is not bulk: SMART is not even asked");
+    assert_eq!(out["facts"]["facts"]["scale.bytes"], 512);
+}
+
+#[test]
+fn a_restore_onto_a_degraded_disk_asks() {
+    let bad = [(
+        "/dev/sda",
+        cap("ata-failed-hitachi-hds721050-usbjmicron.json"),
+    )];
+    let (ran, out, _) = check_on_fixture(
+        &[
+            "tar",
+            "-xf",
+            "/nonexistent/full.tar",
+            "-C",
+            "/h-boot/restore",
+        ],
+        &bad,
+    );
+    ran.status(3);
+    let f = finding(&out, "degraded-disk-bulk-io");
+    assert_eq!(f["verdict"], "confirm");
+    assert!(
+        f["message"].as_str().is_some_and(|m| m
+            .starts_with("bulk I/O onto a degraded disk: /dev/sda: SMART overall health FAILED")),
+        "{f}"
     );
 }
 
@@ -434,7 +516,7 @@ fn real_smartctl_on_this_virtual_disk_says_unknown() {
             || why.contains("failed"),
         "{why}"
     );
-    assert!(!rules(&json).contains(&"degraded-disk-bulk-io".to_string()));
+    assert!(!rules(&json).contains(&"degraded-disk-bulk-delete".to_string()));
 }
 
 #[test]
@@ -498,7 +580,7 @@ fn real_loop_device_chain_reaches_the_disk_under_the_image() {
         asked, devices,
         "smartctl was asked about exactly the disks under the image"
     );
-    assert!(finding(&out, "degraded-disk-bulk-io")["message"]
+    assert!(finding(&out, "degraded-disk-bulk-delete")["message"]
         .as_str()
         .is_some_and(|m| m.contains("1975 reallocated sectors")));
 }

@@ -376,7 +376,11 @@ impl Getopt<'_> {
     }
 
     fn long_name<'s>(&'s self, name: &str) -> Result<&'s str, String> {
-        let all = self.long_arg.iter().chain(self.long_opt).chain(self.long_flag);
+        let all = self
+            .long_arg
+            .iter()
+            .chain(self.long_opt)
+            .chain(self.long_flag);
         if let Some(exact) = all.clone().find(|n| **n == name) {
             return Ok(exact);
         }
