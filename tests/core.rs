@@ -498,3 +498,65 @@ fn check_with_a_facts_snapshot_judges_another_host() {
         .status(4)
         .stdout_has("mounted on /data");
 }
+
+#[test]
+fn facts_snapshot_round_trips_into_check() {
+    let s = Scratch::new();
+    let img = s.file("disk.img", 4096);
+    let r = Test::new()
+        .args(["facts", "--json", &img.display().to_string()])
+        .go();
+    r.status(0);
+    let snap = r.json();
+    let key = img.display().to_string();
+    assert_eq!(snap["paths"][&key]["kind"], "file");
+    assert_eq!(snap["paths"][&key]["exists"], true);
+    assert!(snap["facts"]["hostname"].is_string());
+    Test::new()
+        .args(["facts", &key])
+        .go()
+        .status(0)
+        .stdout_has("host:")
+        .stdout_has("kind")
+        .stdout_has("file");
+}
+
+#[test]
+fn init_prints_aliases_for_the_guarded_tools() {
+    Test::new()
+        .args(["init", "bash"])
+        .go()
+        .status(0)
+        .stdout_has("alias dd='safeop dd'")
+        .stdout_has("alias mkfs.ext4='safeop mkfs.ext4'");
+    Test::new()
+        .args(["init", "fish"])
+        .go()
+        .status(0)
+        .stdout_has("function rm --wraps rm; command safeop rm $argv; end");
+    // `safeop init 6` is the init command (runlevel 6), not the verb.
+    Test::new()
+        .args(["check", "--", "init", "6"])
+        .go()
+        .stdout_has("init 6");
+}
+
+#[test]
+fn sudo_mode_ignores_user_overrides() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("SKIPPED sudo_mode_ignores_user_overrides: sudo mode needs euid 0");
+        return;
+    }
+    let s = Scratch::new();
+    let bad = s.write("bad.yaml", "version: 1\nrules: [oops\n");
+    // Under sudo a user's SAFEOP_POLICY must not change (or break) the policy.
+    let r = Test::new()
+        .env("SUDO_UID", "1000")
+        .env("SUDO_USER", "alice")
+        .env("SAFEOP_POLICY", &bad)
+        .args(["check", "--", "rm", "-rf", "/usr"])
+        .go();
+    r.status(4)
+        .stderr_has("sudo mode")
+        .stdout_has("rm-recursive-system-dir");
+}
