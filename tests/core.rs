@@ -560,3 +560,36 @@ fn sudo_mode_ignores_user_overrides() {
         .stderr_has("sudo mode")
         .stdout_has("rm-recursive-system-dir");
 }
+
+#[test]
+fn user_policy_and_drop_ins_are_layered_in_name_order() {
+    if Path::new("/etc/safeop").exists() {
+        eprintln!("SKIPPED user_policy_and_drop_ins: /etc/safeop exists on this machine and takes precedence");
+        return;
+    }
+    let s = Scratch::new();
+    s.write("config/safeop/policy.yaml", "version: 1\nrules:\n  - id: site-tmp\n    summary: from policy.yaml\n    match: { tool: rm }\n    verdict: warn\n");
+    s.write("config/safeop/policy.d/10-a.yaml", "version: 1\nrules:\n  - id: site-tmp\n    summary: replaced by 10-a\n    match: { tool: rm }\n    verdict: confirm\n");
+    s.write(
+        "config/safeop/policy.d/20-b.yaml",
+        "version: 1\ndisable:\n  - { rule: rm-no-preserve-root, reason: testing layers }\n",
+    );
+    let t = || {
+        Test::new()
+            .env_remove("SAFEOP_POLICY")
+            .env("XDG_CONFIG_HOME", s.path("config"))
+    };
+    t().args(["check", "--", "rm", "x"])
+        .go()
+        .status(3)
+        .stdout_has("[site-tmp]");
+    t().args(["explain", "rm-no-preserve-root"])
+        .go()
+        .status(0)
+        .stdout_has("switched off by")
+        .stdout_has("testing layers");
+    t().args(["explain", "site-tmp"])
+        .go()
+        .stdout_has("replaced by 10-a")
+        .stdout_has("10-a.yaml:");
+}
