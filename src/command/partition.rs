@@ -806,11 +806,17 @@ mod tests {
         }
         assert!(parse_str("parted -s /dev/sdb mklabel gpt").has("script"));
         assert_eq!(
-            opt(&parse_str("parted -s /dev/sdb mkl gpt"), "command"),
+            parse_str("parted -s /dev/sdb mkl gpt")
+                .option("command")
+                .map(str::to_string)
+                .as_deref(),
             Some("mklabel")
         );
         assert_eq!(
-            opt(&parse_str("parted --align=minimal /dev/sdb rm 1"), "align"),
+            parse_str("parted --align=minimal /dev/sdb rm 1")
+                .option("align")
+                .map(str::to_string)
+                .as_deref(),
             Some("minimal")
         );
         for line in [

@@ -425,7 +425,7 @@ fn init(op: &mut Operation, args: &[String]) {
 
 #[cfg(test)]
 mod tests {
-    use crate::command::{parse_str, Kind};
+    use crate::command::{parse_str, Kind, Operation};
 
     fn action(op: &Operation) -> Option<&str> {
         op.options.get("action").map(String::as_str)

@@ -433,7 +433,10 @@ mod tests {
         assert!(parse_str("restic -r /r forget --keep-last 3 --prune").has("prune"));
         assert!(parse_str("restic -r /r forget -n --keep-last 3").has("dry_run"));
         assert_eq!(
-            opt(&parse_str("restic -r /r forget --keep-last 3"), "keep_last"),
+            parse_str("restic -r /r forget --keep-last 3")
+                .option("keep_last")
+                .map(str::to_string)
+                .as_deref(),
             Some("3")
         );
         assert_eq!(

@@ -558,7 +558,14 @@ mod tests {
             ("tar --use-compress-program='zstd -d' -xf a", "zstd -d"),
             ("tar --gzip -xf a", "gzip"),
         ] {
-            assert_eq!(opt(&parse_str(line), "compression"), Some(c), "{line}");
+            assert_eq!(
+                parse_str(line)
+                    .option("compression")
+                    .map(str::to_string)
+                    .as_deref(),
+                Some(c),
+                "{line}"
+            );
         }
     }
 
