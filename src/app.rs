@@ -72,6 +72,8 @@ pub fn main(args: Vec<String>) -> ExitCode {
         Verb::Explain(a) => explain(&sources, a.name.as_deref(), a.list),
         Verb::Audit(AuditVerb::Verify { log }) => audit_verify(log, strict),
         Verb::Audit(AuditVerb::Show { count, log }) => audit_show(log, count, strict),
+        Verb::Facts { json, paths } => show_facts(json, paths, strict),
+        Verb::Init { shell } => init(&shell),
     };
     ExitCode::from(code)
 }
@@ -744,4 +746,85 @@ fn audit_show(log: Option<PathBuf>, count: usize, strict: bool) -> u8 {
 pub fn decide_live(policy: &Policy, op: &Operation) -> Decision {
     let facts = Facts::live(op, cwd(), PathBuf::from("/"));
     engine::decide(policy, &facts, true)
+}
+
+/// Probes every host fact and every path fact of the given paths.
+fn show_facts(json: bool, paths: Vec<String>, strict: bool) -> u8 {
+    let mut op = Operation::new("facts", Vec::new());
+    op.kind = command::Kind::Overwrite;
+    op.targets = paths;
+    let facts = Facts::live(&op, cwd(), sys_root(strict));
+    let mut lines = Vec::new();
+    for d in facts::registry().filter(|d| d.scope == facts::Scope::Host) {
+        lines.push((String::new(), d.name.to_string(), facts.get(d.name, None)));
+    }
+    for s in facts.subjects(facts::Role::Target) {
+        for d in facts::registry().filter(|d| d.scope == facts::Scope::Path) {
+            let v = facts.get(&format!("target.{}", d.name), Some(&s));
+            lines.push((s.arg.clone(), d.name.to_string(), v));
+        }
+    }
+    if json {
+        match serde_json::to_string_pretty(&facts.snapshot()) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprint(&e.to_string());
+                return FAILED;
+            }
+        }
+        return 0;
+    }
+    let mut last = None;
+    for (path, name, v) in lines {
+        if last.as_ref() != Some(&path) {
+            println!(
+                "{}",
+                if path.is_empty() {
+                    "host:".to_string()
+                } else {
+                    format!("{path}:")
+                }
+            );
+            last = Some(path);
+        }
+        match v {
+            Ok(v) => println!("  {name:<32} {}", policy::template::show(&v)),
+            Err(e) => println!("  {name:<32} unknown: {}", e.why),
+        }
+    }
+    0
+}
+
+/// Shell aliases for every guarded tool.
+fn init(shell: &str) -> u8 {
+    let mut tools: Vec<&str> = command::TOOLS
+        .iter()
+        .copied()
+        .filter(|t| *t != "init")
+        .collect();
+    tools.extend([
+        "mkfs.ext2",
+        "mkfs.ext3",
+        "mkfs.ext4",
+        "mkfs.xfs",
+        "mkfs.btrfs",
+        "mkfs.vfat",
+        "mkfs.fat",
+    ]);
+    println!(
+        "# safeop {}: route destructive commands through safeop",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!("# `command dd …` or `\\dd …` still reaches the raw tool.");
+    for t in tools {
+        match shell {
+            "fish" => println!("function {t} --wraps {t}; command safeop {t} $argv; end"),
+            _ => println!("alias {t}='safeop {t}'"),
+        }
+    }
+    if shell != "fish" {
+        println!("# let `sudo dd …` expand the alias too (safeop must be in sudo's secure_path):");
+        println!("alias sudo='sudo '");
+    }
+    0
 }

@@ -60,6 +60,25 @@ pub enum Verb {
     /// Check or read the audit log.
     #[command(subcommand)]
     Audit(AuditVerb),
+    /// Show what the probes see on this machine, or write it as a snapshot for `check --facts`.
+    #[command(
+        after_help = "Examples:\n  safeop facts /dev/sdb /srv/xen/web1.img\n  safeop facts --json /srv > host-facts.json     # then, elsewhere: safeop check --facts host-facts.json -- …"
+    )]
+    Facts {
+        /// Print a facts snapshot (JSON) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Paths to probe (as targets of a write).
+        paths: Vec<String>,
+    },
+    /// Print shell aliases that route the guarded commands through safeop.
+    #[command(
+        after_help = "Examples:\n  eval \"$(safeop init bash)\"      # in ~/.bashrc\n  safeop init fish | source        # in ~/.config/fish/config.fish"
+    )]
+    Init {
+        #[arg(value_parser = ["bash", "zsh", "fish"])]
+        shell: String,
+    },
 }
 
 #[derive(Args, Debug)]

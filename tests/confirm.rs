@@ -209,3 +209,46 @@ fn override_lifts_a_plain_deny_after_the_hostname_is_typed() {
         "{log}"
     );
 }
+
+#[test]
+fn a_confirmed_command_killed_by_a_signal_kills_safeop_the_same_way() {
+    let s = Scratch::new();
+    // `$$` makes the shell string opaque: the default policy asks before running it.
+    let mut p = spawn(safeop_cmd(
+        &[],
+        &["run", "--", "sh", "-c", "kill -TERM $$"],
+        &s.path("audit.jsonl"),
+    ));
+    p.exp_string("command-not-understood")
+        .expect("finding shown");
+    p.exp_string("Run it?").expect("prompt");
+    p.send_line("y").expect("answer");
+    p.flush().expect("flush");
+    let _ = p.exp_eof();
+    match p.process().wait() {
+        Ok(WaitStatus::Signaled(_, sig, _)) => assert_eq!(sig, nix::sys::signal::Signal::SIGTERM),
+        other => panic!("safeop should have died of SIGTERM: {other:?}"),
+    }
+    let log = std::fs::read_to_string(s.path("audit.jsonl")).expect("log");
+    assert!(log.contains("\"action\":\"killed\""), "{log}");
+}
+
+#[test]
+fn sigterm_to_safeop_reaches_the_confirmed_command() {
+    let s = Scratch::new();
+    let script = "trap 'echo got-term; exit 3' TERM; echo ready; while :; do sleep 0.1; done";
+    let mut p = spawn(safeop_cmd(
+        &[],
+        &["run", "--", "sh", "-c", script],
+        &s.path("audit.jsonl"),
+    ));
+    p.exp_string("Run it?").expect("prompt");
+    p.send_line("y").expect("answer");
+    p.flush().expect("flush");
+    p.exp_string("ready").expect("child running");
+    p.process_mut()
+        .signal(nix::sys::signal::Signal::SIGTERM)
+        .expect("signal safeop");
+    p.exp_string("got-term").expect("the child got the signal");
+    assert_eq!(exit_code(&mut p), 3);
+}

@@ -498,3 +498,98 @@ fn check_with_a_facts_snapshot_judges_another_host() {
         .status(4)
         .stdout_has("mounted on /data");
 }
+
+#[test]
+fn facts_snapshot_round_trips_into_check() {
+    let s = Scratch::new();
+    let img = s.file("disk.img", 4096);
+    let r = Test::new()
+        .args(["facts", "--json", &img.display().to_string()])
+        .go();
+    r.status(0);
+    let snap = r.json();
+    let key = img.display().to_string();
+    assert_eq!(snap["paths"][&key]["kind"], "file");
+    assert_eq!(snap["paths"][&key]["exists"], true);
+    assert!(snap["facts"]["hostname"].is_string());
+    Test::new()
+        .args(["facts", &key])
+        .go()
+        .status(0)
+        .stdout_has("host:")
+        .stdout_has("kind")
+        .stdout_has("file");
+}
+
+#[test]
+fn init_prints_aliases_for_the_guarded_tools() {
+    Test::new()
+        .args(["init", "bash"])
+        .go()
+        .status(0)
+        .stdout_has("alias dd='safeop dd'")
+        .stdout_has("alias mkfs.ext4='safeop mkfs.ext4'");
+    Test::new()
+        .args(["init", "fish"])
+        .go()
+        .status(0)
+        .stdout_has("function rm --wraps rm; command safeop rm $argv; end");
+    // `safeop init 6` is the init command (runlevel 6), not the verb.
+    Test::new()
+        .args(["check", "--", "init", "6"])
+        .go()
+        .stdout_has("init 6");
+}
+
+#[test]
+fn sudo_mode_ignores_user_overrides() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("SKIPPED sudo_mode_ignores_user_overrides: sudo mode needs euid 0");
+        return;
+    }
+    let s = Scratch::new();
+    let bad = s.write("bad.yaml", "version: 1\nrules: [oops\n");
+    // Under sudo a user's SAFEOP_POLICY must not change (or break) the policy.
+    let r = Test::new()
+        .env("SUDO_UID", "1000")
+        .env("SUDO_USER", "alice")
+        .env("SAFEOP_POLICY", &bad)
+        .args(["check", "--", "rm", "-rf", "/usr"])
+        .go();
+    r.status(4)
+        .stderr_has("sudo mode")
+        .stdout_has("rm-recursive-system-dir");
+}
+
+#[test]
+fn user_policy_and_drop_ins_are_layered_in_name_order() {
+    if Path::new("/etc/safeop").exists() {
+        eprintln!("SKIPPED user_policy_and_drop_ins: /etc/safeop exists on this machine and takes precedence");
+        return;
+    }
+    let s = Scratch::new();
+    s.write("config/safeop/policy.yaml", "version: 1\nrules:\n  - id: site-tmp\n    summary: from policy.yaml\n    match: { tool: rm }\n    verdict: warn\n");
+    s.write("config/safeop/policy.d/10-a.yaml", "version: 1\nrules:\n  - id: site-tmp\n    summary: replaced by 10-a\n    match: { tool: rm }\n    verdict: confirm\n");
+    s.write(
+        "config/safeop/policy.d/20-b.yaml",
+        "version: 1\ndisable:\n  - { rule: rm-no-preserve-root, reason: testing layers }\n",
+    );
+    let t = || {
+        Test::new()
+            .env_remove("SAFEOP_POLICY")
+            .env("XDG_CONFIG_HOME", s.path("config"))
+    };
+    t().args(["check", "--", "rm", "x"])
+        .go()
+        .status(3)
+        .stdout_has("[site-tmp]");
+    t().args(["explain", "rm-no-preserve-root"])
+        .go()
+        .status(0)
+        .stdout_has("switched off by")
+        .stdout_has("testing layers");
+    t().args(["explain", "site-tmp"])
+        .go()
+        .stdout_has("replaced by 10-a")
+        .stdout_has("10-a.yaml:");
+}

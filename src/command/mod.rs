@@ -153,6 +153,11 @@ impl Operation {
         self.flags.contains(flag)
     }
 
+    /// A valued option, if the command set it.
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options.get(name).map(String::as_str)
+    }
+
     pub fn opt(&mut self, name: &str, value: &str) {
         self.options.insert(name.to_string(), value.to_string());
     }

@@ -240,6 +240,10 @@ impl Test {
         self.cmd.env(k, v);
         self
     }
+    pub fn env_remove(mut self, k: &str) -> Test {
+        self.cmd.env_remove(k);
+        self
+    }
     pub fn cwd(mut self, d: &Path) -> Test {
         self.cmd.current_dir(d);
         self
