@@ -33,10 +33,11 @@ fn main() {
     for rule in value["rules"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
         let m = &rule["match"];
         rs.push_str(&format!(
-            "    ({:?}, {:?}, {:?}),\n",
+            "    ({:?}, {:?}, {:?}, {:?}),\n",
             list(&m["operation"]),
             list(&m["tool"]),
-            list(&m["flags"])
+            list(&m["flags"]),
+            list(&m["not_flags"])
         ));
     }
     rs.push_str("]\n");

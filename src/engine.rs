@@ -111,9 +111,18 @@ fn combos(rule: &Rule, facts: &Facts) -> Option<Vec<(Option<PathSubject>, Option
     let wants_s = names.iter().any(|n| n.starts_with("source."));
     let ts = facts.subjects(Role::Target);
     let ss = facts.subjects(Role::Source);
-    if (wants_t && ts.is_empty()) || (wants_s && ss.is_empty()) {
+    // A rule that reads one side only needs that side; one that reads both needs at least one,
+    // and the missing side's facts read as null (not applicable).
+    let none_at_all = match (wants_t, wants_s) {
+        (true, true) => ts.is_empty() && ss.is_empty(),
+        (true, false) => ts.is_empty(),
+        (false, true) => ss.is_empty(),
+        (false, false) => false,
+    };
+    if none_at_all {
         return None;
     }
+    let (wants_t, wants_s) = (wants_t && !ts.is_empty(), wants_s && !ss.is_empty());
     let t_opts: Vec<Option<PathSubject>> = if wants_t {
         ts.into_iter().map(Some).collect()
     } else {
@@ -145,7 +154,10 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
                 Role::Source => s.as_ref(),
                 Role::Whole => None,
             };
-            facts.get(name, subject)
+            match (crate::facts::split_role(name).0, subject) {
+                (Role::Target | Role::Source, None) => Ok(serde_json::Value::Null),
+                _ => facts.get(name, subject),
+            }
         };
         let result = match &rule.when {
             Some(c) => c.eval(&mut get),
@@ -224,4 +236,94 @@ pub fn example_verdict(policy: &Policy, rule: &Rule, ex: &Example) -> Verdict {
 pub fn decide_offline(policy: &Policy, op: &Operation, cwd: PathBuf, snap: Snapshot) -> Decision {
     let facts = Facts::from_snapshot(op, cwd, snap);
     decide(policy, &facts, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Policy;
+
+    fn policy(text: &str) -> Policy {
+        let mut p = Policy::default();
+        p.add_layer("t.yaml", text, true)
+            .expect("test policy loads");
+        p
+    }
+
+    #[test]
+    fn a_rule_reading_both_sides_works_when_one_side_is_missing() {
+        let p = policy("version: 1\nrules:\n  - id: either\n    summary: s\n    when:\n      any:\n        - target.kind: block_device\n        - source.kind: block_device\n    verdict: deny\n");
+        let rm = command::parse(&["rm".into(), "/dev/sdb".into()]);
+        let snap = Snapshot {
+            version: Some(1),
+            facts: [("target.kind".to_string(), "block_device".into())]
+                .into_iter()
+                .collect(),
+            paths: Default::default(),
+        };
+        let d = decide_offline(&p, &rm, PathBuf::from("/"), snap);
+        assert_eq!(
+            d.verdict,
+            Verdict::Deny,
+            "rm has no source; the target side still decides"
+        );
+        let reboot = command::parse(&["reboot".into()]);
+        let d = decide_offline(&p, &reboot, PathBuf::from("/"), Snapshot::default());
+        assert_eq!(
+            d.verdict,
+            Verdict::Allow,
+            "no paths at all: the rule cannot apply"
+        );
+    }
+
+    #[test]
+    fn not_flags_exclude() {
+        let p = policy("version: 1\nrules:\n  - id: r\n    summary: s\n    match: { operation: reboot, not_flags: dry_run }\n    verdict: deny\n");
+        let d = decide_offline(
+            &p,
+            &command::parse(&["systemctl".into(), "--dry-run".into(), "reboot".into()]),
+            PathBuf::from("/"),
+            Snapshot::default(),
+        );
+        assert_eq!(d.rules_matched, 0);
+        let d = decide_offline(
+            &p,
+            &command::parse(&["systemctl".into(), "reboot".into()]),
+            PathBuf::from("/"),
+            Snapshot::default(),
+        );
+        assert_eq!(d.verdict, Verdict::Deny);
+    }
+
+    #[test]
+    fn strictest_finding_wins_and_comes_first() {
+        let p = policy("version: 1\nrules:\n  - id: w\n    summary: w\n    match: { tool: rm }\n    verdict: warn\n  - id: d\n    summary: d\n    match: { tool: rm }\n    verdict: deny\n  - id: c\n    summary: c\n    match: { tool: rm }\n    verdict: confirm\n");
+        let d = decide_offline(
+            &p,
+            &command::parse(&["rm".into(), "x".into()]),
+            PathBuf::from("/"),
+            Snapshot::default(),
+        );
+        assert_eq!(d.verdict, Verdict::Deny);
+        let order: Vec<&str> = d.findings.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(order, vec!["d", "c", "w"]);
+    }
+
+    #[test]
+    fn a_fact_error_becomes_on_fact_error() {
+        let p = policy("version: 1\nsettings: { on_fact_error: deny }\nrules:\n  - id: r\n    summary: needs a fact\n    match: { tool: rm }\n    when:\n      target.kind: file\n    verdict: warn\n");
+        let d = decide_offline(
+            &p,
+            &command::parse(&["rm".into(), "x".into()]),
+            PathBuf::from("/"),
+            Snapshot::default(),
+        );
+        assert_eq!(d.verdict, Verdict::Deny);
+        let f = &d.findings[0];
+        assert!(
+            f.fact_error.is_some() && f.message.contains("could not determine `target.kind`"),
+            "{f:?}"
+        );
+        assert!(!f.is_final, "a deny from a probe error is never final");
+    }
 }

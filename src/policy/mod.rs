@@ -87,6 +87,9 @@ pub struct Match {
     /// All of these flags must be set (`recursive`, `no_preserve_root` …).
     #[serde(default)]
     pub flags: OneOrMany,
+    /// None of these flags may be set (`dry_run`, `remote_host` …).
+    #[serde(default)]
+    pub not_flags: OneOrMany,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -188,6 +191,7 @@ impl Rule {
         (m.operation.0.is_empty() || m.operation.0.contains(&op.kind))
             && (m.tool.0.is_empty() || m.tool.0.contains(&op.tool))
             && m.flags.0.iter().all(|f| op.has(f))
+            && !m.not_flags.0.iter().any(|f| op.has(f))
     }
 }
 
@@ -297,6 +301,7 @@ type MatchSpec = (
     &'static [&'static str],
     &'static [&'static str],
     &'static [&'static str],
+    &'static [&'static str],
 );
 const DEFAULT_MATCHES: &[MatchSpec] = include!(concat!(env!("OUT_DIR"), "/default_matches.rs"));
 
@@ -304,11 +309,14 @@ impl Policy {
     /// Could any rule of the embedded default match this operation? When not, and no policy
     /// layer exists on this machine, the policy need not be loaded at all.
     pub fn embedded_could_match(op: &crate::command::Operation) -> bool {
-        DEFAULT_MATCHES.iter().any(|(kinds, tools, flags)| {
-            (kinds.is_empty() || kinds.contains(&op.kind.name()))
-                && (tools.is_empty() || tools.contains(&op.tool.as_str()))
-                && flags.iter().all(|f| op.has(f))
-        })
+        DEFAULT_MATCHES
+            .iter()
+            .any(|(kinds, tools, flags, not_flags)| {
+                (kinds.is_empty() || kinds.contains(&op.kind.name()))
+                    && (tools.is_empty() || tools.contains(&op.tool.as_str()))
+                    && flags.iter().all(|f| op.has(f))
+                    && !not_flags.iter().any(|f| op.has(f))
+            })
     }
 
     /// Are there policy files on top of the embedded default?
@@ -641,6 +649,7 @@ mod tests {
             "mkfs.ext4 /dev/sdb",
             "sh -c 'a $b'",
             "tar -xf a.tar",
+            "systemctl --dry-run reboot",
             "reboot",
         ] {
             let op = crate::command::parse(&shell_words::split(line).expect("split"));
