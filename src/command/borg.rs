@@ -420,11 +420,7 @@ fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use crate::command::{parse_str, Kind, Operation};
-
-    fn opt<'a>(op: &'a Operation, k: &str) -> Option<&'a str> {
-        op.options.get(k).map(String::as_str)
-    }
+    use crate::command::{parse_str, Kind};
 
     #[test]
     fn extract_spellings() {
@@ -443,9 +439,9 @@ mod tests {
             assert_eq!(op.kind, Kind::Restore, "{line}: {:?}", op.note);
             assert_eq!(op.targets, vec!["."], "{line}");
             assert_eq!(op.sources, vec!["/repo::arch"], "{line}");
-            assert_eq!(opt(&op, "repo"), Some("/repo"), "{line}");
-            assert_eq!(opt(&op, "archive"), Some("arch"), "{line}");
-            assert_eq!(opt(&op, "paths"), Some("etc/"), "{line}");
+            assert_eq!(op.option("repo"), Some("/repo"), "{line}");
+            assert_eq!(op.option("archive"), Some("arch"), "{line}");
+            assert_eq!(op.option("paths"), Some("etc/"), "{line}");
         }
     }
 
@@ -455,12 +451,12 @@ mod tests {
             "borg extract --strip-components 2 -e '*.o' --exclude='*.tmp' --pattern '+ home' --sparse --noacls ssh://u@h/./repo::host-2024 home etc",
         );
         assert_eq!(op.kind, Kind::Restore, "{:?}", op.note);
-        assert_eq!(opt(&op, "strip_components"), Some("2"));
-        assert_eq!(opt(&op, "exclude"), Some("*.o\n*.tmp"));
-        assert_eq!(opt(&op, "pattern"), Some("+ home"));
-        assert_eq!(opt(&op, "repo"), Some("ssh://u@h/./repo"));
-        assert_eq!(opt(&op, "archive"), Some("host-2024"));
-        assert_eq!(opt(&op, "paths"), Some("home\netc"));
+        assert_eq!(op.option("strip_components"), Some("2"));
+        assert_eq!(op.option("exclude"), Some("*.o\n*.tmp"));
+        assert_eq!(op.option("pattern"), Some("+ home"));
+        assert_eq!(op.option("repo"), Some("ssh://u@h/./repo"));
+        assert_eq!(op.option("archive"), Some("host-2024"));
+        assert_eq!(op.option("paths"), Some("home\netc"));
         assert!(op.has("sparse"));
         // Repository from BORG_REPO.
         let op = parse_str("borg extract ::arch");
@@ -493,17 +489,17 @@ mod tests {
         let op = parse_str("borg delete /repo::old");
         assert_eq!(op.kind, Kind::Delete);
         assert_eq!(op.targets, vec!["/repo"]);
-        assert_eq!(opt(&op, "archive"), Some("old"));
+        assert_eq!(op.option("archive"), Some("old"));
         assert!(op.has("repository") && !op.has("whole_repository"));
         let op = parse_str("borg delete /repo");
         assert!(op.has("whole_repository"));
         let op = parse_str("borg delete -a 'web-*' /repo");
         assert!(!op.has("whole_repository"));
         let op = parse_str("borg delete /repo::a1 a2 a3");
-        assert_eq!(opt(&op, "archive"), Some("a1\na2\na3"));
+        assert_eq!(op.option("archive"), Some("a1\na2\na3"));
         let op = parse_str("borg -r /repo delete a1");
         assert_eq!(op.targets, vec!["/repo"]);
-        assert_eq!(opt(&op, "archive"), Some("a1"));
+        assert_eq!(op.option("archive"), Some("a1"));
         for line in [
             "borg prune --keep-daily 7 --keep-weekly 4 /repo",
             "borg prune -d 7 -w 4 -m 6 --list /repo",

@@ -407,11 +407,7 @@ fn guess(op: &mut Operation, fstype: &str, args: &[String]) {
 
 #[cfg(test)]
 mod tests {
-    use crate::command::{parse_str, Kind, Operation};
-
-    fn opt<'a>(op: &'a Operation, k: &str) -> Option<&'a str> {
-        op.options.get(k).map(String::as_str)
-    }
+    use crate::command::{parse_str, Kind};
 
     #[test]
     fn front_end() {
@@ -426,10 +422,10 @@ mod tests {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Format, "{line}: {:?}", op.note);
             assert_eq!(op.targets, vec!["/dev/sdb1"], "{line}");
-            assert_eq!(opt(&op, "fstype"), Some(t), "{line}");
+            assert_eq!(op.option("fstype"), Some(t), "{line}");
         }
         let op = parse_str("mkfs -t ext4 /dev/sdb1 1024");
-        assert_eq!(opt(&op, "size"), Some("1024"));
+        assert_eq!(op.option("size"), Some("1024"));
         assert!(parse_str("mkfs -V -V -t ext4 /dev/sdb1").has("dry_run"));
         assert_eq!(parse_str("mkfs --help").kind, Kind::Read);
     }
@@ -447,21 +443,21 @@ mod tests {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Format, "{line}: {:?}", op.note);
             assert_eq!(op.targets, vec!["/dev/loop3"], "{line}");
-            assert_eq!(opt(&op, "fstype"), Some("ext4"), "{line}");
-            assert_eq!(opt(&op, "label"), Some("data"), "{line}");
+            assert_eq!(op.option("fstype"), Some("ext4"), "{line}");
+            assert_eq!(op.option("label"), Some("data"), "{line}");
             assert!(op.has("force"), "{line}");
         }
         let op = parse_str("mke2fs -T largefile /dev/sdc1");
-        assert_eq!(opt(&op, "fstype"), Some("ext2"));
-        assert_eq!(opt(&op, "usage_type"), Some("largefile"));
+        assert_eq!(op.option("fstype"), Some("ext2"));
+        assert_eq!(op.option("usage_type"), Some("largefile"));
         let op = parse_str("mke2fs -n /dev/sdc1");
         assert_eq!(op.kind, Kind::Format);
         assert!(op.has("dry_run"));
         let op = parse_str("mkfs.ext3 -b 4096 -i 8192 -N 100000 -m 1 -O ^has_journal -E stride=16 -d /srv/root -j /dev/sdc1 262144");
         assert_eq!(op.targets, vec!["/dev/sdc1"]);
-        assert_eq!(opt(&op, "size"), Some("262144"));
+        assert_eq!(op.option("size"), Some("262144"));
         assert_eq!(op.sources, vec!["/srv/root"]);
-        assert_eq!(opt(&op, "fstype"), Some("ext3"));
+        assert_eq!(op.option("fstype"), Some("ext3"));
         assert!(parse_str("mke2fs -S /dev/sdc1").has("superblock_only"));
         assert_eq!(parse_str("mke2fs -V").kind, Kind::Read);
         assert_eq!(parse_str("mkfs.ext4 -c -c /dev/sdc").kind, Kind::Format);
@@ -473,8 +469,8 @@ mod tests {
         assert_eq!(op.kind, Kind::Format);
         assert_eq!(op.targets, vec!["/dev/md0"]);
         assert!(op.has("force"));
-        assert_eq!(opt(&op, "fstype"), Some("xfs"));
-        assert_eq!(opt(&op, "label"), Some("data"));
+        assert_eq!(op.option("fstype"), Some("xfs"));
+        assert_eq!(op.option("label"), Some("data"));
         assert!(parse_str("mkfs.xfs -N /dev/md0").has("dry_run"));
         let op = parse_str("mkfs.xfs -f -d name=/dev/md1,su=64k");
         assert_eq!(op.targets, vec!["/dev/md1"]);
@@ -493,12 +489,12 @@ mod tests {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Format, "{line}: {:?}", op.note);
             assert_eq!(op.targets, vec!["/dev/sda1"], "{line}");
-            assert_eq!(opt(&op, "label"), Some("BOOT"), "{line}");
+            assert_eq!(op.option("label"), Some("BOOT"), "{line}");
         }
         let op = parse_str("mkfs.fat -C img.bin 1440");
         assert!(op.has("create_file"));
         assert_eq!(op.targets, vec!["img.bin"]);
-        assert_eq!(opt(&op, "size"), Some("1440"));
+        assert_eq!(op.option("size"), Some("1440"));
     }
 
     #[test]
@@ -507,18 +503,18 @@ mod tests {
         assert_eq!(op.kind, Kind::Format);
         assert_eq!(op.targets, vec!["/dev/sdb", "/dev/sdc"]);
         assert!(op.has("force"));
-        assert_eq!(opt(&op, "label"), Some("pool"));
+        assert_eq!(op.option("label"), Some("pool"));
         let op = parse_str("mkfs.btrfs --force --label=pool --data raid1 /dev/sdb");
         assert_eq!(op.targets, vec!["/dev/sdb"]);
         assert!(op.has("force"));
         let op = parse_str("mkswap -L swap0 -f /dev/sda2");
         assert_eq!(op.kind, Kind::Format);
-        assert_eq!(opt(&op, "fstype"), Some("swap"));
+        assert_eq!(op.option("fstype"), Some("swap"));
         assert_eq!(op.targets, vec!["/dev/sda2"]);
         assert!(op.has("force"));
         let op = parse_str("mkswap --label swap0 /swapfile 1048576");
         assert_eq!(op.targets, vec!["/swapfile"]);
-        assert_eq!(opt(&op, "size"), Some("1048576"));
+        assert_eq!(op.option("size"), Some("1048576"));
         assert_eq!(parse_str("mkswap --version").kind, Kind::Read);
     }
 
@@ -539,7 +535,7 @@ mod tests {
         assert_eq!(op.kind, Kind::Format);
         assert!(op.has("device_guessed"));
         assert!(op.targets.contains(&"/dev/sdf1".to_string()));
-        assert_eq!(opt(&op, "fstype"), Some("jfs"));
+        assert_eq!(op.option("fstype"), Some("jfs"));
     }
 
     #[test]

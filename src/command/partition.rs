@@ -680,11 +680,7 @@ fn cfdisk(op: &mut Operation, args: &[String]) {
 
 #[cfg(test)]
 mod tests {
-    use crate::command::{parse_str, Kind, Operation};
-
-    fn opt<'a>(op: &'a Operation, k: &str) -> Option<&'a str> {
-        op.options.get(k).map(String::as_str)
-    }
+    use crate::command::{parse_str, Kind};
 
     #[test]
     fn fdisk() {
@@ -706,12 +702,12 @@ mod tests {
         assert_eq!(op.targets, vec!["/dev/sdb"]);
         let op = parse_str("fdisk -w always -W never -t gpt -b 4096 -cdos -usectors -B /dev/sdb");
         assert_eq!(op.kind, Kind::Partition, "{:?}", op.note);
-        assert_eq!(opt(&op, "wipe"), Some("always"));
-        assert_eq!(opt(&op, "wipe_partitions"), Some("never"));
-        assert_eq!(opt(&op, "label"), Some("gpt"));
+        assert_eq!(op.option("wipe"), Some("always"));
+        assert_eq!(op.option("wipe_partitions"), Some("never"));
+        assert_eq!(op.option("label"), Some("gpt"));
         assert!(op.has("protect_boot"));
         let op = parse_str("fdisk -tcustom /dev/sdb");
-        assert_eq!(opt(&op, "label"), Some("custom"));
+        assert_eq!(op.option("label"), Some("custom"));
         let op = parse_str("fdisk --wipe=auto --compatibility=dos --units /dev/sdb");
         assert_eq!(op.kind, Kind::Partition);
         for line in ["fdisk", "fdisk /dev/sda /dev/sdb", "fdisk -q /dev/sda"] {
@@ -748,21 +744,21 @@ mod tests {
         assert_eq!(op.kind, Kind::Partition);
         assert_eq!(op.targets, vec!["/dev/sda"]);
         assert!(op.has("delete"));
-        assert_eq!(opt(&op, "partitions"), Some("1"));
+        assert_eq!(op.option("partitions"), Some("1"));
         let op = parse_str("sfdisk --delete /dev/sda");
-        assert_eq!(opt(&op, "partitions"), Some("all"));
+        assert_eq!(op.option("partitions"), Some("all"));
         let op = parse_str("sfdisk /dev/sdb");
         assert_eq!(op.kind, Kind::Partition);
         assert_eq!(op.targets, vec!["/dev/sdb"]);
         let op = parse_str("sfdisk -N 2 --no-act -f /dev/sdb");
         assert_eq!(op.kind, Kind::Partition);
         assert!(op.has("dry_run") && op.has("force"));
-        assert_eq!(opt(&op, "partno"), Some("2"));
+        assert_eq!(op.option("partno"), Some("2"));
         let op = parse_str("sfdisk --append /dev/sdb");
         assert!(op.has("append"));
         let op = parse_str("sfdisk --part-type /dev/sda 1 83");
         assert_eq!(op.kind, Kind::Partition);
-        assert_eq!(opt(&op, "command"), Some("part-type"));
+        assert_eq!(op.option("command"), Some("part-type"));
         for line in [
             "sfdisk --part-label /dev/sda 1 data",
             "sfdisk --disk-id /dev/sda 0x1234",
@@ -810,11 +806,17 @@ mod tests {
         }
         assert!(parse_str("parted -s /dev/sdb mklabel gpt").has("script"));
         assert_eq!(
-            opt(&parse_str("parted -s /dev/sdb mkl gpt"), "command"),
+            parse_str("parted -s /dev/sdb mkl gpt")
+                .option("command")
+                .map(str::to_string)
+                .as_deref(),
             Some("mklabel")
         );
         assert_eq!(
-            opt(&parse_str("parted --align=minimal /dev/sdb rm 1"), "align"),
+            parse_str("parted --align=minimal /dev/sdb rm 1")
+                .option("align")
+                .map(str::to_string)
+                .as_deref(),
             Some("minimal")
         );
         for line in [
@@ -858,7 +860,7 @@ mod tests {
         }
         assert!(parse_str("sgdisk -Z /dev/sdb").has("zap_all"));
         let op = parse_str("sgdisk -n 1:0:+512M -n 2:0:0 /dev/sdb");
-        assert_eq!(opt(&op, "new"), Some("1:0:+512M\n2:0:0"));
+        assert_eq!(op.option("new"), Some("1:0:+512M\n2:0:0"));
         for line in [
             "sgdisk -p /dev/sdb",
             "sgdisk --print /dev/sdb",

@@ -636,11 +636,7 @@ fn finish(
 
 #[cfg(test)]
 mod tests {
-    use crate::command::{parse_str, Kind, Operation};
-
-    fn opt<'a>(op: &'a Operation, k: &str) -> Option<&'a str> {
-        op.options.get(k).map(String::as_str)
-    }
+    use crate::command::{parse_str, Kind};
 
     #[test]
     fn convert() {
@@ -655,9 +651,9 @@ mod tests {
             assert_eq!(op.kind, Kind::Overwrite, "{line}: {:?}", op.note);
             assert_eq!(op.sources, vec!["a.raw"], "{line}");
             assert_eq!(op.targets, vec!["b.qcow2"], "{line}");
-            assert_eq!(opt(&op, "format"), Some("raw"), "{line}");
-            assert_eq!(opt(&op, "output_format"), Some("qcow2"), "{line}");
-            assert_eq!(opt(&op, "subcommand"), Some("convert"), "{line}");
+            assert_eq!(op.option("format"), Some("raw"), "{line}");
+            assert_eq!(op.option("output_format"), Some("qcow2"), "{line}");
+            assert_eq!(op.option("subcommand"), Some("convert"), "{line}");
         }
     }
 
@@ -671,13 +667,13 @@ mod tests {
         assert_eq!(op.targets, vec!["c"]);
         assert!(op.has("no_create") && op.has("force_share") && op.has("compress"));
         assert_eq!(
-            opt(&op, "options"),
+            op.option("options"),
             Some("cluster_size=64k,preallocation=full,compat=1.1")
         );
-        assert_eq!(opt(&op, "backing"), Some("base.qcow2"));
-        assert_eq!(opt(&op, "snapshot"), Some("snap1"));
-        assert_eq!(opt(&op, "sparse_size"), Some("4k"));
-        assert_eq!(opt(&op, "rate"), Some("10M"));
+        assert_eq!(op.option("backing"), Some("base.qcow2"));
+        assert_eq!(op.option("snapshot"), Some("snap1"));
+        assert_eq!(op.option("sparse_size"), Some("4k"));
+        assert_eq!(op.option("rate"), Some("10M"));
         let op = parse_str(
             "qemu-img convert --target-image-opts -n a.raw driver=raw,file.filename=/dev/vg/lv",
         );
@@ -700,13 +696,13 @@ mod tests {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Overwrite, "{line}");
             assert_eq!(op.targets, vec!["/srv/a.qcow2"], "{line}");
-            assert_eq!(opt(&op, "size"), Some("10G"), "{line}");
-            assert_eq!(opt(&op, "format"), Some("qcow2"), "{line}");
+            assert_eq!(op.option("size"), Some("10G"), "{line}");
+            assert_eq!(op.option("format"), Some("qcow2"), "{line}");
         }
         let op = parse_str("qemu-img create -f qcow2 -b base.img -F raw -u top.qcow2");
         assert_eq!(op.sources, vec!["base.img"]);
         assert_eq!(op.targets, vec!["top.qcow2"]);
-        assert_eq!(opt(&op, "backing_format"), Some("raw"));
+        assert_eq!(op.option("backing_format"), Some("raw"));
         assert!(op.has("unsafe"));
         let op =
             parse_str("qemu-img create -f qcow2 -o backing_file=b.img,backing_fmt=raw t.qcow2");
@@ -724,7 +720,7 @@ mod tests {
         let op = parse_str("qemu-img resize vm.qcow2 +10G");
         assert_eq!(op.kind, Kind::Resize);
         assert_eq!(op.targets, vec!["vm.qcow2"]);
-        assert_eq!(opt(&op, "size"), Some("+10G"));
+        assert_eq!(op.option("size"), Some("+10G"));
         assert!(!op.has("shrink"));
         for line in [
             "qemu-img resize --shrink x.qcow2 -- -1G",
@@ -735,13 +731,13 @@ mod tests {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Resize, "{line}: {:?}", op.note);
             assert_eq!(op.targets, vec!["x.qcow2"], "{line}");
-            assert_eq!(opt(&op, "size"), Some("-1G"), "{line}");
+            assert_eq!(op.option("size"), Some("-1G"), "{line}");
             assert!(op.has("shrink"), "{line}");
         }
         let op = parse_str("qemu-img resize --shrink -q --preallocation=full x.img 5G");
         assert!(op.has("shrink"));
-        assert_eq!(opt(&op, "size"), Some("5G"));
-        assert_eq!(opt(&op, "preallocation"), Some("full"));
+        assert_eq!(op.option("size"), Some("5G"));
+        assert_eq!(op.option("preallocation"), Some("full"));
         assert_eq!(parse_str("qemu-img resize x.img").kind, Kind::Opaque);
         assert_eq!(parse_str("qemu-img resize -U x.img 1G").kind, Kind::Opaque);
     }
@@ -752,7 +748,7 @@ mod tests {
         assert_eq!(op.kind, Kind::Overwrite);
         assert_eq!(op.targets, vec!["top.qcow2"]);
         assert!(op.has("writes_backing") && op.has("drop"));
-        assert_eq!(opt(&op, "base"), Some("base.qcow2"));
+        assert_eq!(op.option("base"), Some("base.qcow2"));
         let op = parse_str("qemu-img rebase -u -b new.qcow2 -F qcow2 top.qcow2");
         assert_eq!(op.kind, Kind::Overwrite);
         assert_eq!(op.targets, vec!["top.qcow2"]);
@@ -773,11 +769,11 @@ mod tests {
         assert_eq!(parse_str("qemu-img snapshot x.qcow2").kind, Kind::Read);
         let op = parse_str("qemu-img snapshot -a before x.qcow2");
         assert_eq!(op.kind, Kind::Overwrite);
-        assert_eq!(opt(&op, "snapshot"), Some("before"));
+        assert_eq!(op.option("snapshot"), Some("before"));
         assert_eq!(op.targets, vec!["x.qcow2"]);
         let op = parse_str("qemu-img snapshot x.qcow2 --delete=old");
         assert_eq!(op.kind, Kind::Delete);
-        assert_eq!(opt(&op, "snapshot"), Some("old"));
+        assert_eq!(op.option("snapshot"), Some("old"));
         assert_eq!(
             parse_str("qemu-img snapshot -c s1 x.qcow2").kind,
             Kind::Overwrite
@@ -794,7 +790,7 @@ mod tests {
         assert_eq!(op.kind, Kind::Overwrite);
         assert_eq!(op.targets, vec!["/dev/sdb"]);
         assert_eq!(op.sources, vec!["a.qcow2"]);
-        assert_eq!(opt(&op, "output_format"), Some("raw"));
+        assert_eq!(op.option("output_format"), Some("raw"));
         assert_eq!(parse_str("qemu-img dd if=a").kind, Kind::Opaque);
         assert_eq!(parse_str("qemu-img dd if=a 0f=b").kind, Kind::Opaque);
     }
@@ -830,12 +826,12 @@ mod tests {
         assert!(op.has("repair"));
         assert_eq!(op.targets, vec!["x.qcow2"]);
         let op = parse_str("qemu-img check x.qcow2 --repair=leaks");
-        assert_eq!(opt(&op, "repair"), Some("leaks"));
+        assert_eq!(op.option("repair"), Some("leaks"));
         let op = parse_str("qemu-img bench -w x.qcow2");
         assert_eq!(op.kind, Kind::Overwrite);
         let op = parse_str("qemu-img bitmap --add x.qcow2 bm0");
         assert_eq!(op.kind, Kind::Overwrite);
-        assert_eq!(opt(&op, "bitmap"), Some("bm0"));
+        assert_eq!(op.option("bitmap"), Some("bm0"));
     }
 
     #[test]

@@ -342,11 +342,7 @@ fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use crate::command::{parse_str, Kind, Operation};
-
-    fn opt<'a>(op: &'a Operation, k: &str) -> Option<&'a str> {
-        op.options.get(k).map(String::as_str)
-    }
+    use crate::command::{parse_str, Kind};
 
     #[test]
     fn restore_spellings() {
@@ -362,8 +358,8 @@ mod tests {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Restore, "{line}: {:?}", op.note);
             assert_eq!(op.targets, vec!["/srv"], "{line}");
-            assert_eq!(opt(&op, "repo"), Some("/srv/repo"), "{line}");
-            assert_eq!(opt(&op, "snapshot"), Some("latest"), "{line}");
+            assert_eq!(op.option("repo"), Some("/srv/repo"), "{line}");
+            assert_eq!(op.option("snapshot"), Some("latest"), "{line}");
             assert_eq!(op.sources, vec!["/srv/repo"], "{line}");
         }
     }
@@ -374,15 +370,18 @@ mod tests {
             "restic -r s3:host/bucket -o s3.region=x --password-file /root/pw restore 4bba301e:/home/ann --target /restore --include /home/ann/mail --include '/home/ann/*.txt' -e '*.tmp' --iexclude '*.BAK' --host db1 --path /home --tag nightly --delete --dry-run --overwrite=if-changed",
         );
         assert_eq!(op.kind, Kind::Restore, "{:?}", op.note);
-        assert_eq!(opt(&op, "snapshot"), Some("4bba301e:/home/ann"));
-        assert_eq!(opt(&op, "subfolder"), Some("/home/ann"));
-        assert_eq!(opt(&op, "include"), Some("/home/ann/mail\n/home/ann/*.txt"));
-        assert_eq!(opt(&op, "exclude"), Some("*.tmp"));
-        assert_eq!(opt(&op, "iexclude"), Some("*.BAK"));
-        assert_eq!(opt(&op, "host"), Some("db1"));
-        assert_eq!(opt(&op, "overwrite"), Some("if-changed"));
+        assert_eq!(op.option("snapshot"), Some("4bba301e:/home/ann"));
+        assert_eq!(op.option("subfolder"), Some("/home/ann"));
+        assert_eq!(
+            op.option("include"),
+            Some("/home/ann/mail\n/home/ann/*.txt")
+        );
+        assert_eq!(op.option("exclude"), Some("*.tmp"));
+        assert_eq!(op.option("iexclude"), Some("*.BAK"));
+        assert_eq!(op.option("host"), Some("db1"));
+        assert_eq!(op.option("overwrite"), Some("if-changed"));
         assert!(op.has("delete") && op.has("dry_run"));
-        assert_eq!(opt(&op, "repo"), Some("s3:host/bucket"));
+        assert_eq!(op.option("repo"), Some("s3:host/bucket"));
     }
 
     #[test]
@@ -434,7 +433,10 @@ mod tests {
         assert!(parse_str("restic -r /r forget --keep-last 3 --prune").has("prune"));
         assert!(parse_str("restic -r /r forget -n --keep-last 3").has("dry_run"));
         assert_eq!(
-            opt(&parse_str("restic -r /r forget --keep-last 3"), "keep_last"),
+            parse_str("restic -r /r forget --keep-last 3")
+                .option("keep_last")
+                .map(str::to_string)
+                .as_deref(),
             Some("3")
         );
         assert_eq!(
@@ -463,7 +465,7 @@ mod tests {
         ] {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
-            assert_eq!(opt(&op, "subcommand"), Some(cmd), "{line}");
+            assert_eq!(op.option("subcommand"), Some(cmd), "{line}");
             assert!(op.targets.is_empty(), "{line}");
         }
         for line in [

@@ -536,11 +536,7 @@ fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use crate::command::{parse_str, Kind, Operation};
-
-    fn opt<'a>(op: &'a Operation, k: &str) -> Option<&'a str> {
-        op.options.get(k).map(String::as_str)
-    }
+    use crate::command::{parse_str, Kind};
 
     #[test]
     fn archive_with_delete() {
@@ -565,19 +561,19 @@ mod tests {
             ] {
                 assert!(op.has(f), "{line}: {f}");
             }
-            assert_eq!(opt(&op, "source_trailing_slash"), Some("yes"));
+            assert_eq!(op.option("source_trailing_slash"), Some("yes"));
         }
     }
 
     #[test]
     fn trailing_slash_and_multiple_sources() {
         let op = parse_str("rsync -a src dst");
-        assert_eq!(opt(&op, "source_trailing_slash"), Some("no"));
+        assert_eq!(op.option("source_trailing_slash"), Some("no"));
         let op = parse_str("rsync -a a/ b c/ /dst");
         assert!(op.has("multiple_sources"));
         assert_eq!(op.sources, vec!["a/", "b", "c/"]);
         assert_eq!(op.targets, vec!["/dst"]);
-        assert_eq!(opt(&op, "source_trailing_slashes"), Some("yes\nno\nyes"));
+        assert_eq!(op.option("source_trailing_slashes"), Some("yes\nno\nyes"));
     }
 
     #[test]
@@ -648,22 +644,22 @@ mod tests {
             "rsync -a -e 'ssh -p 22' --exclude=*.o --exclude '*.tmp' --include=keep -f '- x' --partial-dir=.p -T /tmp --link-dest=../prev --bwlimit 1m --chown=a:b -B 1024 -M --x s/ d",
         );
         assert_eq!(op.kind, Kind::Restore, "{:?}", op.note);
-        assert_eq!(opt(&op, "rsh"), Some("ssh -p 22"));
-        assert_eq!(opt(&op, "exclude"), Some("*.o\n*.tmp"));
-        assert_eq!(opt(&op, "include"), Some("keep"));
-        assert_eq!(opt(&op, "filter"), Some("- x"));
-        assert_eq!(opt(&op, "partial_dir"), Some(".p"));
-        assert_eq!(opt(&op, "temp_dir"), Some("/tmp"));
-        assert_eq!(opt(&op, "link_dest"), Some("../prev"));
-        assert_eq!(opt(&op, "bwlimit"), Some("1m"));
-        assert_eq!(opt(&op, "chown"), Some("a:b"));
-        assert_eq!(opt(&op, "block_size"), Some("1024"));
-        assert_eq!(opt(&op, "remote_option"), Some("--x"));
+        assert_eq!(op.option("rsh"), Some("ssh -p 22"));
+        assert_eq!(op.option("exclude"), Some("*.o\n*.tmp"));
+        assert_eq!(op.option("include"), Some("keep"));
+        assert_eq!(op.option("filter"), Some("- x"));
+        assert_eq!(op.option("partial_dir"), Some(".p"));
+        assert_eq!(op.option("temp_dir"), Some("/tmp"));
+        assert_eq!(op.option("link_dest"), Some("../prev"));
+        assert_eq!(op.option("bwlimit"), Some("1m"));
+        assert_eq!(op.option("chown"), Some("a:b"));
+        assert_eq!(op.option("block_size"), Some("1024"));
+        assert_eq!(op.option("remote_option"), Some("--x"));
         assert_eq!(op.sources, vec!["s/"]);
         let op = parse_str("rsync -avessh --rsh=rsh s/ d");
-        assert_eq!(opt(&op, "rsh"), Some("rsh"));
+        assert_eq!(op.option("rsh"), Some("rsh"));
         let op = parse_str("rsync -aessh s/ d");
-        assert_eq!(opt(&op, "rsh"), Some("ssh"));
+        assert_eq!(op.option("rsh"), Some("ssh"));
     }
 
     #[test]

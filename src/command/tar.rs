@@ -441,11 +441,7 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
 
 #[cfg(test)]
 mod tests {
-    use crate::command::{parse_str, Kind, Operation};
-
-    fn opt<'a>(op: &'a Operation, k: &str) -> Option<&'a str> {
-        op.options.get(k).map(String::as_str)
-    }
+    use crate::command::{parse_str, Kind};
 
     #[test]
     fn extract_in_every_style() {
@@ -468,9 +464,9 @@ mod tests {
             assert_eq!(op.kind, Kind::Restore, "{line}: {:?}", op.note);
             assert_eq!(op.sources, vec!["a.tgz"], "{line}");
             assert_eq!(op.targets, vec!["/d"], "{line}");
-            assert_eq!(opt(&op, "compression"), Some("gzip"), "{line}");
-            assert_eq!(opt(&op, "archive"), Some("a.tgz"), "{line}");
-            assert_eq!(opt(&op, "subcommand"), Some("extract"), "{line}");
+            assert_eq!(op.option("compression"), Some("gzip"), "{line}");
+            assert_eq!(op.option("archive"), Some("a.tgz"), "{line}");
+            assert_eq!(op.option("subcommand"), Some("extract"), "{line}");
         }
     }
 
@@ -492,11 +488,11 @@ mod tests {
     fn missing_file_means_stdin() {
         let op = parse_str("tar -xz -C /srv");
         assert_eq!(op.kind, Kind::Restore);
-        assert_eq!(opt(&op, "archive"), Some("-"));
+        assert_eq!(op.option("archive"), Some("-"));
         assert!(op.sources.is_empty());
         assert_eq!(op.targets, vec!["/srv"]);
         let op = parse_str("tar -xf - -C /srv");
-        assert_eq!(opt(&op, "archive"), Some("-"));
+        assert_eq!(op.option("archive"), Some("-"));
         assert!(op.sources.is_empty());
     }
 
@@ -505,7 +501,7 @@ mod tests {
         // Each member lands where the -C in effect before it points.
         let op = parse_str("tar -xf a.tar -C d1 m1 -C ../d2 m2");
         assert_eq!(op.targets, vec!["d1", "d1/../d2"]);
-        assert_eq!(opt(&op, "members"), Some("m1\nm2"));
+        assert_eq!(op.option("members"), Some("m1\nm2"));
         // A trailing -C after the last member applies to nothing.
         let op = parse_str("tar -xf a.tar m1 -C d1");
         assert_eq!(op.targets, vec!["."]);
@@ -528,7 +524,7 @@ mod tests {
         let op = parse_str("tar xCf /d a.tar m1");
         assert_eq!(op.sources, vec!["a.tar"]);
         assert_eq!(op.targets, vec!["/d"]);
-        assert_eq!(opt(&op, "members"), Some("m1"));
+        assert_eq!(op.option("members"), Some("m1"));
         let op = parse_str("tar xf");
         assert_eq!(op.kind, Kind::Opaque);
         assert!(op
@@ -543,8 +539,8 @@ mod tests {
         let op = parse_str("tar xvf a.tar --strip-components=2 -C /opt app/");
         assert_eq!(op.kind, Kind::Restore);
         assert_eq!(op.targets, vec!["/opt"]);
-        assert_eq!(opt(&op, "strip_components"), Some("2"));
-        assert_eq!(opt(&op, "members"), Some("app/"));
+        assert_eq!(op.option("strip_components"), Some("2"));
+        assert_eq!(op.option("members"), Some("app/"));
     }
 
     #[test]
@@ -562,7 +558,14 @@ mod tests {
             ("tar --use-compress-program='zstd -d' -xf a", "zstd -d"),
             ("tar --gzip -xf a", "gzip"),
         ] {
-            assert_eq!(opt(&parse_str(line), "compression"), Some(c), "{line}");
+            assert_eq!(
+                parse_str(line)
+                    .option("compression")
+                    .map(str::to_string)
+                    .as_deref(),
+                Some(c),
+                "{line}"
+            );
         }
     }
 
@@ -612,7 +615,7 @@ mod tests {
         // To standard output: nothing on disk is written.
         let op = parse_str("tar czf - /etc");
         assert_eq!(op.kind, Kind::Read);
-        assert_eq!(opt(&op, "archive"), Some("-"));
+        assert_eq!(op.option("archive"), Some("-"));
         assert_eq!(parse_str("tar -c /etc").kind, Kind::Read);
     }
 
@@ -689,7 +692,7 @@ mod tests {
     #[test]
     fn double_dash_members() {
         let op = parse_str("tar -xf a.tar -C /d -- -odd");
-        assert_eq!(opt(&op, "members"), Some("-odd"));
+        assert_eq!(op.option("members"), Some("-odd"));
         assert_eq!(op.targets, vec!["/d"]);
     }
 

@@ -13,12 +13,19 @@ pub struct YamlError {
 
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     yaml_serde::from_str(text).map_err(|e| {
-        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((0, 0));
         let mut message = e.to_string();
         if let Some(i) = message.rfind(" at line ") {
             message.truncate(i);
         }
-        YamlError { line, column, message }
+        YamlError {
+            line,
+            column,
+            message,
+        }
     })
 }
 
