@@ -3,7 +3,8 @@
 #   200,000-entry uncompressed tar: `safeop check -- tar -xf X -C D`  vs `tar -tf X | wc -l`   (target ratio <= 0.5)
 #   the same tar gzip'd / zstd'd:   `safeop check -- tar -xf X.gz …`  vs `tar -tzf X.gz | wc -l`,
 #                                   `safeop check -- tar -xf X.zst …` vs `tar --zstd -tf X.zst | wc -l` (target <= 1.0)
-#   a 200,000-entry source tree:    `safeop check -- rsync -a SRC/ D/` and `cp -a SRC D/` vs `find SRC | wc -l` (target <= 0.5)
+#   a 200,000-entry source tree:    `safeop check -- rsync -a SRC/ D/` and `cp -a SRC D/` vs `find SRC | wc -l` (target <= 0.5),
+#                                   the whole decision and the inode count alone (bench/restore-inodes-only.yaml)
 # Ratios are of hyperfine means, warm page cache. The tree: 400 directories of 499 files of
 # 1 KiB each (plus the directories and the top: 200,001 entries).
 # Usage: bench/restore.sh [RUNS] [WORKDIR]   (needs hyperfine, python3, GNU tar, gzip, zstd; builds release)
@@ -49,5 +50,10 @@ PY
 bench tar   "tar -tf $work/x.tar | wc -l"              "$bin check -- tar -xf $work/x.tar -C $work/dest"
 bench tar.gz "tar -tzf $work/x.tar.gz | wc -l"          "$bin check -- tar -xzf $work/x.tar.gz -C $work/dest"
 bench tar.zst "tar --zstd -tf $work/x.tar.zst | wc -l"  "$bin check -- tar -xf $work/x.tar.zst -C $work/dest"
+# The whole decision (inode and byte rules: the byte count stats every file) …
 bench rsync "find $work/src | wc -l"                    "$bin check -- rsync -a $work/src/ $work/dest/"
 bench cp    "find $work/src | wc -l"                    "$bin check -- cp -a $work/src $work/dest/"
+# … and the inode count alone (byte rules switched off by a layer: no stat per file).
+inodes=SAFEOP_POLICY=$PWD/bench/restore-inodes-only.yaml
+bench rsync-inodes "find $work/src | wc -l"             "$inodes $bin check -- rsync -a $work/src/ $work/dest/"
+bench cp-r-inodes  "find $work/src | wc -l"             "$inodes $bin check -- cp -r $work/src $work/dest/"
