@@ -528,7 +528,7 @@ fn ctrl_c_while_counting_stops_safeop_and_runs_nothing() {
         ),
     );
     let small = small_tmpfs();
-    let mut child = std::process::Command::new(BIN)
+    let child = std::process::Command::new(BIN)
         .args([
             "run",
             "--",

@@ -147,7 +147,9 @@ fn walk_dir<'s>(s: &rayon::Scope<'s>, sh: &'s Shared, src: PathBuf, dst: Option<
             Err(err) => return sh.fail(format!("cannot stat `{}`: {err}", e.path().display())),
         };
         // The name is only needed against an existing destination directory (it allocates).
-        let here = existing.as_ref().is_some_and(|x| x.contains(&e.file_name()));
+        let here = existing
+            .as_ref()
+            .is_some_and(|x| x.contains(&e.file_name()));
         if ft.is_dir() {
             let mut descend = true;
             if sh.opts.one_file_system {
