@@ -17,10 +17,13 @@
 use crate::command::Operation;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
+pub mod inuse;
 pub mod mounts;
 pub mod operation;
 pub mod path;
@@ -36,6 +39,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
     ]
     .into_iter()
     .flatten()
+    .chain(inuse::TABLES.iter().flat_map(|t| t.iter()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +202,8 @@ pub struct Facts<'a> {
     cache: RefCell<HashMap<CacheKey, Result<Map<String, Value>, String>>>,
     seen: RefCell<BTreeMap<String, Value>>,
     seen_paths: RefCell<BTreeMap<String, Map<String, Value>>>,
+    /// Intermediate results several probes share within one run (one `/proc` scan for all targets).
+    memo: RefCell<HashMap<&'static str, Rc<dyn Any>>>,
 }
 
 impl<'a> Facts<'a> {
@@ -214,6 +220,7 @@ impl<'a> Facts<'a> {
             cache: RefCell::default(),
             seen: RefCell::default(),
             seen_paths: RefCell::default(),
+            memo: RefCell::default(),
         }
     }
 
@@ -234,6 +241,17 @@ impl<'a> Facts<'a> {
         } else {
             self.sys_root.join(p.trim_start_matches('/'))
         }
+    }
+
+    /// A value computed once per run and shared by the probes that need it (`key` names it).
+    pub fn memo<T: 'static>(&self, key: &'static str, make: impl FnOnce(&Facts) -> T) -> Rc<T> {
+        let hit = self.memo.borrow().get(key).cloned();
+        if let Some(v) = hit.and_then(|v| v.downcast::<T>().ok()) {
+            return v;
+        }
+        let v = Rc::new(make(self));
+        self.memo.borrow_mut().insert(key, v.clone());
+        v
     }
 
     /// The paths of one role, as subjects.
