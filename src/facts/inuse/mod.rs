@@ -59,6 +59,11 @@ static VM: Probe = Probe {
     run: ProbeFn::Path(vm::probe),
     pure: false,
 };
+static OPEN_WRITERS: Probe = Probe {
+    id: "open_writers",
+    run: ProbeFn::Path(open_files::writers_probe),
+    pure: false,
+};
 static OPEN: Probe = Probe {
     id: "open_files",
     run: ProbeFn::Path(open_files::probe),
@@ -118,7 +123,7 @@ static VM_FACTS: &[FactDef] = &[
 ];
 
 static OPEN_FACTS: &[FactDef] = &[
-    FactDef { name: "open.writers", scope: Scope::Path, probe: &OPEN, ty: "list", doc: "## What it tells\nThe other processes that have the file or block device open for writing, as `comm (pid N)`.\n## How it is found\nOne scan of /proc/*/fd per run (in parallel when there are many processes): each fd is stat'ed and matched by device and inode (block devices by device number), so deleted and renamed files count. The access mode comes from `flags:` in /proc/PID/fdinfo/FD. safeop itself is left out.\n## When it is unknown\nAn empty list when nothing has it open; a fact error when /proc cannot be read. Processes whose fds cannot be listed are counted in `open.unreadable`.\n## Example\n`[qemu-system-x86 (pid 812)]`." },
+    FactDef { name: "open.writers", scope: Scope::Path, probe: &OPEN_WRITERS, ty: "list", doc: "## What it tells\nThe other processes that have the file or block device open for writing, as `comm (pid N)`.\n## How it is found\nFor a regular file the kernel is asked first: a read lease (`F_SETLEASE`) is refused exactly when the file is open for writing somewhere, so an idle file costs no scan. Otherwise one scan of /proc/*/fd per run (in parallel when there are many processes): each fd is stat'ed and matched by device and inode (block devices by device number), so deleted and renamed files count. The access mode comes from `flags:` in /proc/PID/fdinfo/FD. safeop itself is left out.\n## When it is unknown\nAn empty list when nothing has it open; a fact error when /proc cannot be read. Processes whose fds cannot be listed are counted in `open.unreadable`.\n## Example\n`[qemu-system-x86 (pid 812)]`." },
     FactDef { name: "open.readers", scope: Scope::Path, probe: &OPEN, ty: "list", doc: "## What it tells\nThe other processes that have the file or block device open read-only.\n## How it is found\nAs `open.writers`.\n## When it is unknown\nAs `open.writers`.\n## Example\n`[qemu-nbd (pid 4121)]` for `qemu-nbd --read-only`." },
     FactDef { name: "open.unreadable", scope: Scope::Path, probe: &OPEN, ty: "number", doc: "## What it tells\nHow many processes' fd lists could not be read (another user's processes, without root): `open.writers` cannot vouch for them.\n## How it is found\nThe /proc scan counts every /proc/PID/fd that fails with anything but \"gone\".\n## When it is unknown\nAs `open.writers`.\n## Example\n`0` as root; dozens as a normal user." },
 ];
