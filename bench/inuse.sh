@@ -7,14 +7,14 @@
 # process is killed at the end, also on Ctrl-C or error (trap).
 #
 # Usage: bench/inuse.sh [SAFEOP_BINARY]   (default: target/release/safeop, built if missing)
-# Env: PROCS=2000 FILES=20 RUNS=30 OUT=bench/inuse.json
+# Env: PROCS=2000 FILES=20 RUNS=30 OUT=target/bench-inuse.json
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$here/target/release/safeop}
 procs=${PROCS:-2000}
 files=${FILES:-20}
 runs=${RUNS:-30}
-out=${OUT:-$here/bench/inuse.json}
+out=${OUT:-$here/target/bench-inuse.json}
 [ -x "$bin" ] || (cd "$here" && cargo build --release --quiet)
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed" >&2; exit 2; }
 

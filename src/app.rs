@@ -32,7 +32,11 @@ fn eprint(msg: &str) {
 pub fn main(args: Vec<String>) -> ExitCode {
     let args = bare_form(args);
     let verb = args.get(1).map(String::as_str).unwrap_or("");
-    let usage_code = if matches!(verb, "check" | "preflight") { 2 } else { FAILED };
+    let usage_code = if matches!(verb, "check" | "preflight") {
+        2
+    } else {
+        FAILED
+    };
     // The fast path: a command no rule can match is run before clap or the policy are touched.
     if verb == "run" {
         if let Some(code) = fast_path(&args) {
@@ -53,7 +57,11 @@ pub fn main(args: Vec<String>) -> ExitCode {
         }
         None
     } else {
-        cli.policy.clone().or_else(|| std::env::var_os("SAFEOP_POLICY").filter(|p| !p.is_empty()).map(PathBuf::from))
+        cli.policy.clone().or_else(|| {
+            std::env::var_os("SAFEOP_POLICY")
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+        })
     };
     let sources = Sources { explicit, strict };
     let code = match cli.verb {
@@ -64,6 +72,8 @@ pub fn main(args: Vec<String>) -> ExitCode {
         Verb::Explain(a) => explain(&sources, a.name.as_deref(), a.list),
         Verb::Audit(AuditVerb::Verify { log }) => audit_verify(log, strict),
         Verb::Audit(AuditVerb::Show { count, log }) => audit_show(log, count, strict),
+        Verb::Facts { json, paths } => show_facts(json, paths, strict),
+        Verb::Init { shell } => init(&shell),
     };
     ExitCode::from(code)
 }
@@ -73,7 +83,10 @@ fn bare_form(mut args: Vec<String>) -> Vec<String> {
     let Some(first) = args.get(1).cloned() else {
         return args;
     };
-    let init_cmd = first == "init" && args.get(2).is_some_and(|a| !["bash", "zsh", "fish"].contains(&a.as_str()) && !a.starts_with('-'));
+    let init_cmd = first == "init"
+        && args
+            .get(2)
+            .is_some_and(|a| !["bash", "zsh", "fish"].contains(&a.as_str()) && !a.starts_with('-'));
     if (!first.starts_with('-') && !VERBS.contains(&first.as_str())) || init_cmd {
         args.splice(1..1, ["run".to_string(), "--".to_string()]);
     }
@@ -88,7 +101,10 @@ fn sys_root(strict: bool) -> PathBuf {
     if strict {
         return PathBuf::from("/");
     }
-    std::env::var_os("SAFEOP_SYSROOT").filter(|p| !p.is_empty()).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/"))
+    std::env::var_os("SAFEOP_SYSROOT")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/"))
 }
 
 fn path_for_exec(strict: bool) -> (Option<std::ffi::OsString>, Option<&'static str>) {
@@ -144,11 +160,15 @@ fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
         cwd: cwd().display().to_string(),
         user,
         sudo_user,
-        host: nix::unistd::gethostname().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default(),
+        host: nix::unistd::gethostname()
+            .map(|h| h.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         findings: d
             .findings
             .iter()
-            .map(|f| serde_json::json!({"rule": f.rule, "verdict": f.verdict, "message": f.message}))
+            .map(
+                |f| serde_json::json!({"rule": f.rule, "verdict": f.verdict, "message": f.message}),
+            )
             .collect(),
         ..Default::default()
     }
@@ -156,7 +176,11 @@ fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
 
 fn who() -> (String, Option<String>) {
     let uid = nix::unistd::getuid();
-    let user = nix::unistd::User::from_uid(uid).ok().flatten().map(|u| u.name).unwrap_or_else(|| uid.to_string());
+    let user = nix::unistd::User::from_uid(uid)
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| uid.to_string());
     (user, std::env::var("SUDO_USER").ok())
 }
 
@@ -164,7 +188,9 @@ fn log(path: &Path, rec: Record, strict: bool) -> Result<(), u8> {
     match audit::append(path, rec) {
         Ok(_) => Ok(()),
         Err(e) if strict => {
-            eprint(&format!("{e}; in sudo mode nothing runs without its audit record"));
+            eprint(&format!(
+                "{e}; in sudo mode nothing runs without its audit record"
+            ));
             Err(REFUSED)
         }
         Err(e) => {
@@ -179,7 +205,7 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
     let op = command::parse(&argv);
     let strict = sources.strict;
     let (path_var, path_override) = path_for_exec(strict);
-    if !op.is_guarded() {
+    if !op.is_guarded() || (!Policy::embedded_could_match(&op) && !Policy::has_layers(sources)) {
         return exec_now(&argv, path_var, path_override);
     }
     let policy = match load(sources) {
@@ -187,7 +213,8 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
         Err(c) => return c,
     };
     let facts = Facts::live(&op, cwd(), sys_root(strict));
-    let d = engine::decide(&policy, &facts, false);
+    // An override must know every finding (a final deny anywhere keeps it a deny).
+    let d = engine::decide(&policy, &facts, a.r#override.is_some());
     if d.rules_matched == 0 {
         return exec_now(&argv, path_var, path_override);
     }
@@ -197,7 +224,11 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
     }
     match d.verdict {
         Verdict::Allow | Verdict::Warn => {
-            let action = if d.verdict == Verdict::Warn { "warned" } else { "allowed" };
+            let action = if d.verdict == Verdict::Warn {
+                "warned"
+            } else {
+                "allowed"
+            };
             if let Err(c) = log(&log_path, base_record(&argv, &d, action), strict) {
                 return c;
             }
@@ -219,13 +250,25 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
             let Some(reason) = a.r#override else {
                 return refuse(&argv, &d, &log_path, strict, "denied by policy");
             };
-            if d.stopped_early || d.findings.iter().any(|f| f.verdict == Verdict::Deny && f.is_final) {
+            if d.stopped_early
+                || d.findings
+                    .iter()
+                    .any(|f| f.verdict == Verdict::Deny && f.is_final)
+            {
                 let why = "denied by a final rule; --override cannot lift it";
                 eprint(why);
                 return refuse(&argv, &d, &log_path, strict, why);
             }
-            let host = facts.get("hostname", None).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-            match confirm::ask(Challenge::TypeHostname, &host, &format!("Override the deny ({reason})?")) {
+            let host = facts
+                .get("hostname", None)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            match confirm::ask(
+                Challenge::TypeHostname,
+                &host,
+                &format!("Override the deny ({reason})?"),
+            ) {
                 Ok(()) => {
                     let mut rec = base_record(&argv, &d, "overridden");
                     rec.reason = Some(reason);
@@ -253,13 +296,22 @@ fn strongest_challenge(d: &Decision, facts: &Facts) -> (Challenge, String) {
     match f.and_then(|f| f.challenge.map(|c| (c, f))) {
         Some((Challenge::TypeHostname, _)) => (
             Challenge::TypeHostname,
-            facts.get("hostname", None).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            facts
+                .get("hostname", None)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
         ),
         Some((Challenge::TypeTarget, f)) => {
             let name = f
                 .target_name
                 .as_deref()
-                .map(|p| Path::new(p).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.to_string()))
+                .map(|p| {
+                    Path::new(p)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| p.to_string())
+                })
                 .unwrap_or_default();
             (Challenge::TypeTarget, name)
         }
@@ -286,11 +338,18 @@ fn refuse(argv: &[String], d: &Decision, log_path: &Path, strict: bool, reason: 
     } else {
         ""
     };
-    eprint(&format!("refused ({reason}); `{}` was not run.{hint}", argv.join(" ")));
+    eprint(&format!(
+        "refused ({reason}); `{}` was not run.{hint}",
+        argv.join(" ")
+    ));
     REFUSED
 }
 
-fn exec_now(argv: &[String], path_var: Option<std::ffi::OsString>, path_override: Option<&str>) -> u8 {
+fn exec_now(
+    argv: &[String],
+    path_var: Option<std::ffi::OsString>,
+    path_override: Option<&str>,
+) -> u8 {
     match exec::resolve(&argv[0], path_var) {
         Ok(p) => {
             let e = exec::replace(&p, argv, path_override);
@@ -304,7 +363,14 @@ fn exec_now(argv: &[String], path_var: Option<std::ffi::OsString>, path_override
     }
 }
 
-fn run_and_log(argv: &[String], d: &Decision, log_path: &Path, strict: bool, path_var: Option<std::ffi::OsString>, path_override: Option<&str>) -> u8 {
+fn run_and_log(
+    argv: &[String],
+    d: &Decision,
+    log_path: &Path,
+    strict: bool,
+    path_var: Option<std::ffi::OsString>,
+    path_override: Option<&str>,
+) -> u8 {
     let path = match exec::resolve(&argv[0], path_var) {
         Ok(p) => p,
         Err(e) => {
@@ -314,7 +380,15 @@ fn run_and_log(argv: &[String], d: &Decision, log_path: &Path, strict: bool, pat
     };
     match exec::run_child(&path, argv, path_override) {
         Ok(status) => {
-            let mut rec = base_record(argv, d, if status.code().is_some() { "exited" } else { "killed" });
+            let mut rec = base_record(
+                argv,
+                d,
+                if status.code().is_some() {
+                    "exited"
+                } else {
+                    "killed"
+                },
+            );
             rec.event = "outcome".into();
             rec.findings.clear();
             rec.status = status.code();
@@ -376,8 +450,16 @@ fn verdict_code(v: Verdict) -> u8 {
 }
 
 fn read_snapshot(p: &Path) -> Result<Snapshot, String> {
-    let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read facts snapshot `{}`: {e}", p.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("facts snapshot `{}` line {} column {}: {e}", p.display(), e.line(), e.column()))
+    let text = std::fs::read_to_string(p)
+        .map_err(|e| format!("cannot read facts snapshot `{}`: {e}", p.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "facts snapshot `{}` line {} column {}: {e}",
+            p.display(),
+            e.line(),
+            e.column()
+        )
+    })
 }
 
 fn lint(files: &[PathBuf]) -> u8 {
@@ -385,7 +467,10 @@ fn lint(files: &[PathBuf]) -> u8 {
     for f in files {
         let name = f.display().to_string();
         let result = std::fs::read_to_string(f)
-            .map_err(|e| Error::Read { path: f.clone(), why: e.to_string() })
+            .map_err(|e| Error::Read {
+                path: f.clone(),
+                why: e.to_string(),
+            })
             .and_then(|text| {
                 let mut p = Policy::embedded()?;
                 p.add_layer(&name, &text, true)?;
@@ -393,8 +478,17 @@ fn lint(files: &[PathBuf]) -> u8 {
             });
         match result {
             Ok(p) => {
-                let own = p.rules.iter().filter(|r| r.origin.starts_with(&format!("{name}:"))).count();
-                let examples: usize = p.rules.iter().filter(|r| r.origin.starts_with(&format!("{name}:"))).map(|r| r.examples.len()).sum();
+                let own = p
+                    .rules
+                    .iter()
+                    .filter(|r| r.origin.starts_with(&format!("{name}:")))
+                    .count();
+                let examples: usize = p
+                    .rules
+                    .iter()
+                    .filter(|r| r.origin.starts_with(&format!("{name}:")))
+                    .map(|r| r.examples.len())
+                    .sum();
                 println!("{name}: ok ({own} rules, {examples} examples hold)");
             }
             Err(e) => {
@@ -456,14 +550,27 @@ fn policy_test(sources: &Sources, files: &[PathBuf]) -> u8 {
         let cases: CaseFile = match policy::yaml::from_str(&text) {
             Ok(c) => c,
             Err(e) => {
-                eprint(&Error::policy(&name, e.line, e.column, e.message).to_string().replacen("policy", "test file", 1));
+                eprint(
+                    &Error::policy(&name, e.line, e.column, e.message)
+                        .to_string()
+                        .replacen("policy", "test file", 1),
+                );
                 return FAILED;
             }
         };
         for c in cases.cases {
             let op = command::parse(&c.argv);
-            let snap = Snapshot { version: Some(1), facts: c.facts, paths: c.paths };
-            let d = engine::decide_offline(&policy, &op, PathBuf::from(c.cwd.as_deref().unwrap_or("/")), snap);
+            let snap = Snapshot {
+                version: Some(1),
+                facts: c.facts,
+                paths: c.paths,
+            };
+            let d = engine::decide_offline(
+                &policy,
+                &op,
+                PathBuf::from(c.cwd.as_deref().unwrap_or("/")),
+                snap,
+            );
             let mut got: Vec<String> = d.findings.iter().map(|f| f.rule.clone()).collect();
             got.sort();
             got.dedup();
@@ -524,7 +631,12 @@ fn explain(sources: &Sources, name: Option<&str>, list: bool) -> u8 {
         return 2;
     };
     if let Some(r) = policy.rules.iter().find(|r| r.id == name) {
-        println!("rule {} ({}{})", r.id, r.verdict.name(), if r.is_final { ", final" } else { "" });
+        println!(
+            "rule {} ({}{})",
+            r.id,
+            r.verdict.name(),
+            if r.is_final { ", final" } else { "" }
+        );
         println!("  {}", r.summary);
         if let Some(w) = &r.why {
             println!("why: {w}");
@@ -534,14 +646,23 @@ fn explain(sources: &Sources, name: Option<&str>, list: bool) -> u8 {
         }
         let m = &r.matches;
         let kinds: Vec<&str> = m.operation.0.iter().map(|k| k.name()).collect();
-        println!("matches: operations [{}] tools [{}] flags [{}]", kinds.join(", "), m.tool.0.join(", "), m.flags.0.join(", "));
+        println!(
+            "matches: operations [{}] tools [{}] flags [{}]",
+            kinds.join(", "),
+            m.tool.0.join(", "),
+            m.flags.0.join(", ")
+        );
         let facts = r.facts();
         if !facts.is_empty() {
             println!("reads facts: {}", facts.join(", "));
         }
         println!("defined at {}", r.origin);
         for e in &r.examples {
-            println!("example: {} → {}", shell_words::join(&e.argv), e.verdict.name());
+            println!(
+                "example: {} → {}",
+                shell_words::join(&e.argv),
+                e.verdict.name()
+            );
         }
         return 0;
     }
@@ -551,11 +672,18 @@ fn explain(sources: &Sources, name: Option<&str>, list: bool) -> u8 {
         return 0;
     }
     if let Some((rule, file, reason)) = policy.disabled.iter().find(|(r, _, _)| r == name) {
-        println!("rule {rule} is switched off by {file}: {}", reason.as_deref().unwrap_or("no reason given"));
+        println!(
+            "rule {rule} is switched off by {file}: {}",
+            reason.as_deref().unwrap_or("no reason given")
+        );
         return 0;
     }
-    let hint = facts::suggest(name).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-    eprint(&format!("no rule or fact named `{name}`{hint}; `safeop explain --list` lists them"));
+    let hint = facts::suggest(name)
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default();
+    eprint(&format!(
+        "no rule or fact named `{name}`{hint}; `safeop explain --list` lists them"
+    ));
     2
 }
 
@@ -590,7 +718,14 @@ fn audit_show(log: Option<PathBuf>, count: usize, strict: bool) -> u8 {
     for l in &lines[lines.len().saturating_sub(count)..] {
         let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
         let r = &v["r"];
-        let argv: Vec<String> = r["argv"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
+        let argv: Vec<String> = r["argv"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
         println!(
             "{} {:<8} {:<10} {:<8} {}{}",
             r["ts"].as_str().unwrap_or("?"),
@@ -598,7 +733,10 @@ fn audit_show(log: Option<PathBuf>, count: usize, strict: bool) -> u8 {
             r["action"].as_str().unwrap_or("?"),
             r["verdict"].as_str().unwrap_or("?"),
             shell_words::join(&argv),
-            r["status"].as_i64().map(|s| format!(" (status {s})")).unwrap_or_default()
+            r["status"]
+                .as_i64()
+                .map(|s| format!(" (status {s})"))
+                .unwrap_or_default()
         );
     }
     0
@@ -608,4 +746,85 @@ fn audit_show(log: Option<PathBuf>, count: usize, strict: bool) -> u8 {
 pub fn decide_live(policy: &Policy, op: &Operation) -> Decision {
     let facts = Facts::live(op, cwd(), PathBuf::from("/"));
     engine::decide(policy, &facts, true)
+}
+
+/// Probes every host fact and every path fact of the given paths.
+fn show_facts(json: bool, paths: Vec<String>, strict: bool) -> u8 {
+    let mut op = Operation::new("facts", Vec::new());
+    op.kind = command::Kind::Overwrite;
+    op.targets = paths;
+    let facts = Facts::live(&op, cwd(), sys_root(strict));
+    let mut lines = Vec::new();
+    for d in facts::registry().filter(|d| d.scope == facts::Scope::Host) {
+        lines.push((String::new(), d.name.to_string(), facts.get(d.name, None)));
+    }
+    for s in facts.subjects(facts::Role::Target) {
+        for d in facts::registry().filter(|d| d.scope == facts::Scope::Path) {
+            let v = facts.get(&format!("target.{}", d.name), Some(&s));
+            lines.push((s.arg.clone(), d.name.to_string(), v));
+        }
+    }
+    if json {
+        match serde_json::to_string_pretty(&facts.snapshot()) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprint(&e.to_string());
+                return FAILED;
+            }
+        }
+        return 0;
+    }
+    let mut last = None;
+    for (path, name, v) in lines {
+        if last.as_ref() != Some(&path) {
+            println!(
+                "{}",
+                if path.is_empty() {
+                    "host:".to_string()
+                } else {
+                    format!("{path}:")
+                }
+            );
+            last = Some(path);
+        }
+        match v {
+            Ok(v) => println!("  {name:<32} {}", policy::template::show(&v)),
+            Err(e) => println!("  {name:<32} unknown: {}", e.why),
+        }
+    }
+    0
+}
+
+/// Shell aliases for every guarded tool.
+fn init(shell: &str) -> u8 {
+    let mut tools: Vec<&str> = command::TOOLS
+        .iter()
+        .copied()
+        .filter(|t| *t != "init")
+        .collect();
+    tools.extend([
+        "mkfs.ext2",
+        "mkfs.ext3",
+        "mkfs.ext4",
+        "mkfs.xfs",
+        "mkfs.btrfs",
+        "mkfs.vfat",
+        "mkfs.fat",
+    ]);
+    println!(
+        "# safeop {}: route destructive commands through safeop",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!("# `command dd …` or `\\dd …` still reaches the raw tool.");
+    for t in tools {
+        match shell {
+            "fish" => println!("function {t} --wraps {t}; command safeop {t} $argv; end"),
+            _ => println!("alias {t}='safeop {t}'"),
+        }
+    }
+    if shell != "fish" {
+        println!("# let `sudo dd …` expand the alias too (safeop must be in sudo's secure_path):");
+        println!("alias sudo='sudo '");
+    }
+    0
 }

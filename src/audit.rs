@@ -97,7 +97,8 @@ fn last_line(f: &mut File) -> std::io::Result<Option<String>> {
 pub fn append(path: &Path, mut rec: Record) -> Result<String, String> {
     if let Some(dir) = path.parent() {
         if !dir.as_os_str().is_empty() && !dir.exists() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("audit log directory `{}`: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("audit log directory `{}`: {e}", dir.display()))?;
         }
     }
     let mut f = OpenOptions::new()
@@ -106,29 +107,38 @@ pub fn append(path: &Path, mut rec: Record) -> Result<String, String> {
         .read(true)
         .open(path)
         .map_err(|e| format!("audit log `{}`: {e}", path.display()))?;
-    f.lock().map_err(|e| format!("audit log `{}`: lock: {e}", path.display()))?;
-    let (prev, seq) = match last_line(&mut f).map_err(|e| format!("audit log `{}`: {e}", path.display()))? {
-        None => (GENESIS.to_string(), 0),
-        Some(l) => {
-            let line: Line = serde_json::from_str(&l)
-                .map_err(|e| format!("audit log `{}`: last line is damaged ({e}); run `safeop audit verify`", path.display()))?;
-            let r: Record = serde_json::from_str(line.r.get()).map_err(|e| format!("audit log `{}`: {e}", path.display()))?;
-            (line.h, r.seq + 1)
-        }
-    };
+    f.lock()
+        .map_err(|e| format!("audit log `{}`: lock: {e}", path.display()))?;
+    let (prev, seq) =
+        match last_line(&mut f).map_err(|e| format!("audit log `{}`: {e}", path.display()))? {
+            None => (GENESIS.to_string(), 0),
+            Some(l) => {
+                let line: Line = serde_json::from_str(&l).map_err(|e| {
+                    format!(
+                        "audit log `{}`: last line is damaged ({e}); run `safeop audit verify`",
+                        path.display()
+                    )
+                })?;
+                let r: Record = serde_json::from_str(line.r.get())
+                    .map_err(|e| format!("audit log `{}`: {e}", path.display()))?;
+                (line.h, r.seq + 1)
+            }
+        };
     rec.seq = seq;
     rec.prev = prev.clone();
     rec.ts = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let raw = serde_json::to_string(&rec).map_err(|e| e.to_string())?;
     let h = chain(&prev, &raw);
     let line = format!("{{\"h\":\"{h}\",\"r\":{raw}}}\n");
-    f.write_all(line.as_bytes()).map_err(|e| format!("audit log `{}`: {e}", path.display()))?;
+    f.write_all(line.as_bytes())
+        .map_err(|e| format!("audit log `{}`: {e}", path.display()))?;
     Ok(h)
 }
 
 /// Checks the whole chain. Ok(number of records) or the first broken line (1-based) and why.
 pub fn verify(path: &Path) -> Result<u64, (usize, String)> {
-    let text = std::fs::read_to_string(path).map_err(|e| (0, format!("cannot read `{}`: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| (0, format!("cannot read `{}`: {e}", path.display())))?;
     let mut prev = GENESIS.to_string();
     let mut n = 0u64;
     let torn = !text.is_empty() && !text.ends_with('\n');
@@ -138,17 +148,26 @@ pub fn verify(path: &Path) -> Result<u64, (usize, String)> {
         if torn && no == lines.len() {
             return Err((no, "the last line is incomplete (a torn write)".into()));
         }
-        let line: Line = serde_json::from_str(l).map_err(|e| (no, format!("not a log line: {e}")))?;
-        let r: Record = serde_json::from_str(line.r.get()).map_err(|e| (no, format!("not a record: {e}")))?;
+        let line: Line =
+            serde_json::from_str(l).map_err(|e| (no, format!("not a log line: {e}")))?;
+        let r: Record =
+            serde_json::from_str(line.r.get()).map_err(|e| (no, format!("not a record: {e}")))?;
         if r.prev != prev {
-            return Err((no, "its `prev` does not name the line before it (a line was removed or reordered)".into()));
+            return Err((
+                no,
+                "its `prev` does not name the line before it (a line was removed or reordered)"
+                    .into(),
+            ));
         }
         if r.seq != n {
             return Err((no, format!("sequence number {} where {} was due", r.seq, n)));
         }
         let want = chain(&prev, line.r.get());
         if want != line.h {
-            return Err((no, "its hash does not match its content (the line was edited)".into()));
+            return Err((
+                no,
+                "its hash does not match its content (the line was edited)".into(),
+            ));
         }
         prev = line.h;
         n += 1;
@@ -170,7 +189,11 @@ mod tests {
     fn chain_verifies_and_detects_edits() {
         let p = tmp("chain");
         for i in 0..5 {
-            let rec = Record { action: "allowed".into(), argv: vec!["rm".into(), format!("f{i}")], ..Default::default() };
+            let rec = Record {
+                action: "allowed".into(),
+                argv: vec!["rm".into(), format!("f{i}")],
+                ..Default::default()
+            };
             append(&p, rec).expect("append");
         }
         assert_eq!(verify(&p), Ok(5));

@@ -40,20 +40,45 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Verb {
     /// Decide, ask for confirmation if the policy wants it, then run the command.
-    #[command(after_help = "Examples:\n  safeop run -- dd if=disk.img of=/dev/sdb bs=4M\n  safeop run --override \"restoring from backup, ticket 4711\" -- wipefs -a /dev/sdc\n\nA confirmation is asked on the terminal (/dev/tty), never read from piped input.\nWithout a terminal a command that needs confirmation is refused (exit 126).")]
+    #[command(
+        after_help = "Examples:\n  safeop run -- dd if=disk.img of=/dev/sdb bs=4M\n  safeop run --override \"restoring from backup, ticket 4711\" -- wipefs -a /dev/sdc\n\nA confirmation is asked on the terminal (/dev/tty), never read from piped input.\nWithout a terminal a command that needs confirmation is refused (exit 126)."
+    )]
     Run(RunArgs),
     /// Decide only: print the verdict, each finding and the way out. Runs nothing.
-    #[command(after_help = "Examples:\n  safeop check -- rm -rf /srv/data\n  safeop check --format json -- qemu-img resize --shrink vm.qcow2 10G\n  safeop check --facts host-facts.json -- dd of=/srv/xen/web1.img\n\nExit status: 0 allowed or warn, 3 needs confirmation, 4 denied, 2 usage error, 125 other failure.")]
+    #[command(
+        after_help = "Examples:\n  safeop check -- rm -rf /srv/data\n  safeop check --format json -- qemu-img resize --shrink vm.qcow2 10G\n  safeop check --facts host-facts.json -- dd of=/srv/xen/web1.img\n\nExit status: 0 allowed or warn, 3 needs confirmation, 4 denied, 2 usage error, 125 other failure."
+    )]
     Check(CheckArgs),
     /// Validate policy files, or run policy test cases.
     #[command(subcommand)]
     Policy(PolicyVerb),
     /// Show the documentation of a rule or a fact.
-    #[command(after_help = "Examples:\n  safeop explain --list\n  safeop explain vm-disk-in-use\n  safeop explain target.loop.attached")]
+    #[command(
+        after_help = "Examples:\n  safeop explain --list\n  safeop explain vm-disk-in-use\n  safeop explain target.loop.attached"
+    )]
     Explain(ExplainArgs),
     /// Check or read the audit log.
     #[command(subcommand)]
     Audit(AuditVerb),
+    /// Show what the probes see on this machine, or write it as a snapshot for `check --facts`.
+    #[command(
+        after_help = "Examples:\n  safeop facts /dev/sdb /srv/xen/web1.img\n  safeop facts --json /srv > host-facts.json     # then, elsewhere: safeop check --facts host-facts.json -- …"
+    )]
+    Facts {
+        /// Print a facts snapshot (JSON) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Paths to probe (as targets of a write).
+        paths: Vec<String>,
+    },
+    /// Print shell aliases that route the guarded commands through safeop.
+    #[command(
+        after_help = "Examples:\n  eval \"$(safeop init bash)\"      # in ~/.bashrc\n  safeop init fish | source        # in ~/.config/fish/config.fish"
+    )]
+    Init {
+        #[arg(value_parser = ["bash", "zsh", "fish"])]
+        shell: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -63,7 +88,7 @@ pub struct RunArgs {
     pub r#override: Option<String>,
 
     /// The command and its arguments.
-    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "CMD")]
+    #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<String>,
 }
 
@@ -83,20 +108,24 @@ pub struct CheckArgs {
     pub facts: Option<PathBuf>,
 
     /// The command and its arguments.
-    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "CMD")]
+    #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum PolicyVerb {
     /// Check policy files: YAML, keys, types, fact names, operators, inline examples.
-    #[command(after_help = "Example:\n  safeop policy lint /etc/safeop/policy.yaml /etc/safeop/policy.d/*.yaml\n\nEach file is read on top of the embedded default, as safeop would read it.")]
+    #[command(
+        after_help = "Example:\n  safeop policy lint /etc/safeop/policy.yaml /etc/safeop/policy.d/*.yaml\n\nEach file is read on top of the embedded default, as safeop would read it."
+    )]
     Lint {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
     /// Run policy test cases: argv plus facts → expected verdict and rule ids.
-    #[command(after_help = "A case file:\n\n  cases:\n    - name: dd onto a loop-attached image\n      argv: [dd, if=/dev/zero, of=/srv/web1.img]\n      facts: { target.loop.attached: true }\n      expect: { verdict: deny, rules: [vm-disk-in-use] }\n\nFacts not given count as unknown (a probe error), exactly as on a host that cannot answer.\nThe policy is the embedded default plus --policy (or the usual search).")]
+    #[command(
+        after_help = "A case file:\n\n  cases:\n    - name: dd onto a loop-attached image\n      argv: [dd, if=/dev/zero, of=/srv/web1.img]\n      facts: { target.loop.attached: true }\n      expect: { verdict: deny, rules: [vm-disk-in-use] }\n\nFacts not given count as unknown (a probe error), exactly as on a host that cannot answer.\nThe policy is the embedded default plus --policy (or the usual search)."
+    )]
     Test {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
@@ -129,4 +158,14 @@ pub enum AuditVerb {
 }
 
 /// Verbs safeop itself understands; anything else in first place is a command to run.
-pub const VERBS: &[&str] = &["run", "check", "policy", "explain", "audit", "help", "facts", "preflight", "init"];
+pub const VERBS: &[&str] = &[
+    "run",
+    "check",
+    "policy",
+    "explain",
+    "audit",
+    "help",
+    "facts",
+    "preflight",
+    "init",
+];

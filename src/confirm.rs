@@ -28,7 +28,11 @@ impl Refusal {
 fn catch_interrupt() {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
     extern "C" fn on_int(_: nix::libc::c_int) {}
-    let act = SigAction::new(SigHandler::Handler(on_int), SaFlags::empty(), SigSet::empty());
+    let act = SigAction::new(
+        SigHandler::Handler(on_int),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
     // SAFETY: the handler does nothing, so it is async-signal-safe; no SA_RESTART makes the
     // blocked read on the terminal return EINTR.
     unsafe {
@@ -38,10 +42,18 @@ fn catch_interrupt() {
 
 /// Asks on the controlling terminal. `expected` is what a typing challenge wants.
 pub fn ask(challenge: Challenge, expected: &str, question: &str) -> Result<(), Refusal> {
-    let tty = OpenOptions::new().read(true).write(true).open("/dev/tty").map_err(|e| {
-        Refusal::NoTty(format!("confirmation needed, but there is no terminal to ask on (/dev/tty: {e})"))
-    })?;
-    let out = tty.try_clone().map_err(|e| Refusal::NoTty(format!("/dev/tty: {e}")))?;
+    let tty = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|e| {
+            Refusal::NoTty(format!(
+                "confirmation needed, but there is no terminal to ask on (/dev/tty: {e})"
+            ))
+        })?;
+    let out = tty
+        .try_clone()
+        .map_err(|e| Refusal::NoTty(format!("/dev/tty: {e}")))?;
     let term = console::Term::read_write_pair(tty, out);
     catch_interrupt();
     let result = match challenge {
@@ -51,9 +63,19 @@ pub fn ask(challenge: Challenge, expected: &str, question: &str) -> Result<(), R
             .show_default(true)
             .wait_for_newline(true)
             .interact_on(&term)
-            .map(|yes| if yes { Ok(()) } else { Err(Refusal::Declined("answered no".into())) }),
+            .map(|yes| {
+                if yes {
+                    Ok(())
+                } else {
+                    Err(Refusal::Declined("answered no".into()))
+                }
+            }),
         Challenge::TypeTarget | Challenge::TypeHostname => {
-            let what = if challenge == Challenge::TypeHostname { "this host's name" } else { "the target's name" };
+            let what = if challenge == Challenge::TypeHostname {
+                "this host's name"
+            } else {
+                "the target's name"
+            };
             Input::<String>::new()
                 .with_prompt(format!("{question} Type {what} `{expected}` to run it"))
                 .allow_empty(true)
@@ -62,7 +84,10 @@ pub fn ask(challenge: Challenge, expected: &str, question: &str) -> Result<(), R
                     if typed.trim() == expected {
                         Ok(())
                     } else {
-                        Err(Refusal::Declined(format!("typed `{}`, not `{expected}`", typed.trim())))
+                        Err(Refusal::Declined(format!(
+                            "typed `{}`, not `{expected}`",
+                            typed.trim()
+                        )))
                     }
                 })
         }

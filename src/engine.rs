@@ -69,16 +69,21 @@ pub fn decide(policy: &Policy, facts: &Facts, thorough: bool) -> Decision {
         }
         for f in evaluate(policy, rule, facts) {
             if let Some(reason) = exception_for(policy, rule, &f) {
-                d.excepted.push((rule.id.clone(), f.path.clone().unwrap_or_default(), reason));
+                d.excepted
+                    .push((rule.id.clone(), f.path.clone().unwrap_or_default(), reason));
                 continue;
             }
-            if !d.findings.iter().any(|g| g.rule == f.rule && g.message == f.message) {
+            if !d
+                .findings
+                .iter()
+                .any(|g| g.rule == f.rule && g.message == f.message)
+            {
                 d.verdict = d.verdict.max(f.verdict);
                 d.findings.push(f);
             }
         }
     }
-    d.findings.sort_by(|a, b| b.verdict.cmp(&a.verdict));
+    d.findings.sort_by_key(|f| std::cmp::Reverse(f.verdict));
     d
 }
 
@@ -92,7 +97,9 @@ fn exception_for(policy: &Policy, rule: &Rule, f: &Finding) -> Option<String> {
         .exceptions
         .iter()
         .find(|(e, _)| {
-            e.rule == rule.id && e.expires >= today && crate::policy::condition::glob_match(&e.path, path)
+            e.rule == rule.id
+                && e.expires >= today
+                && crate::policy::condition::glob_match(&e.path, path)
         })
         .map(|(e, file)| format!("{} (exception in {file}, expires {})", e.reason, e.expires))
 }
@@ -104,11 +111,28 @@ fn combos(rule: &Rule, facts: &Facts) -> Option<Vec<(Option<PathSubject>, Option
     let wants_s = names.iter().any(|n| n.starts_with("source."));
     let ts = facts.subjects(Role::Target);
     let ss = facts.subjects(Role::Source);
-    if (wants_t && ts.is_empty()) || (wants_s && ss.is_empty()) {
+    // A rule that reads one side only needs that side; one that reads both needs at least one,
+    // and the missing side's facts read as null (not applicable).
+    let none_at_all = match (wants_t, wants_s) {
+        (true, true) => ts.is_empty() && ss.is_empty(),
+        (true, false) => ts.is_empty(),
+        (false, true) => ss.is_empty(),
+        (false, false) => false,
+    };
+    if none_at_all {
         return None;
     }
-    let t_opts: Vec<Option<PathSubject>> = if wants_t { ts.into_iter().map(Some).collect() } else { vec![None] };
-    let s_opts: Vec<Option<PathSubject>> = if wants_s { ss.into_iter().map(Some).collect() } else { vec![None] };
+    let (wants_t, wants_s) = (wants_t && !ts.is_empty(), wants_s && !ss.is_empty());
+    let t_opts: Vec<Option<PathSubject>> = if wants_t {
+        ts.into_iter().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    let s_opts: Vec<Option<PathSubject>> = if wants_s {
+        ss.into_iter().map(Some).collect()
+    } else {
+        vec![None]
+    };
     let mut out = Vec::new();
     for t in &t_opts {
         for s in &s_opts {
@@ -130,7 +154,10 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
                 Role::Source => s.as_ref(),
                 Role::Whole => None,
             };
-            facts.get(name, subject)
+            match (crate::facts::split_role(name).0, subject) {
+                (Role::Target | Role::Source, None) => Ok(serde_json::Value::Null),
+                _ => facts.get(name, subject),
+            }
         };
         let result = match &rule.when {
             Some(c) => c.eval(&mut get),
@@ -153,7 +180,14 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
         let subject = t.as_ref().or(s.as_ref());
         let path = subject.map(|p| {
             facts
-                .get(if p.role == Role::Target { "target.path" } else { "source.path" }, Some(p))
+                .get(
+                    if p.role == Role::Target {
+                        "target.path"
+                    } else {
+                        "source.path"
+                    },
+                    Some(p),
+                )
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_else(|| p.abs.display().to_string())
@@ -181,17 +215,115 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
 /// The verdict one rule alone gives for an inline example (`allow` when it stays silent).
 pub fn example_verdict(policy: &Policy, rule: &Rule, ex: &Example) -> Verdict {
     let op = command::parse(&ex.argv);
-    let snap = Snapshot { version: Some(1), facts: ex.facts.clone(), paths: ex.paths.clone() };
+    let snap = Snapshot {
+        version: Some(1),
+        facts: ex.facts.clone(),
+        paths: ex.paths.clone(),
+    };
     let cwd = PathBuf::from(ex.cwd.as_deref().unwrap_or("/"));
     let facts = Facts::from_snapshot(&op, cwd, snap);
     if !rule.matches_op(&op) {
         return Verdict::Allow;
     }
-    evaluate(policy, rule, &facts).iter().map(|f| f.verdict).max().unwrap_or(Verdict::Allow)
+    evaluate(policy, rule, &facts)
+        .iter()
+        .map(|f| f.verdict)
+        .max()
+        .unwrap_or(Verdict::Allow)
 }
 
 /// Decides with facts from a snapshot (policy tests, pre-flight of another host).
 pub fn decide_offline(policy: &Policy, op: &Operation, cwd: PathBuf, snap: Snapshot) -> Decision {
     let facts = Facts::from_snapshot(op, cwd, snap);
     decide(policy, &facts, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Policy;
+
+    fn policy(text: &str) -> Policy {
+        let mut p = Policy::default();
+        p.add_layer("t.yaml", text, true)
+            .expect("test policy loads");
+        p
+    }
+
+    #[test]
+    fn a_rule_reading_both_sides_works_when_one_side_is_missing() {
+        let p = policy("version: 1\nrules:\n  - id: either\n    summary: s\n    when:\n      any:\n        - target.kind: block_device\n        - source.kind: block_device\n    verdict: deny\n");
+        let rm = command::parse(&["rm".into(), "/dev/sdb".into()]);
+        let snap = Snapshot {
+            version: Some(1),
+            facts: [("target.kind".to_string(), "block_device".into())]
+                .into_iter()
+                .collect(),
+            paths: Default::default(),
+        };
+        let d = decide_offline(&p, &rm, PathBuf::from("/"), snap);
+        assert_eq!(
+            d.verdict,
+            Verdict::Deny,
+            "rm has no source; the target side still decides"
+        );
+        let reboot = command::parse(&["reboot".into()]);
+        let d = decide_offline(&p, &reboot, PathBuf::from("/"), Snapshot::default());
+        assert_eq!(
+            d.verdict,
+            Verdict::Allow,
+            "no paths at all: the rule cannot apply"
+        );
+    }
+
+    #[test]
+    fn not_flags_exclude() {
+        let p = policy("version: 1\nrules:\n  - id: r\n    summary: s\n    match: { operation: reboot, not_flags: dry_run }\n    verdict: deny\n");
+        let d = decide_offline(
+            &p,
+            &command::parse(&["systemctl".into(), "--dry-run".into(), "reboot".into()]),
+            PathBuf::from("/"),
+            Snapshot::default(),
+        );
+        assert_eq!(d.rules_matched, 0);
+        let d = decide_offline(
+            &p,
+            &command::parse(&["systemctl".into(), "reboot".into()]),
+            PathBuf::from("/"),
+            Snapshot::default(),
+        );
+        assert_eq!(d.verdict, Verdict::Deny);
+    }
+
+    #[test]
+    fn strictest_finding_wins_and_comes_first() {
+        let p = policy("version: 1\nrules:\n  - id: w\n    summary: w\n    match: { tool: rm }\n    verdict: warn\n  - id: d\n    summary: d\n    match: { tool: rm }\n    verdict: deny\n  - id: c\n    summary: c\n    match: { tool: rm }\n    verdict: confirm\n");
+        let d = decide_offline(
+            &p,
+            &command::parse(&["rm".into(), "x".into()]),
+            PathBuf::from("/"),
+            Snapshot::default(),
+        );
+        assert_eq!(d.verdict, Verdict::Deny);
+        let order: Vec<&str> = d.findings.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(order, vec!["d", "c", "w"]);
+    }
+
+    #[test]
+    fn a_fact_error_becomes_on_fact_error() {
+        let p = policy("version: 1\nsettings: { on_fact_error: deny }\nrules:\n  - id: r\n    summary: needs a fact\n    match: { tool: rm }\n    when:\n      target.kind: file\n    verdict: warn\n");
+        let d = decide_offline(
+            &p,
+            &command::parse(&["rm".into(), "x".into()]),
+            PathBuf::from("/"),
+            Snapshot::default(),
+        );
+        assert_eq!(d.verdict, Verdict::Deny);
+        let f = &d.findings[0];
+        assert!(
+            f.fact_error.is_some() && f.message.contains("could not determine `target.kind`"),
+            "{f:?}"
+        );
+        assert!(!f.is_final, "a deny from a probe error is never final");
+    }
 }

@@ -7,7 +7,12 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum Error {
     /// A policy file is wrong: YAML syntax, unknown key, wrong type, unknown fact, failing example.
-    Policy { file: String, line: usize, column: usize, message: String },
+    Policy {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     /// A file safeop needed could not be read.
     Read { path: PathBuf, why: String },
     /// The command line given to safeop is wrong.
@@ -22,14 +27,24 @@ pub enum Error {
 
 impl Error {
     pub fn policy(file: &str, line: usize, column: usize, message: impl Into<String>) -> Error {
-        Error::Policy { file: file.to_string(), line, column, message: message.into() }
+        Error::Policy {
+            file: file.to_string(),
+            line,
+            column,
+            message: message.into(),
+        }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Policy { file, line, column, message } if *line > 0 => {
+            Error::Policy {
+                file,
+                line,
+                column,
+                message,
+            } if *line > 0 => {
                 write!(f, "policy `{file}` line {line} column {column}: {message}")
             }
             Error::Policy { file, message, .. } => write!(f, "policy `{file}`: {message}"),

@@ -30,7 +30,9 @@ pub fn resolve(program: &str, path_var: Option<OsString>) -> Result<PathBuf, Err
     if program.contains('/') {
         let p = PathBuf::from(program);
         if !p.exists() {
-            return Err(Error::NotFound { program: program.to_string() });
+            return Err(Error::NotFound {
+                program: program.to_string(),
+            });
         }
         if !not_me(&p) {
             return Err(Error::Exec {
@@ -50,7 +52,9 @@ pub fn resolve(program: &str, path_var: Option<OsString>) -> Result<PathBuf, Err
             return Ok(cand);
         }
     }
-    Err(Error::NotFound { program: program.to_string() })
+    Err(Error::NotFound {
+        program: program.to_string(),
+    })
 }
 
 /// Replaces this process with the command (the allow path: one exec, nothing in between).
@@ -62,12 +66,19 @@ pub fn replace(path: &Path, argv: &[String], path_override: Option<&str>) -> Err
         cmd.env("PATH", p);
     }
     let e = cmd.exec();
-    Error::Exec { program: argv[0].clone(), why: e.to_string() }
+    Error::Exec {
+        program: argv[0].clone(),
+        why: e.to_string(),
+    }
 }
 
 static CHILD: AtomicI32 = AtomicI32::new(0);
 
-extern "C" fn forward(sig: nix::libc::c_int, info: *mut nix::libc::siginfo_t, _: *mut nix::libc::c_void) {
+extern "C" fn forward(
+    sig: nix::libc::c_int,
+    info: *mut nix::libc::siginfo_t,
+    _: *mut nix::libc::c_void,
+) {
     let child = CHILD.load(Ordering::SeqCst);
     if child <= 0 || info.is_null() {
         return;
@@ -88,23 +99,42 @@ extern "C" fn forward(sig: nix::libc::c_int, info: *mut nix::libc::siginfo_t, _:
 /// Runs the command as a child (the confirmed path: safeop logs the outcome), forwarding
 /// SIGINT, SIGTERM, SIGHUP and SIGQUIT. Returns the exit code to use; when the child died of a
 /// signal, safeop raises the same signal on itself after `before_exit` ran.
-pub fn run_child(path: &Path, argv: &[String], path_override: Option<&str>) -> Result<std::process::ExitStatus, Error> {
+pub fn run_child(
+    path: &Path,
+    argv: &[String],
+    path_override: Option<&str>,
+) -> Result<std::process::ExitStatus, Error> {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
     let mut cmd = Command::new(path);
     cmd.arg0(&argv[0]).args(&argv[1..]);
     if let Some(p) = path_override {
         cmd.env("PATH", p);
     }
-    let mut child = cmd.spawn().map_err(|e| Error::Exec { program: argv[0].clone(), why: e.to_string() })?;
+    let mut child = cmd.spawn().map_err(|e| Error::Exec {
+        program: argv[0].clone(),
+        why: e.to_string(),
+    })?;
     CHILD.store(child.id() as i32, Ordering::SeqCst);
-    let act = SigAction::new(SigHandler::SigAction(forward), SaFlags::SA_RESTART, SigSet::empty());
-    for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGQUIT] {
+    let act = SigAction::new(
+        SigHandler::SigAction(forward),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    for s in [
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGQUIT,
+    ] {
         // SAFETY: `forward` only reads siginfo and calls kill(2), both async-signal-safe.
         unsafe {
             let _ = sigaction(s, &act);
         }
     }
-    let status = child.wait().map_err(|e| Error::Exec { program: argv[0].clone(), why: e.to_string() })?;
+    let status = child.wait().map_err(|e| Error::Exec {
+        program: argv[0].clone(),
+        why: e.to_string(),
+    })?;
     CHILD.store(0, Ordering::SeqCst);
     Ok(status)
 }

@@ -52,7 +52,12 @@ pub fn text(argv: &[String], op: &Operation, d: &Decision) -> String {
         s.push_str(&format!("  no rule applies to {what}\n"));
     }
     for f in &d.findings {
-        s.push_str(&format!("  {:<7} [{}] {}\n", f.verdict.name(), f.rule, f.message));
+        s.push_str(&format!(
+            "  {:<7} [{}] {}\n",
+            f.verdict.name(),
+            f.rule,
+            f.message
+        ));
         if let Some(fix) = &f.fix {
             s.push_str(&format!("          way out: {fix}\n"));
         }

@@ -1,7 +1,585 @@
-//! `mkfs`, `mkfs.*`, `mke2fs`, `mkswap` argv → Operation. (Parser to be written.)
+//! `mkfs`, `mkfs.TYPE`, `mke2fs`, `mkdosfs`, `mkswap` argv → Operation.
+//!
+//! [`Kind::Format`]; targets = the device(s), options["fstype"] = the filesystem made:
+//! - `mkfs.TYPE` → TYPE; `mkdosfs` → `vfat`; `mkswap` → `swap`; `mke2fs` → `-t TYPE`, else `ext2`
+//!   (mke2fs's built-in default; `/etc/mke2fs.conf` can change it — facts may refine). In the ext
+//!   family `-t` is the filesystem type and `-T` the usage type (options["usage_type"]).
+//! - `mkfs [-V] [-t TYPE] FS-OPTIONS DEVICE [SIZE]` (util-linux front end) → TYPE (default
+//!   `ext2`); the options after its own are read by the TYPE family's rules. `-V` twice is a dry
+//!   run of the front end → flag `dry_run`.
+//!
+//! Each family's option letters are known (ext/mke2fs, xfs, fat, btrfs, swap, exfat, f2fs, ntfs,
+//! minix), so an option value (`-L data`) is never taken for the device. The device is the first
+//! operand; a second operand is the size (options["size"]) — btrfs takes several devices, all
+//! targets. For any other TYPE the option letters are unknown: every operand that is not a plain
+//! number is taken as a target (over-inclusive on purpose) and flag `device_guessed` is set.
+//! Flags: `force` (`-F` ext/ntfs, `-f` xfs/btrfs/swap, `--force`), `dry_run` (`-n` ext/ntfs,
+//! `-N` xfs), `check_badblocks` (`-c`), `superblock_only` (mke2fs `-S`: rewrites superblock and
+//! group descriptors only), `create_file` (mkfs.fat `-C`). Sources: mke2fs `-d DIR` (populate
+//! from), `-l FILE` (bad-block list). `--help`, and the builders' version options (`mke2fs -V`,
+//! `mkfs.xfs -V`, `mkswap -V`; the front end's `-V` is "verbose") → [`Kind::Read`].
 
-use super::Operation;
+use super::{Arg, Getopt, Kind, Operation};
 
-pub(crate) fn parse(op: &mut Operation, _program: &str, _args: &[String]) {
-    op.opaque("parser not written yet");
+/// A family of mkfs programs that read the same options.
+struct Family {
+    spec: Getopt<'static>,
+    /// Letters (or long names) meaning "force".
+    force: &'static [&'static str],
+    /// Letters (or long names) meaning "do everything but write".
+    dry_run: &'static [&'static str],
+    /// Letters (or long names) that only print the version or help.
+    info: &'static [&'static str],
+    /// Several devices allowed (btrfs).
+    multi_device: bool,
+}
+
+fn family(fstype: &str) -> Option<Family> {
+    let f = |short_arg, short_flag, long_arg, long_flag, force, dry_run, info| Family {
+        spec: Getopt {
+            short_arg,
+            short_flag,
+            long_arg,
+            long_opt: &[],
+            long_flag,
+            permute: true,
+        },
+        force,
+        dry_run,
+        info,
+        multi_device: false,
+    };
+    Some(match fstype {
+        "ext2" | "ext3" | "ext4" | "ext4dev" => f(
+            "bdeEgiGIJlLmMNoOrsCtTUz",
+            "cjnqSvDFKV",
+            &[],
+            &[],
+            &["F"],
+            &["n"],
+            &["V"],
+        ),
+        "xfs" => f(
+            "bdilLmnprs",
+            "KNqCfV",
+            &["protofile"],
+            &[],
+            &["f"],
+            &["N"],
+            &["V"],
+        ),
+        "vfat" | "fat" | "msdos" => f(
+            "bfDFgilmMnrRsSh",
+            "aAcCIv",
+            &["offset", "variant", "codepage", "mbr", "fat-type"],
+            &["invariant", "help", "version"],
+            &[],
+            &[],
+            &["help", "version"],
+        ),
+        "btrfs" => {
+            let mut fam = f(
+                "AblnsmdLROrUQ",
+                "fVvMKq",
+                &[
+                    "alloc-start",
+                    "byte-count",
+                    "leafsize",
+                    "nodesize",
+                    "sectorsize",
+                    "metadata",
+                    "data",
+                    "label",
+                    "features",
+                    "runtime-features",
+                    "rootdir",
+                    "uuid",
+                    "device-uuid",
+                    "checksum",
+                    "csum",
+                    "subvol",
+                    "inode-flags",
+                    "compress",
+                ],
+                &[
+                    "force",
+                    "mixed",
+                    "nodiscard",
+                    "quiet",
+                    "verbose",
+                    "version",
+                    "help",
+                    "shrink",
+                    "quota",
+                    "reflink",
+                ],
+                &["f", "force"],
+                &[],
+                &["V", "version", "help"],
+            );
+            fam.multi_device = true;
+            fam
+        }
+        "swap" => f(
+            "pLvUeoso",
+            "cfFVh",
+            &[
+                "pagesize",
+                "label",
+                "swapversion",
+                "uuid",
+                "endianness",
+                "offset",
+                "size",
+                "lock",
+            ],
+            &["check", "force", "file", "verbose", "version", "help"],
+            &["f", "force"],
+            &[],
+            &["V", "version", "h", "help"],
+        ),
+        "exfat" => f(
+            "bcLUs",
+            "fqvVh",
+            &[
+                "boundary-align",
+                "cluster-size",
+                "volume-label",
+                "volume-guid",
+                "sector-size",
+            ],
+            &[
+                "full-format",
+                "quiet",
+                "verbose",
+                "version",
+                "help",
+                "pack-bitmap",
+            ],
+            &[],
+            &[],
+            &["V", "version", "h", "help"],
+        ),
+        "f2fs" => f(
+            "acCdeEglmoORsStTUzw",
+            "hifrVq",
+            &[],
+            &[],
+            &["f"],
+            &[],
+            &["V", "h"],
+        ),
+        "ntfs" => f(
+            "cspHSzLN",
+            "CFfInqQTUvVh",
+            &[
+                "cluster-size",
+                "sector-size",
+                "partition-start",
+                "heads",
+                "sectors-per-track",
+                "mft-zone-multiplier",
+                "label",
+                "with-uuid",
+            ],
+            &[
+                "enable-compression",
+                "force",
+                "fast",
+                "no-indexing",
+                "no-action",
+                "quiet",
+                "quick",
+                "zero-time",
+                "verbose",
+                "version",
+                "help",
+            ],
+            &["F", "force"],
+            &["n", "no-action"],
+            &["V", "version", "h", "help"],
+        ),
+        "minix" => f(
+            "nil",
+            "c123v",
+            &["namelength", "inodes", "badblocks"],
+            &["check", "version", "help"],
+            &[],
+            &[],
+            &["version", "help"],
+        ),
+        _ => return None,
+    })
+}
+
+/// The filesystem type a program name stands for, before any `-t`.
+fn program_type(program: &str) -> Option<String> {
+    let base = program.rsplit('/').next().unwrap_or(program);
+    if let Some(t) = base.strip_prefix("mkfs.") {
+        return Some(t.to_string());
+    }
+    match base {
+        "mke2fs" => Some("ext2".into()),
+        "mkdosfs" => Some("vfat".into()),
+        "mkswap" => Some("swap".into()),
+        _ => None,
+    }
+}
+
+pub(crate) fn parse(op: &mut Operation, program: &str, args: &[String]) {
+    let base = program.rsplit('/').next().unwrap_or(program);
+    let name = base.to_string();
+    let (fstype, rest, ext_program) = match program_type(program) {
+        Some(t) => {
+            let ext =
+                base == "mke2fs" || matches!(t.as_str(), "ext2" | "ext3" | "ext4" | "ext4dev");
+            (t, args, ext)
+        }
+        None => {
+            // The util-linux front end: its own options first, then the builder's.
+            let mut fstype = "ext2".to_string();
+            let mut verbose = 0;
+            let mut i = 0;
+            while i < args.len() {
+                let a = args[i].as_str();
+                if a == "-h" || a == "--help" || a == "--version" {
+                    op.kind = Kind::Read;
+                    return;
+                } else if a == "-V" || a == "--verbose" {
+                    verbose += 1;
+                } else if a == "-t" || a == "--type" {
+                    match args.get(i + 1) {
+                        Some(t) => fstype = t.clone(),
+                        None => return op.opaque("mkfs: option requires an argument -- 't'"),
+                    }
+                    i += 1;
+                } else if let Some(t) = a.strip_prefix("--type=") {
+                    fstype = t.to_string();
+                } else if a.starts_with("-t") && a.len() > 2 {
+                    fstype = a[2..].to_string();
+                } else {
+                    break;
+                }
+                i += 1;
+            }
+            if verbose >= 2 {
+                op.flag("dry_run");
+            }
+            let ext = matches!(fstype.as_str(), "ext2" | "ext3" | "ext4" | "ext4dev");
+            (fstype, &args[i..], ext)
+        }
+    };
+    op.opt("fstype", &fstype);
+    if ext_program {
+        return builder(op, &name, "ext4", &fstype, rest);
+    }
+    builder(op, &name, &fstype, &fstype, rest)
+}
+
+/// Reads a builder's own options. `family_type` picks the option rules, `fstype` is recorded.
+fn builder(op: &mut Operation, name: &str, family_type: &str, fstype: &str, args: &[String]) {
+    let Some(fam) = family(family_type) else {
+        return guess(op, fstype, args);
+    };
+    let parsed = match fam.spec.parse(args) {
+        Ok(p) => p,
+        Err(e) => return op.opaque(format!("{name}: {e}")),
+    };
+    let ext = family_type == "ext4";
+    let mut operands = Vec::new();
+    for a in parsed {
+        let (opt, value) = match a {
+            Arg::Operand(o) => {
+                operands.push(o);
+                continue;
+            }
+            Arg::Opt(n, v) => (n, v.unwrap_or_default()),
+        };
+        let o = opt.as_str();
+        if fam.info.contains(&o) {
+            op.flags.clear();
+            op.kind = Kind::Read;
+            return;
+        }
+        if fam.force.contains(&o) {
+            op.flag("force");
+        }
+        if fam.dry_run.contains(&o) {
+            op.flag("dry_run");
+        }
+        match (ext, o) {
+            (true, "t") => op.opt("fstype", &value),
+            (true, "T") => op.opt("usage_type", &value),
+            (true, "S") => op.flag("superblock_only"),
+            (true, "d") => {
+                op.opt("root_directory", &value);
+                op.sources.push(value.clone());
+            }
+            (true, "l") => op.sources.push(value.clone()),
+            (true, "b") => op.opt("block_size", &value),
+            (true, "N") => op.opt("inodes", &value),
+            (true, "i") => op.opt("bytes_per_inode", &value),
+            (true, "O") => op.opt("features", &value),
+            (true, "E") => op.opt("extended", &value),
+            (true, "z") => op.opt("undo_file", &value),
+            (_, "c") if family_type != "btrfs" && family_type != "f2fs" => {
+                op.flag("check_badblocks")
+            }
+            (false, "C") if matches!(family_type, "vfat" | "fat" | "msdos") => {
+                op.flag("create_file")
+            }
+            (false, "d") if family_type == "xfs" => {
+                // `-d name=/dev/x,…` names the data device.
+                for part in value.split(',') {
+                    if let Some(dev) = part.strip_prefix("name=") {
+                        op.opt("data_device", dev);
+                    }
+                }
+            }
+            _ => {}
+        }
+        let label: &[&str] = match family_type {
+            "vfat" | "fat" | "msdos" => &["n"],
+            "f2fs" => &["l"],
+            "exfat" => &["L", "volume-label"],
+            "minix" => &[],
+            _ => &["L", "label"],
+        };
+        if label.contains(&o) {
+            op.opt("label", &value);
+        }
+    }
+    if operands.is_empty() {
+        if let Some(dev) = op.options.get("data_device").cloned() {
+            operands.push(dev);
+        }
+    }
+    if operands.is_empty() {
+        op.sources.clear();
+        return op.opaque(format!("{name}: no device specified"));
+    }
+    if fam.multi_device {
+        op.targets = operands;
+    } else {
+        let mut it = operands.into_iter();
+        op.targets.extend(it.next());
+        if let Some(size) = it.next() {
+            op.opt("size", &size);
+        }
+        if let Some(extra) = it.next() {
+            op.targets.clear();
+            op.sources.clear();
+            return op.opaque(format!("{name}: invalid argument '{extra}'"));
+        }
+    }
+    op.kind = Kind::Format;
+}
+
+/// An mkfs.TYPE whose options are unknown: every operand that is not a number may be the device.
+fn guess(op: &mut Operation, fstype: &str, args: &[String]) {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        op.kind = Kind::Read;
+        return;
+    }
+    let mut after_dashdash = false;
+    for a in args {
+        if a == "--" {
+            after_dashdash = true;
+            continue;
+        }
+        if !after_dashdash && a.starts_with('-') {
+            if a == "-f" || a == "-F" || a == "--force" {
+                op.flag("force");
+            }
+            continue;
+        }
+        if !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        op.targets.push(a.clone());
+    }
+    if op.targets.is_empty() {
+        return op.opaque(format!("mkfs.{fstype}: no device specified"));
+    }
+    op.flag("device_guessed");
+    op.kind = Kind::Format;
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::command::{parse_str, Kind};
+
+    #[test]
+    fn front_end() {
+        for (line, t) in [
+            ("mkfs -t ext4 /dev/sdb1", "ext4"),
+            ("mkfs -text4 /dev/sdb1", "ext4"),
+            ("mkfs --type=xfs /dev/sdb1", "xfs"),
+            ("mkfs /dev/sdb1", "ext2"),
+            ("mkfs -V -t ext4 -L data /dev/sdb1", "ext4"),
+            ("mkfs -t vfat -n BOOT /dev/sdb1", "vfat"),
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Format, "{line}: {:?}", op.note);
+            assert_eq!(op.targets, vec!["/dev/sdb1"], "{line}");
+            assert_eq!(op.option("fstype"), Some(t), "{line}");
+        }
+        let op = parse_str("mkfs -t ext4 /dev/sdb1 1024");
+        assert_eq!(op.option("size"), Some("1024"));
+        assert!(parse_str("mkfs -V -V -t ext4 /dev/sdb1").has("dry_run"));
+        assert_eq!(parse_str("mkfs --help").kind, Kind::Read);
+    }
+
+    #[test]
+    fn ext_family() {
+        for line in [
+            "mkfs.ext4 -F -L data /dev/loop3",
+            "mkfs.ext4 -FL data /dev/loop3",
+            "mkfs.ext4 /dev/loop3 -F -L data",
+            "/usr/sbin/mkfs.ext4 -L data -F /dev/loop3",
+            "mke2fs -t ext4 -F -L data /dev/loop3",
+            "mkfs -t ext4 -F -L data /dev/loop3",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Format, "{line}: {:?}", op.note);
+            assert_eq!(op.targets, vec!["/dev/loop3"], "{line}");
+            assert_eq!(op.option("fstype"), Some("ext4"), "{line}");
+            assert_eq!(op.option("label"), Some("data"), "{line}");
+            assert!(op.has("force"), "{line}");
+        }
+        let op = parse_str("mke2fs -T largefile /dev/sdc1");
+        assert_eq!(op.option("fstype"), Some("ext2"));
+        assert_eq!(op.option("usage_type"), Some("largefile"));
+        let op = parse_str("mke2fs -n /dev/sdc1");
+        assert_eq!(op.kind, Kind::Format);
+        assert!(op.has("dry_run"));
+        let op = parse_str("mkfs.ext3 -b 4096 -i 8192 -N 100000 -m 1 -O ^has_journal -E stride=16 -d /srv/root -j /dev/sdc1 262144");
+        assert_eq!(op.targets, vec!["/dev/sdc1"]);
+        assert_eq!(op.option("size"), Some("262144"));
+        assert_eq!(op.sources, vec!["/srv/root"]);
+        assert_eq!(op.option("fstype"), Some("ext3"));
+        assert!(parse_str("mke2fs -S /dev/sdc1").has("superblock_only"));
+        assert_eq!(parse_str("mke2fs -V").kind, Kind::Read);
+        assert_eq!(parse_str("mkfs.ext4 -c -c /dev/sdc").kind, Kind::Format);
+    }
+
+    #[test]
+    fn xfs() {
+        let op = parse_str("mkfs.xfs -f -L data -d su=64k,sw=4 /dev/md0");
+        assert_eq!(op.kind, Kind::Format);
+        assert_eq!(op.targets, vec!["/dev/md0"]);
+        assert!(op.has("force"));
+        assert_eq!(op.option("fstype"), Some("xfs"));
+        assert_eq!(op.option("label"), Some("data"));
+        assert!(parse_str("mkfs.xfs -N /dev/md0").has("dry_run"));
+        let op = parse_str("mkfs.xfs -f -d name=/dev/md1,su=64k");
+        assert_eq!(op.targets, vec!["/dev/md1"]);
+        // -n is naming options for xfs, not a dry run.
+        assert!(!parse_str("mkfs.xfs -n size=8k /dev/md0").has("dry_run"));
+    }
+
+    #[test]
+    fn fat() {
+        for line in [
+            "mkfs.vfat -F 32 -n BOOT /dev/sda1",
+            "mkdosfs -F32 -n BOOT /dev/sda1",
+            "mkfs.fat -n BOOT -F 32 /dev/sda1",
+            "mkfs -t vfat -F 32 -n BOOT /dev/sda1",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Format, "{line}: {:?}", op.note);
+            assert_eq!(op.targets, vec!["/dev/sda1"], "{line}");
+            assert_eq!(op.option("label"), Some("BOOT"), "{line}");
+        }
+        let op = parse_str("mkfs.fat -C img.bin 1440");
+        assert!(op.has("create_file"));
+        assert_eq!(op.targets, vec!["img.bin"]);
+        assert_eq!(op.option("size"), Some("1440"));
+    }
+
+    #[test]
+    fn btrfs_and_swap() {
+        let op = parse_str("mkfs.btrfs -f -L pool -d raid1 -m raid1 /dev/sdb /dev/sdc");
+        assert_eq!(op.kind, Kind::Format);
+        assert_eq!(op.targets, vec!["/dev/sdb", "/dev/sdc"]);
+        assert!(op.has("force"));
+        assert_eq!(op.option("label"), Some("pool"));
+        let op = parse_str("mkfs.btrfs --force --label=pool --data raid1 /dev/sdb");
+        assert_eq!(op.targets, vec!["/dev/sdb"]);
+        assert!(op.has("force"));
+        let op = parse_str("mkswap -L swap0 -f /dev/sda2");
+        assert_eq!(op.kind, Kind::Format);
+        assert_eq!(op.option("fstype"), Some("swap"));
+        assert_eq!(op.targets, vec!["/dev/sda2"]);
+        assert!(op.has("force"));
+        let op = parse_str("mkswap --label swap0 /swapfile 1048576");
+        assert_eq!(op.targets, vec!["/swapfile"]);
+        assert_eq!(op.option("size"), Some("1048576"));
+        assert_eq!(parse_str("mkswap --version").kind, Kind::Read);
+    }
+
+    #[test]
+    fn other_families() {
+        let op = parse_str("mkfs.ntfs -f -L win -n /dev/sdd1");
+        assert!(op.has("dry_run"));
+        assert_eq!(op.targets, vec!["/dev/sdd1"]);
+        let op = parse_str("mkfs.exfat -L usb /dev/sde1");
+        assert_eq!(op.targets, vec!["/dev/sde1"]);
+        let op = parse_str("mkfs.f2fs -l sd -f /dev/mmcblk0p2");
+        assert_eq!(op.targets, vec!["/dev/mmcblk0p2"]);
+        assert!(op.has("force"));
+        let op = parse_str("mkfs.minix -n 30 /dev/fd0");
+        assert_eq!(op.targets, vec!["/dev/fd0"]);
+        // Unknown option letters: over-inclusive targets, marked as a guess.
+        let op = parse_str("mkfs.jfs -L home /dev/sdf1");
+        assert_eq!(op.kind, Kind::Format);
+        assert!(op.has("device_guessed"));
+        assert!(op.targets.contains(&"/dev/sdf1".to_string()));
+        assert_eq!(op.option("fstype"), Some("jfs"));
+    }
+
+    #[test]
+    fn errors_are_opaque() {
+        for line in [
+            "mkfs.ext4",
+            "mkfs.ext4 -L",
+            "mkfs.ext4 -y /dev/sdb",
+            "mkfs -t",
+            "mkfs.ext4 /dev/a 10 extra",
+            "mkfs.xfs -Z /dev/x",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Opaque, "{line}");
+        }
+    }
+
+    /// `mke2fs -n` prints what it would do without writing: compare the device it names.
+    #[test]
+    fn agrees_with_mke2fs() {
+        use std::process::Command;
+        if Command::new("mke2fs").arg("-V").output().is_err() {
+            eprintln!("SKIP agrees_with_mke2fs: mke2fs not installed");
+            return;
+        }
+        let img = std::env::temp_dir().join(format!("safeop-mke2fs-{}.img", std::process::id()));
+        let path = img.to_string_lossy().to_string();
+        std::fs::write(&img, vec![0u8; 2 << 20]).expect("write");
+        let line = format!("mke2fs -n -F -t ext4 -L data {path}");
+        let op = parse_str(&line);
+        let out = Command::new("mke2fs")
+            .args(["-n", "-F", "-t", "ext4", "-L", "data", &path])
+            .output()
+            .expect("mke2fs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(op.targets, vec![path.clone()]);
+        assert!(op.has("dry_run"));
+        // Nothing was written: the image is still all zeros.
+        let data = std::fs::read(&img).expect("read");
+        assert!(data.iter().all(|b| *b == 0));
+        let _ = std::fs::remove_file(&img);
+    }
 }

@@ -153,6 +153,11 @@ impl Operation {
         self.flags.contains(flag)
     }
 
+    /// A valued option, if the command set it.
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options.get(name).map(String::as_str)
+    }
+
     pub fn opt(&mut self, name: &str, value: &str) {
         self.options.insert(name.to_string(), value.to_string());
     }
@@ -376,7 +381,11 @@ impl Getopt<'_> {
     }
 
     fn long_name<'s>(&'s self, name: &str) -> Result<&'s str, String> {
-        let all = self.long_arg.iter().chain(self.long_opt).chain(self.long_flag);
+        let all = self
+            .long_arg
+            .iter()
+            .chain(self.long_opt)
+            .chain(self.long_flag);
         if let Some(exact) = all.clone().find(|n| **n == name) {
             return Ok(exact);
         }

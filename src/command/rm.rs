@@ -33,10 +33,8 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
                 "r" | "R" | "recursive" => op.flag("recursive"),
                 "f" | "force" => op.flag("force"),
                 "i" | "I" => op.flag("interactive"),
-                "interactive" => {
-                    if value.as_deref() != Some("never") && value.as_deref() != Some("no") {
-                        op.flag("interactive")
-                    }
+                "interactive" if !matches!(value.as_deref(), Some("never") | Some("no")) => {
+                    op.flag("interactive")
                 }
                 "one-file-system" => op.flag("one_file_system"),
                 "no-preserve-root" => {
@@ -67,7 +65,15 @@ mod tests {
 
     #[test]
     fn bundled_and_separate_flags() {
-        for line in ["rm -rf /srv", "rm -r -f /srv", "rm -fr /srv", "rm -Rf /srv", "rm --recursive --force /srv", "rm /srv -rf", "rm --rec --for /srv"] {
+        for line in [
+            "rm -rf /srv",
+            "rm -r -f /srv",
+            "rm -fr /srv",
+            "rm -Rf /srv",
+            "rm --recursive --force /srv",
+            "rm /srv -rf",
+            "rm --rec --for /srv",
+        ] {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Delete, "{line}");
             assert!(op.has("recursive") && op.has("force"), "{line}");

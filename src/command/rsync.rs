@@ -1,7 +1,780 @@
-//! `rsync` argv → Operation. (Parser to be written; until then the tool is judged not understood.)
+//! `rsync` argv → Operation (rsync 3.x, popt rules: options and operands may be mixed, short
+//! flags bundle, `-essh` / `-e ssh`, `--name=value` / `--name value`, `--no-NAME` negates, long
+//! names are NOT abbreviated — rsync refuses `--dele`, so does this parser).
+//!
+//! Operands: every operand but the last is a source, the last is the destination. One operand
+//! only lists it (rsync's implicit `--list-only`) → [`Kind::Read`]; `--list-only` → Read.
+//! Otherwise [`Kind::Restore`]: target = the destination, sources = the rest.
+//! - Remote specs (`host:path`, `user@host:path`, `host::module`, `rsync://…`) keep their
+//!   string; a remote source sets flag `remote_source`, a remote destination `remote_destination`
+//!   (Kind stays Restore: nothing local is written then, but `--remove-source-files` and the like
+//!   still act on local sources — policies must look at the flag).
+//! - Trailing slashes: one source → options["source_trailing_slash"] = `yes`/`no` (`src/` copies
+//!   the contents of src, `src` copies src itself into the destination). Several sources → flag
+//!   `multiple_sources` and options["source_trailing_slashes"] = `yes`/`no` per source, one a line.
+//! - `-n`/`--dry-run` → flag `dry_run` (Kind unchanged); `--only-write-batch` also writes nothing
+//!   to the destination → flag `dry_run`.
+//! - `--read-batch=FILE` takes a single operand, the destination → Restore of it.
+//! - Every flag option is recorded under its long name with underscores (`-H` → `hard_links`,
+//!   `-x` → `one_file_system`, `-a` → `archive` plus what it implies: `recursive`, `links`,
+//!   `perms`, `times`, `group`, `owner`, `devices`, `specials`, unless negated by `--no-…`). Every
+//!   `--delete-*` variant and `--del` also set `delete`. Valued options are recorded in
+//!   `options` under the long name with underscores (`-e` → `rsh`); `exclude`, `include`,
+//!   `filter` accumulate one value a line.
 
 use super::Operation;
+use crate::command::Kind;
 
-pub(crate) fn parse(op: &mut Operation, _args: &[String]) {
-    op.opaque("parser not written yet");
+/// Short letters taking a value, with their long names.
+const SHORT_ARG: &[(char, &str)] = &[
+    ('e', "rsh"),
+    ('B', "block-size"),
+    ('f', "filter"),
+    ('M', "remote-option"),
+    ('T', "temp-dir"),
+    ('@', "modify-window"),
+];
+
+/// Short flag letters with their long names (`D` and `P` expand to two).
+const SHORT_FLAG: &[(char, &str)] = &[
+    ('v', "verbose"),
+    ('q', "quiet"),
+    ('c', "checksum"),
+    ('a', "archive"),
+    ('r', "recursive"),
+    ('R', "relative"),
+    ('b', "backup"),
+    ('u', "update"),
+    ('d', "dirs"),
+    ('l', "links"),
+    ('L', "copy-links"),
+    ('k', "copy-dirlinks"),
+    ('K', "keep-dirlinks"),
+    ('H', "hard-links"),
+    ('p', "perms"),
+    ('E', "executability"),
+    ('A', "acls"),
+    ('X', "xattrs"),
+    ('o', "owner"),
+    ('g', "group"),
+    ('D', "D"),
+    ('t', "times"),
+    ('U', "atimes"),
+    ('N', "crtimes"),
+    ('O', "omit-dir-times"),
+    ('J', "omit-link-times"),
+    ('S', "sparse"),
+    ('n', "dry-run"),
+    ('W', "whole-file"),
+    ('x', "one-file-system"),
+    ('z', "compress"),
+    ('C', "cvs-exclude"),
+    ('F', "F"),
+    ('0', "from0"),
+    ('s', "secluded-args"),
+    ('8', "8-bit-output"),
+    ('h', "human-readable"),
+    ('P', "P"),
+    ('i', "itemize-changes"),
+    ('I', "ignore-times"),
+    ('y', "fuzzy"),
+    ('m', "prune-empty-dirs"),
+    ('V', "version"),
+    ('4', "ipv4"),
+    ('6', "ipv6"),
+];
+
+const LONG_ARG: &[&str] = &[
+    "info",
+    "debug",
+    "stderr",
+    "backup-dir",
+    "suffix",
+    "chmod",
+    "block-size",
+    "rsh",
+    "rsync-path",
+    "max-delete",
+    "max-size",
+    "min-size",
+    "max-alloc",
+    "partial-dir",
+    "usermap",
+    "groupmap",
+    "chown",
+    "timeout",
+    "contimeout",
+    "modify-window",
+    "temp-dir",
+    "compare-dest",
+    "copy-dest",
+    "link-dest",
+    "checksum-choice",
+    "cc",
+    "compress-choice",
+    "zc",
+    "compress-level",
+    "zl",
+    "compress-threads",
+    "zt",
+    "skip-compress",
+    "filter",
+    "exclude",
+    "exclude-from",
+    "include",
+    "include-from",
+    "files-from",
+    "copy-as",
+    "address",
+    "port",
+    "sockopts",
+    "outbuf",
+    "remote-option",
+    "out-format",
+    "log-format",
+    "log-file",
+    "log-file-format",
+    "password-file",
+    "early-input",
+    "bwlimit",
+    "stop-after",
+    "time-limit",
+    "stop-at",
+    "write-batch",
+    "only-write-batch",
+    "read-batch",
+    "protocol",
+    "iconv",
+    "checksum-seed",
+    "confine-root",
+];
+
+const LONG_FLAG: &[&str] = &[
+    "verbose",
+    "quiet",
+    "no-motd",
+    "checksum",
+    "archive",
+    "recursive",
+    "inc-recursive",
+    "i-r",
+    "relative",
+    "implied-dirs",
+    "backup",
+    "update",
+    "inplace",
+    "append",
+    "append-verify",
+    "dirs",
+    "old-dirs",
+    "old-d",
+    "mkpath",
+    "links",
+    "copy-links",
+    "copy-unsafe-links",
+    "safe-links",
+    "insecure-links",
+    "munge-links",
+    "copy-dirlinks",
+    "keep-dirlinks",
+    "hard-links",
+    "perms",
+    "executability",
+    "acls",
+    "xattrs",
+    "owner",
+    "group",
+    "devices",
+    "copy-devices",
+    "write-devices",
+    "specials",
+    "drop-D",
+    "times",
+    "atimes",
+    "open-noatime",
+    "crtimes",
+    "omit-dir-times",
+    "omit-link-times",
+    "super",
+    "fake-super",
+    "sparse",
+    "preallocate",
+    "dry-run",
+    "whole-file",
+    "W",
+    "one-file-system",
+    "existing",
+    "ignore-non-existing",
+    "ignore-existing",
+    "remove-source-files",
+    "del",
+    "delete",
+    "delete-before",
+    "delete-during",
+    "delete-delay",
+    "delete-after",
+    "delete-excluded",
+    "ignore-missing-args",
+    "delete-missing-args",
+    "ignore-errors",
+    "force",
+    "partial",
+    "delay-updates",
+    "prune-empty-dirs",
+    "numeric-ids",
+    "ignore-times",
+    "size-only",
+    "fuzzy",
+    "compress",
+    "cvs-exclude",
+    "from0",
+    "old-args",
+    "secluded-args",
+    "protect-args",
+    "trust-sender",
+    "blocking-io",
+    "stats",
+    "8-bit-output",
+    "human-readable",
+    "progress",
+    "itemize-changes",
+    "list-only",
+    "fsync",
+    "ipv4",
+    "ipv6",
+    "version",
+    "help",
+    "D",
+    "F",
+    "P",
+];
+
+/// What `-a` turns on (unless negated anywhere on the line).
+const ARCHIVE_IMPLIES: &[&str] = &[
+    "recursive",
+    "links",
+    "perms",
+    "times",
+    "group",
+    "owner",
+    "devices",
+    "specials",
+];
+
+/// Options whose values accumulate rather than replace.
+const ACCUMULATE: &[&str] = &[
+    "exclude",
+    "include",
+    "filter",
+    "remote_option",
+    "info",
+    "debug",
+];
+
+/// Is this a remote spec (`host:path`, `user@host:path`, `host::module`, `rsync://…`)? As in
+/// rsync: a colon before the first slash, with something before it.
+fn is_remote(spec: &str) -> bool {
+    if spec.starts_with("rsync://") {
+        return true;
+    }
+    match spec.find(':') {
+        Some(0) | None => false,
+        Some(colon) => !spec[..colon].contains('/'),
+    }
+}
+
+fn underscore(name: &str) -> String {
+    name.replace('-', "_")
+}
+
+/// Sets a flag option by its long name, with what it stands for.
+fn set_flag(op: &mut Operation, long: &str) {
+    match long {
+        "D" => {
+            op.flag("devices");
+            op.flag("specials");
+        }
+        "P" => {
+            op.flag("partial");
+            op.flag("progress");
+        }
+        "F" => {}
+        "W" => op.flag("whole_file"),
+        "i-r" => op.flag("inc_recursive"),
+        "old-d" => op.flag("old_dirs"),
+        "ignore-non-existing" => op.flag("existing"),
+        "protect-args" => op.flag("secluded_args"),
+        "del" => {
+            op.flag("delete");
+            op.flag("delete_during");
+        }
+        _ => {
+            if long.starts_with("delete") && long != "delete-missing-args" {
+                op.flag("delete");
+            }
+            op.flag(&underscore(long));
+        }
+    }
+}
+
+/// Removes a flag by its long name (`--no-NAME`); returns the flag names removed.
+fn unset_flag(op: &mut Operation, long: &str) -> Vec<String> {
+    let names: Vec<String> = match long {
+        "D" => vec!["devices".into(), "specials".into()],
+        "W" => vec!["whole_file".into()],
+        "i-r" => vec!["inc_recursive".into()],
+        "delete" | "del" => vec![
+            "delete".into(),
+            "delete_before".into(),
+            "delete_during".into(),
+            "delete_delay".into(),
+            "delete_after".into(),
+        ],
+        _ => vec![underscore(long)],
+    };
+    for n in &names {
+        op.flags.remove(n);
+    }
+    names
+}
+
+fn set_value(op: &mut Operation, long: &str, v: &str) {
+    let key = underscore(match long {
+        "cc" => "checksum-choice",
+        "zc" => "compress-choice",
+        "zl" => "compress-level",
+        "zt" => "compress-threads",
+        "log-format" => "out-format",
+        "time-limit" => "stop-after",
+        other => other,
+    });
+    if ACCUMULATE.contains(&key.as_str()) {
+        if let Some(old) = op.options.get_mut(&key) {
+            old.push('\n');
+            old.push_str(v);
+            return;
+        }
+    }
+    op.opt(&key, v);
+}
+
+pub(crate) fn parse(op: &mut Operation, args: &[String]) {
+    if let Err(e) = read(op, args) {
+        op.flags.clear();
+        op.options.clear();
+        op.targets.clear();
+        op.sources.clear();
+        op.opaque(format!("rsync: {e}"));
+    }
+}
+
+fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
+    let mut operands: Vec<String> = Vec::new();
+    let mut negated: Vec<String> = Vec::new();
+    let mut help = false;
+    let mut only_operands = false;
+    let mut i = 0;
+    if args.len() == 1 && args[0] == "-h" {
+        help = true;
+    }
+    while i < args.len() {
+        let a = &args[i];
+        i += 1;
+        if only_operands || a == "-" || !a.starts_with('-') {
+            operands.push(a.clone());
+            continue;
+        }
+        if a == "--" {
+            only_operands = true;
+            continue;
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            let (name, value) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (long, None),
+            };
+            if LONG_ARG.contains(&name) {
+                let v = match value {
+                    Some(v) => v,
+                    None => match args.get(i) {
+                        Some(v) => {
+                            i += 1;
+                            v.clone()
+                        }
+                        None => return Err(format!("--{name}: missing argument")),
+                    },
+                };
+                set_value(op, name, &v);
+                continue;
+            }
+            if value.is_some() {
+                return Err(format!("--{name}: option does not take an argument"));
+            }
+            if LONG_FLAG.contains(&name) {
+                match name {
+                    "help" => help = true,
+                    "version" => help = true,
+                    _ => set_flag(op, name),
+                }
+                continue;
+            }
+            if let Some(base) = name.strip_prefix("no-") {
+                let base = match base.chars().collect::<Vec<_>>().as_slice() {
+                    [c] => SHORT_FLAG
+                        .iter()
+                        .chain(SHORT_ARG)
+                        .find(|(l, _)| l == c)
+                        .map(|(_, n)| *n)
+                        .unwrap_or(base),
+                    _ => base,
+                };
+                if LONG_FLAG.contains(&base) || LONG_ARG.contains(&base) {
+                    negated.extend(unset_flag(op, base));
+                    if LONG_ARG.contains(&base) {
+                        op.options.remove(&underscore(base));
+                    }
+                    continue;
+                }
+            }
+            return Err(format!("--{name}: unknown option"));
+        }
+        let chars: Vec<char> = a[1..].chars().collect();
+        let mut j = 0;
+        while j < chars.len() {
+            let c = chars[j];
+            if let Some((_, long)) = SHORT_ARG.iter().find(|(l, _)| *l == c) {
+                let v = if j + 1 < chars.len() {
+                    chars[j + 1..].iter().collect()
+                } else {
+                    match args.get(i) {
+                        Some(v) => {
+                            i += 1;
+                            v.clone()
+                        }
+                        None => return Err(format!("-{c}: missing argument")),
+                    }
+                };
+                set_value(op, long, &v);
+                break;
+            }
+            match SHORT_FLAG.iter().find(|(l, _)| *l == c) {
+                Some((_, "version")) => help = true,
+                Some((_, long)) => set_flag(op, long),
+                None => return Err(format!("-{c}: unknown option")),
+            }
+            j += 1;
+        }
+    }
+    if help {
+        op.flags.clear();
+        op.options.clear();
+        op.kind = Kind::Read;
+        return Ok(());
+    }
+    if op.has("archive") {
+        for f in ARCHIVE_IMPLIES {
+            if !negated.iter().any(|n| n == f) {
+                op.flag(f);
+            }
+        }
+    }
+    if op.options.contains_key("only_write_batch") {
+        op.flag("dry_run");
+    }
+    if op.options.contains_key("read_batch") {
+        // `rsync --read-batch=FILE DEST`: the batch is the source.
+        let [dest] = operands.as_slice() else {
+            return Err("--read-batch takes exactly one destination operand".into());
+        };
+        if is_remote(dest) {
+            op.flag("remote_destination");
+        }
+        op.targets = vec![dest.clone()];
+        op.kind = Kind::Restore;
+        return Ok(());
+    }
+    let Some(dest) = operands.pop() else {
+        return Err("no source or destination given (usage)".into());
+    };
+    if operands.is_empty() || op.has("list_only") {
+        // One operand: rsync lists it. `--list-only` lists every operand.
+        op.flag("list_only");
+        operands.push(dest);
+        for s in &operands {
+            if is_remote(s) {
+                op.flag("remote_source");
+            }
+        }
+        op.sources = operands;
+        op.kind = Kind::Read;
+        return Ok(());
+    }
+    let remote_src = operands.iter().any(|s| is_remote(s));
+    let remote_dst = is_remote(&dest);
+    if remote_src && remote_dst {
+        return Err("The source and destination cannot both be remote.".into());
+    }
+    if remote_src {
+        op.flag("remote_source");
+    }
+    if remote_dst {
+        op.flag("remote_destination");
+    }
+    let slash = |s: &String| if s.ends_with('/') { "yes" } else { "no" };
+    if operands.len() == 1 {
+        op.opt("source_trailing_slash", slash(&operands[0]));
+    } else {
+        op.flag("multiple_sources");
+        let each: Vec<&str> = operands.iter().map(slash).collect();
+        op.opt("source_trailing_slashes", &each.join("\n"));
+    }
+    op.sources = operands;
+    op.targets = vec![dest];
+    op.kind = Kind::Restore;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::command::{parse_str, Kind};
+
+    #[test]
+    fn archive_with_delete() {
+        for line in [
+            "rsync -avH --delete src/ dst/",
+            "rsync -a -v -H --delete src/ dst/",
+            "rsync --archive --verbose --hard-links --delete src/ dst/",
+            "rsync src/ dst/ -avH --delete",
+            "rsync -aHv src/ --delete dst/",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Restore, "{line}: {:?}", op.note);
+            assert_eq!(op.sources, vec!["src/"], "{line}");
+            assert_eq!(op.targets, vec!["dst/"], "{line}");
+            for f in [
+                "archive",
+                "recursive",
+                "hard_links",
+                "delete",
+                "links",
+                "perms",
+            ] {
+                assert!(op.has(f), "{line}: {f}");
+            }
+            assert_eq!(op.option("source_trailing_slash"), Some("yes"));
+        }
+    }
+
+    #[test]
+    fn trailing_slash_and_multiple_sources() {
+        let op = parse_str("rsync -a src dst");
+        assert_eq!(op.option("source_trailing_slash"), Some("no"));
+        let op = parse_str("rsync -a a/ b c/ /dst");
+        assert!(op.has("multiple_sources"));
+        assert_eq!(op.sources, vec!["a/", "b", "c/"]);
+        assert_eq!(op.targets, vec!["/dst"]);
+        assert_eq!(op.option("source_trailing_slashes"), Some("yes\nno\nyes"));
+    }
+
+    #[test]
+    fn delete_variants() {
+        for (line, f) in [
+            ("rsync -a --del s/ d", "delete_during"),
+            ("rsync -a --delete-before s/ d", "delete_before"),
+            ("rsync -a --delete-during s/ d", "delete_during"),
+            ("rsync -a --delete-after s/ d", "delete_after"),
+            ("rsync -a --delete-delay s/ d", "delete_delay"),
+            ("rsync -a --delete-excluded s/ d", "delete_excluded"),
+        ] {
+            let op = parse_str(line);
+            assert!(op.has("delete") && op.has(f), "{line}");
+        }
+        assert!(!parse_str("rsync -a --delete --no-delete s/ d").has("delete"));
+        assert!(!parse_str("rsync -a s/ d").has("delete"));
+        assert!(parse_str("rsync -a --remove-source-files s/ d").has("remove_source_files"));
+    }
+
+    #[test]
+    fn dry_run_keeps_kind() {
+        for line in [
+            "rsync -n -a s/ d",
+            "rsync -an s/ d",
+            "rsync --dry-run -a s/ d",
+            "rsync -a --only-write-batch=f s/ d",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Restore, "{line}");
+            assert!(op.has("dry_run"), "{line}");
+        }
+    }
+
+    #[test]
+    fn negations_beat_archive() {
+        let op = parse_str("rsync --no-r -a s/ d");
+        assert!(!op.has("recursive"));
+        let op = parse_str("rsync -a --no-recursive s/ d");
+        assert!(!op.has("recursive"));
+        let op = parse_str("rsync -a --no-D --no-o s/ d");
+        assert!(!op.has("devices") && !op.has("specials") && !op.has("owner"));
+        assert!(op.has("perms"));
+    }
+
+    #[test]
+    fn remote_specs() {
+        let op = parse_str("rsync -a host:/etc/ /backup/");
+        assert!(op.has("remote_source"));
+        assert_eq!(op.kind, Kind::Restore);
+        assert_eq!(op.targets, vec!["/backup/"]);
+        let op = parse_str("rsync -a /srv/ user@host:/backup/");
+        assert!(op.has("remote_destination"));
+        assert_eq!(op.kind, Kind::Restore);
+        assert_eq!(op.targets, vec!["user@host:/backup/"]);
+        assert!(parse_str("rsync -a host::mod/x /d").has("remote_source"));
+        assert!(parse_str("rsync -a rsync://host/mod/ /d").has("remote_source"));
+        assert!(parse_str("rsync -a s/ rsync://host/mod/").has("remote_destination"));
+        // A colon after a slash is a local file name.
+        let op = parse_str("rsync -a ./a:b /d");
+        assert!(!op.has("remote_source"));
+        assert_eq!(parse_str("rsync a:x b:y").kind, Kind::Opaque);
+    }
+
+    #[test]
+    fn valued_options() {
+        let op = parse_str(
+            "rsync -a -e 'ssh -p 22' --exclude=*.o --exclude '*.tmp' --include=keep -f '- x' --partial-dir=.p -T /tmp --link-dest=../prev --bwlimit 1m --chown=a:b -B 1024 -M --x s/ d",
+        );
+        assert_eq!(op.kind, Kind::Restore, "{:?}", op.note);
+        assert_eq!(op.option("rsh"), Some("ssh -p 22"));
+        assert_eq!(op.option("exclude"), Some("*.o\n*.tmp"));
+        assert_eq!(op.option("include"), Some("keep"));
+        assert_eq!(op.option("filter"), Some("- x"));
+        assert_eq!(op.option("partial_dir"), Some(".p"));
+        assert_eq!(op.option("temp_dir"), Some("/tmp"));
+        assert_eq!(op.option("link_dest"), Some("../prev"));
+        assert_eq!(op.option("bwlimit"), Some("1m"));
+        assert_eq!(op.option("chown"), Some("a:b"));
+        assert_eq!(op.option("block_size"), Some("1024"));
+        assert_eq!(op.option("remote_option"), Some("--x"));
+        assert_eq!(op.sources, vec!["s/"]);
+        let op = parse_str("rsync -avessh --rsh=rsh s/ d");
+        assert_eq!(op.option("rsh"), Some("rsh"));
+        let op = parse_str("rsync -aessh s/ d");
+        assert_eq!(op.option("rsh"), Some("ssh"));
+    }
+
+    #[test]
+    fn flag_spellings() {
+        let op =
+            parse_str("rsync -rxHSuP --inplace --backup --existing --ignore-existing --mkpath s d");
+        for f in [
+            "recursive",
+            "one_file_system",
+            "hard_links",
+            "sparse",
+            "update",
+            "partial",
+            "progress",
+            "inplace",
+            "backup",
+            "existing",
+            "ignore_existing",
+            "mkpath",
+        ] {
+            assert!(op.has(f), "{f}");
+        }
+        assert!(!op.has("archive"));
+    }
+
+    #[test]
+    fn listing_is_read() {
+        for line in [
+            "rsync /srv/",
+            "rsync -a host:/srv/",
+            "rsync --list-only s/ d",
+            "rsync --list-only -r s/",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}");
+            assert!(op.targets.is_empty());
+            assert!(op.has("list_only"));
+        }
+    }
+
+    #[test]
+    fn read_batch() {
+        let op = parse_str("rsync --read-batch=b.bin -a /dst/");
+        assert_eq!(op.kind, Kind::Restore);
+        assert_eq!(op.targets, vec!["/dst/"]);
+    }
+
+    #[test]
+    fn errors_are_opaque() {
+        for line in [
+            "rsync",
+            "rsync --dele s d",
+            "rsync --dry-r s d",
+            "rsync -Q s d",
+            "rsync --no-bogus s d",
+            "rsync s d -e",
+            "rsync --delete=x s d",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Opaque, "{line}");
+            assert!(
+                op.note.as_deref().unwrap_or("").starts_with("rsync: "),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn help_version_and_double_dash() {
+        assert_eq!(parse_str("rsync --help").kind, Kind::Read);
+        assert_eq!(parse_str("rsync -h").kind, Kind::Read);
+        assert_eq!(parse_str("rsync -V").kind, Kind::Read);
+        assert_eq!(parse_str("rsync --version").kind, Kind::Read);
+        // -h with other arguments is --human-readable.
+        assert_eq!(parse_str("rsync -ah s/ d").kind, Kind::Restore);
+        let op = parse_str("rsync -av s d/ -- -x");
+        assert_eq!(op.targets, vec!["-x"]);
+        assert_eq!(op.sources, vec!["s", "d/"]);
+    }
+
+    /// Trailing-slash reading checked against rsync itself: with `src/` the files land directly in
+    /// the destination, with `src` under `dst/src`.
+    #[test]
+    fn agrees_with_rsync() {
+        use std::process::Command;
+        if Command::new("rsync").arg("--version").output().is_err() {
+            eprintln!("SKIP agrees_with_rsync: rsync not installed");
+            return;
+        }
+        let base = std::env::temp_dir().join(format!("safeop-rsync-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(base.join("src")).expect("mkdir");
+        std::fs::create_dir_all(base.join("dst")).expect("mkdir");
+        std::fs::write(base.join("src/f"), "x").expect("write");
+        for line in [
+            "rsync -an --out-format=%n src/ dst",
+            "rsync -an --out-format=%n src dst",
+        ] {
+            let op = parse_str(line);
+            let argv = shell_words::split(line).expect("split");
+            let out = Command::new(&argv[0])
+                .args(&argv[1..])
+                .current_dir(&base)
+                .output()
+                .expect("rsync");
+            assert!(out.status.success(), "{line}");
+            let names = String::from_utf8_lossy(&out.stdout).to_string();
+            let contents_only = names.lines().any(|l| l == "f");
+            assert_eq!(
+                contents_only,
+                op.options.get("source_trailing_slash").map(String::as_str) == Some("yes"),
+                "{line}: {names}"
+            );
+            assert!(op.has("dry_run"));
+        }
+        let _ = std::fs::remove_dir_all(&base);
+    }
 }

@@ -105,7 +105,11 @@ fn reroot(op: &mut Operation, root: &str) {
     op.targets = op.targets.iter().map(join).collect();
     op.sources = op.sources.iter().map(join).collect();
     op.root = Some(match &op.root {
-        Some(inner) => format!("{}/{}", root.trim_end_matches('/'), inner.trim_start_matches('/')),
+        Some(inner) => format!(
+            "{}/{}",
+            root.trim_end_matches('/'),
+            inner.trim_start_matches('/')
+        ),
         None => root.to_string(),
     });
 }
@@ -198,7 +202,13 @@ fn sudo(
                     _ => {}
                 }
             } else if [
-                "list", "validate", "remove-timestamp", "reset-timestamp", "version", "edit", "help",
+                "list",
+                "validate",
+                "remove-timestamp",
+                "reset-timestamp",
+                "version",
+                "edit",
+                "help",
             ]
             .contains(&name)
             {
@@ -242,9 +252,7 @@ fn sudo(
                     _ => {}
                 }
                 break;
-            } else if NO_CMD.contains(c) {
-                return Peeled::NoCommand;
-            } else if c == 'h' {
+            } else if NO_CMD.contains(c) || c == 'h' {
                 return Peeled::NoCommand;
             } else if !PLAIN.contains(c) {
                 return Peeled::Unclear(format!("unknown option `-{c}`"));
@@ -311,8 +319,8 @@ fn env_cmd(argv: &[String], depth: usize) -> Operation {
             i += 1;
             continue;
         }
-        if a.starts_with('-') {
-            let chars: Vec<char> = a[1..].chars().collect();
+        if let Some(bundle) = a.strip_prefix('-') {
+            let chars: Vec<char> = bundle.chars().collect();
             let mut j = 0;
             while j < chars.len() {
                 match chars[j] {
@@ -698,7 +706,10 @@ pub(crate) fn simple_command(script: &str) -> Result<Vec<String>, String> {
     }
     let words = shell_words::split(script).map_err(|e| e.to_string())?;
     // A leading assignment list (`X=1 rm …`) is an environment for the command.
-    let start = words.iter().take_while(|w| is_assignment(w).is_some()).count();
+    let start = words
+        .iter()
+        .take_while(|w| is_assignment(w).is_some())
+        .count();
     Ok(words[start..].to_vec())
 }
 
@@ -760,7 +771,13 @@ mod tests {
 
     #[test]
     fn wrappers_that_run_nothing() {
-        for line in ["sudo -l", "sudo -v", "command -v rm", "ionice -p 123", "sudo -k rm"] {
+        for line in [
+            "sudo -l",
+            "sudo -v",
+            "command -v rm",
+            "ionice -p 123",
+            "sudo -k rm",
+        ] {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Unknown, "{line}");
         }

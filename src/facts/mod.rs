@@ -23,11 +23,16 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+pub mod disk;
+pub mod fsck;
+pub mod helper;
 pub mod inuse;
 pub mod mounts;
 pub mod operation;
 pub mod path;
+pub mod scale;
 pub mod session;
+pub mod smart;
 
 /// Every fact area's table, in the order `safeop explain --list` shows them.
 pub fn registry() -> impl Iterator<Item = &'static FactDef> {
@@ -36,6 +41,10 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         path::FACTS,
         mounts::FACTS,
         session::FACTS,
+        disk::FACTS,
+        smart::FACTS,
+        fsck::FACTS,
+        scale::FACTS,
     ]
     .into_iter()
     .flatten()
@@ -82,7 +91,10 @@ impl FactDef {
     /// The names a policy uses for this fact.
     pub fn policy_names(&self) -> Vec<String> {
         match self.scope {
-            Scope::Path => vec![format!("target.{}", self.name), format!("source.{}", self.name)],
+            Scope::Path => vec![
+                format!("target.{}", self.name),
+                format!("source.{}", self.name),
+            ],
             _ => vec![self.name.to_string()],
         }
     }
@@ -190,6 +202,7 @@ pub struct Snapshot {
 }
 
 type CacheKey = (&'static str, String);
+type Cache = HashMap<CacheKey, Result<Map<String, Value>, String>>;
 
 /// The facts of one run: probes on demand, cached, or read from a snapshot.
 pub struct Facts<'a> {
@@ -199,7 +212,7 @@ pub struct Facts<'a> {
     /// Where `/proc`, `/sys` and `/dev` are read from (normally `/`).
     pub sys_root: PathBuf,
     snapshot: Option<Snapshot>,
-    cache: RefCell<HashMap<CacheKey, Result<Map<String, Value>, String>>>,
+    cache: RefCell<Cache>,
     seen: RefCell<BTreeMap<String, Value>>,
     seen_paths: RefCell<BTreeMap<String, Map<String, Value>>>,
     /// Intermediate results several probes share within one run (one `/proc` scan for all targets).
@@ -293,7 +306,12 @@ impl<'a> Facts<'a> {
                 return Err(err("not in the facts snapshot".into()));
             }
         }
-        let key = (def.probe.id, subject.map(|s| s.abs.display().to_string()).unwrap_or_default());
+        let key = (
+            def.probe.id,
+            subject
+                .map(|s| s.abs.display().to_string())
+                .unwrap_or_default(),
+        );
         let cached = self.cache.borrow().get(&key).cloned();
         let answer = match cached {
             Some(a) => a,
@@ -343,7 +361,11 @@ fn snapshot_value(
 ) -> Option<Value> {
     if let Some(s) = subject {
         for key in [s.abs.display().to_string(), s.arg.clone()] {
-            if let Some(v) = snap.paths.get(&key).and_then(|m| m.get(rel).or_else(|| m.get(name))) {
+            if let Some(v) = snap
+                .paths
+                .get(&key)
+                .and_then(|m| m.get(rel).or_else(|| m.get(name)))
+            {
                 return Some(v.clone());
             }
         }
@@ -378,7 +400,11 @@ mod tests {
     #[test]
     fn every_fact_has_a_manual() {
         for d in registry() {
-            assert!(d.doc.contains("## What it tells"), "fact `{}` lacks docs", d.name);
+            assert!(
+                d.doc.contains("## What it tells"),
+                "fact `{}` lacks docs",
+                d.name
+            );
             assert!(d.doc.contains("## When it is unknown"), "fact `{}`", d.name);
         }
     }
@@ -394,7 +420,10 @@ mod tests {
 
     #[test]
     fn normalize_never_escapes_root() {
-        assert_eq!(normalize(Path::new("/a/../../b/./c")), PathBuf::from("/b/c"));
+        assert_eq!(
+            normalize(Path::new("/a/../../b/./c")),
+            PathBuf::from("/b/c")
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! Matching is by device number (`major:minor` in `/proc/self/mountinfo` against `st_rdev`),
 //! never by the source string, which may be `/dev/root`, a by-uuid link or a dm name.
 
-use super::{answer, path::resolve, FactDef, Facts, PathSubject, Probe, ProbeFn, ProbeResult, Scope};
+use super::{
+    answer, path::resolve, FactDef, Facts, PathSubject, Probe, ProbeFn, ProbeResult, Scope,
+};
 use serde_json::Value;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
@@ -30,7 +32,9 @@ pub fn unescape(s: &str) -> String {
         if b[i] == b'\\' && i + 4 <= b.len() {
             let oct = &b[i + 1..i + 4];
             if oct.iter().all(|c| (b'0'..=b'7').contains(c)) {
-                let v = oct.iter().fold(0u32, |acc, c| acc * 8 + u32::from(c - b'0'));
+                let v = oct
+                    .iter()
+                    .fold(0u32, |acc, c| acc * 8 + u32::from(c - b'0'));
                 if let Ok(v) = u8::try_from(v) {
                     out.push(v);
                     i += 4;
@@ -132,9 +136,19 @@ fn mount_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let m = containing(&all, &path);
     let is_mp = all.iter().any(|m| Path::new(&m.mount_point) == path);
     Ok(answer([
-        ("mount.point", m.map(|m| m.mount_point.clone().into()).unwrap_or(Value::Null)),
-        ("mount.fstype", m.map(|m| m.fstype.clone().into()).unwrap_or(Value::Null)),
-        ("mount.source", m.map(|m| m.source.clone().into()).unwrap_or(Value::Null)),
+        (
+            "mount.point",
+            m.map(|m| m.mount_point.clone().into())
+                .unwrap_or(Value::Null),
+        ),
+        (
+            "mount.fstype",
+            m.map(|m| m.fstype.clone().into()).unwrap_or(Value::Null),
+        ),
+        (
+            "mount.source",
+            m.map(|m| m.source.clone().into()).unwrap_or(Value::Null),
+        ),
         ("is_mountpoint", is_mp.into()),
     ]))
 }
@@ -150,10 +164,16 @@ fn device_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
         return Ok(Default::default());
     }
     let rdev = meta.rdev();
-    let (major, minor) = (nix::sys::stat::major(rdev) as u32, nix::sys::stat::minor(rdev) as u32);
+    let (major, minor) = (
+        nix::sys::stat::major(rdev) as u32,
+        nix::sys::stat::minor(rdev) as u32,
+    );
     let (name, devs, whole) = device_and_partitions(f, major, minor);
     let all = mounts(f)?;
-    let used: Vec<&Mount> = all.iter().filter(|m| devs.contains(&(m.major, m.minor))).collect();
+    let used: Vec<&Mount> = all
+        .iter()
+        .filter(|m| devs.contains(&(m.major, m.minor)))
+        .collect();
     let points: Vec<Value> = used.iter().map(|m| m.mount_point.clone().into()).collect();
     let holds_root = used.iter().any(|m| m.mount_point == "/");
     Ok(answer([
@@ -166,8 +186,16 @@ fn device_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     ]))
 }
 
-static MOUNT: Probe = Probe { id: "mount", run: ProbeFn::Path(mount_probe), pure: false };
-static DEVICE: Probe = Probe { id: "device", run: ProbeFn::Path(device_probe), pure: false };
+static MOUNT: Probe = Probe {
+    id: "mount",
+    run: ProbeFn::Path(mount_probe),
+    pure: false,
+};
+static DEVICE: Probe = Probe {
+    id: "device",
+    run: ProbeFn::Path(device_probe),
+    pure: false,
+};
 
 pub(crate) static FACTS: &[FactDef] = &[
     FactDef { name: "mount.point", scope: Scope::Path, probe: &MOUNT, ty: "path", doc: "## What it tells\nThe mount point of the filesystem the path lives on.\n## How it is found\nThe longest mount point in /proc/self/mountinfo (escapes such as `\\040` undone) that is a prefix of the resolved path.\n## When it is unknown\nWhen mountinfo cannot be read: a fact error.\n## Example\n`/srv/xen/web1.img` → `/srv`." },
@@ -202,9 +230,18 @@ mod tests {
     #[test]
     fn longest_prefix_wins() {
         let (m, _) = parse_mountinfo(SAMPLE);
-        assert_eq!(containing(&m, Path::new("/srv/tmp/x")).map(|m| m.mount_point.as_str()), Some("/srv/tmp"));
-        assert_eq!(containing(&m, Path::new("/srv/tmpx")).map(|m| m.mount_point.as_str()), Some("/"));
-        assert_eq!(containing(&m, Path::new("/tmp/sf/mnt dir/a")).map(|m| m.mount_point.as_str()), Some("/tmp/sf/mnt dir"));
+        assert_eq!(
+            containing(&m, Path::new("/srv/tmp/x")).map(|m| m.mount_point.as_str()),
+            Some("/srv/tmp")
+        );
+        assert_eq!(
+            containing(&m, Path::new("/srv/tmpx")).map(|m| m.mount_point.as_str()),
+            Some("/")
+        );
+        assert_eq!(
+            containing(&m, Path::new("/tmp/sf/mnt dir/a")).map(|m| m.mount_point.as_str()),
+            Some("/tmp/sf/mnt dir")
+        );
     }
 
     #[test]

@@ -4,18 +4,28 @@
 use super::{FactDef, Facts, Probe, ProbeFn, ProbeResult, Scope};
 use serde_json::{Map, Value};
 
-static ARGV: Probe = Probe { id: "operation", run: ProbeFn::Whole(probe), pure: true };
+static ARGV: Probe = Probe {
+    id: "operation",
+    run: ProbeFn::Whole(probe),
+    pure: true,
+};
 
 fn probe(f: &Facts) -> ProbeResult {
     let op = f.op;
     let mut m = Map::new();
     m.insert("operation.kind".into(), op.kind.name().into());
     m.insert("operation.tool".into(), op.tool.clone().into());
-    m.insert("operation.flags".into(), op.flags.iter().cloned().collect::<Vec<_>>().into());
+    m.insert(
+        "operation.flags".into(),
+        op.flags.iter().cloned().collect::<Vec<_>>().into(),
+    );
     m.insert("operation.wrappers".into(), op.wrappers.clone().into());
     m.insert("operation.targets".into(), op.targets.clone().into());
     m.insert("operation.sources".into(), op.sources.clone().into());
-    m.insert("operation.note".into(), op.note.clone().map(Value::from).unwrap_or(Value::Null));
+    m.insert(
+        "operation.note".into(),
+        op.note.clone().map(Value::from).unwrap_or(Value::Null),
+    );
     m.insert("operation.cwd".into(), f.cwd.display().to_string().into());
     for (k, v) in &op.options {
         m.insert(format!("operation.option.{k}"), v.clone().into());

@@ -7,8 +7,16 @@ use serde_json::Value;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
-static PATH: Probe = Probe { id: "path", run: ProbeFn::Path(path_probe), pure: true };
-static STAT: Probe = Probe { id: "stat", run: ProbeFn::Path(stat_probe), pure: false };
+static PATH: Probe = Probe {
+    id: "path",
+    run: ProbeFn::Path(path_probe),
+    pure: true,
+};
+static STAT: Probe = Probe {
+    id: "stat",
+    run: ProbeFn::Path(stat_probe),
+    pure: false,
+};
 
 /// The path a write or delete really reaches. Deleting or moving a symlink acts on the link, so
 /// for those the last component is not followed (unless written with a trailing `/`).
@@ -57,7 +65,10 @@ fn path_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
         ("path", path.display().to_string().into()),
         (
             "name",
-            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default().into(),
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+                .into(),
         ),
     ]))
 }

@@ -43,8 +43,17 @@ pub enum Test {
 }
 
 pub const OPERATORS: &[&str] = &[
-    "equals", "in", "above", "below", "at_least", "at_most", "not_empty", "contains", "glob",
-    "under", "known",
+    "equals",
+    "in",
+    "above",
+    "below",
+    "at_least",
+    "at_most",
+    "not_empty",
+    "contains",
+    "glob",
+    "under",
+    "known",
 ];
 
 impl Cond {
@@ -59,7 +68,10 @@ impl Cond {
 
     /// Evaluates lazily, left to right: `any` stops at the first true, `all` at the first false.
     /// A fact error decides only when the answer depends on it.
-    pub fn eval(&self, get: &mut dyn FnMut(&str) -> Result<Value, FactError>) -> Result<bool, FactError> {
+    pub fn eval(
+        &self,
+        get: &mut dyn FnMut(&str) -> Result<Value, FactError>,
+    ) -> Result<bool, FactError> {
         match self {
             Cond::All(list) => {
                 let mut err = None;
@@ -131,10 +143,12 @@ impl Test {
                 Value::String(s) => x.as_str().is_some_and(|x| s.contains(x)),
                 _ => false,
             },
-            Test::Glob(pats) => v.as_str().is_some_and(|s| pats.iter().any(|p| glob_match(p, s))),
-            Test::Under(dirs) => v.as_str().is_some_and(|s| {
-                dirs.iter().any(|d| std::path::Path::new(s).starts_with(d))
-            }),
+            Test::Glob(pats) => v
+                .as_str()
+                .is_some_and(|s| pats.iter().any(|p| glob_match(p, s))),
+            Test::Under(dirs) => v
+                .as_str()
+                .is_some_and(|s| dirs.iter().any(|d| std::path::Path::new(s).starts_with(d))),
             Test::Known(want) => v.is_null() != *want,
         }
     }
@@ -250,7 +264,10 @@ impl<'de> Visitor<'de> for CondVisitor {
                     check_fact_name(fact).map_err(de::Error::custom)?;
                     let tests = map.next_value::<Tests>()?.0;
                     for test in tests {
-                        parts.push(Cond::Test { fact: fact.to_string(), test });
+                        parts.push(Cond::Test {
+                            fact: fact.to_string(),
+                            test,
+                        });
                     }
                 }
             }
@@ -423,8 +440,14 @@ mod tests {
     #[test]
     fn lazy_any_ignores_errors_once_true() {
         let c = Cond::Any(vec![
-            Cond::Test { fact: "x".into(), test: Test::Equals(true.into()) },
-            Cond::Test { fact: "y".into(), test: Test::Equals(true.into()) },
+            Cond::Test {
+                fact: "x".into(),
+                test: Test::Equals(true.into()),
+            },
+            Cond::Test {
+                fact: "y".into(),
+                test: Test::Equals(true.into()),
+            },
         ]);
         let mut calls = Vec::new();
         let mut get = |n: &str| {
@@ -432,7 +455,10 @@ mod tests {
             if n == "x" {
                 Ok(Value::Bool(true))
             } else {
-                Err(FactError { fact: n.into(), why: "boom".into() })
+                Err(FactError {
+                    fact: n.into(),
+                    why: "boom".into(),
+                })
             }
         };
         assert_eq!(c.eval(&mut get), Ok(true));
@@ -442,19 +468,31 @@ mod tests {
     #[test]
     fn errors_decide_only_when_needed() {
         let c = Cond::All(vec![
-            Cond::Test { fact: "y".into(), test: Test::Equals(true.into()) },
-            Cond::Test { fact: "x".into(), test: Test::Equals(true.into()) },
+            Cond::Test {
+                fact: "y".into(),
+                test: Test::Equals(true.into()),
+            },
+            Cond::Test {
+                fact: "x".into(),
+                test: Test::Equals(true.into()),
+            },
         ]);
         let mut get = |n: &str| {
             if n == "x" {
                 Ok(Value::Bool(false))
             } else {
-                Err(FactError { fact: n.into(), why: "boom".into() })
+                Err(FactError {
+                    fact: n.into(),
+                    why: "boom".into(),
+                })
             }
         };
         assert_eq!(c.eval(&mut get), Ok(false));
         let mut get2 = |n: &str| -> Result<Value, FactError> {
-            Err(FactError { fact: n.into(), why: "boom".into() })
+            Err(FactError {
+                fact: n.into(),
+                why: "boom".into(),
+            })
         };
         assert!(c.eval(&mut get2).is_err());
     }
@@ -466,7 +504,9 @@ mod tests {
         assert!(Test::In(vec!["/".into(), "/boot".into()]).holds(&"/boot".into()));
         assert!(Test::NotEmpty(true).holds(&serde_json::json!([1])));
         assert!(!Test::NotEmpty(true).holds(&serde_json::json!([])));
-        assert!(Test::Contains("recursive".into()).holds(&serde_json::json!(["force", "recursive"])));
+        assert!(
+            Test::Contains("recursive".into()).holds(&serde_json::json!(["force", "recursive"]))
+        );
         assert!(Test::Under(vec!["/srv".into()]).holds(&"/srv/a".into()));
         assert!(!Test::Under(vec!["/srv".into()]).holds(&"/srvx".into()));
         assert!(Test::Equals(1.into()).holds(&Value::from(1.0)));

@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 /// The embedded default policy, compiled into the binary.
 pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.yaml");
 pub const DEFAULT_NAME: &str = "<embedded default policy>";
+/// The same policy converted to JSON by `build.rs`, the form read at run time.
+const DEFAULT_POLICY_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/default_policy.json"));
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -85,6 +87,9 @@ pub struct Match {
     /// All of these flags must be set (`recursive`, `no_preserve_root` …).
     #[serde(default)]
     pub flags: OneOrMany,
+    /// None of these flags may be set (`dry_run`, `remote_host` …).
+    #[serde(default)]
+    pub not_flags: OneOrMany,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -96,7 +101,10 @@ impl<'de> Deserialize<'de> for KindList {
         fn kind<E: de::Error>(s: &str) -> Result<Kind, E> {
             Kind::from_name(s).ok_or_else(|| {
                 let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-                E::custom(format!("unknown operation `{s}`, expected one of {}", names.join(", ")))
+                E::custom(format!(
+                    "unknown operation `{s}`, expected one of {}",
+                    names.join(", ")
+                ))
             })
         }
         impl<'de> Visitor<'de> for V {
@@ -181,8 +189,9 @@ impl Rule {
     pub fn matches_op(&self, op: &crate::command::Operation) -> bool {
         let m = &self.matches;
         (m.operation.0.is_empty() || m.operation.0.contains(&op.kind))
-            && (m.tool.0.is_empty() || m.tool.0.iter().any(|t| *t == op.tool))
+            && (m.tool.0.is_empty() || m.tool.0.contains(&op.tool))
             && m.flags.0.iter().all(|f| op.has(f))
+            && !m.not_flags.0.iter().any(|f| op.has(f))
     }
 }
 
@@ -207,11 +216,17 @@ impl<'de> Deserialize<'de> for Disable {
                 f.write_str("a rule id, or `{ rule: ID, reason: WHY }`")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Disable, E> {
-                Ok(Disable { rule: v.to_string(), reason: None })
+                Ok(Disable {
+                    rule: v.to_string(),
+                    reason: None,
+                })
             }
             fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Disable, A::Error> {
                 let f = Full::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(Disable { rule: f.rule, reason: Some(f.reason) })
+                Ok(Disable {
+                    rule: f.rule,
+                    reason: Some(f.reason),
+                })
             }
         }
         d.deserialize_any(V)
@@ -281,11 +296,40 @@ pub struct Sources {
     pub strict: bool,
 }
 
+/// Each embedded rule's `match:` (operations, tools, flags), extracted by `build.rs`.
+type MatchSpec = (
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+const DEFAULT_MATCHES: &[MatchSpec] = include!(concat!(env!("OUT_DIR"), "/default_matches.rs"));
+
 impl Policy {
+    /// Could any rule of the embedded default match this operation? When not, and no policy
+    /// layer exists on this machine, the policy need not be loaded at all.
+    pub fn embedded_could_match(op: &crate::command::Operation) -> bool {
+        DEFAULT_MATCHES
+            .iter()
+            .any(|(kinds, tools, flags, not_flags)| {
+                (kinds.is_empty() || kinds.contains(&op.kind.name()))
+                    && (tools.is_empty() || tools.contains(&op.tool.as_str()))
+                    && flags.iter().all(|f| op.has(f))
+                    && !not_flags.iter().any(|f| op.has(f))
+            })
+    }
+
+    /// Are there policy files on top of the embedded default?
+    pub fn has_layers(sources: &Sources) -> bool {
+        !layer_files(sources).is_empty()
+    }
+
     /// The embedded default alone.
     pub fn embedded() -> Result<Policy, Error> {
+        let file: PolicyFile = serde_json::from_str(DEFAULT_POLICY_JSON)
+            .map_err(|e| Error::policy(DEFAULT_NAME, 0, 0, e.to_string()))?;
         let mut p = Policy::default();
-        p.add_layer(DEFAULT_NAME, DEFAULT_POLICY, false)?;
+        p.apply(DEFAULT_NAME, DEFAULT_POLICY, file, false)?;
         Ok(p)
     }
 
@@ -302,11 +346,34 @@ impl Policy {
     /// Reads one policy text on top of this policy. `check_examples` runs the rules' inline
     /// examples (the embedded default's are checked by the test suite instead, not on every run).
     pub fn add_layer(&mut self, name: &str, text: &str, check_examples: bool) -> Result<(), Error> {
-        let mut file: PolicyFile = yaml::from_str(text)
-            .map_err(|e| Error::policy(name, e.line, e.column, e.message))?;
+        if check_examples {
+            yaml::check_syntax(text)
+                .map_err(|e| Error::policy(name, e.line, e.column, e.message))?;
+        }
+        let file: PolicyFile =
+            yaml::from_str(text).map_err(|e| Error::policy(name, e.line, e.column, e.message))?;
+        self.apply(name, text, file, check_examples)
+    }
+
+    /// Puts one parsed layer on top; `text` is its source, for positions in errors.
+    fn apply(
+        &mut self,
+        name: &str,
+        text: &str,
+        mut file: PolicyFile,
+        check_examples: bool,
+    ) -> Result<(), Error> {
         if file.version != 1 {
             let (l, c) = locate(text, "version:", 0);
-            return Err(Error::policy(name, l, c, format!("unsupported version {} (this safeop reads version 1)", file.version)));
+            return Err(Error::policy(
+                name,
+                l,
+                c,
+                format!(
+                    "unsupported version {} (this safeop reads version 1)",
+                    file.version
+                ),
+            ));
         }
         if file.defaults == Some(false) {
             let layers = std::mem::take(&mut self.layers);
@@ -326,17 +393,31 @@ impl Policy {
             let (line, col) = locate_rule(text, &rule.id);
             rule.origin = format!("{name}:{line}");
             if !seen.insert(rule.id.clone()) {
-                return Err(Error::policy(name, line, col, format!("rule `{}` is defined twice in this file", rule.id)));
+                return Err(Error::policy(
+                    name,
+                    line,
+                    col,
+                    format!("rule `{}` is defined twice in this file", rule.id),
+                ));
             }
             validate_rule(rule).map_err(|m| Error::policy(name, line, col, m))?;
         }
         for d in &file.disable {
             let Some(i) = self.rules.iter().position(|r| r.id == d.rule) else {
                 let (l, c) = locate(text, &d.rule, text.find("disable:").unwrap_or(0));
-                return Err(Error::policy(name, l, c, format!("`disable` names rule `{}`, which no earlier layer defines", d.rule)));
+                return Err(Error::policy(
+                    name,
+                    l,
+                    c,
+                    format!(
+                        "`disable` names rule `{}`, which no earlier layer defines",
+                        d.rule
+                    ),
+                ));
             };
             self.rules.remove(i);
-            self.disabled.push((d.rule.clone(), name.to_string(), d.reason.clone()));
+            self.disabled
+                .push((d.rule.clone(), name.to_string(), d.reason.clone()));
         }
         for rule in file.rules {
             match self.rules.iter_mut().find(|r| r.id == rule.id) {
@@ -345,6 +426,21 @@ impl Policy {
             }
         }
         for e in file.exceptions {
+            let problem = match self.rules.iter().find(|r| r.id == e.rule) {
+                None => Some(format!(
+                    "exception names rule `{}`, which no layer defines",
+                    e.rule
+                )),
+                Some(r) if r.is_final => Some(format!(
+                    "exception names rule `{}`, which is final: exceptions cannot lift final rules",
+                    e.rule
+                )),
+                Some(_) => None,
+            };
+            if let Some(m) = problem {
+                let (l, c) = locate(text, &e.rule, text.find("exceptions:").unwrap_or(0));
+                return Err(Error::policy(name, l, c, m));
+            }
             self.exceptions.push((e, name.to_string()));
         }
         self.layers.push(name.to_string());
@@ -357,7 +453,11 @@ impl Policy {
     /// Runs every inline example of the rules defined in `name`; the first failure is an error
     /// at the example's line.
     pub fn check_examples(&self, name: &str, text: &str) -> Result<(), Error> {
-        for rule in self.rules.iter().filter(|r| r.origin.starts_with(&format!("{name}:"))) {
+        for rule in self
+            .rules
+            .iter()
+            .filter(|r| r.origin.starts_with(&format!("{name}:")))
+        {
             for (i, ex) in rule.examples.iter().enumerate() {
                 let got = crate::engine::example_verdict(self, rule, ex);
                 if got != ex.verdict {
@@ -384,17 +484,31 @@ impl Policy {
 }
 
 fn validate_rule(rule: &Rule) -> Result<(), String> {
-    if rule.id.is_empty() || !rule.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
-        return Err(format!("rule id `{}` must be letters, digits, `-`, `_` or `.`", rule.id));
+    if rule.id.is_empty()
+        || !rule
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        return Err(format!(
+            "rule id `{}` must be letters, digits, `-`, `_` or `.`",
+            rule.id
+        ));
     }
     for f in template_facts(rule) {
         condition::check_fact_name(&f).map_err(|e| format!("rule `{}`: message {e}", rule.id))?;
     }
     if rule.challenge.is_some() && rule.verdict < Verdict::Confirm {
-        return Err(format!("rule `{}`: a challenge needs `verdict: confirm` or `deny`", rule.id));
+        return Err(format!(
+            "rule `{}`: a challenge needs `verdict: confirm` or `deny`",
+            rule.id
+        ));
     }
     if rule.is_final && rule.verdict != Verdict::Deny {
-        return Err(format!("rule `{}`: `final: true` only makes sense with `verdict: deny`", rule.id));
+        return Err(format!(
+            "rule `{}`: `final: true` only makes sense with `verdict: deny`",
+            rule.id
+        ));
     }
     Ok(())
 }
@@ -465,7 +579,8 @@ fn layer_files(sources: &Sources) -> Vec<PathBuf> {
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
-    base.map(|b| dir_layers(&b.join("safeop"))).unwrap_or_default()
+    base.map(|b| dir_layers(&b.join("safeop")))
+        .unwrap_or_default()
 }
 
 fn dir_layers(dir: &Path) -> Vec<PathBuf> {
@@ -490,7 +605,10 @@ fn dir_layers(dir: &Path) -> Vec<PathBuf> {
 fn read_policy_file(path: &Path, strict: bool) -> Result<String, Error> {
     use std::io::Read;
     use std::os::unix::fs::MetadataExt;
-    let read_err = |why: String| Error::Read { path: path.to_path_buf(), why };
+    let read_err = |why: String| Error::Read {
+        path: path.to_path_buf(),
+        why,
+    };
     let mut f = std::fs::File::open(path).map_err(|e| read_err(e.to_string()))?;
     if strict {
         let m = f.metadata().map_err(|e| read_err(e.to_string()))?;
@@ -504,7 +622,8 @@ fn read_policy_file(path: &Path, strict: bool) -> Result<String, Error> {
         }
     }
     let mut s = String::new();
-    f.read_to_string(&mut s).map_err(|e| read_err(e.to_string()))?;
+    f.read_to_string(&mut s)
+        .map_err(|e| read_err(e.to_string()))?;
     Ok(s)
 }
 
@@ -519,11 +638,49 @@ mod tests {
     }
 
     #[test]
+    fn match_index_agrees_with_the_rules() {
+        let p = Policy::embedded().expect("loads");
+        assert_eq!(DEFAULT_MATCHES.len(), p.rules.len());
+        for line in [
+            "rm -rf /x",
+            "rm -f x",
+            "dd of=x",
+            "ls",
+            "mkfs.ext4 /dev/sdb",
+            "sh -c 'a $b'",
+            "tar -xf a.tar",
+            "systemctl --dry-run reboot",
+            "reboot",
+        ] {
+            let op = crate::command::parse(&shell_words::split(line).expect("split"));
+            let any = p.rules.iter().any(|r| r.matches_op(&op));
+            assert_eq!(Policy::embedded_could_match(&op), any, "{line}");
+        }
+    }
+
+    #[test]
+    fn embedded_json_form_is_the_yaml() {
+        let from_json = Policy::embedded().expect("JSON form loads");
+        let mut from_yaml = Policy::default();
+        from_yaml
+            .add_layer(DEFAULT_NAME, DEFAULT_POLICY, false)
+            .expect("YAML form loads");
+        assert_eq!(
+            format!("{:?}", from_json.rules),
+            format!("{:?}", from_yaml.rules)
+        );
+    }
+
+    #[test]
     fn embedded_examples_hold() {
         let p = Policy::embedded().expect("default policy loads");
-        p.check_examples(DEFAULT_NAME, DEFAULT_POLICY).expect("every example of the default policy holds");
+        p.check_examples(DEFAULT_NAME, DEFAULT_POLICY)
+            .expect("every example of the default policy holds");
         let with_examples = p.rules.iter().filter(|r| !r.examples.is_empty()).count();
-        assert!(with_examples * 2 >= p.rules.len(), "most default rules carry examples");
+        assert!(
+            with_examples * 2 >= p.rules.len(),
+            "most default rules carry examples"
+        );
     }
 
     fn layer(text: &str) -> Result<Policy, Error> {
@@ -541,7 +698,9 @@ mod tests {
 
     #[test]
     fn unknown_key_names_line_and_column() {
-        let e = err("version: 1\nrules:\n  - id: x\n    summary: s\n    verdict: deny\n    acton: refuse\n");
+        let e = err(
+            "version: 1\nrules:\n  - id: x\n    summary: s\n    verdict: deny\n    acton: refuse\n",
+        );
         assert!(e.starts_with("policy `t.yaml` line 6 column 5:"), "{e}");
         assert!(e.contains("unknown field `acton`"), "{e}");
     }
@@ -556,9 +715,15 @@ mod tests {
     #[test]
     fn unknown_operator_and_kind() {
         let e = err("version: 1\nrules:\n  - id: x\n    summary: s\n    when:\n      target.size: { bigger: 3 }\n    verdict: deny\n");
-        assert!(e.contains("unknown operator `bigger`") && e.contains("line 6"), "{e}");
+        assert!(
+            e.contains("unknown operator `bigger`") && e.contains("line 6"),
+            "{e}"
+        );
         let e = err("version: 1\nrules:\n  - id: x\n    summary: s\n    match: { operation: [erase] }\n    verdict: deny\n");
-        assert!(e.contains("unknown operation `erase`") && e.contains("line 5"), "{e}");
+        assert!(
+            e.contains("unknown operation `erase`") && e.contains("line 5"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -578,7 +743,11 @@ mod tests {
     fn layers_replace_and_disable() {
         let p = layer("version: 1\ndisable:\n  - { rule: rm-no-preserve-root, reason: testing }\nrules:\n  - id: rm-recursive-system-dir\n    summary: replaced\n    verdict: warn\n").expect("loads");
         assert!(p.rules.iter().all(|r| r.id != "rm-no-preserve-root"));
-        let r = p.rules.iter().find(|r| r.id == "rm-recursive-system-dir").expect("kept");
+        let r = p
+            .rules
+            .iter()
+            .find(|r| r.id == "rm-recursive-system-dir")
+            .expect("kept");
         assert_eq!(r.summary, "replaced");
         let e = err("version: 1\ndisable: [no-such-rule]\n");
         assert!(e.contains("no earlier layer defines"), "{e}");
@@ -589,7 +758,10 @@ mod tests {
     #[test]
     fn wrong_type() {
         let e = err("version: one\n");
-        assert!(e.contains("line 1 column 10") && e.contains("invalid type"), "{e}");
+        assert!(
+            e.contains("line 1 column 10") && e.contains("invalid type"),
+            "{e}"
+        );
         let e = err("version: 2\n");
         assert!(e.contains("unsupported version 2"), "{e}");
     }

@@ -40,9 +40,9 @@ pub fn render(t: &str, get: &mut dyn FnMut(&str) -> Result<Value, FactError>) ->
             rest = &tail[2..];
             continue;
         }
-        if tail.starts_with('}') {
+        if let Some(after) = tail.strip_prefix('}') {
             out.push('}');
-            rest = &tail[1..];
+            rest = after;
             continue;
         }
         match tail[1..].find('}') {
@@ -84,7 +84,7 @@ pub fn show(v: &Value) -> String {
 fn group(digits: String) -> String {
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -108,10 +108,18 @@ mod tests {
                 "n" => 1221.into(),
                 "l" => serde_json::json!(["/a", "/b"]),
                 "f" => 4.25.into(),
-                _ => return Err(FactError { fact: n.into(), why: "gone".into() }),
+                _ => {
+                    return Err(FactError {
+                        fact: n.into(),
+                        why: "gone".into(),
+                    })
+                }
             })
         };
-        assert_eq!(render("creates {n} inodes on {l} ({f}%) {x} {{ok}}", &mut get), "creates 1,221 inodes on /a, /b (4.2%) <unknown: gone> {ok}");
+        assert_eq!(
+            render("creates {n} inodes on {l} ({f}%) {x} {{ok}}", &mut get),
+            "creates 1,221 inodes on /a, /b (4.2%) <unknown: gone> {ok}"
+        );
         assert_eq!(show(&Value::from(1000000)), "1,000,000");
         assert_eq!(show(&Value::from(-12345)), "-12,345");
     }

@@ -12,7 +12,10 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_safeop");
 macro_rules! need_root {
     () => {
         if !nix::unistd::geteuid().is_root() {
-            eprintln!("SKIPPED {}: needs root (loop devices, mounts); CI runs it as root", module_path!());
+            eprintln!(
+                "SKIPPED {}: needs root (loop devices, mounts); CI runs it as root",
+                module_path!()
+            );
             return;
         }
     };
@@ -23,23 +26,35 @@ macro_rules! need_root {
 macro_rules! need_tool {
     ($t:expr) => {
         if !$crate::common::have($t) {
-            eprintln!("SKIPPED {}: `{}` is not installed (.ci/run installs it)", module_path!(), $t);
+            eprintln!(
+                "SKIPPED {}: `{}` is not installed (.ci/run installs it)",
+                module_path!(),
+                $t
+            );
             return;
         }
     };
 }
 
 pub fn have(tool: &str) -> bool {
-    Command::new("sh").args(["-c", &format!("command -v {tool}")]).stdout(Stdio::null()).status().is_ok_and(|s| s.success())
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 /// `../shared/fixtures/REL`: real captured outputs of tools that cannot run here.
 pub fn shared_fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(rel)
 }
 
 /// A scratch directory removed on drop.
@@ -49,7 +64,12 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new() -> Scratch {
-        Scratch { dir: tempfile::Builder::new().prefix("safeop-test-").tempdir().expect("scratch dir") }
+        Scratch {
+            dir: tempfile::Builder::new()
+                .prefix("safeop-test-")
+                .tempdir()
+                .expect("scratch dir"),
+        }
     }
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
@@ -87,8 +107,15 @@ pub fn blake3_of(p: &Path) -> String {
 
 /// Runs a command that must succeed (test setup), returning stdout.
 pub fn sh(cmd: &str) -> String {
-    let out = Command::new("sh").args(["-c", cmd]).output().expect("spawn sh");
-    assert!(out.status.success(), "setup command failed: {cmd}\n{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("sh")
+        .args(["-c", cmd])
+        .output()
+        .expect("spawn sh");
+    assert!(
+        out.status.success(),
+        "setup command failed: {cmd}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -99,7 +126,9 @@ pub struct LoopDev {
 
 impl LoopDev {
     pub fn attach(file: &Path) -> LoopDev {
-        let dev = sh(&format!("losetup --find --show '{}'", file.display())).trim().to_string();
+        let dev = sh(&format!("losetup --find --show '{}'", file.display()))
+            .trim()
+            .to_string();
         LoopDev { dev }
     }
 }
@@ -119,7 +148,9 @@ impl MountGuard {
     pub fn mount(args: &str, point: &Path) -> MountGuard {
         std::fs::create_dir_all(point).expect("mount point");
         sh(&format!("mount {args} '{}'", point.display()));
-        MountGuard { point: point.to_path_buf() }
+        MountGuard {
+            point: point.to_path_buf(),
+        }
     }
     pub fn tmpfs(point: &Path, opts: &str) -> MountGuard {
         MountGuard::mount(&format!("-t tmpfs -o {opts} tmpfs"), point)
@@ -139,7 +170,14 @@ pub struct Bg {
 
 impl Bg {
     pub fn spawn(cmd: &mut Command) -> Bg {
-        Bg { child: cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn background process") }
+        Bg {
+            child: cmd
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn background process"),
+        }
     }
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -170,7 +208,18 @@ impl Test {
     pub fn new() -> Test {
         let scratch = Scratch::new();
         let mut cmd = Command::new(BIN);
-        for v in ["SAFEOP_POLICY", "SAFEOP_AUDIT_LOG", "SAFEOP_SYSROOT", "SUDO_UID", "SUDO_USER", "SUDO_GID", "SUDO_COMMAND", "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"] {
+        for v in [
+            "SAFEOP_POLICY",
+            "SAFEOP_AUDIT_LOG",
+            "SAFEOP_SYSROOT",
+            "SUDO_UID",
+            "SUDO_USER",
+            "SUDO_GID",
+            "SUDO_COMMAND",
+            "SSH_CONNECTION",
+            "SSH_CLIENT",
+            "SSH_TTY",
+        ] {
             cmd.env_remove(v);
         }
         cmd.env("SAFEOP_POLICY", fixture("empty-policy.yaml"));
@@ -191,8 +240,25 @@ impl Test {
         self.cmd.env(k, v);
         self
     }
+    pub fn env_remove(mut self, k: &str) -> Test {
+        self.cmd.env_remove(k);
+        self
+    }
     pub fn cwd(mut self, d: &Path) -> Test {
         self.cmd.current_dir(d);
+        self
+    }
+    /// Runs safeop without a controlling terminal (a new session), as under cron or CI.
+    pub fn no_tty(mut self) -> Test {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setsid(2) is async-signal-safe and touches no memory of this process.
+        unsafe {
+            self.cmd.pre_exec(|| {
+                nix::unistd::setsid()
+                    .map(|_| ())
+                    .map_err(std::io::Error::from)
+            });
+        }
         self
     }
     /// Puts a directory of stand-in executables first on PATH.
@@ -224,23 +290,44 @@ impl Ran {
         self.out.status.code().unwrap_or(-1)
     }
     pub fn status(&self, want: i32) -> &Ran {
-        assert_eq!(self.code(), want, "exit status\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code(),
+            want,
+            "exit status\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
     pub fn stdout_has(&self, s: &str) -> &Ran {
-        assert!(self.stdout.contains(s), "stdout lacks {s:?}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert!(
+            self.stdout.contains(s),
+            "stdout lacks {s:?}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
     pub fn stdout_lacks(&self, s: &str) -> &Ran {
-        assert!(!self.stdout.contains(s), "stdout has {s:?}\nstdout:\n{}", self.stdout);
+        assert!(
+            !self.stdout.contains(s),
+            "stdout has {s:?}\nstdout:\n{}",
+            self.stdout
+        );
         self
     }
     pub fn stderr_has(&self, s: &str) -> &Ran {
-        assert!(self.stderr.contains(s), "stderr lacks {s:?}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert!(
+            self.stderr.contains(s),
+            "stderr lacks {s:?}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
     }
 }
 

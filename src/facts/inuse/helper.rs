@@ -1,6 +1,6 @@
 //! Running the helper programs the in-use probes ask (`xl`, `xenstore-ls`, `xenstore-read`,
-//! `virsh`): looked up on `PATH` (relative entries skipped), run with a closed stdin, `LC_ALL=C`
-//! and a time limit, stderr kept for the error message.
+//! `virsh`): looked up like the command itself (secure `PATH` in sudo mode), run with a closed stdin, `LC_ALL=C`
+//! and a time limit that kills the whole process group, stderr kept for the error message.
 //!
 //! Three outcomes, and the probes keep them apart: the program is not installed (`Ok(None)`: the
 //! fact is not applicable), it answered (`Ok(Some(stdout))`), or it failed, hung or could not be
@@ -14,16 +14,10 @@ use std::time::{Duration, Instant};
 /// How long one helper program may take before it is killed and the fact is unknown.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The executable `name` would run as, from `PATH` (absolute entries only).
+/// The executable `name` would run as: the caller's `PATH`, or the fixed secure `PATH` in sudo
+/// mode, resolved like the command itself (`facts::helper::find`).
 pub fn find(name: &str) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .filter(|d| d.is_absolute())
-        .map(|d| d.join(name))
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
+    crate::facts::helper::find(name)
 }
 
 /// Runs `name args…`; `Ok(None)` when `name` is not installed.

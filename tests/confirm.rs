@@ -1,0 +1,254 @@
+//! Challenges through a real pseudo-terminal: accepting runs the command, declining, a wrong
+//! name or Ctrl-C refuse with 126 and leave the data intact, and piped stdin is never an answer.
+
+mod common;
+use common::*;
+use nix::sys::wait::WaitStatus;
+use rexpect::session::PtySession;
+use std::process::Command;
+
+fn safeop_cmd(extra_env: &[(&str, &str)], args: &[&str], log: &std::path::Path) -> Command {
+    let mut c = Command::new(BIN);
+    for v in [
+        "SAFEOP_SYSROOT",
+        "SUDO_UID",
+        "SUDO_USER",
+        "SSH_CONNECTION",
+        "SSH_CLIENT",
+        "SSH_TTY",
+    ] {
+        c.env_remove(v);
+    }
+    c.env("SAFEOP_POLICY", fixture("challenge-policy.yaml"));
+    c.env("SAFEOP_AUDIT_LOG", log);
+    for (k, v) in extra_env {
+        c.env(k, v);
+    }
+    c.args(args);
+    c
+}
+
+fn spawn(cmd: Command) -> PtySession {
+    rexpect::session::spawn_command(cmd, Some(15_000)).expect("spawn in a pty")
+}
+
+fn exit_code(p: &mut PtySession) -> i32 {
+    let _ = p.exp_eof();
+    match p.process().wait() {
+        Ok(WaitStatus::Exited(_, c)) => c,
+        other => panic!("unexpected end: {other:?}"),
+    }
+}
+
+fn dd_zero(img: &std::path::Path) -> Vec<String> {
+    ["run", "--", "dd", "if=/dev/zero"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([
+            format!("of={}", img.display()),
+            "count=1".into(),
+            "conv=notrunc".into(),
+            "status=none".into(),
+        ])
+        .collect()
+}
+
+fn args(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn yes_runs_the_command() {
+    let s = Scratch::new();
+    let img = s.file("disk.yesno", 4096);
+    let a = dd_zero(&img);
+    let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
+    p.exp_string("scratch-yes-no").expect("finding shown");
+    p.exp_string("Run it?").expect("prompt");
+    p.send_line("y").expect("answer");
+    p.flush().expect("flush");
+    assert_eq!(exit_code(&mut p), 0);
+    assert_eq!(
+        std::fs::read(&img).expect("read")[..512],
+        [0u8; 512],
+        "dd ran"
+    );
+    let log = std::fs::read_to_string(s.path("audit.jsonl")).expect("log");
+    assert!(
+        log.contains("\"action\":\"confirmed\"") && log.contains("\"event\":\"outcome\""),
+        "{log}"
+    );
+}
+
+#[test]
+fn no_refuses_and_keeps_the_data() {
+    let s = Scratch::new();
+    let img = s.file("disk.yesno", 4096);
+    let before = blake3_of(&img);
+    let a = dd_zero(&img);
+    let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
+    p.exp_string("Run it?").expect("prompt");
+    p.send_line("n").expect("answer");
+    p.flush().expect("flush");
+    p.exp_string("refused").expect("refusal said");
+    assert_eq!(exit_code(&mut p), 126);
+    assert_eq!(blake3_of(&img), before);
+}
+
+#[test]
+fn piped_stdin_is_never_taken_as_the_answer() {
+    let s = Scratch::new();
+    let img = s.file("disk.yesno", 4096);
+    let before = blake3_of(&img);
+    let line = format!(
+        "yes | {BIN} run -- dd if=/dev/zero of='{}' count=1 conv=notrunc status=none",
+        img.display()
+    );
+    let mut c = safeop_cmd(&[], &[], &s.path("audit.jsonl"));
+    let mut sh = Command::new("sh");
+    sh.args(["-c", &line]);
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    c = sh;
+    let mut p = spawn(c);
+    p.exp_string("Run it?")
+        .expect("the person is asked although stdin is a pipe full of `y`");
+    p.send_line("n").expect("answer");
+    p.flush().expect("flush");
+    assert_eq!(exit_code(&mut p), 126);
+    assert_eq!(blake3_of(&img), before);
+}
+
+#[test]
+fn typed_target_must_match() {
+    let s = Scratch::new();
+    let img = s.file("web1.typed", 4096);
+    let before = blake3_of(&img);
+    let a = dd_zero(&img);
+    let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
+    p.exp_string("`web1.typed`")
+        .expect("prompt names the target");
+    p.send_line("web2.typed").expect("typo");
+    p.flush().expect("flush");
+    p.exp_string("not `web1.typed`").expect("mismatch said");
+    assert_eq!(exit_code(&mut p), 126);
+    assert_eq!(blake3_of(&img), before);
+
+    let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
+    p.exp_string("`web1.typed`").expect("prompt");
+    p.send_line("web1.typed").expect("answer");
+    p.flush().expect("flush");
+    assert_eq!(exit_code(&mut p), 0);
+    assert_ne!(
+        blake3_of(&img),
+        before,
+        "dd ran after the right name was typed"
+    );
+}
+
+#[test]
+fn typed_hostname_must_match() {
+    let s = Scratch::new();
+    let img = s.file("box.host", 4096);
+    let host = nix::unistd::gethostname()
+        .expect("hostname")
+        .to_string_lossy()
+        .into_owned();
+    let a = dd_zero(&img);
+    let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
+    p.exp_string("host's name").expect("prompt");
+    p.send_line(&host).expect("answer");
+    p.flush().expect("flush");
+    assert_eq!(exit_code(&mut p), 0);
+    assert_eq!(std::fs::read(&img).expect("read")[..512], [0u8; 512]);
+}
+
+#[test]
+fn ctrl_c_at_the_prompt_refuses() {
+    let s = Scratch::new();
+    let img = s.file("web1.typed", 4096);
+    let before = blake3_of(&img);
+    let a = dd_zero(&img);
+    let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
+    p.exp_string("`web1.typed`").expect("prompt");
+    p.send_control('c').expect("ctrl-c");
+    p.flush().expect("flush");
+    p.exp_string("refused").expect("refusal said");
+    assert_eq!(exit_code(&mut p), 126);
+    assert_eq!(blake3_of(&img), before);
+}
+
+#[test]
+fn override_lifts_a_plain_deny_after_the_hostname_is_typed() {
+    let s = Scratch::new();
+    let img = s.file("old.deny", 4096);
+    let host = nix::unistd::gethostname()
+        .expect("hostname")
+        .to_string_lossy()
+        .into_owned();
+    let mut a = dd_zero(&img);
+    a.splice(
+        1..1,
+        [
+            "--override".to_string(),
+            "restoring from ticket 4711".to_string(),
+        ],
+    );
+    let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
+    p.exp_string("Override the deny").expect("prompt");
+    p.send_line(&host).expect("answer");
+    p.flush().expect("flush");
+    assert_eq!(exit_code(&mut p), 0);
+    let log = std::fs::read_to_string(s.path("audit.jsonl")).expect("log");
+    assert!(
+        log.contains("\"action\":\"overridden\"") && log.contains("ticket 4711"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_confirmed_command_killed_by_a_signal_kills_safeop_the_same_way() {
+    let s = Scratch::new();
+    // `$$` makes the shell string opaque: the default policy asks before running it.
+    let mut p = spawn(safeop_cmd(
+        &[],
+        &["run", "--", "sh", "-c", "kill -TERM $$"],
+        &s.path("audit.jsonl"),
+    ));
+    p.exp_string("command-not-understood")
+        .expect("finding shown");
+    p.exp_string("Run it?").expect("prompt");
+    p.send_line("y").expect("answer");
+    p.flush().expect("flush");
+    let _ = p.exp_eof();
+    match p.process().wait() {
+        Ok(WaitStatus::Signaled(_, sig, _)) => assert_eq!(sig, nix::sys::signal::Signal::SIGTERM),
+        other => panic!("safeop should have died of SIGTERM: {other:?}"),
+    }
+    let log = std::fs::read_to_string(s.path("audit.jsonl")).expect("log");
+    assert!(log.contains("\"action\":\"killed\""), "{log}");
+}
+
+#[test]
+fn sigterm_to_safeop_reaches_the_confirmed_command() {
+    let s = Scratch::new();
+    let script = "trap 'echo got-term; exit 3' TERM; echo ready; while :; do sleep 0.1; done";
+    let mut p = spawn(safeop_cmd(
+        &[],
+        &["run", "--", "sh", "-c", script],
+        &s.path("audit.jsonl"),
+    ));
+    p.exp_string("Run it?").expect("prompt");
+    p.send_line("y").expect("answer");
+    p.flush().expect("flush");
+    p.exp_string("ready").expect("child running");
+    p.process_mut()
+        .signal(nix::sys::signal::Signal::SIGTERM)
+        .expect("signal safeop");
+    p.exp_string("got-term").expect("the child got the signal");
+    assert_eq!(exit_code(&mut p), 3);
+}
