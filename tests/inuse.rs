@@ -398,7 +398,7 @@ fn xl_that_prints_sxp_or_fails_makes_the_answer_unknown_not_no() {
         .path_first(&bin)
         .go()
         .status(3)
-        .stdout_has("vm-disk-in-use")
+        .stdout_has("vm-disks-unknown")
         .stdout_has("unparseable");
     stand_in(
         &bin,
@@ -504,7 +504,7 @@ fn a_libvirt_daemon_that_is_down_is_unknown_not_no() {
         .path_first(&bin)
         .go()
         .status(3)
-        .stdout_has("vm-disk-in-use")
+        .stdout_has("vm-disks-unknown")
         .stdout_has("failed to connect to the hypervisor");
 }
 

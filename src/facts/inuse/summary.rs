@@ -57,6 +57,15 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
         if let Some(e) = errors.into_iter().next() {
             return Err(e.to_string());
         }
+        // A hypervisor stack that could not answer leaves "in use" open.
+        if let Ok(Value::Array(vm_errors)) = get("vm.errors") {
+            if !vm_errors.is_empty() {
+                return Err(format!(
+                    "could not tell whether a running domain uses it: {}",
+                    show(&Value::Array(vm_errors))
+                ));
+            }
+        }
     }
     Ok(answer([
         ("in_use", (!reasons.is_empty()).into()),

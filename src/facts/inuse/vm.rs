@@ -49,9 +49,18 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let xen = f.memo("xen_disks", |_| xen::disks());
     let lv = f.memo("libvirt_disks", |_| libvirt::disks());
     let listings: [(&str, &Listing); 2] = [("xen", &xen), ("libvirt", &lv)];
+    let errors: Vec<Value> = listings
+        .iter()
+        .filter_map(|(name, l)| {
+            l.as_ref()
+                .err()
+                .map(|e| Value::from(format!("{name}: {e}")))
+        })
+        .collect();
     let none = |running: Value| {
         answer([
             ("vm.running", running),
+            ("vm.errors", errors.clone().into()),
             ("vm.name", Value::Null),
             ("vm.id", Value::Null),
             ("vm.disk", Value::Null),
@@ -65,25 +74,23 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     };
     let path = resolve(f, s);
     let mut hits: Vec<&VmDisk> = Vec::new();
-    let mut errors = Vec::new();
     let mut answered = false;
-    for (name, l) in listings {
-        match l {
-            Ok(Some(list)) => {
-                answered = true;
-                hits.extend(list.iter().filter(|d| d.uses(&id, &path)));
-            }
-            Ok(None) => {}
-            Err(e) => errors.push(format!("{name}: {e}")),
+    for (_, l) in listings {
+        if let Ok(Some(list)) = l {
+            answered = true;
+            hits.extend(list.iter().filter(|d| d.uses(&id, &path)));
         }
     }
     // A read-write user is the one to name first.
     hits.sort_by_key(|d| !d.readwrite);
     let Some(hit) = hits.first() else {
-        if !errors.is_empty() {
-            return Err(errors.join("; "));
-        }
-        return Ok(none(if answered { false.into() } else { Value::Null }));
+        // A stack that could not answer leaves the question open: not "not in use".
+        let running = if !errors.is_empty() || !answered {
+            Value::Null
+        } else {
+            false.into()
+        };
+        return Ok(none(running));
     };
     let id = hit.id.clone().or_else(|| {
         if hit.hypervisor == "libvirt" {
@@ -99,5 +106,6 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
         ("vm.disk", hit.disk.clone().into()),
         ("vm.hypervisor", hit.hypervisor.into()),
         ("vm.readwrite", hits.iter().any(|d| d.readwrite).into()),
+        ("vm.errors", errors.into()),
     ]))
 }
