@@ -17,13 +17,16 @@
 use crate::command::Operation;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 pub mod disk;
 pub mod fsck;
 pub mod helper;
+pub mod inuse;
 pub mod mounts;
 pub mod operation;
 pub mod path;
@@ -47,6 +50,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
     ]
     .into_iter()
     .flatten()
+    .chain(inuse::TABLES.iter().flat_map(|t| t.iter()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,6 +217,8 @@ pub struct Facts<'a> {
     cache: RefCell<Cache>,
     seen: RefCell<BTreeMap<String, Value>>,
     seen_paths: RefCell<BTreeMap<String, Map<String, Value>>>,
+    /// Intermediate results several probes share within one run (one `/proc` scan for all targets).
+    memo: RefCell<HashMap<&'static str, Rc<dyn Any>>>,
 }
 
 impl<'a> Facts<'a> {
@@ -229,6 +235,7 @@ impl<'a> Facts<'a> {
             cache: RefCell::default(),
             seen: RefCell::default(),
             seen_paths: RefCell::default(),
+            memo: RefCell::default(),
         }
     }
 
@@ -249,6 +256,17 @@ impl<'a> Facts<'a> {
         } else {
             self.sys_root.join(p.trim_start_matches('/'))
         }
+    }
+
+    /// A value computed once per run and shared by the probes that need it (`key` names it).
+    pub fn memo<T: 'static>(&self, key: &'static str, make: impl FnOnce(&Facts) -> T) -> Rc<T> {
+        let hit = self.memo.borrow().get(key).cloned();
+        if let Some(v) = hit.and_then(|v| v.downcast::<T>().ok()) {
+            return v;
+        }
+        let v = Rc::new(make(self));
+        self.memo.borrow_mut().insert(key, v.clone());
+        v
     }
 
     /// The paths of one role, as subjects.

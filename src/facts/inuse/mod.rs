@@ -1,0 +1,139 @@
+//! Is the target in use? Loop devices, open files, QEMU's image locks, block-device holders and
+//! swap, Xen and libvirt domains, and what kind of disk image a file is.
+//!
+//! Every probe here matches by identity (device and inode, or the block device number), never by
+//! path spelling. The probes are ordered by cost: identity, loop devices, `/proc/locks`, sysfs
+//! and `/proc/swaps` are a few reads; the VM probe runs helper programs (only those installed);
+//! the open-file probe scans every process's fds once per run, shared by all targets. Rules
+//! should read them in that order so a cheap deny spares the costly probes.
+//!
+//! Nothing here writes, and nothing opens a target for writing.
+
+use super::{FactDef, Probe, ProbeFn, Scope};
+
+pub mod helper;
+pub mod holders;
+pub mod identity;
+pub mod image_format;
+pub mod libvirt;
+pub mod loop_devices;
+pub mod open_files;
+pub mod qemu_locks;
+mod summary;
+pub mod swaps;
+pub mod vm;
+pub mod xen;
+
+static IDENTITY: Probe = Probe {
+    id: "identity",
+    run: ProbeFn::Path(identity::probe),
+    pure: false,
+};
+static LOOP: Probe = Probe {
+    id: "loop",
+    run: ProbeFn::Path(loop_devices::probe),
+    pure: false,
+};
+static QEMU_LOCK: Probe = Probe {
+    id: "qemu_lock",
+    run: ProbeFn::Path(qemu_locks::probe),
+    pure: false,
+};
+static QEMU_HOLDERS: Probe = Probe {
+    id: "qemu_lock_holders",
+    run: ProbeFn::Path(qemu_locks::holders_probe),
+    pure: false,
+};
+static HOLDERS: Probe = Probe {
+    id: "holders",
+    run: ProbeFn::Path(holders::probe),
+    pure: false,
+};
+static SWAP: Probe = Probe {
+    id: "swap",
+    run: ProbeFn::Path(swaps::probe),
+    pure: false,
+};
+static VM: Probe = Probe {
+    id: "vm",
+    run: ProbeFn::Path(vm::probe),
+    pure: false,
+};
+static OPEN_WRITERS: Probe = Probe {
+    id: "open_writers",
+    run: ProbeFn::Path(open_files::writers_probe),
+    pure: false,
+};
+static OPEN: Probe = Probe {
+    id: "open_files",
+    run: ProbeFn::Path(open_files::probe),
+    pure: false,
+};
+static IMAGE: Probe = Probe {
+    id: "image_format",
+    run: ProbeFn::Path(image_format::probe),
+    pure: false,
+};
+static IN_USE: Probe = Probe {
+    id: "in_use",
+    run: ProbeFn::Path(summary::probe),
+    pure: false,
+};
+
+/// The tables of this area, in the order `safeop explain --list` shows them.
+pub(crate) static TABLES: &[&[FactDef]] = &[
+    IDENTITY_FACTS,
+    LOOP_FACTS,
+    LOCK_FACTS,
+    BLOCK_FACTS,
+    VM_FACTS,
+    OPEN_FACTS,
+    IMAGE_FACTS,
+    SUMMARY_FACTS,
+];
+
+static IDENTITY_FACTS: &[FactDef] = &[
+    FactDef { name: "identity.dev", scope: Scope::Path, probe: &IDENTITY, ty: "string", doc: "## What it tells\nThe device (`major:minor`, decimal) of the filesystem holding the object the path reaches. With `identity.ino` it names the object whatever path spells it; every in-use fact matches by it.\n## How it is found\nstat(2) of the resolved path (lstat for a symlink that rm or mv acts on).\n## When it is unknown\n`null` when nothing is at the path; a fact error when stat fails otherwise.\n## Example\n`/srv/xen/web1.img` → `254:0`." },
+    FactDef { name: "identity.ino", scope: Scope::Path, probe: &IDENTITY, ty: "number", doc: "## What it tells\nThe inode number of the object the path reaches (see `identity.dev`).\n## How it is found\nstat(2) of the resolved path.\n## When it is unknown\n`null` when nothing is at the path; a fact error when stat fails otherwise.\n## Example\n`10043399`." },
+];
+
+static LOOP_FACTS: &[FactDef] = &[
+    FactDef { name: "loop.attached", scope: Scope::Path, probe: &LOOP, ty: "bool", doc: "## What it tells\nWhether the file (or block device) backs a loop device: whatever is on `/dev/loopN` (a filesystem, a Xen `phy:` disk) lives in it.\n## How it is found\nEvery `/sys/block/loop*/loop/backing_file`; the loop driver's own record of the backing inode (LOOP_GET_STATUS64 on `/dev/loopN`) is compared with the target's device and inode, so an image renamed or deleted after `losetup` still matches. Without that answer, the sysfs path is stat'ed.\n## When it is unknown\n`false` when nothing is at the path; a fact error when `/sys/block` cannot be read.\n## Example\n`losetup /dev/loop3 web1.img` → `true` for `web1.img`, for a symlink to it and for `../img/web1.img`." },
+    FactDef { name: "loop.devices", scope: Scope::Path, probe: &LOOP, ty: "list", doc: "## What it tells\nThe loop devices the file backs, for the message and the way out (`losetup -d /dev/loop3`).\n## How it is found\nAs `loop.attached`.\n## When it is unknown\nAs `loop.attached` (an empty list when none).\n## Example\n`[/dev/loop3]`." },
+    FactDef { name: "loop.mountpoints", scope: Scope::Path, probe: &LOOP, ty: "list", doc: "## What it tells\nWhere the loop devices backed by the file (or their partitions) are mounted, each as `MOUNTPOINT (/dev/loopN)`: a filesystem image mounted through a loop device.\n## How it is found\nThe `major:minor` of each backing loop device and its partitions (sysfs) against field 3 of /proc/self/mountinfo.\n## When it is unknown\nAs `loop.attached`; a fact error when mountinfo cannot be read.\n## Example\n`[/mnt/data (/dev/loop3)]`." },
+];
+
+static LOCK_FACTS: &[FactDef] = &[
+    FactDef { name: "qemu.locked", scope: Scope::Path, probe: &QEMU_LOCK, ty: "bool", doc: "## What it tells\nWhether QEMU (a VM, qemu-nbd, qemu-storage-daemon, a running qemu-img) has the image open: QEMU locks bytes 100-299 of every image it opens, read-only users included. The locks are advisory; only QEMU honours them, which is why safeop checks.\n## How it is found\n/proc/locks: an OFD or POSIX lock overlapping bytes 100..=299 on the target's device and inode (`MAJ:MIN:INODE`, hex device numbers). Cheap: no process scan.\n## When it is unknown\n`false` for block devices and missing paths; a fact error when /proc/locks cannot be read. QEMU with `file.locking=off` leaves no locks: `open.writers` still sees it.\n## Example\n`qemu-nbd -f qcow2 web1.qcow2 &` → `true`." },
+    FactDef { name: "qemu.lock_holders", scope: Scope::Path, probe: &QEMU_HOLDERS, ty: "list", doc: "## What it tells\nThe processes holding QEMU's locks on the image, as `comm (pid N)`.\n## How it is found\nOFD locks show pid -1 in /proc/locks, so the processes that have the image open (one /proc/*/fd scan) are asked: a `lock:` line in /proc/PID/fdinfo/FD on the same device and inode names the holder. POSIX locks name their pid directly.\n## When it is unknown\nAn empty list when not locked; `an unidentified process` when the lock exists but its owner's /proc entry cannot be read; a fact error when /proc cannot be read.\n## Example\n`[qemu-nbd (pid 4121)]`." },
+];
+
+static BLOCK_FACTS: &[FactDef] = &[
+    FactDef { name: "device.holders", scope: Scope::Path, probe: &HOLDERS, ty: "list", doc: "## What it tells\nThe devices stacked on a block device or its partitions: device-mapper (LVM, dm-crypt, multipath), md RAID, bcache. Each as `dm-0 (vg0-data)`, or `md0 on sdb1` for a partition's holder. Writing to a member corrupts what is above it.\n## How it is found\n`/sys/dev/block/MAJ:MIN/holders/` and `…/PART/holders/` of each partition, with `/sys/block/dm-N/dm/name`.\n## When it is unknown\n`null` when the path is not a block device; a fact error when sysfs does not know the device.\n## Example\n`/dev/sdb` with an LVM PV on `sdb2` → `[dm-0 (vg0-data) on sdb2]`." },
+    FactDef { name: "device.swap", scope: Scope::Path, probe: &SWAP, ty: "bool", doc: "## What it tells\nWhether the block device (or one of its partitions) or the file is active swap.\n## How it is found\n/proc/swaps: partitions by device number and kernel name, swap files by device and inode.\n## When it is unknown\n`false` when nothing is at the path; a fact error when /proc/swaps cannot be read.\n## Example\n`swapon /dev/loop2` → `true` for `/dev/loop2`." },
+];
+
+static VM_FACTS: &[FactDef] = &[
+    FactDef { name: "vm.running", scope: Scope::Path, probe: &VM, ty: "bool", doc: "## What it tells\nWhether a running Xen or libvirt domain has the path as a disk.\n## How it is found\nXen: `xl list -l` (JSON; `disks[].pdev_path`, `vdev`, `readwrite`; omitted keys are defaults; string disk specs parsed as xl does), else the backends in `xenstore-ls -f /local/domain/0/backend` (`params` without its `fmt:` prefix, `physical-device`). libvirt: `virsh list --name`, then `virsh domblklist --details` for each. Each disk source is stat'ed and compared with the target's identity; sources that are not local paths (iSCSI, drbd, rbd) never match.\n## When it is unknown\n`false` when a tool answered and no domain uses it. `null` when neither `xl`, `xenstore-ls` nor `virsh` is installed (no hypervisor stack: not applicable), and also when an installed tool fails, hangs (5 s) or prints what cannot be parsed — the libvirt daemon being down, `xl` printing S-expressions — and no other tool names a domain using the path: a stack that cannot answer does not mean \"not in use\"; `vm.errors` then says what failed (with the tool's stderr) and the default policy asks a person.\n## Example\n`/srv/xen/web1.img` as `xvda` of domain web1 → `true`." },
+    FactDef { name: "vm.errors", scope: Scope::Path, probe: &VM, ty: "list", doc: "## What it tells\nThe hypervisor tools that are installed but could not say which disks their running domains use, each as `STACK: what failed` with the tool's stderr: while this is not empty, `vm.running` cannot be `false`.\n## How it is found\nAs `vm.running`: `xl list -l` failing or printing non-JSON, `xenstore-ls` failing, `virsh list`/`virsh domblklist` failing (daemon down, no permission) or printing an unexpected table.\n## When it is unknown\nAn empty list when every installed tool answered (or none is installed).\n## Example\n`[libvirt: `virsh list --name` failed (exit status 1): error: failed to connect to the hypervisor]`." },
+    FactDef { name: "vm.name", scope: Scope::Path, probe: &VM, ty: "string", doc: "## What it tells\nThe name of the running domain that uses the path (a read-write user first).\n## How it is found\nAs `vm.running` (Xen: `c_info.name`; from xenstore `/local/domain/ID/name`).\n## When it is unknown\n`null` when no domain uses it.\n## Example\n`web1`." },
+    FactDef { name: "vm.id", scope: Scope::Path, probe: &VM, ty: "string", doc: "## What it tells\nThe domain's numeric id (Xen domid, libvirt `virsh domid`).\n## How it is found\nAs `vm.running`.\n## When it is unknown\n`null` when no domain uses it or the id cannot be read.\n## Example\n`3`." },
+    FactDef { name: "vm.disk", scope: Scope::Path, probe: &VM, ty: "string", doc: "## What it tells\nThe guest's name for the disk (Xen `vdev`, libvirt target).\n## How it is found\nAs `vm.running`.\n## When it is unknown\n`null` when no domain uses it.\n## Example\n`xvda`." },
+    FactDef { name: "vm.hypervisor", scope: Scope::Path, probe: &VM, ty: "string", doc: "## What it tells\n`xen` or `libvirt`: which stack reported the domain.\n## How it is found\nAs `vm.running`.\n## When it is unknown\n`null` when no domain uses it.\n## Example\n`xen`." },
+    FactDef { name: "vm.readwrite", scope: Scope::Path, probe: &VM, ty: "bool", doc: "## What it tells\nWhether some running domain has the disk read-write (false: only read-only users such as a CD-ROM).\n## How it is found\nXen `readwrite` (missing = read-only), `is_cdrom`, xenstore `mode`; libvirt: CD-ROMs are read-only (domblklist shows no `<readonly/>`).\n## When it is unknown\n`null` when no domain uses it.\n## Example\n`true`." },
+];
+
+static OPEN_FACTS: &[FactDef] = &[
+    FactDef { name: "open.writers", scope: Scope::Path, probe: &OPEN_WRITERS, ty: "list", doc: "## What it tells\nThe other processes that have the file or block device open for writing, as `comm (pid N)`.\n## How it is found\nFor a regular file the kernel is asked first: a read lease (`F_SETLEASE`) is refused exactly when the file is open for writing somewhere, so an idle file costs no scan. Otherwise one scan of /proc/*/fd per run (in parallel when there are many processes): each fd is stat'ed and matched by device and inode (block devices by device number), so deleted and renamed files count. The access mode comes from `flags:` in /proc/PID/fdinfo/FD. safeop itself is left out.\n## When it is unknown\nAn empty list when nothing has it open; a fact error when /proc cannot be read. Processes whose fds cannot be listed are counted in `open.unreadable`.\n## Example\n`[qemu-system-x86 (pid 812)]`." },
+    FactDef { name: "open.readers", scope: Scope::Path, probe: &OPEN, ty: "list", doc: "## What it tells\nThe other processes that have the file or block device open read-only.\n## How it is found\nAs `open.writers`.\n## When it is unknown\nAs `open.writers`.\n## Example\n`[qemu-nbd (pid 4121)]` for `qemu-nbd --read-only`." },
+    FactDef { name: "open.unreadable", scope: Scope::Path, probe: &OPEN, ty: "number", doc: "## What it tells\nHow many processes' fd lists could not be read (another user's processes, without root): `open.writers` cannot vouch for them.\n## How it is found\nThe /proc scan counts every /proc/PID/fd that fails with anything but \"gone\".\n## When it is unknown\nAs `open.writers`.\n## Example\n`0` as root; dozens as a normal user." },
+];
+
+static IMAGE_FACTS: &[FactDef] = &[
+    FactDef { name: "image.format", scope: Scope::Path, probe: &IMAGE, ty: "string", doc: "## What it tells\nWhat disk-image format a regular file is: `qcow2`, `qcow`, `qed`, `vmdk`, `vhd`, `vhdx`, `vdi`, `raw-gpt` or `raw-mbr` (a raw disk with a partition table), or `null` for anything else.\n## How it is found\nMagic bytes in the first 4 KiB (the GPT header at byte 512 or 4096, the MBR signature at 510) and the `conectix` footer in the last 512 bytes of a fixed VHD. Opened read-only, never read further.\n## When it is unknown\n`null` for missing paths, directories and block devices; a fact error when the file cannot be read.\n## Example\n`web1.qcow2` → `qcow2`." },
+];
+
+static SUMMARY_FACTS: &[FactDef] = &[
+    FactDef { name: "in_use", scope: Scope::Path, probe: &IN_USE, ty: "bool", doc: "## What it tells\nWhether anything uses the path: it backs a loop device (mounted or not), is mounted, is a holder's member, is active swap, carries QEMU's locks, is a disk of a running domain, or is open for writing by a process.\n## How it is found\nReads each of those facts (through the cache, so nothing is probed twice), cheapest first.\n## When it is unknown\nA fact error only when no part says \"in use\" and some part could not be determined.\n## Example\n`true` for a loop-attached image." },
+    FactDef { name: "in_use.reasons", scope: Scope::Path, probe: &IN_USE, ty: "list", doc: "## What it tells\nWhy the path is in use, one short sentence per cause, for messages.\n## How it is found\nAs `in_use`.\n## When it is unknown\nAs `in_use`.\n## Example\n`[backs loop device /dev/loop3, is open for writing by qemu-nbd (pid 4121)]`." },
+];

@@ -1,0 +1,604 @@
+//! Is the target in use? Real loop devices, mounts, QEMU locks and open files on this machine;
+//! Xen and libvirt through stand-in tools that print real captured outputs; holders, partitions
+//! and swap on sysfs trees laid out as the kernel documents them.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn check(args: &[&str]) -> Test {
+    Test::new().args(["check", "--"]).args(args)
+}
+
+fn of(p: &Path) -> String {
+    format!("of={}", p.display())
+}
+
+/// An image of recognisable bytes (not a disk-image format, so only the in-use rules speak).
+fn plain_image(s: &Scratch, name: &str) -> PathBuf {
+    s.file(name, 1 << 20)
+}
+
+// ---- loop devices ----------------------------------------------------------------------------
+
+#[test]
+fn dd_onto_a_loop_attached_image_is_denied_however_it_is_spelled() {
+    need_root!();
+    need_tool!("losetup");
+    let s = Scratch::new();
+    let img = plain_image(&s, "img/web1.img");
+    let sibling = plain_image(&s, "img/web2.img");
+    let lo = LoopDev::attach(&img);
+    std::os::unix::fs::symlink(&img, s.path("current.img")).unwrap();
+
+    for spelling in [
+        of(&img),
+        of(&s.path("current.img")),
+        of(&s.path("img/../img/./web1.img")),
+    ] {
+        check(&["dd", "if=/dev/zero", &spelling, "bs=4k"])
+            .go()
+            .status(4)
+            .stdout_has("loop-backing-file-in-use")
+            .stdout_has(&lo.dev)
+            .stdout_has(&format!("losetup -d {}", lo.dev));
+    }
+    // relative to the command's working directory
+    check(&["dd", "if=/dev/zero", "of=img/web1.img"])
+        .cwd(s.dir.path())
+        .go()
+        .status(4)
+        .stdout_has(&lo.dev);
+    // behind sudo (only parsed: `check`, sudo itself need not exist)
+    check(&["sudo", "-u", "root", "dd", "if=/dev/zero", &of(&img)])
+        .go()
+        .status(4)
+        .stdout_has(&lo.dev);
+    // rm of the attached image
+    check(&["rm", "-f", &img.display().to_string()])
+        .go()
+        .status(4)
+        .stdout_has(&lo.dev);
+    // the untouched sibling one character away is not denied
+    check(&["dd", "if=/dev/zero", &of(&sibling)])
+        .go()
+        .status(0)
+        .stdout_lacks(&lo.dev)
+        .stdout_lacks("deny");
+    // reading the attached image stays allowed
+    check(&[
+        "dd",
+        &format!("if={}", img.display()),
+        &of(&s.path("copy.img")),
+    ])
+    .go()
+    .status(0);
+}
+
+#[test]
+fn an_image_renamed_after_losetup_is_still_found_by_identity() {
+    need_root!();
+    need_tool!("losetup");
+    let s = Scratch::new();
+    let img = plain_image(&s, "web1.img");
+    let lo = LoopDev::attach(&img);
+    let moved = s.path("renamed/web1-old.img");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::rename(&img, &moved).unwrap();
+    // a new file now sits at the old name: not the attached one
+    plain_image(&s, "web1.img");
+    check(&["dd", "if=/dev/zero", &of(&moved)])
+        .go()
+        .status(4)
+        .stdout_has(&lo.dev);
+    check(&["dd", "if=/dev/zero", &of(&img)])
+        .go()
+        .status(0)
+        .stdout_lacks(&lo.dev);
+}
+
+#[test]
+fn a_refused_run_leaves_the_attached_image_byte_identical() {
+    need_root!();
+    need_tool!("losetup");
+    let s = Scratch::new();
+    let img = plain_image(&s, "web1.img");
+    let _lo = LoopDev::attach(&img);
+    let before = blake3_of(&img);
+    let r = Test::new()
+        .args([
+            "run",
+            "--",
+            "dd",
+            "if=/dev/zero",
+            &of(&img),
+            "bs=4k",
+            "count=16",
+            "conv=notrunc",
+        ])
+        .go();
+    r.status(126).stderr_has("loop-backing-file-in-use");
+    assert_eq!(blake3_of(&img), before, "the refused dd changed the image");
+}
+
+#[test]
+fn a_mounted_loop_device_and_its_image_are_denied() {
+    need_root!();
+    need_tool!("losetup");
+    need_tool!("mkfs.ext4");
+    let s = Scratch::new();
+    let img = s.path("fs.img");
+    sh(&format!(
+        "truncate -s 16M '{}' && mkfs.ext4 -q -F '{}'",
+        img.display(),
+        img.display()
+    ));
+    let lo = LoopDev::attach(&img);
+    let mnt = s.path("mnt");
+    let _m = MountGuard::mount(&lo.dev, &mnt);
+    let before = blake3_of(&img);
+
+    check(&["dd", "if=/dev/zero", &format!("of={}", lo.dev)])
+        .go()
+        .status(4)
+        .stdout_has("device-mounted");
+    check(&["mkfs.ext4", &lo.dev])
+        .go()
+        .status(4)
+        .stdout_has("device-mounted");
+    check(&["wipefs", "-a", &lo.dev])
+        .go()
+        .status(4)
+        .stdout_has("device-mounted");
+    check(&["dd", "if=/dev/zero", &of(&img)])
+        .go()
+        .status(4)
+        .stdout_has("loop-image-mounted")
+        .stdout_has(&mnt.display().to_string());
+    let r = Test::new()
+        .args([
+            "run",
+            "--",
+            "dd",
+            "if=/dev/zero",
+            &format!("of={}", lo.dev),
+            "count=1",
+        ])
+        .go();
+    r.status(126);
+    assert_eq!(blake3_of(&img), before);
+}
+
+// ---- QEMU locks and open files -----------------------------------------------------------------
+
+/// Waits until /proc/locks shows a lock on the file's inode (qemu-nbd takes them after start-up).
+fn wait_for_lock(p: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let ino = std::fs::metadata(p).unwrap().ino();
+    let needle = format!(":{ino} ");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if std::fs::read_to_string("/proc/locks")
+            .unwrap()
+            .contains(&needle)
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("no lock on {} appeared in /proc/locks", p.display());
+}
+
+#[test]
+fn an_image_served_by_qemu_nbd_is_denied_naming_the_pid() {
+    need_tool!("qemu-nbd");
+    need_tool!("qemu-img");
+    let s = Scratch::new();
+    let img = s.path("vm.qcow2");
+    sh(&format!(
+        "qemu-img create -q -f qcow2 '{}' 16M",
+        img.display()
+    ));
+    let sock = s.path("nbd.sock");
+    let nbd = Bg::spawn(
+        Command::new("qemu-nbd")
+            .arg("--persistent")
+            .arg(format!("--socket={}", sock.display()))
+            .args(["-f", "qcow2"])
+            .arg(&img),
+    );
+    wait_for_lock(&img);
+    let who = format!("qemu-nbd (pid {})", nbd.pid());
+    let before = blake3_of(&img);
+    let i = img.display().to_string();
+    let copy = s.file("other.qcow2", 4096).display().to_string();
+    for argv in [
+        vec!["dd", "if=/dev/zero", "conv=notrunc"]
+            .into_iter()
+            .map(String::from)
+            .chain([of(&img)])
+            .collect::<Vec<_>>(),
+        vec!["cp".into(), copy.clone(), i.clone()],
+        vec![
+            "qemu-img".into(),
+            "convert".into(),
+            "-O".into(),
+            "qcow2".into(),
+            copy.clone(),
+            i.clone(),
+        ],
+        vec!["qemu-img".into(), "resize".into(), i.clone(), "32M".into()],
+        vec!["rm".into(), i.clone()],
+    ] {
+        Test::new()
+            .args(["check", "--"])
+            .args(&argv)
+            .go()
+            .status(4)
+            .stdout_has("image-locked-by-qemu")
+            .stdout_has(&who);
+    }
+    // inspecting without taking locks is a read
+    check(&["qemu-img", "info", "-U", &i])
+        .go()
+        .status(0)
+        .stdout_lacks("deny");
+    // and a refused run changes nothing
+    Test::new()
+        .args([
+            "run",
+            "--",
+            "dd",
+            "if=/dev/zero",
+            &of(&img),
+            "conv=notrunc",
+            "count=1",
+        ])
+        .go()
+        .status(126);
+    assert_eq!(blake3_of(&img), before);
+    drop(nbd);
+}
+
+#[test]
+fn a_file_open_for_writing_elsewhere_is_denied_and_a_reader_is_not() {
+    let s = Scratch::new();
+    let busy = plain_image(&s, "busy.raw");
+    let read = plain_image(&s, "read.raw");
+    let w = Bg::spawn(
+        Command::new("sh")
+            .args(["-c", "exec 9<>\"$0\"; exec sleep 60"])
+            .arg(&busy),
+    );
+    let r = Bg::spawn(
+        Command::new("sh")
+            .args(["-c", "exec 9<\"$0\"; exec sleep 60"])
+            .arg(&read),
+    );
+    // wait until both have opened their file (their fd 9 exists)
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !(Path::new(&format!("/proc/{}/fd/9", w.pid())).exists()
+        && Path::new(&format!("/proc/{}/fd/9", r.pid())).exists())
+    {
+        assert!(Instant::now() < deadline, "holders did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    check(&["dd", "if=/dev/zero", &of(&busy)])
+        .go()
+        .status(4)
+        .stdout_has("open-for-write-elsewhere")
+        .stdout_has(&format!("sleep (pid {})", w.pid()));
+    check(&["dd", "if=/dev/zero", &of(&read)])
+        .go()
+        .status(0)
+        .stdout_lacks("open-for-write-elsewhere");
+    // the JSON report says who reads it (for a person deciding), without denying
+    let j = Test::new()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--",
+            "rm",
+            &read.display().to_string(),
+        ])
+        .go()
+        .json();
+    assert_eq!(j["verdict"], "allow", "{j}");
+}
+
+// ---- Xen and libvirt through stand-in tools ----------------------------------------------------
+
+/// The `xl list -l` fixture with its image paths moved into the scratch dir.
+fn xl_json(s: &Scratch) -> PathBuf {
+    let dir = format!("{}/", s.dir.path().display());
+    let text = std::fs::read_to_string(fixture("inuse/xl-list-l.json"))
+        .unwrap()
+        .replace("/var/lib/xen/images/", &dir)
+        .replace("/root/", &dir)
+        .replace("/srv/xen/", &dir);
+    s.write("xl-list-l.json", &text)
+}
+
+#[test]
+fn xen_domain_disks_from_xl_list_are_denied_and_a_stopped_domains_image_is_not() {
+    let s = Scratch::new();
+    for name in [
+        "test-pv.img",
+        "test-hvm.img",
+        "boot.iso",
+        "legacy-root.img",
+        "legacy-ro.img",
+        "legacy data.img",
+        "stopped.img",
+    ] {
+        plain_image(&s, name);
+    }
+    let json = xl_json(&s);
+    let bin = s.path("bin");
+    stand_in(
+        &bin,
+        "xl",
+        &format!(
+            "[ \"$1 $2\" = \"list -l\" ] || exit 9\ncat '{}'",
+            json.display()
+        ),
+    );
+    let xl = |args: &[&str]| check(args).path_first(&bin).go();
+
+    xl(&["dd", "if=/dev/zero", &of(&s.path("test-pv.img"))])
+        .status(4)
+        .stdout_has("vm-disk-in-use")
+        .stdout_has("disk xvda of running xen domain 'test-pv' (id 3)")
+        .stdout_has("stop domain test-pv first");
+    xl(&["rm", &s.p("test-hvm.img")])
+        .status(4)
+        .stdout_has("disk hda of running xen domain 'test-hvm' (id 7)");
+    // a read-only CD-ROM of a running guest is still its disk
+    xl(&["dd", "if=/dev/zero", &of(&s.path("boot.iso"))])
+        .status(4)
+        .stdout_has("disk hdb");
+    // disks written as xl disk-spec strings
+    xl(&["dd", "if=/dev/zero", &of(&s.path("legacy-root.img"))])
+        .status(4)
+        .stdout_has("disk xvda of running xen domain 'legacy-specs' (id 9)");
+    xl(&["dd", "if=/dev/zero", &of(&s.path("legacy data.img"))])
+        .status(4)
+        .stdout_has("disk xvdc");
+    // through a symlink
+    std::os::unix::fs::symlink(s.path("test-pv.img"), s.path("link.img")).unwrap();
+    xl(&["dd", "if=/dev/zero", &of(&s.path("link.img"))])
+        .status(4)
+        .stdout_has("'test-pv'");
+    // the stopped domain's image, and reading a running one's
+    xl(&["dd", "if=/dev/zero", &of(&s.path("stopped.img"))])
+        .status(0)
+        .stdout_lacks("vm-disk-in-use");
+    xl(&[
+        "dd",
+        &format!("if={}", s.p("test-pv.img")),
+        &of(&s.path("copy.img")),
+    ])
+    .status(0);
+}
+
+#[test]
+fn xl_that_prints_sxp_or_fails_makes_the_answer_unknown_not_no() {
+    let s = Scratch::new();
+    let img = plain_image(&s, "web1.img");
+    let bin = s.path("bin");
+    stand_in(
+        &bin,
+        "xl",
+        "echo '(domain (domid 3) (config (c_info (name web1))))'",
+    );
+    check(&["dd", "if=/dev/zero", &of(&img)])
+        .path_first(&bin)
+        .go()
+        .status(3)
+        .stdout_has("vm-disks-unknown")
+        .stdout_has("unparseable");
+    stand_in(
+        &bin,
+        "xl",
+        "echo 'libxl: error: libxl.c:102:libxl_ctx_alloc: cannot open libxc handle' >&2; exit 1",
+    );
+    check(&["dd", "if=/dev/zero", &of(&img)])
+        .path_first(&bin)
+        .go()
+        .status(3)
+        .stdout_has("cannot open libxc handle");
+}
+
+#[test]
+fn without_xl_the_xenstore_backends_are_read() {
+    let s = Scratch::new();
+    let web1 = plain_image(&s, "web1.img");
+    let db1 = plain_image(&s, "db1.qcow2");
+    let other = plain_image(&s, "other.img");
+    let dir = format!("{}/", s.dir.path().display());
+    let text = std::fs::read_to_string(fixture("inuse/xenstore-ls-backend.txt"))
+        .unwrap()
+        .replace("/srv/xen/", &dir);
+    let listing = s.write("xenstore.txt", &text);
+    let bin = s.path("bin");
+    // PATH order puts the stand-ins first; an `xl` elsewhere on PATH would win, so shadow it
+    // with nothing: this machine has no xl (the test checks).
+    assert!(!have("xl"), "this test needs a machine without a real `xl`");
+    stand_in(
+        &bin,
+        "xenstore-ls",
+        &format!(
+            "[ \"$1 $2\" = \"-f /local/domain/0/backend\" ] || exit 9\ncat '{}'",
+            listing.display()
+        ),
+    );
+    stand_in(&bin, "xenstore-read", "case \"$1\" in /local/domain/3/name) echo web1;; /local/domain/4/name) echo db1;; *) exit 1;; esac");
+    check(&["dd", "if=/dev/zero", &of(&web1)])
+        .path_first(&bin)
+        .go()
+        .status(4)
+        .stdout_has("disk xvda of running xen domain 'web1' (id 3)");
+    check(&["rm", &db1.display().to_string()])
+        .path_first(&bin)
+        .go()
+        .status(4)
+        .stdout_has("domain 'db1' (id 4)");
+    check(&["dd", "if=/dev/zero", &of(&other)])
+        .path_first(&bin)
+        .go()
+        .status(0);
+}
+
+fn virsh_stand_in(s: &Scratch, web01_vdd: &Path) -> PathBuf {
+    let table = std::fs::read_to_string(shared_fixture(
+        "libvirt/virsh-9.0.0-domblklist-details-web01.txt",
+    ))
+    .unwrap()
+    .replace(
+        "/srv/images/with space/web01 extra.img",
+        &web01_vdd.display().to_string(),
+    );
+    let web01 = s.write("web01.txt", &table);
+    let bin = s.path("bin");
+    stand_in(
+        &bin,
+        "virsh",
+        &format!(
+            "case \"$*\" in\n 'list --name') cat '{}';;\n 'domblklist --details web01') cat '{}';;\n 'domblklist --details db02') cat '{}';;\n 'domid web01') echo 1;;\n *) echo \"error: unexpected $*\" >&2; exit 1;;\nesac",
+            shared_fixture("libvirt/virsh-9.0.0-list-name.txt").display(),
+            web01.display(),
+            fixture("inuse/virsh-domblklist-details-db02.txt").display()
+        ),
+    );
+    bin
+}
+
+#[test]
+fn libvirt_domain_disks_are_denied_even_with_spaces_in_the_path() {
+    let s = Scratch::new();
+    let extra = plain_image(&s, "with space/web01 extra.img");
+    let idle = plain_image(&s, "with space/web01 extra2.img");
+    let bin = virsh_stand_in(&s, &extra);
+    check(&["dd", "if=/dev/zero", &of(&extra)])
+        .path_first(&bin)
+        .go()
+        .status(4)
+        .stdout_has("disk vdd of running libvirt domain 'web01' (id 1)")
+        .stdout_has("virsh shutdown web01");
+    check(&["dd", "if=/dev/zero", &of(&idle)])
+        .path_first(&bin)
+        .go()
+        .status(0);
+}
+
+#[test]
+fn a_libvirt_daemon_that_is_down_is_unknown_not_no() {
+    let s = Scratch::new();
+    let img = plain_image(&s, "web01.img");
+    let bin = s.path("bin");
+    stand_in(&bin, "virsh", "echo 'error: failed to connect to the hypervisor' >&2; echo 'error: Failed to connect socket to '\"'\"'/var/run/libvirt/libvirt-sock'\"'\"': No such file or directory' >&2; exit 1");
+    check(&["dd", "if=/dev/zero", &of(&img)])
+        .path_first(&bin)
+        .go()
+        .status(3)
+        .stdout_has("vm-disks-unknown")
+        .stdout_has("failed to connect to the hypervisor");
+}
+
+// ---- holders, partitions and swap on a kernel-documented sysfs tree ----------------------------
+
+/// A temp copy of a fixture sysroot with the symlinks its LAYOUT lists.
+fn sysroot(name: &str) -> tempfile::TempDir {
+    let dst = tempfile::Builder::new()
+        .prefix("safeop-sysroot-")
+        .tempdir()
+        .unwrap();
+    let src = fixture(&format!("inuse/{name}"));
+    sh(&format!(
+        "cp -a '{}/.' '{}/'",
+        src.display(),
+        dst.path().display()
+    ));
+    let layout = std::fs::read_to_string(src.join("LAYOUT")).unwrap();
+    for line in layout
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains(" -> "))
+    {
+        let (link, target) = line.split_once(" -> ").unwrap();
+        let link = dst.path().join(link);
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, &link).unwrap();
+    }
+    dst
+}
+
+#[test]
+fn holders_partitions_and_swap_on_a_sysfs_tree() {
+    need_root!(); // mknod
+    let root = sysroot("sysroot-stacked");
+    let s = Scratch::new();
+    // Device nodes in the scratch dir (never opened: check only stats them).
+    for (name, maj, min) in [
+        ("sdx", 8, 16),
+        ("sdx2", 8, 18),
+        ("sdy", 8, 32),
+        ("sdz", 8, 48),
+        ("sdw", 8, 64),
+    ] {
+        sh(&format!("mknod '{}' b {maj} {min}", s.p(name)));
+    }
+    let go = |name: &str| {
+        check(&["dd", "if=/dev/zero", &format!("of={}", s.p(name))])
+            .env("SAFEOP_SYSROOT", root.path())
+            .go()
+    };
+    go("sdx")
+        .status(4)
+        .stdout_has("device-has-holders")
+        .stdout_has("dm-0 (vg0-data) on sdx2")
+        .stdout_has("device-mounted");
+    go("sdx2")
+        .status(4)
+        .stdout_has("is a member of dm-0 (vg0-data)");
+    go("sdy").status(4).stdout_has("swap-in-use");
+    go("sdw").status(4).stdout_has("md0 on sdw1");
+    go("sdz").status(0).stdout_lacks("deny");
+    // formatting a member is denied just the same
+    check(&["mkfs.ext4", &s.p("sdx2")])
+        .env("SAFEOP_SYSROOT", root.path())
+        .go()
+        .status(4)
+        .stdout_has("device-has-holders");
+}
+
+// ---- disk images -------------------------------------------------------------------------------
+
+#[test]
+fn overwriting_any_disk_image_asks_for_its_name() {
+    need_tool!("qemu-img");
+    let s = Scratch::new();
+    let q = s.path("idle.qcow2");
+    sh(&format!("qemu-img create -q -f qcow2 '{}' 1M", q.display()));
+    let before = blake3_of(&q);
+    check(&["dd", "if=/dev/zero", &of(&q)])
+        .go()
+        .status(3)
+        .stdout_has("disk-image-overwrite")
+        .stdout_has("qcow2 disk image");
+    check(&["qemu-img", "resize", &q.display().to_string(), "2M"])
+        .go()
+        .status(3)
+        .stdout_has("disk-image-overwrite");
+    // no terminal: the confirmation cannot be asked, so `run` refuses and the image is intact
+    Test::new()
+        .args(["run", "--", "rm", &q.display().to_string()])
+        .go()
+        .status(126);
+    assert_eq!(blake3_of(&q), before);
+    // a plain data file is not an image
+    let blob = plain_image(&s, "blob.bin");
+    check(&["dd", "if=/dev/zero", &of(&blob)]).go().status(0);
+}
