@@ -380,15 +380,22 @@ fn every_guarded_decision_is_logged_and_the_chain_verifies() {
     let log = s.path("audit.jsonl");
     let dir = s.dir.path().to_path_buf();
     let env_log = log.display().to_string();
+    // A guarded tool's invocation that no rule can match runs without a record.
+    Test::new()
+        .env("SAFEOP_POLICY", challenge_policy())
+        .env("SAFEOP_AUDIT_LOG", &env_log)
+        .args(["run", "--", "systemctl", "--version"])
+        .go();
+    assert!(!log.exists(), "no record for a command no rule matched");
+    // rm of one scratch file: the in-use rules look at it, allow it, and the decision is logged.
     let f = s.file("a.txt", 10);
-    // rm of one file: no rule can match, so it runs without a record.
     Test::new()
         .env("SAFEOP_POLICY", challenge_policy())
         .env("SAFEOP_AUDIT_LOG", &env_log)
         .args(["run", "--", "rm", &f.display().to_string()])
         .go()
         .status(0);
-    assert!(!log.exists(), "no record for a command no rule matched");
+    assert!(!f.exists());
     let w = s.file("b.warn", 4096);
     Test::new()
         .env("SAFEOP_POLICY", challenge_policy())
@@ -421,13 +428,13 @@ fn every_guarded_decision_is_logged_and_the_chain_verifies() {
     .status(126);
     mk(&["run", "--", "ls"]).status(0); // no rule can match: no record
     let r = mk(&["audit", "verify", &env_log]);
-    r.status(0).stdout_has("2 records, chain intact");
+    r.status(0).stdout_has("3 records, chain intact");
     let text = std::fs::read_to_string(&log).expect("log");
     let edited = text.replacen("\"refused\"", "\"allowed\"", 1);
     std::fs::write(&log, edited).expect("tamper");
     mk(&["audit", "verify", &env_log])
         .status(1)
-        .stdout_has("chain broken at line 2");
+        .stdout_has("chain broken at line 3");
 }
 
 #[test]
