@@ -124,7 +124,7 @@ pub enum PolicyVerb {
     },
     /// Run policy test cases: argv plus facts → expected verdict and rule ids.
     #[command(
-        after_help = "A case file:\n\n  cases:\n    - name: dd onto a loop-attached image\n      argv: [dd, if=/dev/zero, of=/srv/web1.img]\n      facts: { target.loop.attached: true }\n      expect: { verdict: deny, rules: [vm-disk-in-use] }\n\nFacts not given count as unknown (a probe error), exactly as on a host that cannot answer.\nThe policy is the embedded default plus --policy (or the usual search)."
+        after_help = "A case file:\n\n  cases:\n    - name: dd onto a loop-attached image\n      argv: [dd, if=/dev/zero, of=/srv/web1.img]\n      facts: { target.loop.attached: true }\n      expect: { verdict: deny, rules: [vm-disk-in-use] }\n\nFacts a case does not give are not applicable (null), so a case names only what it is about;\nwith `check --facts SNAPSHOT` a missing fact is unknown instead, as on a host that cannot answer.\nThe policy is the embedded default plus --policy (or the usual search)."
     )]
     Test {
         #[arg(required = true, value_name = "FILE")]

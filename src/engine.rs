@@ -221,7 +221,7 @@ pub fn example_verdict(policy: &Policy, rule: &Rule, ex: &Example) -> Verdict {
         paths: ex.paths.clone(),
     };
     let cwd = PathBuf::from(ex.cwd.as_deref().unwrap_or("/"));
-    let facts = Facts::from_snapshot(&op, cwd, snap);
+    let facts = Facts::hypothetical(&op, cwd, snap);
     if !rule.matches_op(&op) {
         return Verdict::Allow;
     }
@@ -232,9 +232,9 @@ pub fn example_verdict(policy: &Policy, rule: &Rule, ex: &Example) -> Verdict {
         .unwrap_or(Verdict::Allow)
 }
 
-/// Decides with facts from a snapshot (policy tests, pre-flight of another host).
+/// Decides a policy test case: facts the case does not give are not applicable.
 pub fn decide_offline(policy: &Policy, op: &Operation, cwd: PathBuf, snap: Snapshot) -> Decision {
-    let facts = Facts::from_snapshot(op, cwd, snap);
+    let facts = Facts::hypothetical(op, cwd, snap);
     decide(policy, &facts, true)
 }
 
@@ -312,13 +312,16 @@ mod tests {
     #[test]
     fn a_fact_error_becomes_on_fact_error() {
         let p = policy("version: 1\nsettings: { on_fact_error: deny }\nrules:\n  - id: r\n    summary: needs a fact\n    match: { tool: rm }\n    when:\n      target.kind: file\n    verdict: warn\n");
-        let d = decide_offline(
-            &p,
-            &command::parse(&["rm".into(), "x".into()]),
-            PathBuf::from("/"),
-            Snapshot::default(),
-        );
+        let op = command::parse(&["rm".into(), "x".into()]);
+        // From another host's snapshot, a fact it lacks is unknown: on_fact_error decides.
+        let facts = Facts::from_snapshot(&op, PathBuf::from("/"), Snapshot::default());
+        let d = decide(&p, &facts, true);
         assert_eq!(d.verdict, Verdict::Deny);
+        // In a made-up case, a fact not given is not applicable.
+        let d = decide_offline(&p, &op, PathBuf::from("/"), Snapshot::default());
+        assert_eq!(d.verdict, Verdict::Allow);
+        let facts = Facts::from_snapshot(&op, PathBuf::from("/"), Snapshot::default());
+        let d = decide(&p, &facts, true);
         let f = &d.findings[0];
         assert!(
             f.fact_error.is_some() && f.message.contains("could not determine `target.kind`"),

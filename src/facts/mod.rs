@@ -214,6 +214,7 @@ pub struct Facts<'a> {
     /// Where `/proc`, `/sys` and `/dev` are read from (normally `/`).
     pub sys_root: PathBuf,
     snapshot: Option<Snapshot>,
+    missing_is_null: bool,
     cache: RefCell<Cache>,
     seen: RefCell<BTreeMap<String, Value>>,
     seen_paths: RefCell<BTreeMap<String, Map<String, Value>>>,
@@ -232,6 +233,7 @@ impl<'a> Facts<'a> {
             cwd,
             sys_root,
             snapshot: None,
+            missing_is_null: false,
             cache: RefCell::default(),
             seen: RefCell::default(),
             seen_paths: RefCell::default(),
@@ -239,9 +241,19 @@ impl<'a> Facts<'a> {
         }
     }
 
+    /// Facts taken on another host: a fact the snapshot lacks is unknown (a fact error), as on
+    /// a host whose probe could not answer.
     pub fn from_snapshot(op: &'a Operation, cwd: PathBuf, snapshot: Snapshot) -> Facts<'a> {
         let mut f = Facts::live(op, cwd, PathBuf::from("/"));
         f.snapshot = Some(snapshot);
+        f
+    }
+
+    /// Facts of a made-up situation (inline examples, policy test cases): a fact the case does
+    /// not give is not applicable (`null`), so a case names only the facts it is about.
+    pub fn hypothetical(op: &'a Operation, cwd: PathBuf, snapshot: Snapshot) -> Facts<'a> {
+        let mut f = Facts::from_snapshot(op, cwd, snapshot);
+        f.missing_is_null = true;
         f
     }
 
@@ -305,6 +317,9 @@ impl<'a> Facts<'a> {
                 return Ok(v);
             }
             if !def.probe.pure {
+                if self.missing_is_null {
+                    return Ok(Value::Null);
+                }
                 return Err(err("not in the facts snapshot".into()));
             }
         }
