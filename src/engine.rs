@@ -176,7 +176,10 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
             (None, Some(m)) => template::render(m, &mut get),
             (None, None) => rule.summary.clone(),
         };
-        let fix = rule.fix.as_ref().map(|f| template::render(f, &mut get));
+        let fix = match &fact_error {
+            Some(_) => Some("safeop could not check this here: look by hand before going ahead, or get the probe working".to_string()),
+            None => rule.fix.as_ref().map(|f| template::render(f, &mut get)),
+        };
         let subject = t.as_ref().or(s.as_ref());
         let path = subject.map(|p| {
             facts

@@ -598,3 +598,33 @@ fn user_policy_and_drop_ins_are_layered_in_name_order() {
         .stdout_has("replaced by 10-a")
         .stdout_has("10-a.yaml:");
 }
+
+#[test]
+fn a_probe_that_fails_asks_and_never_allows_silently() {
+    // Point the probes at an empty system root: /proc and /sys cannot be read.
+    let s = Scratch::new();
+    let empty = s.path("empty-root");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    let img = s.file("data.bin", 4096);
+    let before = blake3_of(&img);
+    let of = format!("of={}", img.display());
+    let r = Test::new()
+        .env("SAFEOP_SYSROOT", &empty)
+        .args(["check", "--", "dd", "if=/dev/zero", &of])
+        .go();
+    r.status(3)
+        .stdout_has("could not determine `target.loop.attached`")
+        .stdout_has("look by hand");
+    Test::new()
+        .env("SAFEOP_SYSROOT", &empty)
+        .no_tty()
+        .args(["run", "--", "dd", "if=/dev/zero", &of, "conv=notrunc"])
+        .go()
+        .status(126);
+    assert_eq!(blake3_of(&img), before);
+    // The same command with the real system root is allowed.
+    Test::new()
+        .args(["check", "--", "dd", "if=/dev/zero", &of])
+        .go()
+        .status(0);
+}
