@@ -610,9 +610,12 @@ fn policy_test(sources: &Sources, files: &[PathBuf]) -> u8 {
 }
 
 fn explain(sources: &Sources, name: Option<&str>, list: bool) -> u8 {
-    let policy = match load(sources) {
+    let policy = match Policy::load_full(sources) {
         Ok(p) => p,
-        Err(c) => return c,
+        Err(e) => {
+            eprint(&e.to_string());
+            return FAILED;
+        }
     };
     if list {
         println!("Rules:");

@@ -304,6 +304,12 @@ type MatchSpec = (
     &'static [&'static str],
 );
 const DEFAULT_MATCHES: &[MatchSpec] = include!(concat!(env!("OUT_DIR"), "/default_matches.rs"));
+/// Line and column of each embedded rule's `id:`, extracted by `build.rs`.
+const DEFAULT_RULE_LINES: &[(&str, usize, usize)] =
+    include!(concat!(env!("OUT_DIR"), "/default_rule_lines.rs"));
+
+/// Rule id → (line, column) of each of its `id:` entries, in file order.
+type Positions = std::collections::HashMap<String, Vec<(usize, usize)>>;
 
 impl Policy {
     /// Could any rule of the embedded default match this operation? When not, and no policy
@@ -325,11 +331,37 @@ impl Policy {
     }
 
     /// The embedded default alone.
+    /// The embedded default alone, as the run-time path reads it: from JSON, without the
+    /// inline examples (the test suite checks those).
     pub fn embedded() -> Result<Policy, Error> {
         let file: PolicyFile = serde_json::from_str(DEFAULT_POLICY_JSON)
             .map_err(|e| Error::policy(DEFAULT_NAME, 0, 0, e.to_string()))?;
+        let mut positions: Positions = Default::default();
+        for (id, line, col) in DEFAULT_RULE_LINES {
+            positions
+                .entry(id.to_string())
+                .or_default()
+                .push((*line, *col));
+        }
         let mut p = Policy::default();
-        p.apply(DEFAULT_NAME, DEFAULT_POLICY, file, false)?;
+        p.apply(DEFAULT_NAME, DEFAULT_POLICY, file, positions, false)?;
+        Ok(p)
+    }
+
+    /// The embedded default read from its YAML, examples included (`explain`, the tests).
+    pub fn embedded_full() -> Result<Policy, Error> {
+        let mut p = Policy::default();
+        p.add_layer(DEFAULT_NAME, DEFAULT_POLICY, false)?;
+        Ok(p)
+    }
+
+    /// Like [`Policy::load`], with the embedded default's examples (for `explain`).
+    pub fn load_full(sources: &Sources) -> Result<Policy, Error> {
+        let mut p = Policy::embedded_full()?;
+        for file in layer_files(sources) {
+            let text = read_policy_file(&file, sources.strict)?;
+            p.add_layer(&file.display().to_string(), &text, true)?;
+        }
         Ok(p)
     }
 
@@ -352,7 +384,7 @@ impl Policy {
         }
         let file: PolicyFile =
             yaml::from_str(text).map_err(|e| Error::policy(name, e.line, e.column, e.message))?;
-        self.apply(name, text, file, check_examples)
+        self.apply(name, text, file, rule_positions(text), check_examples)
     }
 
     /// Puts one parsed layer on top; `text` is its source, for positions in errors.
@@ -361,6 +393,7 @@ impl Policy {
         name: &str,
         text: &str,
         mut file: PolicyFile,
+        mut positions: Positions,
         check_examples: bool,
     ) -> Result<(), Error> {
         if file.version != 1 {
@@ -390,7 +423,10 @@ impl Policy {
         }
         let mut seen = std::collections::HashSet::new();
         for rule in &mut file.rules {
-            let (line, col) = locate_rule(text, &rule.id);
+            let (line, col) = positions
+                .get_mut(&rule.id)
+                .and_then(|v| (!v.is_empty()).then(|| v.remove(0)))
+                .unwrap_or((0, 0));
             rule.origin = format!("{name}:{line}");
             if !seen.insert(rule.id.clone()) {
                 return Err(Error::policy(
@@ -539,16 +575,26 @@ fn line_col(text: &str, byte: usize) -> (usize, usize) {
 
 /// Line and column of a rule's `id:` entry.
 fn locate_rule(text: &str, id: &str) -> (usize, usize) {
+    rule_positions(text)
+        .get(id)
+        .and_then(|v| v.first().copied())
+        .unwrap_or((0, 0))
+}
+
+/// Line and column of every `id:` entry, in one pass over the text (in file order per id).
+fn rule_positions(text: &str) -> Positions {
+    let mut out: Positions = Default::default();
     for (n, line) in text.lines().enumerate() {
-        let t = line.trim_start().trim_start_matches("- ").trim_start();
+        let t = line.trim_start();
+        let t = t.strip_prefix("- ").unwrap_or(t).trim_start();
         if let Some(rest) = t.strip_prefix("id:") {
             let v = rest.trim().trim_matches(|c| c == '"' || c == '\'');
-            if v == id {
-                return (n + 1, line.len() - line.trim_start().len() + 1);
-            }
+            out.entry(v.to_string())
+                .or_default()
+                .push((n + 1, line.len() - line.trim_start().len() + 1));
         }
     }
-    (0, 0)
+    out
 }
 
 /// The `nth` occurrence of `needle` after line `after_line`.
@@ -661,10 +707,10 @@ mod tests {
     #[test]
     fn embedded_json_form_is_the_yaml() {
         let from_json = Policy::embedded().expect("JSON form loads");
-        let mut from_yaml = Policy::default();
-        from_yaml
-            .add_layer(DEFAULT_NAME, DEFAULT_POLICY, false)
-            .expect("YAML form loads");
+        let mut from_yaml = Policy::embedded_full().expect("YAML form loads");
+        for r in &mut from_yaml.rules {
+            r.examples.clear();
+        }
         assert_eq!(
             format!("{:?}", from_json.rules),
             format!("{:?}", from_yaml.rules)
@@ -673,7 +719,7 @@ mod tests {
 
     #[test]
     fn embedded_examples_hold() {
-        let p = Policy::embedded().expect("default policy loads");
+        let p = Policy::embedded_full().expect("default policy loads");
         p.check_examples(DEFAULT_NAME, DEFAULT_POLICY)
             .expect("every example of the default policy holds");
         let with_examples = p.rules.iter().filter(|r| !r.examples.is_empty()).count();
