@@ -94,12 +94,49 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
         // Block devices are not locked by QEMU's file-posix driver the same way; nothing there.
         _ => return Ok(answer([("qemu.locked", false.into())])),
     };
+    // Ask the kernel about the image itself first: reading /proc/locks takes the kernel's
+    // file-lock rwsem for writing, which waits for an RCU grace period (1-30 ms here).
+    if f.is_live() && f.sys_root == std::path::Path::new("/") {
+        if let Some(locked) = ofd_probe(&super::super::path::resolve(f, s)) {
+            return Ok(answer([("qemu.locked", locked.into())]));
+        }
+    }
     let p = f.sys("/proc/locks");
     let text = std::fs::read_to_string(&p).map_err(|e| format!("read `{}`: {e}", p.display()))?;
     let locked = parse(&text)
         .iter()
         .any(|l| l.is_qemu_range() && on(l, id.dev, id.ino));
     Ok(answer([("qemu.locked", locked.into())]))
+}
+
+/// Would a write lock on bytes 100..=299 conflict? `F_OFD_GETLK` on a read-only descriptor of
+/// the file answers without touching it (SYSTEM-FACTS A.3). `None` when the file cannot be
+/// opened (permissions): the caller falls back to /proc/locks.
+fn ofd_probe(path: &std::path::Path) -> Option<bool> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
+        .open(path)
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    // SAFETY: an all-zero `flock` is a valid value of this plain C struct.
+    let mut fl: nix::libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = nix::libc::F_WRLCK as i16;
+    fl.l_whence = nix::libc::SEEK_SET as i16;
+    fl.l_start = QEMU_FIRST as i64;
+    fl.l_len = (QEMU_LAST - QEMU_FIRST + 1) as i64;
+    fl.l_pid = 0;
+    // SAFETY: `fd` is open for the lifetime of `file`, and `fl` is a valid flock the kernel
+    // writes the conflicting lock (or F_UNLCK) into.
+    let rc = unsafe { nix::libc::fcntl(file.as_raw_fd(), nix::libc::F_OFD_GETLK, &mut fl) };
+    if rc != 0 {
+        return None;
+    }
+    Some(fl.l_type != nix::libc::F_UNLCK as i16)
 }
 
 pub(super) fn holders_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
