@@ -1,11 +1,14 @@
-//! Running a helper program (`smartctl`, `virsh`, `xl`) for a probe: resolved like the command
-//! itself (the caller's PATH, or the fixed secure PATH in sudo mode; never safeop), with a time
-//! limit, stdin closed, stdout and stderr both kept so a failure can be shown to the user.
+//! Running a helper program (`smartctl`, `virsh`, `xl`, `restic`, `borg`) for a probe: resolved
+//! like the command itself (the caller's PATH, or the fixed secure PATH in sudo mode; never
+//! safeop), with a time limit that kills the helper's whole process group, stdin closed, and
+//! stdout and stderr both kept so a failure can be shown to the user. The one place probes start
+//! programs.
 //!
 //! This module owns no facts. It must not interpret what the helper prints.
 
-use std::io::Read;
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -35,6 +38,7 @@ pub fn run(path: &std::path::Path, args: &[&str], limit: Duration) -> Result<Hel
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut child = Command::new(path)
+        .process_group(0)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -62,8 +66,7 @@ pub fn run(path: &std::path::Path, args: &[&str], limit: Duration) -> Result<Hel
         match child.try_wait() {
             Ok(Some(st)) => break st,
             Ok(None) if start.elapsed() >= limit => {
-                let _ = child.kill();
-                let _ = child.wait();
+                kill_group(&mut child);
                 return Err(format!(
                     "`{name}` did not answer within {} s and was stopped",
                     limit.as_secs()
@@ -83,6 +86,110 @@ pub fn run(path: &std::path::Path, args: &[&str], limit: Duration) -> Result<Hel
         stdout: take(out),
         stderr: take(err),
     })
+}
+
+/// Kills a helper and everything it started (a shell's children would keep the pipes open).
+fn kill_group(child: &mut std::process::Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Runs `program args…` (found with [`find`]) in `cwd` with extra `env`, handing each stdout
+/// line to `on_line` as it comes, so a listing of millions of entries is never held in memory.
+/// A non-zero exit, a time-out or an `on_line` error is an error naming the program and the
+/// first line of its stderr.
+pub fn run_lines(
+    program: &str,
+    args: &[String],
+    env: &std::collections::BTreeMap<String, String>,
+    cwd: &Path,
+    limit: Duration,
+    on_line: &mut dyn FnMut(&str) -> Result<(), String>,
+) -> Result<(), String> {
+    let Some(path) = find(program) else {
+        return Err(format!("`{program}` is not installed (not found on PATH)"));
+    };
+    let mut child = Command::new(&path)
+        .process_group(0)
+        .args(args)
+        .envs(env)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run `{program}`: {e}"))?;
+    let pid = i32::try_from(child.id()).unwrap_or(0);
+    let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let timed_out = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watchdog = {
+        use std::sync::atomic::Ordering;
+        let (finished, timed_out) = (finished.clone(), timed_out.clone());
+        std::thread::spawn(move || {
+            let start = Instant::now();
+            while !finished.load(Ordering::Relaxed) {
+                if start.elapsed() > limit {
+                    timed_out.store(true, Ordering::Relaxed);
+                    let _ = nix::sys::signal::killpg(
+                        nix::unistd::Pid::from_raw(pid),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    let stderr = child.stderr.take().map(|mut e| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = e.read_to_string(&mut s);
+            s
+        })
+    });
+    let mut parse_error = None;
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if parse_error.is_none() {
+                if let Err(e) = on_line(&line) {
+                    parse_error = Some(e);
+                }
+            }
+        }
+    }
+    let status = child.wait();
+    finished.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = watchdog.join();
+    let err_text = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    let first = err_text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    if timed_out.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(format!(
+            "`{program}` did not answer within {} s and was stopped",
+            limit.as_secs()
+        ));
+    }
+    let status = status.map_err(|e| format!("waiting for `{program}`: {e}"))?;
+    if !status.success() {
+        let code = status
+            .code()
+            .map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
+        return Err(format!(
+            "`{program} {}` failed ({code}): {first}",
+            args.first().map(String::as_str).unwrap_or("")
+        ));
+    }
+    parse_error.map_or(Ok(()), Err)
 }
 
 #[cfg(test)]

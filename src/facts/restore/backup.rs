@@ -8,11 +8,7 @@
 use super::{progress, EntryKind, Placer, Tally};
 use crate::facts::Facts;
 use serde::Deserialize;
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a listing may take before it is stopped (env `SAFEOP_TOOL_TIMEOUT` in seconds).
 fn time_limit() -> Duration {
@@ -23,87 +19,15 @@ fn time_limit() -> Duration {
     Duration::from_secs(secs)
 }
 
-/// Runs `tool args…`, handing each stdout line to `on_line`. Errors name the tool.
+/// Runs `tool args…` with the caller's environment (passwords) plus the command line's own
+/// assignments, in the command's directory, handing each stdout line to `on_line`.
 pub fn run_lines(
     f: &Facts,
     tool: &str,
     args: &[String],
     on_line: &mut dyn FnMut(&str) -> Result<(), String>,
 ) -> Result<(), String> {
-    let mut cmd = Command::new(tool);
-    cmd.args(args)
-        .envs(&f.op.env)
-        .current_dir(&f.cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("`{tool}` is not installed (not found on PATH)"),
-        _ => format!("cannot run `{tool}`: {e}"),
-    })?;
-    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap_or(0));
-    let finished = Arc::new(AtomicBool::new(false));
-    let timed_out = Arc::new(AtomicBool::new(false));
-    let limit = time_limit();
-    let watchdog = {
-        let (finished, timed_out) = (Arc::clone(&finished), Arc::clone(&timed_out));
-        std::thread::spawn(move || {
-            let start = Instant::now();
-            while !finished.load(Ordering::Relaxed) {
-                if start.elapsed() > limit {
-                    timed_out.store(true, Ordering::Relaxed);
-                    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        })
-    };
-    let stderr = child.stderr.take().map(|mut e| {
-        std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = e.read_to_string(&mut s);
-            s
-        })
-    });
-    let mut parse_error = None;
-    if let Some(out) = child.stdout.take() {
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
-            if parse_error.is_none() {
-                if let Err(e) = on_line(&line) {
-                    parse_error = Some(e);
-                }
-            }
-        }
-    }
-    let status = child.wait();
-    finished.store(true, Ordering::Relaxed);
-    let _ = watchdog.join();
-    let err_text = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
-    let first = err_text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("")
-        .to_string();
-    if timed_out.load(Ordering::Relaxed) {
-        return Err(format!(
-            "`{tool}` did not answer within {} s and was stopped",
-            limit.as_secs()
-        ));
-    }
-    let status = status.map_err(|e| format!("waiting for `{tool}`: {e}"))?;
-    if !status.success() {
-        let code = status
-            .code()
-            .map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
-        return Err(format!(
-            "`{tool} {}` failed ({code}): {first}",
-            args.first().map(String::as_str).unwrap_or("")
-        ));
-    }
-    parse_error.map_or(Ok(()), Err)
+    crate::facts::helper::run_lines(tool, args, &f.op.env, &f.cwd, time_limit(), on_line)
 }
 
 fn opt<'a>(f: &'a Facts, name: &str) -> Option<&'a str> {
