@@ -10,7 +10,11 @@ fn main() {
     let op = safeop::command::parse(&argv);
     let t = std::time::Instant::now();
     for _ in 0..n {
-        std::hint::black_box(safeop::policy::Policy::embedded().map(|p| p.rules.len()).unwrap_or(0));
+        std::hint::black_box(
+            safeop::policy::Policy::embedded()
+                .map(|p| p.rules.len())
+                .unwrap_or(0),
+        );
     }
     println!("load embedded policy: {:?}", t.elapsed() / n);
     let policy = safeop::policy::Policy::embedded().expect("loads");

@@ -570,3 +570,42 @@ fn ctrl_c_while_counting_stops_safeop_and_runs_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was run"));
     assert!(!marker.exists(), "the restore never ran");
 }
+
+#[test]
+fn slow_counting_shows_progress_on_a_terminal_only() {
+    let s = Scratch::new();
+    let bin = s.path("bin");
+    let listing = shared_fixture("restore/restic-0.14.0-ls-json.jsonl");
+    // The listing's first line comes at once, the rest after 1.5 s: counting takes longer than
+    // the half second after which progress is shown.
+    stand_in(
+        &bin,
+        "restic",
+        &format!(
+            "case \"$*\" in *' ls '*) head -n 1 '{l}'; sleep 1.5; tail -n +2 '{l}';; *) exit 0;; esac",
+            l = listing.display()
+        ),
+    );
+    let target = s.path("dest");
+    std::fs::create_dir_all(&target).expect("mkdir");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let args = [
+        "check", "--", "restic", "-r", "/repo", "restore", "latest", "--target",
+    ];
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args(args).arg(&target);
+    cmd.env("SAFEOP_POLICY", fixture("empty-policy.yaml"))
+        .env("PATH", &path);
+    let mut p = rexpect::session::spawn_command(cmd, Some(15_000)).expect("spawn in a pty");
+    p.exp_string("safeop: counting")
+        .expect("a progress line on the terminal");
+    p.exp_eof().expect("ends");
+    // Without a terminal the same count prints no progress line.
+    let r = Test::new().env("PATH", &path).args(args).arg(&target).go();
+    assert!(!r.stderr.contains("counting"), "{}", r.stderr);
+    assert!(r.stdout.contains("allow"), "{}", r.stdout);
+}

@@ -240,6 +240,10 @@ impl Test {
         self.cmd.env(k, v);
         self
     }
+    pub fn arg(mut self, a: impl AsRef<std::ffi::OsStr>) -> Test {
+        self.cmd.arg(a);
+        self
+    }
     pub fn env_remove(mut self, k: &str) -> Test {
         self.cmd.env_remove(k);
         self
