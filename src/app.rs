@@ -126,20 +126,8 @@ fn fast_path(args: &[String]) -> Option<ExitCode> {
     if command::is_guarded_program(program) {
         return None;
     }
-    let strict = sudo_mode();
-    let argv = &args[cmd_start..];
-    let (path_var, path_override) = path_for_exec(strict);
-    Some(ExitCode::from(match exec::resolve(program, path_var) {
-        Ok(p) => {
-            let e = exec::replace(&p, argv, path_override);
-            eprint(&e.to_string());
-            FAILED
-        }
-        Err(e) => {
-            eprint(&e.to_string());
-            NOT_FOUND
-        }
-    }))
+    let (path_var, path_override) = path_for_exec(sudo_mode());
+    Some(ExitCode::from(exec_now(&args[cmd_start..], path_var, path_override)))
 }
 
 fn load(sources: &Sources) -> Result<Policy, u8> {
