@@ -127,7 +127,11 @@ fn fast_path(args: &[String]) -> Option<ExitCode> {
         return None;
     }
     let (path_var, path_override) = path_for_exec(sudo_mode());
-    Some(ExitCode::from(exec_now(&args[cmd_start..], path_var, path_override)))
+    Some(ExitCode::from(exec_now(
+        &args[cmd_start..],
+        path_var,
+        path_override,
+    )))
 }
 
 fn load(sources: &Sources) -> Result<Policy, u8> {
