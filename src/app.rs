@@ -197,12 +197,23 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
     let op = command::parse(&argv);
     let strict = sources.strict;
     let (path_var, path_override) = path_for_exec(strict);
-    if !op.is_guarded() || (!Policy::embedded_could_match(&op) && !Policy::has_layers(sources)) {
+    let layers = Policy::has_layers(sources);
+    if !op.is_guarded() || (!layers && !Policy::embedded_could_match(&op)) {
         return exec_now(&argv, path_var, path_override);
     }
-    let policy = match load(sources) {
+    // Without layers only the embedded rules that match this command are read.
+    let loaded = if layers {
+        Policy::load(sources)
+    } else {
+        Policy::embedded_for(&op)
+    };
+    let policy = match loaded {
         Ok(p) => p,
-        Err(c) => return c,
+        Err(e) => {
+            eprint(&e.to_string());
+            eprint("the command was not run");
+            return FAILED;
+        }
     };
     let facts = Facts::live(&op, cwd(), sys_root(strict));
     // An override must know every finding (a final deny anywhere keeps it a deny).

@@ -8,7 +8,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -79,9 +80,8 @@ fn last_line(f: &mut File) -> std::io::Result<Option<String>> {
     let mut chunk = 4096u64;
     loop {
         let start = len.saturating_sub(chunk);
-        f.seek(SeekFrom::Start(start))?;
-        let mut buf = Vec::new();
-        f.take(len - start).read_to_end(&mut buf)?;
+        let mut buf = vec![0u8; (len - start) as usize];
+        f.read_exact_at(&mut buf, start)?;
         let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
         if let Some(i) = body.iter().rposition(|b| *b == b'\n') {
             return Ok(Some(String::from_utf8_lossy(&body[i + 1..]).into_owned()));

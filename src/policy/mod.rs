@@ -311,18 +311,60 @@ const DEFAULT_RULE_LINES: &[(&str, usize, usize)] =
 /// Rule id → (line, column) of each of its `id:` entries, in file order.
 type Positions = std::collections::HashMap<String, Vec<(usize, usize)>>;
 
+fn default_positions() -> Positions {
+    let mut positions: Positions = Default::default();
+    for (id, line, col) in DEFAULT_RULE_LINES {
+        positions.entry(id.to_string()).or_default().push((*line, *col));
+    }
+    positions
+}
+
+fn spec_matches(spec: &MatchSpec, op: &crate::command::Operation) -> bool {
+    let (kinds, tools, flags, not_flags) = spec;
+    (kinds.is_empty() || kinds.contains(&op.kind.name()))
+        && (tools.is_empty() || tools.contains(&op.tool.as_str()))
+        && flags.iter().all(|f| op.has(f))
+        && !not_flags.iter().any(|f| op.has(f))
+}
+
 impl Policy {
     /// Could any rule of the embedded default match this operation? When not, and no policy
     /// layer exists on this machine, the policy need not be loaded at all.
     pub fn embedded_could_match(op: &crate::command::Operation) -> bool {
-        DEFAULT_MATCHES
-            .iter()
-            .any(|(kinds, tools, flags, not_flags)| {
-                (kinds.is_empty() || kinds.contains(&op.kind.name()))
-                    && (tools.is_empty() || tools.contains(&op.tool.as_str()))
-                    && flags.iter().all(|f| op.has(f))
-                    && !not_flags.iter().any(|f| op.has(f))
-            })
+        DEFAULT_MATCHES.iter().any(|m| spec_matches(m, op))
+    }
+
+    /// The embedded default with only the rules whose `match:` selects `op` (the others are
+    /// never read): what `run` uses when no policy layer exists. Decides exactly like
+    /// [`Policy::embedded`], since a rule that does not match contributes nothing.
+    pub fn embedded_for(op: &crate::command::Operation) -> Result<Policy, Error> {
+        #[derive(Deserialize)]
+        struct Lazy<'a> {
+            version: u32,
+            #[serde(default)]
+            settings: Option<Settings>,
+            #[serde(borrow, default)]
+            rules: Vec<&'a serde_json::value::RawValue>,
+        }
+        let err = |e: serde_json::Error| Error::policy(DEFAULT_NAME, 0, 0, e.to_string());
+        let lazy: Lazy = serde_json::from_str(DEFAULT_POLICY_JSON).map_err(err)?;
+        let mut rules = Vec::new();
+        for (raw, spec) in lazy.rules.iter().zip(DEFAULT_MATCHES) {
+            if spec_matches(spec, op) {
+                rules.push(serde_json::from_str::<Rule>(raw.get()).map_err(err)?);
+            }
+        }
+        let file = PolicyFile {
+            version: lazy.version,
+            defaults: None,
+            settings: lazy.settings,
+            rules,
+            disable: Vec::new(),
+            exceptions: Vec::new(),
+        };
+        let mut p = Policy::default();
+        p.apply(DEFAULT_NAME, DEFAULT_POLICY, file, default_positions(), false)?;
+        Ok(p)
     }
 
     /// Are there policy files on top of the embedded default?
@@ -701,6 +743,19 @@ mod tests {
             let op = crate::command::parse(&shell_words::split(line).expect("split"));
             let any = p.rules.iter().any(|r| r.matches_op(&op));
             assert_eq!(Policy::embedded_could_match(&op), any, "{line}");
+        }
+    }
+
+    #[test]
+    fn embedded_for_keeps_exactly_the_matching_rules() {
+        let all = Policy::embedded().expect("loads");
+        for line in ["rm -f x", "rm -rf /srv", "dd of=/dev/sdb", "tar -xf a.tar -C /srv", "reboot", "ls"] {
+            let op = crate::command::parse(&shell_words::split(line).expect("split"));
+            let lazy = Policy::embedded_for(&op).expect("loads");
+            let want: Vec<String> = all.rules.iter().filter(|r| r.matches_op(&op)).map(|r| format!("{r:?}")).collect();
+            let got: Vec<String> = lazy.rules.iter().map(|r| format!("{r:?}")).collect();
+            assert_eq!(got, want, "{line}");
+            assert_eq!(lazy.on_fact_error, all.on_fact_error);
         }
     }
 
