@@ -43,6 +43,10 @@ pub fn main(args: Vec<String>) -> ExitCode {
             return code;
         }
     }
+    // The guarded path skips clap (about 0.2 ms cold) when the line is in its plain form.
+    if let Some((policy, run_args)) = quick_run(&args) {
+        return ExitCode::from(run(&sources_for(policy), run_args));
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
@@ -51,19 +55,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
         }
     };
     let strict = sudo_mode();
-    let explicit = if strict {
-        if cli.policy.is_some() || std::env::var_os("SAFEOP_POLICY").is_some() {
-            eprint("sudo mode: --policy and SAFEOP_POLICY are ignored; /etc/safeop is used");
-        }
-        None
-    } else {
-        cli.policy.clone().or_else(|| {
-            std::env::var_os("SAFEOP_POLICY")
-                .filter(|p| !p.is_empty())
-                .map(PathBuf::from)
-        })
-    };
-    let sources = Sources { explicit, strict };
+    let sources = sources_for(cli.policy.clone());
     let code = match cli.verb {
         Verb::Run(a) => run(&sources, a),
         Verb::Check(a) => check(&sources, a),
@@ -76,6 +68,70 @@ pub fn main(args: Vec<String>) -> ExitCode {
         Verb::Init { shell } => init(&shell),
     };
     ExitCode::from(code)
+}
+
+/// Where the policy comes from: `--policy` or `SAFEOP_POLICY`, never in sudo mode.
+fn sources_for(flag: Option<PathBuf>) -> Sources {
+    let strict = sudo_mode();
+    let explicit = if strict {
+        if flag.is_some() || std::env::var_os("SAFEOP_POLICY").is_some() {
+            eprint("sudo mode: --policy and SAFEOP_POLICY are ignored; /etc/safeop is used");
+        }
+        None
+    } else {
+        flag.or_else(|| {
+            std::env::var_os("SAFEOP_POLICY")
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+        })
+    };
+    Sources { explicit, strict }
+}
+
+/// `safeop run [--policy F] [--override R] [--] CMD …` read without clap. Anything else
+/// (`--help`, an unknown option, a missing command) is left to clap and its messages.
+fn quick_run(args: &[String]) -> Option<(Option<PathBuf>, RunArgs)> {
+    if args.get(1).map(String::as_str) != Some("run") {
+        return None;
+    }
+    let (mut policy, mut over) = (None, None);
+    let mut i = 2;
+    while i < args.len() {
+        let a = args[i].as_str();
+        match a {
+            "--" => {
+                i += 1;
+                break;
+            }
+            "--policy" | "--override" => {
+                let v = args.get(i + 1)?.clone();
+                if a == "--policy" {
+                    policy = Some(PathBuf::from(v));
+                } else {
+                    over = Some(v);
+                }
+                i += 2;
+            }
+            _ if a.starts_with("--policy=") => {
+                policy = Some(PathBuf::from(&a["--policy=".len()..]));
+                i += 1;
+            }
+            _ if a.starts_with("--override=") => {
+                over = Some(a["--override=".len()..].to_string());
+                i += 1;
+            }
+            _ if a.starts_with('-') => return None,
+            _ => break,
+        }
+    }
+    let command = args.get(i..).filter(|c| !c.is_empty())?.to_vec();
+    Some((
+        policy,
+        RunArgs {
+            r#override: over,
+            command,
+        },
+    ))
 }
 
 /// `safeop dd …` is `safeop run -- dd …`. `safeop init 6` is the `init` command, not the verb.
@@ -168,12 +224,27 @@ fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
 
 fn who() -> (String, Option<String>) {
     let uid = nix::unistd::getuid();
-    let user = nix::unistd::User::from_uid(uid)
-        .ok()
-        .flatten()
-        .map(|u| u.name)
+    // /etc/passwd first (a tenth of the cost of the NSS lookup on the allow path); NSS for
+    // users it does not list (LDAP, sssd).
+    let user = passwd_name(uid.as_raw())
+        .or_else(|| {
+            nix::unistd::User::from_uid(uid)
+                .ok()
+                .flatten()
+                .map(|u| u.name)
+        })
         .unwrap_or_else(|| uid.to_string());
     (user, std::env::var("SUDO_USER").ok())
+}
+
+/// The name `/etc/passwd` gives `uid`, if it lists it.
+fn passwd_name(uid: u32) -> Option<String> {
+    let text = std::fs::read_to_string("/etc/passwd").ok()?;
+    text.lines().find_map(|line| {
+        let mut f = line.split(':');
+        let (name, _, id) = (f.next()?, f.next()?, f.next()?);
+        (id.parse::<u32>().ok()? == uid).then(|| name.to_string())
+    })
 }
 
 fn log(path: &Path, rec: Record, strict: bool) -> Result<(), u8> {

@@ -628,3 +628,42 @@ fn a_probe_that_fails_asks_and_never_allows_silently() {
         .go()
         .status(0);
 }
+
+#[test]
+fn run_options_in_every_spelling() {
+    let s = Scratch::new();
+    let bad = s.write("bad.yaml", "version: 1\nrules: [oops\n");
+    let victim = s.file("victim.txt", 10);
+    let v = victim.display().to_string();
+    for args in [
+        vec![
+            "run".to_string(),
+            "--policy".into(),
+            bad.display().to_string(),
+            "--".into(),
+            "rm".into(),
+            v.clone(),
+        ],
+        vec![
+            "run".to_string(),
+            format!("--policy={}", bad.display()),
+            "rm".into(),
+            v.clone(),
+        ],
+    ] {
+        Test::new()
+            .args(&args)
+            .go()
+            .status(125)
+            .stderr_has("bad.yaml");
+        assert!(
+            victim.exists(),
+            "the command must not run with a broken policy"
+        );
+    }
+    // Without `--` the command starts at the first word that is not an option.
+    Test::new().args(["run", "rm", &v]).go().status(0);
+    assert!(!victim.exists());
+    Test::new().args(["run", "--help"]).go().status(0);
+    Test::new().args(["run"]).go().status(125);
+}

@@ -304,6 +304,8 @@ type MatchSpec = (
     &'static [&'static str],
 );
 const DEFAULT_MATCHES: &[MatchSpec] = include!(concat!(env!("OUT_DIR"), "/default_matches.rs"));
+/// Each embedded rule as its own JSON text, in order (`build.rs`).
+const DEFAULT_RULES: &[&str] = include!(concat!(env!("OUT_DIR"), "/default_rules.rs"));
 /// Line and column of each embedded rule's `id:`, extracted by `build.rs`.
 const DEFAULT_RULE_LINES: &[(&str, usize, usize)] =
     include!(concat!(env!("OUT_DIR"), "/default_rule_lines.rs"));
@@ -314,7 +316,10 @@ type Positions = std::collections::HashMap<String, Vec<(usize, usize)>>;
 fn default_positions() -> Positions {
     let mut positions: Positions = Default::default();
     for (id, line, col) in DEFAULT_RULE_LINES {
-        positions.entry(id.to_string()).or_default().push((*line, *col));
+        positions
+            .entry(id.to_string())
+            .or_default()
+            .push((*line, *col));
     }
     positions
 }
@@ -338,32 +343,30 @@ impl Policy {
     /// never read): what `run` uses when no policy layer exists. Decides exactly like
     /// [`Policy::embedded`], since a rule that does not match contributes nothing.
     pub fn embedded_for(op: &crate::command::Operation) -> Result<Policy, Error> {
-        #[derive(Deserialize)]
-        struct Lazy<'a> {
-            version: u32,
-            #[serde(default)]
-            settings: Option<Settings>,
-            #[serde(borrow, default)]
-            rules: Vec<&'a serde_json::value::RawValue>,
-        }
         let err = |e: serde_json::Error| Error::policy(DEFAULT_NAME, 0, 0, e.to_string());
-        let lazy: Lazy = serde_json::from_str(DEFAULT_POLICY_JSON).map_err(err)?;
         let mut rules = Vec::new();
-        for (raw, spec) in lazy.rules.iter().zip(DEFAULT_MATCHES) {
+        for (raw, spec) in DEFAULT_RULES.iter().zip(DEFAULT_MATCHES) {
             if spec_matches(spec, op) {
-                rules.push(serde_json::from_str::<Rule>(raw.get()).map_err(err)?);
+                rules.push(serde_json::from_str::<Rule>(raw).map_err(err)?);
             }
         }
+        // The embedded settings are the defaults of `Policy::default()` (a test checks it).
         let file = PolicyFile {
-            version: lazy.version,
+            version: 1,
             defaults: None,
-            settings: lazy.settings,
+            settings: None,
             rules,
             disable: Vec::new(),
             exceptions: Vec::new(),
         };
         let mut p = Policy::default();
-        p.apply(DEFAULT_NAME, DEFAULT_POLICY, file, default_positions(), false)?;
+        p.apply(
+            DEFAULT_NAME,
+            DEFAULT_POLICY,
+            file,
+            default_positions(),
+            false,
+        )?;
         Ok(p)
     }
 
@@ -749,13 +752,26 @@ mod tests {
     #[test]
     fn embedded_for_keeps_exactly_the_matching_rules() {
         let all = Policy::embedded().expect("loads");
-        for line in ["rm -f x", "rm -rf /srv", "dd of=/dev/sdb", "tar -xf a.tar -C /srv", "reboot", "ls"] {
+        for line in [
+            "rm -f x",
+            "rm -rf /srv",
+            "dd of=/dev/sdb",
+            "tar -xf a.tar -C /srv",
+            "reboot",
+            "ls",
+        ] {
             let op = crate::command::parse(&shell_words::split(line).expect("split"));
             let lazy = Policy::embedded_for(&op).expect("loads");
-            let want: Vec<String> = all.rules.iter().filter(|r| r.matches_op(&op)).map(|r| format!("{r:?}")).collect();
+            let want: Vec<String> = all
+                .rules
+                .iter()
+                .filter(|r| r.matches_op(&op))
+                .map(|r| format!("{r:?}"))
+                .collect();
             let got: Vec<String> = lazy.rules.iter().map(|r| format!("{r:?}")).collect();
             assert_eq!(got, want, "{line}");
             assert_eq!(lazy.on_fact_error, all.on_fact_error);
+            assert_eq!(lazy.no_tty, all.no_tty);
         }
     }
 
