@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -97,7 +97,11 @@ fn last_line(f: &mut File) -> std::io::Result<Option<String>> {
 pub fn append(path: &Path, mut rec: Record) -> Result<String, String> {
     if let Some(dir) = path.parent() {
         if !dir.as_os_str().is_empty() && !dir.exists() {
-            std::fs::create_dir_all(dir)
+            // Records carry command lines (which may name secrets): not for every local user.
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o750)
+                .create(dir)
                 .map_err(|e| format!("audit log directory `{}`: {e}", dir.display()))?;
         }
     }
@@ -105,6 +109,7 @@ pub fn append(path: &Path, mut rec: Record) -> Result<String, String> {
         .create(true)
         .append(true)
         .read(true)
+        .mode(0o640)
         .open(path)
         .map_err(|e| format!("audit log `{}`: {e}", path.display()))?;
     f.lock()
@@ -197,6 +202,13 @@ mod tests {
             append(&p, rec).expect("append");
         }
         assert_eq!(verify(&p), Ok(5));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&p).expect("stat").permissions().mode();
+        assert_eq!(
+            mode & 0o007,
+            0,
+            "the log is not readable by others: {mode:o}"
+        );
         let text = std::fs::read_to_string(&p).expect("read");
         std::fs::write(&p, text.replacen("\"allowed\"", "\"refused\"", 1)).expect("write");
         assert_eq!(verify(&p).map_err(|e| e.0), Err(1));
