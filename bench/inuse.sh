@@ -6,16 +6,17 @@
 # in-use rule runs to the end, including the one /proc fd scan (N*F fds). Every background
 # process is killed at the end, also on Ctrl-C or error (trap).
 #
-# Usage: bench/inuse.sh [SAFEOP_BINARY]   (default: target/release/safeop, built if missing)
+# Usage: bench/inuse.sh [SAFEOP_BINARY]   (default: the release build, built first)
 # Env: PROCS=2000 FILES=20 RUNS=30 OUT=target/bench-inuse.json
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-bin=${1:-$here/target/release/safeop}
+. "$here/bench/lib.sh"
+bin=${1:-$(cd "$here" && release_bin)}
 procs=${PROCS:-2000}
 files=${FILES:-20}
 runs=${RUNS:-30}
 out=${OUT:-$here/target/bench-inuse.json}
-[ -x "$bin" ] || (cd "$here" && cargo build --release --quiet)
+[ -x "$bin" ] || { echo "no safeop binary at $bin" >&2; exit 2; }
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/safeop-bench-inuse.XXXXXX)

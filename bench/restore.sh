@@ -11,8 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
-cargo build --release -q
-bin=${CARGO_TARGET_DIR:-$PWD/target}/release/safeop
+. bench/lib.sh
+bin=$(release_bin)
 work=${2:-$(mktemp -d)}
 mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT

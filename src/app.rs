@@ -223,28 +223,10 @@ fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
 }
 
 fn who() -> (String, Option<String>) {
-    let uid = nix::unistd::getuid();
-    // /etc/passwd first (a tenth of the cost of the NSS lookup on the allow path); NSS for
-    // users it does not list (LDAP, sssd).
-    let user = passwd_name(uid.as_raw())
-        .or_else(|| {
-            nix::unistd::User::from_uid(uid)
-                .ok()
-                .flatten()
-                .map(|u| u.name)
-        })
-        .unwrap_or_else(|| uid.to_string());
-    (user, std::env::var("SUDO_USER").ok())
-}
-
-/// The name `/etc/passwd` gives `uid`, if it lists it.
-fn passwd_name(uid: u32) -> Option<String> {
-    let text = std::fs::read_to_string("/etc/passwd").ok()?;
-    text.lines().find_map(|line| {
-        let mut f = line.split(':');
-        let (name, _, id) = (f.next()?, f.next()?, f.next()?);
-        (id.parse::<u32>().ok()? == uid).then(|| name.to_string())
-    })
+    (
+        crate::facts::session::user_name(nix::unistd::getuid()),
+        std::env::var("SUDO_USER").ok(),
+    )
 }
 
 fn log(path: &Path, rec: Record, strict: bool) -> Result<(), u8> {

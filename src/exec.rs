@@ -17,24 +17,25 @@ fn identity(p: &Path) -> Option<(u64, u64)> {
     std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
 }
 
-fn is_executable(p: &Path) -> bool {
-    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.mode() & 0o111 != 0)
+/// This very binary, by identity (asked once per process).
+fn me() -> Option<(u64, u64)> {
+    static ME: std::sync::OnceLock<Option<(u64, u64)>> = std::sync::OnceLock::new();
+    *ME.get_or_init(|| identity(Path::new("/proc/self/exe")))
 }
 
 /// Finds the program to run. A name with a `/` is used as given; otherwise PATH is searched,
 /// skipping relative entries and any file that is safeop itself (a symlink shim or a copy of
 /// this very binary).
 pub fn resolve(program: &str, path_var: Option<OsString>) -> Result<PathBuf, Error> {
-    let me = identity(Path::new("/proc/self/exe"));
-    let not_me = |p: &Path| me.is_none() || identity(p) != me;
+    let is_me = |id: (u64, u64)| me() == Some(id);
     if program.contains('/') {
         let p = PathBuf::from(program);
-        if !p.exists() {
+        let Some(id) = identity(&p) else {
             return Err(Error::NotFound {
                 program: program.to_string(),
             });
-        }
-        if !not_me(&p) {
+        };
+        if is_me(id) {
             return Err(Error::Exec {
                 program: program.to_string(),
                 why: "that is safeop itself; name the real tool".into(),
@@ -48,7 +49,11 @@ pub fn resolve(program: &str, path_var: Option<OsString>) -> Result<PathBuf, Err
             continue;
         }
         let cand = dir.join(program);
-        if is_executable(&cand) && not_me(&cand) {
+        // One stat answers both questions: an executable file, and not safeop.
+        let Ok(m) = std::fs::metadata(&cand) else {
+            continue;
+        };
+        if m.is_file() && m.mode() & 0o111 != 0 && !is_me((m.dev(), m.ino())) {
             return Ok(cand);
         }
     }

@@ -220,7 +220,11 @@ pub struct Facts<'a> {
     seen_paths: RefCell<BTreeMap<String, Map<String, Value>>>,
     /// Intermediate results several probes share within one run (one `/proc` scan for all targets).
     memo: RefCell<HashMap<&'static str, Rc<dyn Any>>>,
+    /// The same per path of the operation (its resolved path, its identity).
+    subject_memo: RefCell<HashMap<SubjectKey, Rc<dyn Any>>>,
 }
+
+type SubjectKey = (&'static str, Role, String);
 
 impl<'a> Facts<'a> {
     pub fn live(op: &'a Operation, caller_cwd: PathBuf, sys_root: PathBuf) -> Facts<'a> {
@@ -238,6 +242,7 @@ impl<'a> Facts<'a> {
             seen: RefCell::default(),
             seen_paths: RefCell::default(),
             memo: RefCell::default(),
+            subject_memo: RefCell::default(),
         }
     }
 
@@ -278,6 +283,23 @@ impl<'a> Facts<'a> {
         }
         let v = Rc::new(make(self));
         self.memo.borrow_mut().insert(key, v.clone());
+        v
+    }
+
+    /// A value computed once per run for one path of the operation (`key` names it).
+    pub fn memo_for<T: 'static>(
+        &self,
+        key: &'static str,
+        s: &PathSubject,
+        make: impl FnOnce(&Facts) -> T,
+    ) -> Rc<T> {
+        let k = (key, s.role, s.arg.clone());
+        let hit = self.subject_memo.borrow().get(&k).cloned();
+        if let Some(v) = hit.and_then(|v| v.downcast::<T>().ok()) {
+            return v;
+        }
+        let v = Rc::new(make(self));
+        self.subject_memo.borrow_mut().insert(k, v.clone());
         v
     }
 

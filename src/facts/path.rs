@@ -21,10 +21,17 @@ static STAT: Probe = Probe {
 /// The path a write or delete really reaches. Deleting or moving a symlink acts on the link, so
 /// for those the last component is not followed (unless written with a trailing `/`).
 pub fn resolve(f: &Facts, s: &PathSubject) -> PathBuf {
-    let raw = f.cwd.join(&s.arg);
     if !f.is_live() {
         return s.abs.clone();
     }
+    // Every in-use probe asks; the answer is one per run.
+    f.memo_for("resolve", s, |f| resolve_live(f, s))
+        .as_ref()
+        .clone()
+}
+
+fn resolve_live(f: &Facts, s: &PathSubject) -> PathBuf {
+    let raw = f.cwd.join(&s.arg);
     let keep_last = matches!(f.op.kind, Kind::Delete | Kind::Move)
         && s.role == super::Role::Target
         && !s.arg.ends_with('/');

@@ -56,6 +56,11 @@ pub fn dev_string(dev: u64) -> String {
 /// The identity of what the subject reaches; `None` when nothing is there. Deleting or moving a
 /// symlink acts on the link, so the link itself is what those name.
 pub fn of(f: &Facts, s: &PathSubject) -> Result<Option<Identity>, String> {
+    // Every in-use probe asks; one stat per path and run.
+    f.memo_for("identity", s, |f| stat(f, s)).as_ref().clone()
+}
+
+fn stat(f: &Facts, s: &PathSubject) -> Result<Option<Identity>, String> {
     let path = resolve(f, s);
     let on_link =
         matches!(f.op.kind, Kind::Delete | Kind::Move) && s.role == super::super::Role::Target;
