@@ -13,7 +13,6 @@ use crate::report;
 use clap::Parser;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 pub const REFUSED: u8 = 126;
 pub const FAILED: u8 = 125;
@@ -29,7 +28,9 @@ fn eprint(msg: &str) {
     eprintln!("safeop: {msg}");
 }
 
-pub fn main(args: Vec<String>) -> ExitCode {
+/// safeop's whole life for one command line: the exit status (the guarded command's own when it
+/// ran and safeop waited for it; on the allow path the command replaces safeop instead).
+pub fn main(args: Vec<String>) -> u8 {
     let args = bare_form(args);
     let verb = args.get(1).map(String::as_str).unwrap_or("");
     let usage_code = if matches!(verb, "check" | "preflight") {
@@ -45,13 +46,13 @@ pub fn main(args: Vec<String>) -> ExitCode {
     }
     // The guarded path skips clap (about 0.2 ms cold) when the line is in its plain form.
     if let Some((policy, run_args)) = quick_run(&args) {
-        return ExitCode::from(run(&sources_for(policy), run_args));
+        return run(&sources_for(policy), run_args);
     }
     let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { usage_code } else { 0 });
+            return if e.use_stderr() { usage_code } else { 0 };
         }
     };
     let strict = sudo_mode();
@@ -67,7 +68,7 @@ pub fn main(args: Vec<String>) -> ExitCode {
         Verb::Facts { json, paths } => show_facts(json, paths, strict),
         Verb::Init { shell } => init(&shell),
     };
-    ExitCode::from(code)
+    code
 }
 
 /// Where the policy comes from: `--policy` or `SAFEOP_POLICY`, never in sudo mode.
@@ -172,7 +173,7 @@ fn path_for_exec(strict: bool) -> (Option<std::ffi::OsString>, Option<&'static s
 }
 
 /// `safeop run -- CMD` where CMD is not a tool safeop knows (nor a wrapper of one): exec at once.
-fn fast_path(args: &[String]) -> Option<ExitCode> {
+fn fast_path(args: &[String]) -> Option<u8> {
     let cmd_start = args.iter().position(|a| a == "--")? + 1;
     // Only the plain form `safeop run -- CMD …` (no safeop options before `--`).
     if cmd_start != 3 {
@@ -183,11 +184,7 @@ fn fast_path(args: &[String]) -> Option<ExitCode> {
         return None;
     }
     let (path_var, path_override) = path_for_exec(sudo_mode());
-    Some(ExitCode::from(exec_now(
-        &args[cmd_start..],
-        path_var,
-        path_override,
-    )))
+    Some(exec_now(&args[cmd_start..], path_var, path_override))
 }
 
 fn load(sources: &Sources) -> Result<Policy, u8> {
@@ -750,7 +747,8 @@ fn audit_verify(log: Option<PathBuf>, strict: bool) -> u8 {
     let path = log.unwrap_or_else(|| audit::default_path(strict));
     match audit::verify(&path) {
         Ok(n) => {
-            println!("{}: {n} records, chain intact", path.display());
+            let noun = if n == 1 { "record" } else { "records" };
+            println!("{}: {n} {noun}, chain intact", path.display());
             0
         }
         Err((0, why)) => {

@@ -667,3 +667,61 @@ fn run_options_in_every_spelling() {
     Test::new().args(["run", "--help"]).go().status(0);
     Test::new().args(["run"]).go().status(125);
 }
+
+/// safeop skips Rust's runtime start-up (src/main.rs) but keeps what it did for fds 0–2: a
+/// closed one is opened on /dev/null, so neither safeop nor the command it runs can open a file
+/// that then becomes its stdin, stdout or stderr.
+#[test]
+fn closed_standard_fds_are_reopened_on_dev_null() {
+    use std::os::unix::process::CommandExt;
+    let close = |fds: &'static [i32]| {
+        let mut c = std::process::Command::new(BIN);
+        // SAFETY: close(2) is async-signal-safe; the child has not started running Rust code.
+        unsafe {
+            c.pre_exec(move || {
+                for fd in fds {
+                    nix::libc::close(*fd);
+                }
+                Ok(())
+            });
+        }
+        c
+    };
+    let s0 = Scratch::new();
+    let seen = s0.path("fds");
+    // `sh FILE` is no guarded tool: the fast path execs it with safeop's own fds 0-2.
+    let script = s0.write(
+        "fds.sh",
+        &format!(
+            "exec 9>'{}'\nfor fd in 0 1 2; do l=$(readlink /proc/$$/fd/$fd); echo \"${{l:-closed}}\" >&9; done\n",
+            seen.display()
+        ),
+    );
+    let st = close(&[0, 1, 2])
+        .args(["run", "--", "sh", &script.display().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(0), "{st:?}");
+    assert_eq!(
+        std::fs::read_to_string(&seen).unwrap(),
+        "/dev/null\n/dev/null\n/dev/null\n"
+    );
+
+    let s = Scratch::new();
+    let victim = s.file("victim", 4096);
+    let log = s.path("audit.jsonl");
+    let st = close(&[0, 1, 2])
+        .args(["run", "--", "rm", "-f", &victim.display().to_string()])
+        .env("SAFEOP_AUDIT_LOG", &log)
+        .env("XDG_CONFIG_HOME", s.path("config"))
+        .env_remove("SAFEOP_POLICY")
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(0), "{st:?}");
+    assert!(!victim.exists(), "rm ran");
+    Test::new()
+        .args(["audit", "verify", &log.display().to_string()])
+        .go()
+        .status(0)
+        .stdout_has(": 1 record, chain intact");
+}
