@@ -602,3 +602,64 @@ fn overwriting_any_disk_image_asks_for_its_name() {
     let blob = plain_image(&s, "blob.bin");
     check(&["dd", "if=/dev/zero", &of(&blob)]).go().status(0);
 }
+
+/// swapoff on drop, also when the test fails.
+struct SwapGuard(PathBuf);
+
+impl Drop for SwapGuard {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("swapoff").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn an_active_swap_file_is_denied_and_the_same_file_after_swapoff_is_not() {
+    need_root!();
+    need_tool!("losetup");
+    need_tool!("mkfs.ext4");
+    need_tool!("mkswap");
+    need_tool!("swapon");
+    // The swap file lives on an ext4 image of the test's own, loop-mounted: whatever the
+    // machine's /tmp is, swap files work there.
+    let s = Scratch::new();
+    let img = s.path("fs.img");
+    sh(&format!(
+        "truncate -s 32M '{}' && mkfs.ext4 -q -F '{}'",
+        img.display(),
+        img.display()
+    ));
+    let lo = LoopDev::attach(&img);
+    let mnt = s.path("mnt");
+    let _m = MountGuard::mount(&lo.dev, &mnt);
+    let swap = mnt.join("swapfile");
+    sh(&format!(
+        "dd if=/dev/zero of='{0}' bs=1M count=4 status=none && chmod 600 '{0}' && mkswap -q '{0}'",
+        swap.display()
+    ));
+    sh(&format!("swapon '{}'", swap.display()));
+    let on = SwapGuard(swap.clone());
+    let before = blake3_of(&swap);
+
+    check(&["rm", &swap.display().to_string()])
+        .go()
+        .status(4)
+        .stdout_has("swap-in-use")
+        .stdout_has("is active swap");
+    check(&["dd", "if=/dev/zero", &of(&swap)])
+        .go()
+        .status(4)
+        .stdout_has("swap-in-use");
+    Test::new()
+        .args(["run", "--", "rm", "-f", &swap.display().to_string()])
+        .go()
+        .status(126)
+        .stderr_has("swap-in-use");
+    assert!(swap.exists(), "the refused rm removed the swap file");
+    assert_eq!(blake3_of(&swap), before);
+
+    drop(on);
+    check(&["rm", &swap.display().to_string()])
+        .go()
+        .status(0)
+        .stdout_lacks("swap-in-use");
+}

@@ -208,12 +208,15 @@ pub fn openers(f: &Facts, id: &Identity) -> Result<(Vec<Opener>, u64), String> {
     Ok((out, t.unreadable))
 }
 
-/// Asks the kernel whether anyone has a regular file open for writing, without scanning /proc:
-/// a read lease (`F_SETLEASE` `F_RDLCK`) is refused with `EAGAIN` exactly when some open file
-/// description has the inode open for writing. The lease is dropped at once. `None` when the
-/// kernel cannot say (no `CAP_LEASE` and not the owner, a filesystem without leases, the file
-/// replaced meanwhile): then the scan decides.
-pub fn written_somewhere(path: &Path, id: &Identity) -> Option<bool> {
+/// `F_SETSIG` from `<asm-generic/fcntl.h>` (x86, Arm, RISC-V; the libc crate does not export it).
+const F_SETSIG: nix::libc::c_int = 10;
+
+/// What a lease on a regular file tells: whether any open file description other than ours has
+/// the inode open for writing (`F_RDLCK`), or open at all (`F_WRLCK`). The kernel refuses the
+/// lease with `EAGAIN` exactly then; a lease granted is dropped at once. `None` when the kernel
+/// cannot say (no `CAP_LEASE` and not the owner, a filesystem without leases, the file replaced
+/// meanwhile): then the probes look for themselves.
+fn lease_refused(path: &Path, id: &Identity, kind: nix::libc::c_int) -> Option<bool> {
     use std::os::fd::AsRawFd;
     use std::os::unix::fs::OpenOptionsExt;
     if !id.is_file {
@@ -228,8 +231,14 @@ pub fn written_somewhere(path: &Path, id: &Identity) -> Option<bool> {
         return None;
     }
     let fd = file.as_raw_fd();
-    // SAFETY: fcntl on an fd this function owns; F_SETLEASE takes an int argument.
-    let r = unsafe { nix::libc::fcntl(fd, nix::libc::F_SETLEASE, nix::libc::F_RDLCK) };
+    // Someone opening the file while the lease is held breaks it, and the kernel signals the
+    // holder: SIGIO by default, which would kill safeop. SIGURG is ignored by default.
+    // SAFETY: fcntl on an fd this function owns; F_SETSIG and F_SETLEASE take an int argument.
+    if unsafe { nix::libc::fcntl(fd, F_SETSIG, nix::libc::SIGURG) } != 0 {
+        return None;
+    }
+    // SAFETY: as above.
+    let r = unsafe { nix::libc::fcntl(fd, nix::libc::F_SETLEASE, kind) };
     if r == 0 {
         // SAFETY: as above; removes the lease just taken.
         unsafe { nix::libc::fcntl(fd, nix::libc::F_SETLEASE, nix::libc::F_UNLCK) };
@@ -239,6 +248,25 @@ pub fn written_somewhere(path: &Path, id: &Identity) -> Option<bool> {
         nix::errno::Errno::EAGAIN => Some(true),
         _ => None,
     }
+}
+
+/// Does anyone have a regular file open for writing? (A read lease, see [`lease_refused`].)
+pub fn written_somewhere(path: &Path, id: &Identity) -> Option<bool> {
+    lease_refused(path, id, nix::libc::F_RDLCK)
+}
+
+/// True when the kernel says no open file description anywhere holds the subject (a write
+/// lease was granted). Then nothing can use it: a loop device, a swap area, QEMU (its locks
+/// need an open file), a writer all hold the file open. Asked once per path and run, on the live
+/// root only; `false` whenever the kernel cannot say.
+pub fn open_nowhere(f: &Facts, s: &PathSubject) -> bool {
+    if !f.is_live() || f.sys_root != Path::new("/") {
+        return false;
+    }
+    *f.memo_for("open_nowhere", s, |f| match identity::of(f, s) {
+        Ok(Some(id)) => lease_refused(&resolve(f, s), &id, nix::libc::F_WRLCK) == Some(false),
+        _ => false,
+    })
 }
 
 fn labels(list: &[&Opener]) -> Value {
@@ -252,7 +280,9 @@ pub(super) fn writers_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let Some(id) = identity::of(f, s)? else {
         return Ok(answer([("open.writers", Vec::<Value>::new().into())]));
     };
-    if f.sys_root == Path::new("/") && written_somewhere(&resolve(f, s), &id) == Some(false) {
+    if open_nowhere(f, s)
+        || (f.sys_root == Path::new("/") && written_somewhere(&resolve(f, s), &id) == Some(false))
+    {
         return Ok(answer([("open.writers", Vec::<Value>::new().into())]));
     }
     let (list, _) = openers(f, &id)?;
@@ -268,6 +298,12 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
             ("open.unreadable", 0.into()),
         ]));
     };
+    if open_nowhere(f, s) {
+        return Ok(answer([
+            ("open.readers", Vec::<Value>::new().into()),
+            ("open.unreadable", 0.into()),
+        ]));
+    }
     let (list, unreadable) = openers(f, &id)?;
     let readers: Vec<&Opener> = list.iter().filter(|o| !o.write).collect();
     Ok(answer([
@@ -327,5 +363,30 @@ mod tests {
             assert_eq!(idle, Some(false));
             assert_eq!(with_reader, Some(false), "readers do not count");
         }
+    }
+
+    #[test]
+    fn the_kernel_tells_whether_a_file_is_open_at_all() {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("SKIPPED (needs root for CAP_LEASE on any file)");
+            return;
+        }
+        let (file, path) = tempfile::NamedTempFile::new().unwrap().keep().unwrap();
+        let id = Identity::from_meta(&std::fs::metadata(&path).unwrap());
+        let open = |p: &Path| lease_refused(p, &id, nix::libc::F_WRLCK);
+        assert_eq!(open(&path), Some(true), "our own read-write descriptor");
+        drop(file);
+        assert_eq!(open(&path), Some(false), "open nowhere");
+        let ro = std::fs::File::open(&path).unwrap();
+        assert_eq!(open(&path), Some(true), "a reader counts");
+        drop(ro);
+        let writer = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        assert_eq!(open(&path), Some(true), "a writer counts");
+        drop(writer);
+        assert_eq!(open(&path), Some(false));
+        std::fs::remove_file(&path).unwrap();
     }
 }

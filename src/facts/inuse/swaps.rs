@@ -95,6 +95,10 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let Some(id) = identity::of(f, s)? else {
         return Ok(answer([("device.swap", false.into())]));
     };
+    // swapon holds a swap file open.
+    if super::open_files::open_nowhere(f, s) {
+        return Ok(answer([("device.swap", false.into())]));
+    }
     let p = f.sys("/proc/swaps");
     let text = std::fs::read_to_string(&p).map_err(|e| format!("read `{}`: {e}", p.display()))?;
     Ok(answer([(
