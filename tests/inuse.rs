@@ -262,6 +262,22 @@ fn an_image_served_by_qemu_nbd_is_denied_naming_the_pid() {
     drop(nbd);
 }
 
+/// A background process holding `path` open read-only (as a guest's disk is held by whatever
+/// serves it), started and waited for; killed on drop.
+fn hold_open(path: &Path) -> Bg {
+    let b = Bg::spawn(
+        Command::new("sh")
+            .args(["-c", "exec 9<\"$0\"; exec sleep 60"])
+            .arg(path),
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !Path::new(&format!("/proc/{}/fd/9", b.pid())).exists() {
+        assert!(Instant::now() < deadline, "holder did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    b
+}
+
 #[test]
 fn a_file_open_for_writing_elsewhere_is_denied_and_a_reader_is_not() {
     let s = Scratch::new();
@@ -388,6 +404,8 @@ fn xen_domain_disks_from_xl_list_are_denied_and_a_stopped_domains_image_is_not()
 fn xl_that_prints_sxp_or_fails_makes_the_answer_unknown_not_no() {
     let s = Scratch::new();
     let img = plain_image(&s, "web1.img");
+    // held open, as a running guest's disk is (by QEMU, tapdisk or a loop device)
+    let _guest = hold_open(&img);
     let bin = s.path("bin");
     stand_in(
         &bin,
@@ -410,6 +428,52 @@ fn xl_that_prints_sxp_or_fails_makes_the_answer_unknown_not_no() {
         .go()
         .status(3)
         .stdout_has("cannot open libxc handle");
+}
+
+/// `xl` installed on a host not booted under Xen fails on every call; a file no one has open is
+/// no running guest's disk whatever xl says, so deletes and writes are not all made to ask.
+#[test]
+fn a_failing_hypervisor_tool_does_not_make_a_file_open_nowhere_unknown() {
+    let s = Scratch::new();
+    let img = plain_image(&s, "scratch.img");
+    let bin = s.path("bin");
+    stand_in(
+        &bin,
+        "xl",
+        "echo 'libxl: error: libxl.c:102:libxl_ctx_alloc: cannot open libxc handle' >&2; exit 1",
+    );
+    stand_in(
+        &bin,
+        "virsh",
+        "echo 'error: failed to connect to the hypervisor' >&2; exit 1",
+    );
+    let j = Test::new()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--",
+            "rm",
+            &img.display().to_string(),
+        ])
+        .path_first(&bin)
+        .go()
+        .json();
+    assert_eq!(j["verdict"], "allow", "{j}");
+    // the facts still say what failed
+    Test::new()
+        .args(["facts", "--json", &img.display().to_string()])
+        .path_first(&bin)
+        .go()
+        .status(0)
+        .stdout_has("cannot open libxc handle");
+    // the same file held open by someone: a person decides
+    let _guest = hold_open(&img);
+    check(&["rm", &img.display().to_string()])
+        .path_first(&bin)
+        .go()
+        .status(3)
+        .stdout_has("vm-disks-unknown");
 }
 
 #[test]
@@ -498,6 +562,7 @@ fn libvirt_domain_disks_are_denied_even_with_spaces_in_the_path() {
 fn a_libvirt_daemon_that_is_down_is_unknown_not_no() {
     let s = Scratch::new();
     let img = plain_image(&s, "web01.img");
+    let _guest = hold_open(&img);
     let bin = s.path("bin");
     stand_in(&bin, "virsh", "echo 'error: failed to connect to the hypervisor' >&2; echo 'error: Failed to connect socket to '\"'\"'/var/run/libvirt/libvirt-sock'\"'\"': No such file or directory' >&2; exit 1");
     check(&["dd", "if=/dev/zero", &of(&img)])
