@@ -725,3 +725,60 @@ fn closed_standard_fds_are_reopened_on_dev_null() {
         .status(0)
         .stdout_has(": 1 record, chain intact");
 }
+
+/// A user /etc/passwd does not list (LDAP, sssd) is named in the audit log through
+/// `getent passwd UID`; with no getent, by number.
+#[test]
+fn a_user_only_nss_knows_is_named_through_getent() {
+    need_root!();
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    const UID: u32 = 54321;
+    assert!(
+        !std::fs::read_to_string("/etc/passwd")
+            .unwrap()
+            .contains(&format!(":{UID}:")),
+        "this test needs uid {UID} to be unknown to /etc/passwd"
+    );
+    let s = Scratch::new();
+    std::fs::set_permissions(s.dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    // PATH holds only what the test puts there: rm, and (first) a getent stand-in.
+    let bin = s.path("bin");
+    stand_in(
+        &bin,
+        "getent",
+        &format!("[ \"$1 $2\" = \"passwd {UID}\" ] || exit 2\necho 'ldapuser:*:{UID}:{UID}:LDAP User:/home/ldapuser:/bin/sh'"),
+    );
+    let rm = ["/usr/bin/rm", "/bin/rm"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("rm");
+    std::os::unix::fs::symlink(rm, bin.join("rm")).unwrap();
+    let logged_user = |name: &str| {
+        let victim = s.file(name, 10);
+        let log = s.path(&format!("{name}.jsonl"));
+        let mut c = std::process::Command::new(BIN);
+        c.args(["run", "--", "rm", "-f", &victim.display().to_string()])
+            .env_clear()
+            .env("PATH", &bin)
+            .env("SAFEOP_AUDIT_LOG", &log)
+            .env("XDG_CONFIG_HOME", s.path("config"));
+        // SAFETY: setgid/setuid are async-signal-safe.
+        unsafe {
+            c.pre_exec(|| {
+                nix::unistd::setgid(nix::unistd::Gid::from_raw(UID))?;
+                nix::unistd::setuid(nix::unistd::Uid::from_raw(UID))?;
+                Ok(())
+            });
+        }
+        let st = c.status().unwrap();
+        assert_eq!(st.code(), Some(0), "{st:?}");
+        assert!(!victim.exists(), "rm ran");
+        let rec: serde_json::Value =
+            serde_json::from_str(std::fs::read_to_string(&log).unwrap().trim()).unwrap();
+        rec["r"]["user"].as_str().unwrap_or_default().to_string()
+    };
+    assert_eq!(logged_user("v1"), "ldapuser");
+    std::fs::remove_file(bin.join("getent")).unwrap();
+    assert_eq!(logged_user("v2"), UID.to_string());
+}

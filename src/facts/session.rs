@@ -27,18 +27,29 @@ fn host_probe(_f: &Facts) -> ProbeResult {
     )]))
 }
 
-/// The name of user `uid`: `/etc/passwd` first (a tenth of the cost of an NSS lookup, and the
-/// static binary's NSS needs the glibc it was built with), then NSS for users it does not list
-/// (LDAP, sssd), else the number.
+/// The name of user `uid`: `/etc/passwd` first; for users only NSS knows (LDAP, sssd),
+/// `getent passwd UID` — the static binary does not load NSS modules itself, as they must come
+/// from the very glibc it was built with — else the number.
 pub fn user_name(uid: nix::unistd::Uid) -> String {
     passwd_name(uid.as_raw())
-        .or_else(|| {
-            nix::unistd::User::from_uid(uid)
-                .ok()
-                .flatten()
-                .map(|u| u.name)
-        })
+        .or_else(|| getent_name(uid.as_raw()))
         .unwrap_or_else(|| uid.to_string())
+}
+
+/// The name `getent passwd UID` prints, if getent is there and knows the user.
+fn getent_name(uid: u32) -> Option<String> {
+    let exe = crate::facts::helper::find("getent")?;
+    let out = crate::facts::helper::run(
+        &exe,
+        &["passwd", &uid.to_string()],
+        std::time::Duration::from_secs(5),
+    )
+    .ok()?;
+    if out.status != Some(0) {
+        return None;
+    }
+    let name = out.stdout.split(':').next()?.trim();
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// The name `/etc/passwd` gives `uid`, if it lists it.
