@@ -524,14 +524,7 @@ fn real_loop_device_chain_reaches_the_disk_under_the_image() {
     need_root!();
     need_tool!("mkfs.ext4");
     let s = Scratch::new();
-    let img = s.file("disk.img", 0);
-    sh(&format!(
-        "truncate -s 16M '{}' && mkfs.ext4 -q -F '{}'",
-        img.display(),
-        img.display()
-    ));
-    let lo = LoopDev::attach(&img);
-    let _m = MountGuard::mount(&lo.dev, &s.path("mnt"));
+    let fs = Ext4::mounted(&s, "mnt", "");
     std::fs::create_dir_all(s.path("mnt/data")).expect("mkdir");
     let bin = s.path("bin");
     let log = s.path("smartctl.log");
@@ -555,10 +548,10 @@ fn real_loop_device_chain_reaches_the_disk_under_the_image() {
     ran.status(3);
     let out = ran.json();
     let f = path_facts(&out, &target);
-    let loop_name = lo.dev.trim_start_matches("/dev/");
+    let loop_name = fs.lo.dev.trim_start_matches("/dev/");
     let chain = f["disk.chain"].as_str().expect("chain");
     assert!(
-        chain.contains(&format!("{loop_name} is backed by {}", img.display())),
+        chain.contains(&format!("{loop_name} is backed by {}", fs.img.display())),
         "{chain}"
     );
     let devices: Vec<String> = f["disk.devices"]
@@ -587,32 +580,6 @@ fn real_loop_device_chain_reaches_the_disk_under_the_image() {
 
 // ---- forced fsck at the next boot -----------------------------------------------------------------
 
-/// A loop-mounted ext4 image; `tune` is passed to tune2fs before mounting.
-struct Ext4 {
-    _m: MountGuard,
-    _lo: LoopDev,
-    point: PathBuf,
-}
-
-fn ext4(s: &Scratch, name: &str, tune: &str) -> Ext4 {
-    let img = s.path(&format!("{name}.img"));
-    sh(&format!(
-        "truncate -s 32M '{0}' && mkfs.ext4 -q -F '{0}'",
-        img.display()
-    ));
-    if !tune.is_empty() {
-        sh(&format!("tune2fs {tune} '{}' >/dev/null", img.display()));
-    }
-    let lo = LoopDev::attach(&img);
-    let point = s.path(name);
-    let m = MountGuard::mount(&lo.dev, &point);
-    Ext4 {
-        _m: m,
-        _lo: lo,
-        point,
-    }
-}
-
 fn reboot_check(extra_env: &[(&str, &Path)]) -> (Ran, Value) {
     let mut t = Test::new()
         .env("SAFEOP_POLICY", fixture(PROBE_POLICY))
@@ -640,9 +607,9 @@ fn reboot_names_exactly_the_filesystems_a_forced_fsck_will_check() {
     need_root!();
     need_tool!("tune2fs");
     let s = Scratch::new();
-    let counted = ext4(&s, "counted", "-c 25 -C 30");
-    let overdue = ext4(&s, "overdue", "-i 1d -T 20200101");
-    let clean = ext4(&s, "clean", "");
+    let counted = Ext4::mounted(&s, "counted", "-c 25 -C 30");
+    let overdue = Ext4::mounted(&s, "overdue", "-i 1d -T 20200101");
+    let clean = Ext4::mounted(&s, "clean", "");
     let (ran, out) = reboot_check(&[]);
     ran.status(3);
     let due = listed_under(&out["facts"]["facts"]["fsck.filesystems"], s.dir.path());
@@ -693,7 +660,7 @@ fn fstab_pass_zero_is_never_checked_and_unmounted_pass_two_entries_are() {
     need_root!();
     need_tool!("tune2fs");
     let s = Scratch::new();
-    let counted = ext4(&s, "counted", "-c 25 -C 30");
+    let counted = Ext4::mounted(&s, "counted", "-c 25 -C 30");
     // Attached but not mounted, due by its error count.
     let img = s.path("spare.img");
     sh(&format!(
@@ -705,7 +672,7 @@ fn fstab_pass_zero_is_never_checked_and_unmounted_pass_two_entries_are() {
         "fstab",
         &format!(
             "# test fstab\n{} {} ext4 defaults 0 0\n{} /h-spare ext4 defaults 0 2\n",
-            counted._lo.dev,
+            counted.lo.dev,
             counted.point.display(),
             spare.dev
         ),

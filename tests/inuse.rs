@@ -12,6 +12,12 @@ fn check(args: &[&str]) -> Test {
     Test::new().args(["check", "--"]).args(args)
 }
 
+fn check_json(args: &[&str]) -> Test {
+    Test::new()
+        .args(["check", "--format", "json", "--"])
+        .args(args)
+}
+
 fn of(p: &Path) -> String {
     format!("of={}", p.display())
 }
@@ -129,16 +135,9 @@ fn a_mounted_loop_device_and_its_image_are_denied() {
     need_tool!("losetup");
     need_tool!("mkfs.ext4");
     let s = Scratch::new();
-    let img = s.path("fs.img");
-    sh(&format!(
-        "truncate -s 16M '{}' && mkfs.ext4 -q -F '{}'",
-        img.display(),
-        img.display()
-    ));
-    let lo = LoopDev::attach(&img);
-    let mnt = s.path("mnt");
-    let _m = MountGuard::mount(&lo.dev, &mnt);
-    let before = blake3_of(&img);
+    let fs = Ext4::mounted(&s, "mnt", "");
+    let (img, lo, mnt) = (&fs.img, &fs.lo, &fs.point);
+    let before = blake3_of(img);
 
     check(&["dd", "if=/dev/zero", &format!("of={}", lo.dev)])
         .go()
@@ -152,7 +151,7 @@ fn a_mounted_loop_device_and_its_image_are_denied() {
         .go()
         .status(4)
         .stdout_has("device-mounted");
-    check(&["dd", "if=/dev/zero", &of(&img)])
+    check(&["dd", "if=/dev/zero", &of(img)])
         .go()
         .status(4)
         .stdout_has("loop-image-mounted")
@@ -168,7 +167,7 @@ fn a_mounted_loop_device_and_its_image_are_denied() {
         ])
         .go();
     r.status(126);
-    assert_eq!(blake3_of(&img), before);
+    assert_eq!(blake3_of(img), before);
 }
 
 // ---- QEMU locks and open files -----------------------------------------------------------------
@@ -311,17 +310,7 @@ fn a_file_open_for_writing_elsewhere_is_denied_and_a_reader_is_not() {
         .status(0)
         .stdout_lacks("open-for-write-elsewhere");
     // the JSON report says who reads it (for a person deciding), without denying
-    let j = Test::new()
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--",
-            "rm",
-            &read.display().to_string(),
-        ])
-        .go()
-        .json();
+    let j = check_json(&["rm", &read.display().to_string()]).go().json();
     assert_eq!(j["verdict"], "allow", "{j}");
 }
 
@@ -447,15 +436,7 @@ fn a_failing_hypervisor_tool_does_not_make_a_file_open_nowhere_unknown() {
         "virsh",
         "echo 'error: failed to connect to the hypervisor' >&2; exit 1",
     );
-    let j = Test::new()
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--",
-            "rm",
-            &img.display().to_string(),
-        ])
+    let j = check_json(&["rm", &img.display().to_string()])
         .path_first(&bin)
         .go()
         .json();
@@ -687,16 +668,8 @@ fn an_active_swap_file_is_denied_and_the_same_file_after_swapoff_is_not() {
     // The swap file lives on an ext4 image of the test's own, loop-mounted: whatever the
     // machine's /tmp is, swap files work there.
     let s = Scratch::new();
-    let img = s.path("fs.img");
-    sh(&format!(
-        "truncate -s 32M '{}' && mkfs.ext4 -q -F '{}'",
-        img.display(),
-        img.display()
-    ));
-    let lo = LoopDev::attach(&img);
-    let mnt = s.path("mnt");
-    let _m = MountGuard::mount(&lo.dev, &mnt);
-    let swap = mnt.join("swapfile");
+    let fs = Ext4::mounted(&s, "mnt", "");
+    let swap = fs.point.join("swapfile");
     sh(&format!(
         "dd if=/dev/zero of='{0}' bs=1M count=4 status=none && chmod 600 '{0}' && mkswap -q '{0}'",
         swap.display()

@@ -163,6 +163,37 @@ impl Drop for MountGuard {
     }
 }
 
+/// A fresh ext4 filesystem of 32 MiB in `NAME.img` of the scratch dir, tuned with `tune2fs TUNE`
+/// (when not empty), loop-attached and mounted at `NAME`; unmounted, then detached, on drop.
+pub struct Ext4 {
+    _m: MountGuard,
+    pub lo: LoopDev,
+    pub img: PathBuf,
+    pub point: PathBuf,
+}
+
+impl Ext4 {
+    pub fn mounted(s: &Scratch, name: &str, tune: &str) -> Ext4 {
+        let img = s.path(&format!("{name}.img"));
+        sh(&format!(
+            "truncate -s 32M '{0}' && mkfs.ext4 -q -F '{0}'",
+            img.display()
+        ));
+        if !tune.is_empty() {
+            sh(&format!("tune2fs {tune} '{}' >/dev/null", img.display()));
+        }
+        let lo = LoopDev::attach(&img);
+        let point = s.path(name);
+        let m = MountGuard::mount(&lo.dev, &point);
+        Ext4 {
+            _m: m,
+            lo,
+            img,
+            point,
+        }
+    }
+}
+
 /// A background process killed (and reaped) on drop.
 pub struct Bg {
     pub child: std::process::Child,
