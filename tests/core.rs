@@ -782,3 +782,40 @@ fn a_user_only_nss_knows_is_named_through_getent() {
     std::fs::remove_file(bin.join("getent")).unwrap();
     assert_eq!(logged_user("v2"), UID.to_string());
 }
+
+/// `dd of=/dev/sdX` with no such disk would fill a regular file in /dev: a person decides. (Only
+/// `check`: a test never gives /dev paths to `run`.)
+#[test]
+fn a_write_to_a_device_node_that_is_not_there_asks() {
+    let missing = "/dev/safeop-test-no-such-disk";
+    assert!(!Path::new(missing).exists());
+    Test::new()
+        .args([
+            "check",
+            "--",
+            "dd",
+            "if=/dev/zero",
+            &format!("of={missing}"),
+        ])
+        .go()
+        .status(3)
+        .stdout_has("missing-device-node")
+        .stdout_has("would create a regular file in /dev");
+    assert!(!Path::new(missing).exists(), "check created it");
+    // a real node, and files in /dev/shm, are not this rule's business
+    Test::new()
+        .args(["check", "--", "dd", "if=/dev/zero", "of=/dev/null"])
+        .go()
+        .status(0)
+        .stdout_lacks("missing-device-node");
+    Test::new()
+        .args([
+            "check",
+            "--",
+            "dd",
+            "if=/dev/zero",
+            "of=/dev/shm/safeop-test-x",
+        ])
+        .go()
+        .stdout_lacks("missing-device-node");
+}
