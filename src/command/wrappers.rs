@@ -681,7 +681,8 @@ pub(crate) fn simple_command(script: &str) -> Result<Vec<String>, String> {
     let mut in_single = false;
     let mut in_double = false;
     let mut escaped = false;
-    for c in script.chars() {
+    let chars: Vec<char> = script.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
         if escaped {
             escaped = false;
             continue;
@@ -698,8 +699,16 @@ pub(crate) fn simple_command(script: &str) -> Result<Vec<String>, String> {
             '"' => in_double = !in_double,
             '$' => return Err("a `$` expansion".into()),
             '`' => return Err("a backtick substitution".into()),
-            ';' | '&' | '|' | '<' | '>' | '(' | ')' | '\n' if !in_double => {
-                return Err(format!("the operator `{c}`").replace("`\n`", "a newline"))
+            '\n' if !in_double => return Err("a newline".into()),
+            ';' | '&' | '|' | '<' | '>' | '(' | ')' if !in_double => {
+                // Name the operator as written: `&&`, `||`, `>>`, `;;`.
+                let op = match chars.get(i + 1) {
+                    Some(&n) if n == c && matches!(c, '&' | '|' | '>' | '<' | ';') => {
+                        format!("{c}{c}")
+                    }
+                    _ => c.to_string(),
+                };
+                return Err(format!("the operator `{op}`"));
             }
             _ => {}
         }
@@ -716,6 +725,22 @@ pub(crate) fn simple_command(script: &str) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use crate::command::{parse_str, Kind};
+
+    #[test]
+    fn shell_operators_are_named_as_written() {
+        let why = |s: &str| super::simple_command(s).unwrap_err();
+        assert_eq!(why("rm -rf /tmp/x && echo hi"), "the operator `&&`");
+        assert_eq!(why("rm -rf /tmp/x || true"), "the operator `||`");
+        assert_eq!(why("rm x & rm y"), "the operator `&`");
+        assert_eq!(why("dd of=x >> log"), "the operator `>>`");
+        assert_eq!(why("rm x; rm y"), "the operator `;`");
+        assert_eq!(why("rm x\nrm y"), "a newline");
+        assert_eq!(why("rm $(cat list)"), "a `$` expansion");
+        assert_eq!(
+            super::simple_command("rm 'a && b'").unwrap(),
+            ["rm", "a && b"]
+        );
+    }
 
     #[test]
     fn sudo_env_nice_rm_is_rm() {
