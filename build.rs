@@ -63,6 +63,21 @@ fn main() {
             _ => Vec::new(),
         }
     };
+    // Each rule's id and whether it is final, so a policy layer that disables a rule or makes an
+    // exception to it can be checked without reading rules that do not match the command.
+    let mut ids = String::from("&[\n");
+    for rule in value["rules"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+        ids.push_str(&format!(
+            "    ({:?}, {}),\n",
+            rule["id"].as_str().unwrap_or_default(),
+            rule["final"].as_bool().unwrap_or(false)
+        ));
+    }
+    ids.push_str("]\n");
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("default_rule_ids.rs");
+    std::fs::write(out, ids).expect("write default_rule_ids.rs");
+
     let mut rs = String::from("&[\n");
     for rule in value["rules"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
         let m = &rule["match"];

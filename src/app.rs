@@ -251,9 +251,9 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
     if !op.is_guarded() || (!layers && !Policy::embedded_could_match(&op)) {
         return exec_now(&argv, path_var, path_override);
     }
-    // Without layers only the embedded rules that match this command are read.
+    // Only the embedded rules that match this command are read (then the layers, if any).
     let loaded = if layers {
-        Policy::load(sources)
+        Policy::load_for(sources, &op)
     } else {
         Policy::embedded_for(&op)
     };

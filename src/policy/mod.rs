@@ -272,6 +272,10 @@ pub struct Policy {
     pub layers: Vec<String>,
     /// Rules switched off, with the file and reason.
     pub disabled: Vec<(String, String, Option<String>)>,
+    /// Embedded rules left unread because they cannot match the command at hand
+    /// ([`Policy::embedded_for`]): their ids and whether they are final, so that a layer's
+    /// `disable:` and `exceptions:` are checked as if they had been read.
+    unread: Vec<(&'static str, bool)>,
 }
 
 impl Default for Policy {
@@ -283,6 +287,7 @@ impl Default for Policy {
             exceptions: Vec::new(),
             layers: Vec::new(),
             disabled: Vec::new(),
+            unread: Vec::new(),
         }
     }
 }
@@ -306,6 +311,9 @@ type MatchSpec = (
 const DEFAULT_MATCHES: &[MatchSpec] = include!(concat!(env!("OUT_DIR"), "/default_matches.rs"));
 /// Each embedded rule as its own JSON text, in order (`build.rs`).
 const DEFAULT_RULES: &[&str] = include!(concat!(env!("OUT_DIR"), "/default_rules.rs"));
+/// Each embedded rule's id and whether it is final, in order (`build.rs`).
+const DEFAULT_RULE_IDS: &[(&str, bool)] =
+    include!(concat!(env!("OUT_DIR"), "/default_rule_ids.rs"));
 /// Line and column of each embedded rule's `id:`, extracted by `build.rs`.
 const DEFAULT_RULE_LINES: &[(&str, usize, usize)] =
     include!(concat!(env!("OUT_DIR"), "/default_rule_lines.rs"));
@@ -345,9 +353,16 @@ impl Policy {
     pub fn embedded_for(op: &crate::command::Operation) -> Result<Policy, Error> {
         let err = |e: serde_json::Error| Error::policy(DEFAULT_NAME, 0, 0, e.to_string());
         let mut rules = Vec::new();
-        for (raw, spec) in DEFAULT_RULES.iter().zip(DEFAULT_MATCHES) {
+        let mut unread = Vec::new();
+        for ((raw, spec), id) in DEFAULT_RULES
+            .iter()
+            .zip(DEFAULT_MATCHES)
+            .zip(DEFAULT_RULE_IDS)
+        {
             if spec_matches(spec, op) {
                 rules.push(serde_json::from_str::<Rule>(raw).map_err(err)?);
+            } else {
+                unread.push(*id);
             }
         }
         // The embedded settings are the defaults of `Policy::default()` (a test checks it).
@@ -367,6 +382,18 @@ impl Policy {
             default_positions(),
             false,
         )?;
+        p.unread = unread;
+        Ok(p)
+    }
+
+    /// [`Policy::load`] for one command: the embedded rules whose `match:` selects `op`, then
+    /// every layer. Decides exactly like the whole policy (what `run` uses when layers exist).
+    pub fn load_for(sources: &Sources, op: &crate::command::Operation) -> Result<Policy, Error> {
+        let mut p = Policy::embedded_for(op)?;
+        for file in layer_files(sources) {
+            let text = read_policy_file(&file, sources.strict)?;
+            p.add_layer(&file.display().to_string(), &text, true)?;
+        }
         Ok(p)
     }
 
@@ -484,6 +511,12 @@ impl Policy {
             validate_rule(rule).map_err(|m| Error::policy(name, line, col, m))?;
         }
         for d in &file.disable {
+            if let Some(u) = self.unread.iter().position(|(id, _)| *id == d.rule) {
+                self.unread.remove(u);
+                self.disabled
+                    .push((d.rule.clone(), name.to_string(), d.reason.clone()));
+                continue;
+            }
             let Some(i) = self.rules.iter().position(|r| r.id == d.rule) else {
                 let (l, c) = locate(text, &d.rule, text.find("disable:").unwrap_or(0));
                 return Err(Error::policy(
@@ -501,22 +534,32 @@ impl Policy {
                 .push((d.rule.clone(), name.to_string(), d.reason.clone()));
         }
         for rule in file.rules {
+            // A layer's rule of the same id replaces an unread embedded one too.
+            self.unread.retain(|(id, _)| *id != rule.id);
             match self.rules.iter_mut().find(|r| r.id == rule.id) {
                 Some(old) => *old = rule,
                 None => self.rules.push(rule),
             }
         }
         for e in file.exceptions {
-            let problem = match self.rules.iter().find(|r| r.id == e.rule) {
+            let is_final = match self.rules.iter().find(|r| r.id == e.rule) {
+                Some(r) => Some(r.is_final),
+                None => self
+                    .unread
+                    .iter()
+                    .find(|(id, _)| *id == e.rule)
+                    .map(|(_, f)| *f),
+            };
+            let problem = match is_final {
                 None => Some(format!(
                     "exception names rule `{}`, which no layer defines",
                     e.rule
                 )),
-                Some(r) if r.is_final => Some(format!(
+                Some(true) => Some(format!(
                     "exception names rule `{}`, which is final: exceptions cannot lift final rules",
                     e.rule
                 )),
-                Some(_) => None,
+                Some(false) => None,
             };
             if let Some(m) = problem {
                 let (l, c) = locate(text, &e.rule, text.find("exceptions:").unwrap_or(0));
@@ -772,6 +815,67 @@ mod tests {
             assert_eq!(got, want, "{line}");
             assert_eq!(lazy.on_fact_error, all.on_fact_error);
             assert_eq!(lazy.no_tty, all.no_tty);
+        }
+    }
+
+    /// A layer on the lazily read default decides like the same layer on the whole default:
+    /// the same rules select each command (in the same order, but for rules redefined by the
+    /// layer), the same exceptions apply, and the same layer mistakes are errors.
+    #[test]
+    fn a_layer_on_the_lazy_default_is_the_layer_on_the_whole_default() {
+        let with_layer =
+            |mut p: Policy, text: &str| p.add_layer("site.yaml", text, true).map(|_| p);
+        let ids = |p: &Policy, op: &crate::command::Operation| {
+            let mut v: Vec<String> = p
+                .rules
+                .iter()
+                .filter(|r| r.matches_op(op))
+                .map(|r| format!("{} {} {:?}", r.id, r.origin, r.verdict))
+                .collect();
+            v.sort();
+            v
+        };
+        let layer = "version: 1\n\
+            disable:\n  - rule: whole-disk-write\n    reason: lab machine\n\
+            exceptions:\n  - rule: restore-nearly-exhausts-inodes\n    path: /scratch\n    reason: scratch fills up by design\n    expires: 2099-12-31\n\
+            rules:\n  - id: reboot-over-ssh\n    summary: site version\n    match: { operation: [reboot, delete] }\n    when: { session.ssh: true }\n    verdict: deny\n";
+        for line in [
+            "rm -f x",
+            "dd of=/dev/sdb",
+            "tar -xf a.tar -C /srv",
+            "reboot",
+            "mkfs.ext4 /dev/sdc",
+        ] {
+            let op = crate::command::parse(&shell_words::split(line).expect("split"));
+            let full = with_layer(Policy::embedded().expect("loads"), layer).expect("layer loads");
+            let lazy = with_layer(Policy::embedded_for(&op).expect("loads"), layer)
+                .unwrap_or_else(|e| panic!("{line}: {e}"));
+            assert_eq!(ids(&lazy, &op), ids(&full, &op), "{line}");
+            let ex = |p: &Policy| {
+                p.exceptions
+                    .iter()
+                    .map(|(e, _)| e.rule.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(ex(&lazy), ex(&full), "{line}");
+            let off = |p: &Policy| p.disabled.iter().map(|d| d.0.clone()).collect::<Vec<_>>();
+            assert_eq!(off(&lazy), off(&full), "{line}");
+        }
+        // mistakes: unknown rule disabled, exception to a final rule (read or not), unknown one
+        for (bad, why) in [
+            ("version: 1\ndisable:\n  - rule: no-such-rule\n    reason: r\n", "no earlier layer defines"),
+            ("version: 1\nexceptions:\n  - rule: rm-recursive-root\n    path: /x\n    reason: r\n    expires: 2099-12-31\n", "which is final"),
+            ("version: 1\nexceptions:\n  - rule: swap-in-use\n    path: /x\n    reason: r\n    expires: 2099-12-31\n", "which is final"),
+            ("version: 1\nexceptions:\n  - rule: no-such-rule\n    path: /x\n    reason: r\n    expires: 2099-12-31\n", "no layer defines"),
+        ] {
+            for line in ["tar -xf a.tar -C /srv", "rm -rf /x"] {
+                let op = crate::command::parse(&shell_words::split(line).expect("split"));
+                let full = with_layer(Policy::embedded().expect("loads"), bad).map(|_| ());
+                let lazy = with_layer(Policy::embedded_for(&op).expect("loads"), bad).map(|_| ());
+                let (f, l) = (full.unwrap_err().to_string(), lazy.unwrap_err().to_string());
+                assert!(f.contains(why), "{f}");
+                assert_eq!(l, f, "{line}");
+            }
         }
     }
 
