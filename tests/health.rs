@@ -23,6 +23,15 @@ fn sysroot(s: &Scratch) -> PathBuf {
     ));
     std::fs::create_dir_all(root.join("sys/dev/block")).expect("mkdir");
     std::fs::create_dir_all(root.join("sys/class/block")).expect("mkdir");
+    // The in-use probes read these of the fixture machine too: no loop device in /sys/block
+    // (the fixture's loop0 lives in /sys/devices and /sys/class), no swap, no locks.
+    std::fs::create_dir_all(root.join("sys/block")).expect("mkdir");
+    std::fs::write(
+        root.join("proc/swaps"),
+        "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n",
+    )
+    .expect("swaps");
+    std::fs::write(root.join("proc/locks"), "").expect("locks");
     fn walk(root: &Path, dir: &Path) {
         for e in std::fs::read_dir(dir).expect("read fixture dir").flatten() {
             let p = e.path();
@@ -119,23 +128,59 @@ fn finding<'a>(out: &'a Value, rule: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no finding {rule} in {out:#}"))
 }
 
+/// How many files each target tree of [`rm_on_fixture`] holds: a mass delete by the default
+/// policy's measure (`degraded-disk-bulk-delete` wants 1,000 entries or more).
+const BULK_FILES: usize = 1000;
+
 /// `check --format json -- rm -rf TARGET…` against the fixture sysfs tree, with a stand-in
 /// smartctl answering `answers`. Returns the run, its JSON and the stand-in's log.
+///
+/// Each target (`/h-boot/old`) is made for real, with [`BULK_FILES`] files, under the scratch
+/// dir (`SCRATCH/fs/h-boot/old`), and the fixture's mounts are repeated there in its mountinfo
+/// (`SCRATCH/fs/h-boot` on `/dev/sda1`), so the walk sees a real tree and the disk probes the
+/// fixture's disks. The scratch prefix is taken out of the JSON again: it reads as if the
+/// targets were the fixture's own paths.
 fn rm_on_fixture(targets: &[&str], answers: &[(&str, PathBuf)]) -> (Ran, Value, String) {
     let s = Scratch::new();
     let root = sysroot(&s);
+    let fs = s.path("fs");
+    let mountinfo = root.join("proc/self/mountinfo");
+    let text = std::fs::read_to_string(&mountinfo).expect("mountinfo");
+    let mut again = String::new();
+    for line in text.lines() {
+        let mut f: Vec<String> = line.split(' ').map(str::to_string).collect();
+        if f.len() < 5 || f[4] == "/" {
+            continue;
+        }
+        f[0] = format!("1{}", f[0]);
+        f[4] = format!("{}{}", fs.display(), f[4]);
+        again.push_str(&f.join(" "));
+        again.push('\n');
+    }
+    std::fs::write(&mountinfo, format!("{text}{again}")).expect("write mountinfo");
+    let real: Vec<String> = targets
+        .iter()
+        .map(|t| format!("{}{t}", fs.display()))
+        .collect();
+    for dir in &real {
+        std::fs::create_dir_all(dir).expect("mkdir target");
+        for i in 0..BULK_FILES {
+            std::fs::File::create(format!("{dir}/f{i}")).expect("create file");
+        }
+    }
     let bin = s.path("bin");
     let log = s.path("smartctl.log");
     smartctl(&bin, &log, answers);
     let mut args = vec!["check", "--format", "json", "--", "rm", "-rf"];
-    args.extend(targets);
+    args.extend(real.iter().map(String::as_str));
     let ran = Test::new()
         .env("SAFEOP_POLICY", fixture(PROBE_POLICY))
         .env("SAFEOP_SYSROOT", &root)
         .path_first(&bin)
         .args(args)
         .go();
-    let json = ran.json();
+    let text = ran.stdout.replace(&fs.display().to_string(), "");
+    let json = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"));
     let log = std::fs::read_to_string(&log).unwrap_or_default();
     (ran, json, log)
 }
@@ -486,9 +531,18 @@ fn without_smartctl_health_is_unknown() {
 #[test]
 fn real_smartctl_on_this_virtual_disk_says_unknown() {
     need_tool!("smartctl");
-    // The worktree lives on this VM's virtio disk; real smartctl cannot read SMART there.
+    // The worktree lives on this VM's virtio disk; real smartctl cannot read SMART there. A mass
+    // delete's worth of files there, so the default policy asks SMART too.
     let here = env!("CARGO_MANIFEST_DIR");
-    let target = format!("{here}/target/health-no-such-dir");
+    std::fs::create_dir_all(format!("{here}/target")).expect("mkdir target");
+    let tree = tempfile::Builder::new()
+        .prefix("health-bulk-")
+        .tempdir_in(format!("{here}/target"))
+        .expect("tree");
+    for i in 0..BULK_FILES {
+        std::fs::File::create(tree.path().join(format!("f{i}"))).expect("create");
+    }
+    let target = tree.path().display().to_string();
     let out = Test::new()
         .env("SAFEOP_POLICY", fixture(PROBE_POLICY))
         .args(["check", "--format", "json", "--", "rm", "-rf", &target])
@@ -526,6 +580,9 @@ fn real_loop_device_chain_reaches_the_disk_under_the_image() {
     let s = Scratch::new();
     let fs = Ext4::mounted(&s, "mnt", "");
     std::fs::create_dir_all(s.path("mnt/data")).expect("mkdir");
+    for i in 0..BULK_FILES {
+        std::fs::File::create(s.path(&format!("mnt/data/f{i}"))).expect("create");
+    }
     let bin = s.path("bin");
     let log = s.path("smartctl.log");
     // Whatever disk the image lives on answers with a failing capture.
@@ -930,4 +987,65 @@ fn a_quiet_local_reboot_is_allowed() {
         .args(["check", "--", "reboot"])
         .go()
         .status(0);
+}
+
+/// Clearing a build directory is not the night of mass deletes that kills a dying disk: a
+/// recursive delete of a few hundred files never starts smartctl; 1,000 entries or more asks
+/// SMART, and a degraded disk makes it ask the person.
+#[test]
+fn a_small_recursive_delete_never_wakes_smartctl_and_a_mass_delete_asks() {
+    let s = Scratch::new();
+    let bin = s.path("bin");
+    let log = s.path("smartctl.log");
+    // Whatever disk the scratch dir lives on answers with a failing capture.
+    let failing = cap("ata-failed-hitachi-hds721050-usbjmicron.json");
+    stand_in(
+        &bin,
+        "smartctl",
+        &format!(
+            "echo \"$*\" >> '{}'\ncat '{}'\nexit 216",
+            log.display(),
+            failing.display()
+        ),
+    );
+    let tree = |name: &str, files: usize| {
+        let dir = s.path(name);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        for i in 0..files {
+            std::fs::File::create(dir.join(format!("f{i}"))).expect("create");
+        }
+        dir.display().to_string()
+    };
+    let (small, big) = (tree("build", 200), tree("spool", BULK_FILES));
+    let ran = Test::new()
+        .path_first(&bin)
+        .args(["check", "--format", "json", "--", "rm", "-rf", &small])
+        .go();
+    ran.status(0);
+    assert!(!log.exists(), "smartctl was started for a 200-file delete");
+    assert_eq!(ran.json()["facts"]["facts"]["scale.entries"], 201);
+
+    // (what disk is under the scratch dir, asked without the stand-in)
+    let facts = Test::new().args(["facts", "--json", &big]).go().json();
+    let devices = facts["paths"][&big]["disk.devices"].clone();
+    if devices.as_array().is_none_or(|d| d.is_empty()) {
+        eprintln!("SKIPPED the mass-delete half: the scratch dir is on no disk here ({devices})");
+        return;
+    }
+    let ran = Test::new()
+        .path_first(&bin)
+        .args(["check", "--format", "json", "--", "rm", "-rf", &big])
+        .go();
+    let out = ran.json();
+    ran.status(3);
+    assert!(log.exists(), "smartctl was not asked about a mass delete");
+    let m = finding(&out, "degraded-disk-bulk-delete")["message"]
+        .as_str()
+        .expect("message")
+        .to_string();
+    assert!(
+        m.starts_with("mass delete (1,001 entries) on a degraded disk: "),
+        "{m}"
+    );
+    assert!(m.contains("1975 reallocated sectors"), "{m}");
 }
