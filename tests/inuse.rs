@@ -448,6 +448,14 @@ fn a_failing_hypervisor_tool_does_not_make_a_file_open_nowhere_unknown() {
         .go()
         .status(0)
         .stdout_has("cannot open libxc handle");
+    // nor a directory
+    let dir = s.path("images");
+    std::fs::create_dir_all(&dir).unwrap();
+    check(&["rm", "-rf", &dir.display().to_string()])
+        .path_first(&bin)
+        .go()
+        .status(0)
+        .stdout_lacks("vm-disks-unknown");
     // the same file held open by someone: a person decides
     let _guest = hold_open(&img);
     check(&["rm", &img.display().to_string()])

@@ -16,6 +16,8 @@ pub struct Identity {
     /// `st_rdev` when the path is a block device: the device itself, whatever node names it.
     pub block: Option<u64>,
     pub is_file: bool,
+    /// A directory: never a disk, a loop backing file or a swap area, and never open for writing.
+    pub is_dir: bool,
 }
 
 impl Identity {
@@ -26,6 +28,7 @@ impl Identity {
             ino: m.ino(),
             block: ft.is_block_device().then(|| m.rdev()),
             is_file: ft.is_file(),
+            is_dir: ft.is_dir(),
         }
     }
 

@@ -130,8 +130,9 @@ pub fn backing(f: &Facts, s: &PathSubject) -> Result<(Option<Identity>, Vec<Loop
     let Some(id) = identity::of(f, s)? else {
         return Ok((None, Vec::new()));
     };
-    // The loop driver holds its backing file open: a file open nowhere backs no loop device.
-    if super::open_files::open_nowhere(f, s) {
+    // The loop driver holds its backing file open: a file open nowhere (or a directory) backs
+    // no loop device.
+    if super::open_files::idle(f, s) {
         return Ok((Some(id), Vec::new()));
     }
     let all = f.memo("loop_devices", list);

@@ -255,6 +255,14 @@ pub fn written_somewhere(path: &Path, id: &Identity) -> Option<bool> {
     lease_refused(path, id, nix::libc::F_RDLCK)
 }
 
+/// True when nothing can be using the subject as a disk, a loop backing file, a swap area, a
+/// locked image or a file open for writing: it is a directory (open(2) refuses to open one for
+/// writing, and none of those can be a directory), or a regular file open nowhere
+/// ([`open_nowhere`]).
+pub fn idle(f: &Facts, s: &PathSubject) -> bool {
+    matches!(identity::of(f, s), Ok(Some(id)) if id.is_dir) || open_nowhere(f, s)
+}
+
 /// True when the kernel says no open file description anywhere holds the subject (a write
 /// lease was granted). Then nothing can use it: a loop device, a swap area, QEMU (its locks
 /// need an open file), a writer all hold the file open. Asked once per path and run, on the live
@@ -280,7 +288,7 @@ pub(super) fn writers_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let Some(id) = identity::of(f, s)? else {
         return Ok(answer([("open.writers", Vec::<Value>::new().into())]));
     };
-    if open_nowhere(f, s)
+    if idle(f, s)
         || (f.sys_root == Path::new("/") && written_somewhere(&resolve(f, s), &id) == Some(false))
     {
         return Ok(answer([("open.writers", Vec::<Value>::new().into())]));

@@ -97,7 +97,7 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     // Ask the kernel about the image itself first: reading /proc/locks takes the kernel's
     // file-lock rwsem for writing, which waits for an RCU grace period (1-30 ms here).
     // A lock lives on an open file description: a file open nowhere is locked by nobody.
-    if super::open_files::open_nowhere(f, s) {
+    if super::open_files::idle(f, s) {
         return Ok(answer([("qemu.locked", false.into())]));
     }
     if f.is_live() && f.sys_root == std::path::Path::new("/") {

@@ -95,8 +95,8 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let Some(id) = identity::of(f, s)? else {
         return Ok(answer([("device.swap", false.into())]));
     };
-    // swapon holds a swap file open.
-    if super::open_files::open_nowhere(f, s) {
+    // swapon holds a swap file open (and a directory is never swap).
+    if super::open_files::idle(f, s) {
         return Ok(answer([("device.swap", false.into())]));
     }
     let p = f.sys("/proc/swaps");

@@ -84,14 +84,15 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     // A read-write user is the one to name first.
     hits.sort_by_key(|d| !d.readwrite);
     let Some(hit) = hits.first() else {
-        // A stack that could not answer leaves the question open: not "not in use". Unless the
-        // kernel says no one has the file open at all: a running domain's disk is always held
-        // open (by QEMU, tapdisk, or the loop device under blkback), so `xl` failing on a host
-        // not booted under Xen, or libvirtd being down, does not make every delete ask.
+        // A stack that could not answer leaves the question open: not "not in use". Unless it
+        // is a directory, or the kernel says no one has the file open at all: a running
+        // domain's disk is always held open (by QEMU, tapdisk, or the loop device under
+        // blkback), so `xl` failing on a host not booted under Xen, or libvirtd being down,
+        // does not make every delete ask.
         let no = if errors.is_empty() {
             answered
         } else {
-            super::open_files::open_nowhere(f, s)
+            super::open_files::idle(f, s)
         };
         let running = if no { false.into() } else { Value::Null };
         return Ok(none(running));
