@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Times two commands run alternately, one run of each in turn, and prints their medians.
 
-    bench/alternate.py RUNS FILE ::: CMD_A... ::: CMD_B...
+    bench/alternate.py [--tree N] RUNS FILE ::: CMD_A... ::: CMD_B...
 
-Before every run FILE is created (empty), so a command like `rm -f FILE` has its victim; that
-is done in this process (no `touch` child) and is not timed. Each run is timed from just before
+Before every run FILE is created (empty), so a command like `rm -f FILE` has its victim; with
+`--tree N` FILE is a directory of N empty files instead (for `rm -rf FILE`). That is done in
+this process (no `touch` child) and is not timed. Each run is timed from just before
 `posix_spawn` to just after `waitpid` (the same span hyperfine -N measures), stdout and stderr
 going to /dev/null (stderr is kept to be shown if a run fails). Alternating run by run means a slow minute on a shared machine lands on both
 commands alike: with hyperfine's all-of-A-then-all-of-B the same noise moves the ratio by ±0.3
@@ -15,6 +16,7 @@ the run-by-run ratios b/a. A run that exits non-zero aborts the benchmark.
 """
 import json
 import os
+import shutil
 import statistics
 import sys
 import time
@@ -22,6 +24,9 @@ import time
 
 def main() -> int:
     args = sys.argv[1:]
+    tree = None
+    if args[:1] == ["--tree"]:
+        tree, args = int(args[1]), args[2:]
     if len(args) < 5 or args[2] != ":::" or ":::" not in args[3:]:
         print(__doc__, file=sys.stderr)
         return 2
@@ -33,7 +38,13 @@ def main() -> int:
     env = dict(os.environ)
 
     def once(cmd):
-        open(victim, "wb").close()
+        if tree is None:
+            open(victim, "wb").close()
+        else:
+            shutil.rmtree(victim, ignore_errors=True)
+            os.mkdir(victim)
+            for i in range(tree):
+                open(os.path.join(victim, f"f{i}"), "wb").close()
         err = os.open(errlog, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         actions = [(os.POSIX_SPAWN_DUP2, devnull, 1), (os.POSIX_SPAWN_DUP2, err, 2)]
         t0 = time.perf_counter_ns()

@@ -41,7 +41,10 @@ python3 bench/alternate.py "$runs" "$f" ::: "$env" rm -f "$f" ::: "$bin" run -- 
 SAFEOP_POLICY=$PWD/tests/fixtures/empty-policy.yaml \
     python3 bench/alternate.py "$runs" "$f" ::: "$env" rm -f "$f" ::: "$bin" run -- rm -f "$f" |
     report "with a policy layer" "env rm -f FILE" "safeop run -- rm -f FILE"
-# 3. A command no rule can match: the fast path.
+# 3. A recursive delete of a small tree (a build directory): walked, not a mass delete.
+python3 bench/alternate.py --tree 20 "$runs" "$work/tree" ::: "$env" rm -rf "$work/tree" ::: "$bin" run -- rm -rf "$work/tree" |
+    report "rm -rf of a 20-file directory" "env rm -rf DIR" "safeop run -- rm -rf DIR"
+# 4. A command no rule can match: the fast path.
 python3 bench/alternate.py "$runs" "$f" ::: "$env" true ::: "$bin" run -- true |
     report "a command no rule can match" "env true" "safeop run -- true"
 
