@@ -990,10 +990,10 @@ fn a_quiet_local_reboot_is_allowed() {
 }
 
 /// Clearing a build directory is not the night of mass deletes that kills a dying disk: a
-/// recursive delete of a few hundred files never starts smartctl; 1,000 entries or more asks
-/// SMART, and a degraded disk makes it ask the person.
+/// recursive delete, copy or restore of a few hundred files never starts smartctl; 1,000
+/// entries or more asks SMART, and a degraded disk makes it ask the person.
 #[test]
-fn a_small_recursive_delete_never_wakes_smartctl_and_a_mass_delete_asks() {
+fn small_deletes_copies_and_restores_never_wake_smartctl_and_mass_ones_ask() {
     let s = Scratch::new();
     let bin = s.path("bin");
     let log = s.path("smartctl.log");
@@ -1024,6 +1024,34 @@ fn a_small_recursive_delete_never_wakes_smartctl_and_a_mass_delete_asks() {
     ran.status(0);
     assert!(!log.exists(), "smartctl was started for a 200-file delete");
     assert_eq!(ran.json()["facts"]["facts"]["scale.entries"], 201);
+    // nor for a small copy or restore
+    let dst = s.path("restored");
+    std::fs::create_dir_all(&dst).expect("mkdir");
+    let tar = s.path("build.tar");
+    sh(&format!(
+        "tar -cf '{}' -C '{}' build",
+        tar.display(),
+        s.dir.path().display()
+    ));
+    for argv in [
+        vec!["rsync", "-a", &small, dst.to_str().unwrap()],
+        vec!["cp", "-a", &small, dst.to_str().unwrap()],
+        vec![
+            "tar",
+            "-xf",
+            tar.to_str().unwrap(),
+            "-C",
+            dst.to_str().unwrap(),
+        ],
+    ] {
+        Test::new()
+            .path_first(&bin)
+            .args(["check", "--"])
+            .args(&argv)
+            .go()
+            .status(0);
+        assert!(!log.exists(), "smartctl was started for {argv:?}");
+    }
 
     // (what disk is under the scratch dir, asked without the stand-in)
     let facts = Test::new().args(["facts", "--json", &big]).go().json();
@@ -1048,4 +1076,12 @@ fn a_small_recursive_delete_never_wakes_smartctl_and_a_mass_delete_asks() {
         "{m}"
     );
     assert!(m.contains("1975 reallocated sectors"), "{m}");
+    // a 1,000-file copy is bulk I/O on both sides
+    Test::new()
+        .path_first(&bin)
+        .args(["check", "--", "rsync", "-a", &big, dst.to_str().unwrap()])
+        .go()
+        .status(3)
+        .stdout_has("degraded-disk-bulk-io")
+        .stdout_has("degraded-disk-bulk-read");
 }
