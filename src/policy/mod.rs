@@ -389,12 +389,16 @@ impl Policy {
     /// [`Policy::load`] for one command: the embedded rules whose `match:` selects `op`, then
     /// every layer. Decides exactly like the whole policy (what `run` uses when layers exist).
     pub fn load_for(sources: &Sources, op: &crate::command::Operation) -> Result<Policy, Error> {
-        let mut p = Policy::embedded_for(op)?;
+        Policy::embedded_for(op)?.with_layers(sources)
+    }
+
+    /// This policy with every layer found from `sources` on top, in order.
+    fn with_layers(mut self, sources: &Sources) -> Result<Policy, Error> {
         for file in layer_files(sources) {
             let text = read_policy_file(&file, sources.strict)?;
-            p.add_layer(&file.display().to_string(), &text, true)?;
+            self.add_layer(&file.display().to_string(), &text, true)?;
         }
-        Ok(p)
+        Ok(self)
     }
 
     /// Are there policy files on top of the embedded default?
@@ -402,21 +406,19 @@ impl Policy {
         !layer_files(sources).is_empty()
     }
 
-    /// The embedded default alone.
     /// The embedded default alone, as the run-time path reads it: from JSON, without the
     /// inline examples (the test suite checks those).
     pub fn embedded() -> Result<Policy, Error> {
         let file: PolicyFile = serde_json::from_str(DEFAULT_POLICY_JSON)
             .map_err(|e| Error::policy(DEFAULT_NAME, 0, 0, e.to_string()))?;
-        let mut positions: Positions = Default::default();
-        for (id, line, col) in DEFAULT_RULE_LINES {
-            positions
-                .entry(id.to_string())
-                .or_default()
-                .push((*line, *col));
-        }
         let mut p = Policy::default();
-        p.apply(DEFAULT_NAME, DEFAULT_POLICY, file, positions, false)?;
+        p.apply(
+            DEFAULT_NAME,
+            DEFAULT_POLICY,
+            file,
+            default_positions(),
+            false,
+        )?;
         Ok(p)
     }
 
@@ -429,22 +431,12 @@ impl Policy {
 
     /// Like [`Policy::load`], with the embedded default's examples (for `explain`).
     pub fn load_full(sources: &Sources) -> Result<Policy, Error> {
-        let mut p = Policy::embedded_full()?;
-        for file in layer_files(sources) {
-            let text = read_policy_file(&file, sources.strict)?;
-            p.add_layer(&file.display().to_string(), &text, true)?;
-        }
-        Ok(p)
+        Policy::embedded_full()?.with_layers(sources)
     }
 
     /// The embedded default plus every layer found from `sources`.
     pub fn load(sources: &Sources) -> Result<Policy, Error> {
-        let mut p = Policy::embedded()?;
-        for file in layer_files(sources) {
-            let text = read_policy_file(&file, sources.strict)?;
-            p.add_layer(&file.display().to_string(), &text, true)?;
-        }
-        Ok(p)
+        Policy::embedded()?.with_layers(sources)
     }
 
     /// Reads one policy text on top of this policy. `check_examples` runs the rules' inline
