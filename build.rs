@@ -5,6 +5,14 @@
 
 use std::path::PathBuf;
 
+/// Writes one generated file into cargo's OUT_DIR (a build error naming it if that fails).
+fn write_out(name: &str, text: impl AsRef<[u8]>) {
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join(name);
+    if let Err(e) = std::fs::write(&out, text) {
+        panic!("write {}: {e}", out.display());
+    }
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=policies/default.yaml");
     let text = std::fs::read_to_string("policies/default.yaml")
@@ -29,9 +37,7 @@ fn main() {
         one_by_one.push_str(&format!("    {json:?},\n"));
     }
     one_by_one.push_str("]\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("default_rules.rs");
-    std::fs::write(out, one_by_one).expect("write default_rules.rs");
+    write_out("default_rules.rs", one_by_one);
     // Where each rule's `id:` stands, for "rule defined at" without scanning the text at run time.
     let mut lines = String::from("&[\n");
     for (n, line) in text.lines().enumerate() {
@@ -44,13 +50,11 @@ fn main() {
         }
     }
     lines.push_str("]\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("default_rule_lines.rs");
-    std::fs::write(out, lines).expect("write default_rule_lines.rs");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("default_policy.json");
-    std::fs::write(out, serde_json::to_string(&value).expect("JSON"))
-        .expect("write default_policy.json");
+    write_out("default_rule_lines.rs", lines);
+    write_out(
+        "default_policy.json",
+        serde_json::to_string(&value).expect("JSON"),
+    );
 
     // The `match:` of every rule, so a command no embedded rule can match skips the policy load.
     let list = |v: &serde_json::Value| -> Vec<String> {
@@ -74,9 +78,7 @@ fn main() {
         ));
     }
     ids.push_str("]\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("default_rule_ids.rs");
-    std::fs::write(out, ids).expect("write default_rule_ids.rs");
+    write_out("default_rule_ids.rs", ids);
 
     let mut rs = String::from("&[\n");
     for rule in value["rules"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
@@ -91,7 +93,5 @@ fn main() {
     }
     rs.push_str("]\n");
     let rs = rs.replace("[\"", "&[\"").replace("[]", "&[]");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("default_matches.rs");
-    std::fs::write(out, rs).expect("write default_matches.rs");
+    write_out("default_matches.rs", rs);
 }

@@ -132,6 +132,29 @@ fn finding<'a>(out: &'a Value, rule: &str) -> &'a Value {
 /// policy's measure (`degraded-disk-bulk-delete` wants 1,000 entries or more).
 const BULK_FILES: usize = 1000;
 
+/// `dir` (made if missing) with `files` empty files in it.
+fn fill_dir(dir: &Path, files: usize) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    for i in 0..files {
+        std::fs::File::create(dir.join(format!("f{i}"))).expect("create file");
+    }
+}
+
+/// A stand-in smartctl in `bin` that logs its arguments to `log` and answers the failing
+/// Hitachi capture about whatever disk it is asked.
+fn failing_smartctl(bin: &Path, log: &Path) {
+    let failing = cap("ata-failed-hitachi-hds721050-usbjmicron.json");
+    stand_in(
+        bin,
+        "smartctl",
+        &format!(
+            "echo \"$*\" >> '{}'\ncat '{}'\nexit 216",
+            log.display(),
+            failing.display()
+        ),
+    );
+}
+
 /// `check --format json -- rm -rf TARGET…` against the fixture sysfs tree, with a stand-in
 /// smartctl answering `answers`. Returns the run, its JSON and the stand-in's log.
 ///
@@ -163,10 +186,7 @@ fn rm_on_fixture(targets: &[&str], answers: &[(&str, PathBuf)]) -> (Ran, Value, 
         .map(|t| format!("{}{t}", fs.display()))
         .collect();
     for dir in &real {
-        std::fs::create_dir_all(dir).expect("mkdir target");
-        for i in 0..BULK_FILES {
-            std::fs::File::create(format!("{dir}/f{i}")).expect("create file");
-        }
+        fill_dir(Path::new(dir), BULK_FILES);
     }
     let bin = s.path("bin");
     let log = s.path("smartctl.log");
@@ -539,9 +559,7 @@ fn real_smartctl_on_this_virtual_disk_says_unknown() {
         .prefix("health-bulk-")
         .tempdir_in(format!("{here}/target"))
         .expect("tree");
-    for i in 0..BULK_FILES {
-        std::fs::File::create(tree.path().join(format!("f{i}"))).expect("create");
-    }
+    fill_dir(tree.path(), BULK_FILES);
     let target = tree.path().display().to_string();
     let out = Test::new()
         .env("SAFEOP_POLICY", fixture(PROBE_POLICY))
@@ -579,23 +597,11 @@ fn real_loop_device_chain_reaches_the_disk_under_the_image() {
     need_tool!("mkfs.ext4");
     let s = Scratch::new();
     let fs = Ext4::mounted(&s, "mnt", "");
-    std::fs::create_dir_all(s.path("mnt/data")).expect("mkdir");
-    for i in 0..BULK_FILES {
-        std::fs::File::create(s.path(&format!("mnt/data/f{i}"))).expect("create");
-    }
+    fill_dir(&s.path("mnt/data"), BULK_FILES);
     let bin = s.path("bin");
     let log = s.path("smartctl.log");
     // Whatever disk the image lives on answers with a failing capture.
-    let failing = cap("ata-failed-hitachi-hds721050-usbjmicron.json");
-    stand_in(
-        &bin,
-        "smartctl",
-        &format!(
-            "echo \"$*\" >> '{}'\ncat '{}'\nexit 216",
-            log.display(),
-            failing.display()
-        ),
-    );
+    failing_smartctl(&bin, &log);
     let target = s.p("mnt/data");
     let ran = Test::new()
         .env("SAFEOP_POLICY", fixture(PROBE_POLICY))
@@ -998,23 +1004,10 @@ fn small_deletes_copies_and_restores_never_wake_smartctl_and_mass_ones_ask() {
     let bin = s.path("bin");
     let log = s.path("smartctl.log");
     // Whatever disk the scratch dir lives on answers with a failing capture.
-    let failing = cap("ata-failed-hitachi-hds721050-usbjmicron.json");
-    stand_in(
-        &bin,
-        "smartctl",
-        &format!(
-            "echo \"$*\" >> '{}'\ncat '{}'\nexit 216",
-            log.display(),
-            failing.display()
-        ),
-    );
+    failing_smartctl(&bin, &log);
     let tree = |name: &str, files: usize| {
-        let dir = s.path(name);
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        for i in 0..files {
-            std::fs::File::create(dir.join(format!("f{i}"))).expect("create");
-        }
-        dir.display().to_string()
+        fill_dir(&s.path(name), files);
+        s.p(name)
     };
     let (small, big) = (tree("build", 200), tree("spool", BULK_FILES));
     let ran = Test::new()

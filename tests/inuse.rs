@@ -264,9 +264,15 @@ fn an_image_served_by_qemu_nbd_is_denied_naming_the_pid() {
 /// A background process holding `path` open read-only (as a guest's disk is held by whatever
 /// serves it), started and waited for; killed on drop.
 fn hold_open(path: &Path) -> Bg {
+    hold(path, "<")
+}
+
+/// A background `sleep` holding `path` open on fd 9 with the shell redirection `mode` (`<` to
+/// read, `<>` to read and write), started and waited for; killed on drop.
+fn hold(path: &Path, mode: &str) -> Bg {
     let b = Bg::spawn(
         Command::new("sh")
-            .args(["-c", "exec 9<\"$0\"; exec sleep 60"])
+            .args(["-c", &format!("exec 9{mode}\"$0\"; exec sleep 60")])
             .arg(path),
     );
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -282,24 +288,8 @@ fn a_file_open_for_writing_elsewhere_is_denied_and_a_reader_is_not() {
     let s = Scratch::new();
     let busy = plain_image(&s, "busy.raw");
     let read = plain_image(&s, "read.raw");
-    let w = Bg::spawn(
-        Command::new("sh")
-            .args(["-c", "exec 9<>\"$0\"; exec sleep 60"])
-            .arg(&busy),
-    );
-    let r = Bg::spawn(
-        Command::new("sh")
-            .args(["-c", "exec 9<\"$0\"; exec sleep 60"])
-            .arg(&read),
-    );
-    // wait until both have opened their file (their fd 9 exists)
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !(Path::new(&format!("/proc/{}/fd/9", w.pid())).exists()
-        && Path::new(&format!("/proc/{}/fd/9", r.pid())).exists())
-    {
-        assert!(Instant::now() < deadline, "holders did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let w = hold(&busy, "<>");
+    let _r = hold(&read, "<");
     check(&["dd", "if=/dev/zero", &of(&busy)])
         .go()
         .status(4)
