@@ -247,16 +247,12 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
     let op = command::parse(&argv);
     let strict = sources.strict;
     let (path_var, path_override) = path_for_exec(strict);
-    let layers = Policy::has_layers(sources);
-    if !op.is_guarded() || (!layers && !Policy::embedded_could_match(&op)) {
+    let layers = crate::policy::layer_files(sources);
+    if !op.is_guarded() || (layers.is_empty() && !Policy::embedded_could_match(&op)) {
         return exec_now(&argv, path_var, path_override);
     }
-    // Only the embedded rules that match this command are read (then the layers, if any).
-    let loaded = if layers {
-        Policy::load_for(sources, &op)
-    } else {
-        Policy::embedded_for(&op)
-    };
+    // Only the embedded rules that match this command are read, then the layers.
+    let loaded = Policy::embedded_for(&op).and_then(|p| p.with_files(&layers, strict));
     let policy = match loaded {
         Ok(p) => p,
         Err(e) => {

@@ -386,24 +386,20 @@ impl Policy {
         Ok(p)
     }
 
-    /// [`Policy::load`] for one command: the embedded rules whose `match:` selects `op`, then
-    /// every layer. Decides exactly like the whole policy (what `run` uses when layers exist).
-    pub fn load_for(sources: &Sources, op: &crate::command::Operation) -> Result<Policy, Error> {
-        Policy::embedded_for(op)?.with_layers(sources)
+    /// This policy with every layer found from `sources` on top, in order.
+    fn with_layers(self, sources: &Sources) -> Result<Policy, Error> {
+        self.with_files(&layer_files(sources), sources.strict)
     }
 
-    /// This policy with every layer found from `sources` on top, in order.
-    fn with_layers(mut self, sources: &Sources) -> Result<Policy, Error> {
-        for file in layer_files(sources) {
-            let text = read_policy_file(&file, sources.strict)?;
+    /// This policy with the policy files `files` ([`layer_files`]) on top, in order. On
+    /// [`Policy::embedded_for`] it decides that command exactly like the whole policy would
+    /// (what `run` uses: the layer search is done once).
+    pub fn with_files(mut self, files: &[PathBuf], strict: bool) -> Result<Policy, Error> {
+        for file in files {
+            let text = read_policy_file(file, strict)?;
             self.add_layer(&file.display().to_string(), &text, true)?;
         }
         Ok(self)
-    }
-
-    /// Are there policy files on top of the embedded default?
-    pub fn has_layers(sources: &Sources) -> bool {
-        !layer_files(sources).is_empty()
     }
 
     /// The embedded default alone, as the run-time path reads it: from JSON, without the
@@ -691,7 +687,10 @@ fn locate_nth(text: &str, needle: &str, after_line: usize, nth: usize) -> (usize
     (after_line, 1)
 }
 
-fn layer_files(sources: &Sources) -> Vec<PathBuf> {
+/// The policy files on top of the embedded default, in the order they apply: `--policy` or
+/// SAFEOP_POLICY alone; else /etc/safeop (policy.yaml, then policy.d/*.yaml); else the same
+/// under ~/.config/safeop. Under sudo only /etc/safeop.
+pub fn layer_files(sources: &Sources) -> Vec<PathBuf> {
     if !sources.strict {
         if let Some(p) = &sources.explicit {
             return vec![p.clone()];
