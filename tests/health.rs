@@ -97,7 +97,7 @@ fn smartctl(dir: &Path, log: &Path, answers: &[(&str, PathBuf)]) {
 }
 
 fn cap(name: &str) -> PathBuf {
-    shared_fixture(&format!("smartctl/{name}"))
+    fixture(&format!("smartctl/{name}"))
 }
 
 /// The facts the run recorded for one path.
@@ -945,7 +945,7 @@ fn running_guests_need_the_hostname() {
         "virsh",
         &format!(
             "[ \"$*\" = 'list --name' ] || exit 1\ncat '{}'",
-            shared_fixture("libvirt/virsh-9.0.0-list-name.txt").display()
+            fixture("libvirt/virsh-9.0.0-list-name.txt").display()
         ),
     );
     let ran = Test::new()

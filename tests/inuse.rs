@@ -496,7 +496,7 @@ fn without_xl_the_xenstore_backends_are_read() {
 }
 
 fn virsh_stand_in(s: &Scratch, web01_vdd: &Path) -> PathBuf {
-    let table = std::fs::read_to_string(shared_fixture(
+    let table = std::fs::read_to_string(fixture(
         "libvirt/virsh-9.0.0-domblklist-details-web01.txt",
     ))
     .unwrap()
@@ -511,7 +511,7 @@ fn virsh_stand_in(s: &Scratch, web01_vdd: &Path) -> PathBuf {
         "virsh",
         &format!(
             "case \"$*\" in\n 'list --name') cat '{}';;\n 'domblklist --details web01') cat '{}';;\n 'domblklist --details db02') cat '{}';;\n 'domid web01') echo 1;;\n *) echo \"error: unexpected $*\" >&2; exit 1;;\nesac",
-            shared_fixture("libvirt/virsh-9.0.0-list-name.txt").display(),
+            fixture("libvirt/virsh-9.0.0-list-name.txt").display(),
             web01.display(),
             fixture("inuse/virsh-domblklist-details-db02.txt").display()
         ),

@@ -575,7 +575,7 @@ fn ctrl_c_while_counting_stops_safeop_and_runs_nothing() {
 fn slow_counting_shows_progress_on_a_terminal_only() {
     let s = Scratch::new();
     let bin = s.path("bin");
-    let listing = shared_fixture("restore/restic-0.14.0-ls-json.jsonl");
+    let listing = fixture("restore/restic-0.14.0-ls-json.jsonl");
     // The listing's first line comes at once, the rest after 1.5 s: counting takes longer than
     // the half second after which progress is shown.
     stand_in(

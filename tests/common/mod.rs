@@ -44,18 +44,15 @@ pub fn have(tool: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// `tests/fixtures/REL`: all data the tests read. Real captured outputs of tools that cannot run
+/// here (smartctl, virsh, libxl, restic …) are copies of the project's shared captures, each
+/// folder's README naming where they came from. Tests never read outside the repository.
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(rel)
 }
 
-/// `../shared/fixtures/REL`: real captured outputs of tools that cannot run here.
-pub fn shared_fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures")
-        .join(rel)
-}
 
 /// A scratch directory removed on drop.
 pub struct Scratch {
