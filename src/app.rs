@@ -18,11 +18,7 @@ pub const REFUSED: u8 = 126;
 pub const FAILED: u8 = 125;
 pub const NOT_FOUND: u8 = 127;
 
-/// Sudo mode: root by way of sudo. safeop is then a boundary: no user overrides of policy, log
-/// or system root, binaries from a fixed PATH.
-pub fn sudo_mode() -> bool {
-    nix::unistd::geteuid().is_root() && std::env::var_os("SUDO_UID").is_some()
-}
+pub use crate::context::sudo_mode;
 
 fn eprint(msg: &str) {
     eprintln!("safeop: {msg}");
@@ -60,12 +56,13 @@ pub fn main(args: Vec<String>) -> u8 {
     let code = match cli.verb {
         Verb::Run(a) => run(&sources, a),
         Verb::Check(a) => check(&sources, a),
-        Verb::Policy(PolicyVerb::Lint { files }) => lint(&files),
+        Verb::Policy(PolicyVerb::Lint { files }) => lint(&sources, &files),
+        Verb::Policy(PolicyVerb::Show) => policy_show(&sources),
         Verb::Policy(PolicyVerb::Test { files }) => policy_test(&sources, &files),
         Verb::Explain(a) => explain(&sources, a.name.as_deref(), a.list),
         Verb::Audit(AuditVerb::Verify { log }) => audit_verify(log, strict),
         Verb::Audit(AuditVerb::Show { count, log }) => audit_show(log, count, strict),
-        Verb::Facts { json, paths } => show_facts(json, paths, strict),
+        Verb::Facts { json, paths } => show_facts(json, paths),
         Verb::Init { shell } => init(&shell),
     };
     code
@@ -154,16 +151,6 @@ fn cwd() -> PathBuf {
     std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"))
 }
 
-fn sys_root(strict: bool) -> PathBuf {
-    if strict {
-        return PathBuf::from("/");
-    }
-    std::env::var_os("SAFEOP_SYSROOT")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/"))
-}
-
 fn path_for_exec(strict: bool) -> (Option<std::ffi::OsString>, Option<&'static str>) {
     if strict {
         (Some(exec::SECURE_PATH.into()), Some(exec::SECURE_PATH))
@@ -172,7 +159,9 @@ fn path_for_exec(strict: bool) -> (Option<std::ffi::OsString>, Option<&'static s
     }
 }
 
-/// `safeop run -- CMD` where CMD is not a tool safeop knows (nor a wrapper of one): exec at once.
+/// `safeop run -- CMD` where CMD is not a tool safeop knows (nor a wrapper of one) and no policy
+/// layer exists: no rule can match it, so it is exec'd at once. With a layer present, any rule of
+/// it might (`match: { tool: find }`), so the layer is read and the command decided like any other.
 fn fast_path(args: &[String]) -> Option<u8> {
     let cmd_start = args.iter().position(|a| a == "--")? + 1;
     // Only the plain form `safeop run -- CMD …` (no safeop options before `--`).
@@ -180,7 +169,7 @@ fn fast_path(args: &[String]) -> Option<u8> {
         return None;
     }
     let program = args.get(cmd_start)?;
-    if command::is_guarded_program(program) {
+    if command::is_guarded_program(program) || !policy::layer_files(&sources_for(None)).is_empty() {
         return None;
     }
     let (path_var, path_override) = path_for_exec(sudo_mode());
@@ -226,13 +215,21 @@ fn who() -> (String, Option<String>) {
     )
 }
 
-fn log(path: &Path, rec: Record, strict: bool) -> Result<(), u8> {
+/// Appends a record. When it cannot be written: in sudo mode, or for a record the command may
+/// not run without (`required`: a confirmed or overridden run under `audit_failure: refuse`),
+/// the command is refused; otherwise safeop warns and goes on.
+fn log(path: &Path, rec: Record, strict: bool, required: bool) -> Result<(), u8> {
+    let argv = shell_words::join(&rec.argv);
     match audit::append(path, rec) {
         Ok(_) => Ok(()),
         Err(e) if strict => {
             eprint(&format!(
-                "{e}; in sudo mode nothing runs without its audit record"
+                "{e}; in sudo mode nothing runs without its audit record: `{argv}` was not run"
             ));
+            Err(REFUSED)
+        }
+        Err(e) if required => {
+            eprint(&unlogged_refusal(&e, &argv));
             Err(REFUSED)
         }
         Err(e) => {
@@ -242,13 +239,32 @@ fn log(path: &Path, rec: Record, strict: bool) -> Result<(), u8> {
     }
 }
 
+fn unlogged_refusal(e: &str, argv: &str) -> String {
+    format!(
+        "{e}. A command that needs a confirmation or an override does not run without its audit record: `{argv}` was not run. Make the log writable (space, permissions, SAFEOP_AUDIT_LOG), or let such commands run unrecorded with `settings: {{ audit_failure: run }}` in a root-owned layer in /etc/safeop/."
+    )
+}
+
+/// Before a challenge: can the record of its answer be written? (`Err` = refuse now.)
+fn log_ready(path: &Path, argv: &[String], policy: &Policy, strict: bool) -> Result<(), u8> {
+    if !strict && policy.audit_failure == policy::AuditFailure::Run {
+        return Ok(());
+    }
+    audit::writable(path).map_err(|e| {
+        eprint(&unlogged_refusal(&e, &shell_words::join(argv)));
+        REFUSED
+    })
+}
+
 fn run(sources: &Sources, a: RunArgs) -> u8 {
     let argv = a.command;
     let op = command::parse(&argv);
     let strict = sources.strict;
     let (path_var, path_override) = path_for_exec(strict);
     let layers = crate::policy::layer_files(sources);
-    if !op.is_guarded() || (layers.is_empty() && !Policy::embedded_could_match(&op)) {
+    // Without layers only the embedded rules can match; a layer is always read (and a layer that
+    // cannot be read fails the run), since its rules may match any tool.
+    if layers.is_empty() && !Policy::embedded_could_match(&op) {
         return exec_now(&argv, path_var, path_override);
     }
     // Only the embedded rules that match this command are read, then the layers.
@@ -261,7 +277,7 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
             return FAILED;
         }
     };
-    let facts = Facts::live(&op, cwd(), sys_root(strict));
+    let facts = Facts::live(&op, cwd(), crate::context::sys_root());
     // An override must know every finding (a final deny anywhere keeps it a deny).
     let d = engine::decide(&policy, &facts, a.r#override.is_some());
     if d.rules_matched == 0 {
@@ -278,16 +294,21 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
             } else {
                 "allowed"
             };
-            if let Err(c) = log(&log_path, base_record(&argv, &d, action), strict) {
+            if let Err(c) = log(&log_path, base_record(&argv, &d, action), strict, false) {
                 return c;
             }
             exec_now(&argv, path_var, path_override)
         }
         Verdict::Confirm => {
+            let must_log = policy.audit_failure == policy::AuditFailure::Refuse;
+            if let Err(c) = log_ready(&log_path, &argv, &policy, strict) {
+                return c;
+            }
             let (challenge, expected) = strongest_challenge(&d, &facts);
             match ask_or_refuse(&policy, challenge, &expected) {
                 Ok(()) => {
-                    if let Err(c) = log(&log_path, base_record(&argv, &d, "confirmed"), strict) {
+                    let rec = base_record(&argv, &d, "confirmed");
+                    if let Err(c) = log(&log_path, rec, strict, must_log) {
                         return c;
                     }
                     run_and_log(&argv, &d, &log_path, strict, path_var, path_override)
@@ -308,6 +329,9 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
                 eprint(why);
                 return refuse(&argv, &d, &log_path, strict, why);
             }
+            if let Err(c) = log_ready(&log_path, &argv, &policy, strict) {
+                return c;
+            }
             let host = facts
                 .get("hostname", None)
                 .ok()
@@ -321,7 +345,8 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
                 Ok(()) => {
                     let mut rec = base_record(&argv, &d, "overridden");
                     rec.reason = Some(reason);
-                    if let Err(c) = log(&log_path, rec, strict) {
+                    let must_log = policy.audit_failure == policy::AuditFailure::Refuse;
+                    if let Err(c) = log(&log_path, rec, strict, must_log) {
                         return c;
                     }
                     run_and_log(&argv, &d, &log_path, strict, path_var, path_override)
@@ -381,7 +406,7 @@ fn ask_or_refuse(policy: &Policy, challenge: Challenge, expected: &str) -> Resul
 fn refuse(argv: &[String], d: &Decision, log_path: &Path, strict: bool, reason: &str) -> u8 {
     let mut rec = base_record(argv, d, "refused");
     rec.reason = Some(reason.to_string());
-    let _ = log(log_path, rec, strict);
+    let _ = log(log_path, rec, strict, false);
     let hint = if reason.contains("no terminal") {
         " Run it from a terminal to answer the challenge, or change the policy (an `exceptions:` entry with a reason and expiry)."
     } else {
@@ -441,7 +466,7 @@ fn run_and_log(
             rec.event = "outcome".into();
             rec.findings.clear();
             rec.status = status.code();
-            let _ = log(log_path, rec, strict);
+            let _ = log(log_path, rec, strict, false);
             exec::mirror(status)
         }
         Err(e) => {
@@ -461,6 +486,7 @@ fn check(sources: &Sources, a: CheckArgs) -> u8 {
             return FAILED;
         }
     };
+    let thorough = a.all_findings;
     let snapshot = match &a.facts {
         None => None,
         Some(p) => match read_snapshot(p) {
@@ -474,12 +500,12 @@ fn check(sources: &Sources, a: CheckArgs) -> u8 {
     let (d, snap) = match snapshot {
         Some(s) => {
             let facts = Facts::from_snapshot(&op, cwd(), s);
-            let d = engine::decide(&policy, &facts, true);
+            let d = engine::decide(&policy, &facts, thorough);
             (d, facts.snapshot())
         }
         None => {
-            let facts = Facts::live(&op, cwd(), sys_root(sources.strict));
-            let d = engine::decide(&policy, &facts, true);
+            let facts = Facts::live(&op, cwd(), crate::context::sys_root());
+            let d = engine::decide(&policy, &facts, thorough);
             (d, facts.snapshot())
         }
     };
@@ -511,34 +537,70 @@ fn read_snapshot(p: &Path) -> Result<Snapshot, String> {
     })
 }
 
-fn lint(files: &[PathBuf]) -> u8 {
-    let mut bad = 0;
-    for f in files {
-        let name = f.display().to_string();
-        let result = std::fs::read_to_string(f)
-            .map_err(|e| Error::Read {
+/// `policy lint [FILE…]`: each file on top of the embedded default, trusted as it would be where
+/// it lies; with no files, the layers in effect, stacked as `run` stacks them.
+fn lint(sources: &Sources, files: &[PathBuf]) -> u8 {
+    let stacked = files.is_empty();
+    let layers: Vec<policy::Layer> = if stacked {
+        policy::layer_files(sources)
+    } else {
+        files
+            .iter()
+            .map(|f| policy::Layer {
                 path: f.clone(),
-                why: e.to_string(),
+                system_location: policy::layers::trust_of(f) == policy::Trust::System,
             })
-            .and_then(|text| {
-                let mut p = Policy::embedded()?;
-                p.add_layer(&name, &text, true)?;
-                Ok(p)
-            });
+            .collect()
+    };
+    if stacked {
+        println!(
+            "{}: ok (embedded; {} more layer(s) in effect)",
+            policy::DEFAULT_NAME,
+            layers.len()
+        );
+    }
+    let mut base = match Policy::embedded() {
+        Ok(p) => p,
+        Err(e) => {
+            println!("{e}");
+            return FAILED;
+        }
+    };
+    let mut bad = 0;
+    for layer in &layers {
+        let name = layer.path.display().to_string();
+        let mut p = if stacked {
+            base.clone()
+        } else {
+            match Policy::embedded() {
+                Ok(p) => p,
+                Err(e) => {
+                    println!("{e}");
+                    return FAILED;
+                }
+            }
+        };
+        let result = policy::layers::read_layer(layer, sources.strict)
+            .and_then(|(text, trust)| p.add_layer_as(&name, &text, true, trust).map(|_| trust));
         match result {
-            Ok(p) => {
-                let own = p
+            Ok(trust) => {
+                let own: Vec<&policy::Rule> = p
                     .rules
                     .iter()
                     .filter(|r| r.origin.starts_with(&format!("{name}:")))
-                    .count();
-                let examples: usize = p
-                    .rules
-                    .iter()
-                    .filter(|r| r.origin.starts_with(&format!("{name}:")))
-                    .map(|r| r.examples.len())
-                    .sum();
-                println!("{name}: ok ({own} rules, {examples} examples hold)");
+                    .collect();
+                let examples: usize = own.iter().map(|r| r.examples.len()).sum();
+                let how = match trust {
+                    policy::Trust::System => "system layer",
+                    policy::Trust::User => "user layer: may only tighten",
+                };
+                println!(
+                    "{name}: ok ({} rules, {examples} examples hold), {how}",
+                    own.len()
+                );
+                if stacked {
+                    base = p;
+                }
             }
             Err(e) => {
                 println!("{e}");
@@ -551,6 +613,20 @@ fn lint(files: &[PathBuf]) -> u8 {
     } else {
         0
     }
+}
+
+/// `policy show`: the effective policy, each piece with the file and line it came from.
+fn policy_show(sources: &Sources) -> u8 {
+    let layers = policy::layer_files(sources);
+    let policy = match Policy::embedded().and_then(|p| p.with_files(&layers, sources.strict)) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint(&e.to_string());
+            return FAILED;
+        }
+    };
+    print!("{}", report::policy_show(&policy));
+    0
 }
 
 #[derive(Deserialize)]
@@ -802,11 +878,11 @@ pub fn decide_live(policy: &Policy, op: &Operation) -> Decision {
 }
 
 /// Probes every host fact and every path fact of the given paths.
-fn show_facts(json: bool, paths: Vec<String>, strict: bool) -> u8 {
+fn show_facts(json: bool, paths: Vec<String>) -> u8 {
     let mut op = Operation::new("facts", Vec::new());
     op.kind = command::Kind::Overwrite;
     op.targets = paths;
-    let facts = Facts::live(&op, cwd(), sys_root(strict));
+    let facts = Facts::live(&op, cwd(), crate::context::sys_root());
     let mut lines = Vec::new();
     for d in facts::registry().filter(|d| d.scope == facts::Scope::Host) {
         lines.push((String::new(), d.name.to_string(), facts.get(d.name, None)));

@@ -93,8 +93,8 @@ fn last_line(f: &mut File) -> std::io::Result<Option<String>> {
     }
 }
 
-/// Appends one record, filling in `seq`, `ts` and `prev`. Returns the new head hash.
-pub fn append(path: &Path, mut rec: Record) -> Result<String, String> {
+/// Opens (creating it and its directory if need be) the log for appending.
+fn open_log(path: &Path) -> Result<File, String> {
     if let Some(dir) = path.parent() {
         if !dir.as_os_str().is_empty() && !dir.exists() {
             // Records carry command lines (which may name secrets): not for every local user.
@@ -105,13 +105,24 @@ pub fn append(path: &Path, mut rec: Record) -> Result<String, String> {
                 .map_err(|e| format!("audit log directory `{}`: {e}", dir.display()))?;
         }
     }
-    let mut f = OpenOptions::new()
+    OpenOptions::new()
         .create(true)
         .append(true)
         .read(true)
         .mode(0o640)
         .open(path)
-        .map_err(|e| format!("audit log `{}`: {e}", path.display()))?;
+        .map_err(|e| format!("audit log `{}`: {e}", path.display()))
+}
+
+/// Whether a record could be appended now (the log opens for appending): asked before a
+/// challenge, so that nobody answers a question for a command that then cannot be recorded.
+pub fn writable(path: &Path) -> Result<(), String> {
+    open_log(path).map(|_| ())
+}
+
+/// Appends one record, filling in `seq`, `ts` and `prev`. Returns the new head hash.
+pub fn append(path: &Path, mut rec: Record) -> Result<String, String> {
+    let mut f = open_log(path)?;
     f.lock()
         .map_err(|e| format!("audit log `{}`: lock: {e}", path.display()))?;
     let (prev, seq) =

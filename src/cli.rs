@@ -22,14 +22,19 @@ const AFTER: &str = "Examples:
 Exit status of `run`: the command's own; 126 refused; 125 safeop failed; 127 not found.
 Exit status of `check`: 0 allowed (or warn); 3 needs confirmation; 4 denied; 2 usage; 125 other.
 
-Environment: SAFEOP_POLICY=FILE replaces the policy search (/etc/safeop/policy.yaml,
-/etc/safeop/policy.d/*.yaml, else ~/.config/safeop/); SAFEOP_AUDIT_LOG=FILE moves the audit log.
-Under sudo both are ignored.";
+Policy layers: the embedded default, then /etc/safeop/policy.yaml and /etc/safeop/policy.d/*.yaml,
+then --policy FILE or SAFEOP_POLICY=FILE, else ~/.config/safeop/policy.yaml and policy.d/*.yaml.
+A layer that is not a root-owned file in /etc/safeop may only tighten (`safeop policy show`).
+
+Audit log: /var/log/safeop/audit.jsonl as root, else $XDG_STATE_HOME/safeop/audit.jsonl
+(~/.local/state/safeop/audit.jsonl); SAFEOP_AUDIT_LOG=FILE moves it.
+Under sudo SAFEOP_POLICY, --policy and SAFEOP_AUDIT_LOG are ignored.";
 
 #[derive(Parser, Debug)]
 #[command(name = "safeop", version, about = ABOUT, after_help = AFTER, disable_help_subcommand = true)]
 pub struct Cli {
-    /// Policy file to use on top of the embedded default (instead of the usual search).
+    /// Policy file to stack on top of the embedded default and /etc/safeop (instead of
+    /// ~/.config/safeop); it may only tighten.
     #[arg(long, global = true, value_name = "FILE")]
     pub policy: Option<PathBuf>,
 
@@ -107,6 +112,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SNAPSHOT")]
     pub facts: Option<PathBuf>,
 
+    /// Evaluate every rule, even after a deny is certain (by default `check`, like `run`, stops
+    /// at the first deny and names the rules it did not evaluate).
+    #[arg(long)]
+    pub all_findings: bool,
+
     /// The command and its arguments.
     #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -116,12 +126,19 @@ pub struct CheckArgs {
 pub enum PolicyVerb {
     /// Check policy files: YAML, keys, types, fact names, operators, inline examples.
     #[command(
-        after_help = "Example:\n  safeop policy lint /etc/safeop/policy.yaml /etc/safeop/policy.d/*.yaml\n\nEach file is read on top of the embedded default, as safeop would read it."
+        after_help = "Examples:\n  safeop policy lint                                  # the layers in effect here\n  safeop policy lint /etc/safeop/policy.d/*.yaml\n\nEach file is read on top of the embedded default, as safeop would read it where it lies:\na file that is not root's in /etc/safeop/ may only tighten (no `defaults: false`, no\n`disable:` or replacement of a final rule, no milder settings)."
     )]
     Lint {
-        #[arg(required = true, value_name = "FILE")]
+        /// Policy files (default: every layer in effect).
+        #[arg(value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Show the effective policy: every rule with the file and line it came from, the rules
+    /// switched off and the exceptions, with their reasons and expiry.
+    #[command(
+        after_help = "Examples:\n  safeop policy show\n  safeop --policy site.yaml policy show"
+    )]
+    Show,
     /// Run policy test cases: argv plus facts → expected verdict and rule ids.
     #[command(
         after_help = "A case file:\n\n  cases:\n    - name: dd onto a loop-attached image\n      argv: [dd, if=/dev/zero, of=/srv/web1.img]\n      facts: { target.loop.attached: true }\n      expect: { verdict: deny, rules: [vm-disk-in-use] }\n\nFacts a case does not give are not applicable (null), so a case names only what it is about;\nwith `check --facts SNAPSHOT` a missing fact is unknown instead, as on a host that cannot answer.\nThe policy is the embedded default plus --policy (or the usual search)."

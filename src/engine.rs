@@ -42,14 +42,26 @@ pub struct Decision {
     /// Findings lifted by an exception: rule, path, reason.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub excepted: Vec<(String, String, String)>,
-    /// True when evaluation stopped at the first deny (the `run` path does; `check` does not).
+    /// True when evaluation stopped at the first deny (`run` and `check` do, unless asked for
+    /// every finding: `run --override`, `check --all-findings`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub stopped_early: bool,
+    /// The rules that selected the operation but were not evaluated because a deny was already
+    /// certain.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_evaluated: Vec<String>,
+    /// Rules switched off by a layer that would have looked at this command: rule, file, reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub switched_off: Vec<(String, String, String)>,
+    /// Exceptions that would have lifted a finding but have expired: rule, path, expiry, file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expired: Vec<(String, String, String, String)>,
 }
 
-/// Decides one operation. With `thorough`, every rule is evaluated (for reports); without, the
-/// evaluation stops at the first deny, so a rule that denies from cheap facts spares the costly
-/// probes of the rules after it.
+/// Decides one operation. With `thorough`, every rule is evaluated; without, the evaluation stops
+/// at the first deny, so a rule that denies from cheap facts spares the costly probes of the rules
+/// after it (their ids are kept in [`Decision::not_evaluated`]). `run` and `check` decide the same
+/// way, so `check` says exactly what `run` will do.
 pub fn decide(policy: &Policy, facts: &Facts, thorough: bool) -> Decision {
     let mut d = Decision {
         verdict: Verdict::Allow,
@@ -57,6 +69,9 @@ pub fn decide(policy: &Policy, facts: &Facts, thorough: bool) -> Decision {
         rules_matched: 0,
         excepted: Vec::new(),
         stopped_early: false,
+        not_evaluated: Vec::new(),
+        switched_off: Vec::new(),
+        expired: Vec::new(),
     };
     for rule in &policy.rules {
         if !rule.matches_op(facts.op) {
@@ -65,9 +80,15 @@ pub fn decide(policy: &Policy, facts: &Facts, thorough: bool) -> Decision {
         d.rules_matched += 1;
         if !thorough && d.verdict == Verdict::Deny {
             d.stopped_early = true;
+            d.not_evaluated.push(rule.id.clone());
             continue;
         }
         for f in evaluate(policy, rule, facts) {
+            if let Some(e) = expired_exception_for(policy, rule, &f) {
+                if !d.expired.contains(&e) {
+                    d.expired.push(e);
+                }
+            }
             if let Some(reason) = exception_for(policy, rule, &f) {
                 d.excepted
                     .push((rule.id.clone(), f.path.clone().unwrap_or_default(), reason));
@@ -84,7 +105,52 @@ pub fn decide(policy: &Policy, facts: &Facts, thorough: bool) -> Decision {
         }
     }
     d.findings.sort_by_key(|f| std::cmp::Reverse(f.verdict));
+    for r in policy
+        .disabled_rules
+        .iter()
+        .filter(|r| r.matches_op(facts.op))
+    {
+        if let Some((id, file, reason)) = policy.disabled.iter().find(|(id, _, _)| *id == r.id) {
+            d.switched_off.push((
+                id.clone(),
+                file.clone(),
+                reason.clone().unwrap_or_else(|| "no reason given".into()),
+            ));
+        }
+    }
     d
+}
+
+/// An exception for this finding's rule and path that has run out (it no longer lifts it).
+fn expired_exception_for(
+    policy: &Policy,
+    rule: &Rule,
+    f: &Finding,
+) -> Option<(String, String, String, String)> {
+    let path = f.path.as_deref()?;
+    let today = chrono::Utc::now().date_naive();
+    let live = |e: &crate::policy::Exception| {
+        e.rule == rule.id && crate::policy::condition::glob_match(&e.path, path)
+    };
+    if policy
+        .exceptions
+        .iter()
+        .any(|(e, _)| live(e) && e.expires >= today)
+    {
+        return None;
+    }
+    policy
+        .exceptions
+        .iter()
+        .find(|(e, _)| live(e) && e.expires < today)
+        .map(|(e, file)| {
+            (
+                rule.id.clone(),
+                path.to_string(),
+                e.expires.to_string(),
+                file.clone(),
+            )
+        })
 }
 
 fn exception_for(policy: &Policy, rule: &Rule, f: &Finding) -> Option<String> {

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod cli;
 pub mod command;
 pub mod confirm;
+pub mod context;
 pub mod engine;
 pub mod error;
 pub mod exec;

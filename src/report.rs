@@ -16,6 +16,12 @@ struct JsonReport<'a> {
     rules_matched: usize,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     excepted: &'a [(String, String, String)],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    not_evaluated: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    switched_off: &'a [(String, String, String)],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    expired_exceptions: &'a [(String, String, String, String)],
     facts: &'a Snapshot,
 }
 
@@ -27,6 +33,9 @@ pub fn json(argv: &[String], op: &Operation, d: &Decision, facts: &Snapshot) -> 
         findings: &d.findings,
         rules_matched: d.rules_matched,
         excepted: &d.excepted,
+        not_evaluated: &d.not_evaluated,
+        switched_off: &d.switched_off,
+        expired_exceptions: &d.expired,
         facts,
     };
     serde_json::to_string_pretty(&r).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
@@ -69,8 +78,101 @@ pub fn text(argv: &[String], op: &Operation, d: &Decision) -> String {
     for (rule, path, reason) in &d.excepted {
         s.push_str(&format!("  excepted [{rule}] {path}: {reason}\n"));
     }
+    for (rule, path, expires, file) in &d.expired {
+        s.push_str(&format!(
+            "  expired [{rule}] the exception for {path} in {file} ran out on {expires}: it no longer applies\n"
+        ));
+    }
+    for (rule, file, reason) in &d.switched_off {
+        s.push_str(&format!(
+            "  off     [{rule}] switched off by {file}: {reason}\n"
+        ));
+    }
     if d.stopped_early {
-        s.push_str("  (stopped at the first deny; `safeop check` lists every finding)\n");
+        s.push_str(&format!(
+            "  (stopped at the first deny, as `run` does; not evaluated: {}; `--all-findings` evaluates them)\n",
+            d.not_evaluated.join(", ")
+        ));
+    }
+    s
+}
+
+/// `policy show`: the effective policy, like `git config --show-origin`: every layer with how far
+/// it is trusted, the settings and who set them, every rule with the file and line of its `id:`,
+/// the rules switched off and the exceptions, with reason and expiry.
+pub fn policy_show(p: &crate::policy::Policy) -> String {
+    use crate::policy::Trust;
+    let mut s = String::from("layers, later on top:\n");
+    for (name, trust) in &p.layers {
+        let how = match (name.as_str(), trust) {
+            (crate::policy::DEFAULT_NAME, _) => "built in",
+            (_, Trust::System) => "system layer (root-owned, in /etc/safeop)",
+            (_, Trust::User) => "user layer: may only tighten",
+        };
+        s.push_str(&format!("  {name}  ({how})\n"));
+    }
+    s.push_str("settings:\n");
+    for (key, value) in [
+        ("on_fact_error", p.on_fact_error.name()),
+        (
+            "no_tty",
+            match p.no_tty {
+                crate::policy::NoTty::Deny => "deny",
+                crate::policy::NoTty::Allow => "allow",
+            },
+        ),
+        (
+            "audit_failure",
+            match p.audit_failure {
+                crate::policy::AuditFailure::Refuse => "refuse",
+                crate::policy::AuditFailure::Run => "run",
+            },
+        ),
+    ] {
+        let from = p
+            .settings_from
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, f)| f.as_str())
+            .unwrap_or("built-in default");
+        s.push_str(&format!("  {key}: {value:<8} {from}\n"));
+    }
+    s.push_str(&format!("rules ({}):\n", p.rules.len()));
+    for r in &p.rules {
+        let verdict = if r.is_final {
+            format!("{} final", r.verdict.name())
+        } else {
+            r.verdict.name().to_string()
+        };
+        s.push_str(&format!(
+            "  {:<32} {:<13} {}\n      {}\n",
+            r.id, verdict, r.origin, r.summary
+        ));
+    }
+    if !p.disabled.is_empty() {
+        s.push_str("switched off:\n");
+        for (rule, file, reason) in &p.disabled {
+            s.push_str(&format!(
+                "  {rule:<32} by {file}: {}\n",
+                reason.as_deref().unwrap_or("no reason given")
+            ));
+        }
+    }
+    if !p.exceptions.is_empty() {
+        let today = chrono::Utc::now().date_naive();
+        s.push_str("exceptions:\n");
+        for (e, file) in &p.exceptions {
+            let state = if e.expires < today {
+                format!("EXPIRED on {}: no longer applies", e.expires)
+            } else {
+                format!("until {}", e.expires)
+            };
+            s.push_str(&format!(
+                "  {:<32} {} ({state}) by {file}: {}\n",
+                e.rule, e.path, e.reason
+            ));
+        }
     }
     s
 }

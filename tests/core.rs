@@ -456,7 +456,9 @@ fn shipped_examples_lint_and_their_cases_pass() {
 #[test]
 fn exceptions_lift_a_rule_for_a_path_until_they_expire() {
     let s = Scratch::new();
-    let rule = "version: 1\ndefaults: false\nrules:\n  - id: disk-write\n    summary: s\n    match: { operation: overwrite }\n    when:\n      target.path: { glob: \"/dev/sd*\" }\n    verdict: confirm\n";
+    let rule = "version: 1\nrules:\n  - id: disk-write\n    summary: s\n    match: { operation: overwrite }\n    when:\n      target.path: { glob: \"*/station/*\" }\n    verdict: confirm\n";
+    let out = s.path("station/out.bin");
+    let out = out.display();
     let check = |exception: &str| {
         let layer = s.write(
             "layer.yaml",
@@ -464,16 +466,23 @@ fn exceptions_lift_a_rule_for_a_path_until_they_expire() {
         );
         Test::new()
             .env("SAFEOP_POLICY", &layer)
-            .args(["check", "--", "dd", "if=x.iso", "of=/dev/sdz"])
+            .args(["check", "--", "dd", "if=x.iso", &format!("of={out}")])
             .go()
     };
-    check("{ rule: disk-write, path: /dev/sdz, reason: imaging station, expires: 2999-12-31 }")
-        .status(0)
-        .stdout_has("excepted [disk-write] /dev/sdz: imaging station");
-    check("{ rule: disk-write, path: /dev/sdz, reason: imaging station, expires: 2020-01-01 }")
-        .status(3)
-        .stdout_has("[disk-write]");
-    check("{ rule: disk-write, path: /dev/sdy, reason: another disk, expires: 2999-12-31 }")
+    let dir = s.path("station");
+    let dir = dir.display();
+    check(&format!(
+        "{{ rule: disk-write, path: \"{dir}/*\", reason: imaging station, expires: 2999-12-31 }}"
+    ))
+    .status(0)
+    .stdout_has(&format!("excepted [disk-write] {out}: imaging station"));
+    check(&format!(
+        "{{ rule: disk-write, path: \"{dir}/*\", reason: imaging station, expires: 2020-01-01 }}"
+    ))
+    .status(3)
+    .stdout_has("[disk-write]")
+    .stdout_has("ran out on 2020-01-01: it no longer applies");
+    check("{ rule: disk-write, path: /elsewhere/*, reason: another disk, expires: 2999-12-31 }")
         .status(3);
     let final_rule = s.write("final.yaml", "version: 1\nexceptions:\n  - { rule: rm-recursive-system-dir, path: /srv, reason: x, expires: 2999-12-31 }\n");
     Test::new()
@@ -577,7 +586,7 @@ fn user_policy_and_drop_ins_are_layered_in_name_order() {
     s.write("config/safeop/policy.d/10-a.yaml", "version: 1\nrules:\n  - id: site-tmp\n    summary: replaced by 10-a\n    match: { tool: rm }\n    verdict: confirm\n");
     s.write(
         "config/safeop/policy.d/20-b.yaml",
-        "version: 1\ndisable:\n  - { rule: rm-no-preserve-root, reason: testing layers }\n",
+        "version: 1\ndisable:\n  - { rule: whole-disk-write, reason: testing layers }\n",
     );
     let t = || {
         Test::new()
@@ -588,7 +597,7 @@ fn user_policy_and_drop_ins_are_layered_in_name_order() {
         .go()
         .status(3)
         .stdout_has("[site-tmp]");
-    t().args(["explain", "rm-no-preserve-root"])
+    t().args(["explain", "whole-disk-write"])
         .go()
         .status(0)
         .stdout_has("switched off by")
@@ -597,6 +606,16 @@ fn user_policy_and_drop_ins_are_layered_in_name_order() {
         .go()
         .stdout_has("replaced by 10-a")
         .stdout_has("10-a.yaml:");
+    // A user layer may not switch a final rule off: every run fails until it is fixed.
+    s.write(
+        "config/safeop/policy.d/30-c.yaml",
+        "version: 1\ndisable:\n  - { rule: rm-no-preserve-root, reason: testing layers }\n",
+    );
+    t().args(["check", "--", "rm", "x"])
+        .go()
+        .status(125)
+        .stderr_has("30-c.yaml` line 3")
+        .stderr_has("which is final: only a root-owned layer in /etc/safeop/ may do that");
 }
 
 #[test]

@@ -496,14 +496,13 @@ fn without_xl_the_xenstore_backends_are_read() {
 }
 
 fn virsh_stand_in(s: &Scratch, web01_vdd: &Path) -> PathBuf {
-    let table = std::fs::read_to_string(fixture(
-        "libvirt/virsh-9.0.0-domblklist-details-web01.txt",
-    ))
-    .unwrap()
-    .replace(
-        "/srv/images/with space/web01 extra.img",
-        &web01_vdd.display().to_string(),
-    );
+    let table =
+        std::fs::read_to_string(fixture("libvirt/virsh-9.0.0-domblklist-details-web01.txt"))
+            .unwrap()
+            .replace(
+                "/srv/images/with space/web01 extra.img",
+                &web01_vdd.display().to_string(),
+            );
     let web01 = s.write("web01.txt", &table);
     let bin = s.path("bin");
     stand_in(
@@ -594,8 +593,11 @@ fn holders_partitions_and_swap_on_a_sysfs_tree() {
     ] {
         sh(&format!("mknod '{}' b {maj} {min}", s.p(name)));
     }
+    // Every finding, not only the first deny (what `run` would stop at).
     let go = |name: &str| {
-        check(&["dd", "if=/dev/zero", &format!("of={}", s.p(name))])
+        Test::new()
+            .args(["check", "--all-findings", "--", "dd", "if=/dev/zero"])
+            .arg(format!("of={}", s.p(name)))
             .env("SAFEOP_SYSROOT", root.path())
             .go()
     };

@@ -169,7 +169,12 @@ fn gzip_option_and_fstype_are_reported() {
     let r = check(&["tar", "xzf", &a.gz, "-C", &fs.p("")]).go();
     denied_for_inodes(&r, "1,221");
     r.stdout_has("399 free on").stdout_has("(tmpfs)");
-    let r = check_json(&["tar", "-xzf", &a.fake_gz, "-C", &fs.p("")]).go();
+    // every rule evaluated, so that every restore fact is in the snapshot
+    let r = Test::new()
+        .env("SAFEOP_POLICY", fixture("restore/show-facts.yaml"))
+        .args(["check", "--all-findings", "--format", "json", "--"])
+        .args(["tar", "-xzf", &a.fake_gz, "-C", &fs.p("")])
+        .go();
     let j = r.json();
     assert_eq!(
         j["facts"]["facts"]["restore.compression"], "zstd",

@@ -4,7 +4,7 @@
 //! conditions under which boot-time `e2fsck -p` refuses to skip the check (e2fsck `check_if_skip`,
 //! SYSTEM-FACTS D.3). XFS, btrfs and others never force a check at boot.
 //!
-//! The fstab read is `/etc/fstab`, or `SAFEOP_FSTAB` outside sudo mode (tests). The device nodes
+//! The fstab read is `/etc/fstab`, or the test hook `SAFEOP_FSTAB` (`context`) (tests). The device nodes
 //! and `/proc/cmdline` are read below [`Facts::sys`]. This module reads; it never writes to a
 //! device and never runs e2fsck.
 
@@ -188,14 +188,11 @@ pub fn parse_fstab(text: &str) -> Vec<FstabEntry> {
         .collect()
 }
 
-/// Where fstab is read from: `SAFEOP_FSTAB` outside sudo mode, else `/etc/fstab`.
+/// Where fstab is read from: the test hook `SAFEOP_FSTAB` (`context`), else `/etc/fstab`.
 pub fn fstab_path() -> PathBuf {
-    if !crate::app::sudo_mode() {
-        if let Some(p) = std::env::var_os("SAFEOP_FSTAB").filter(|p| !p.is_empty()) {
-            return PathBuf::from(p);
-        }
-    }
-    PathBuf::from("/etc/fstab")
+    crate::context::test_hook("SAFEOP_FSTAB")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/etc/fstab"))
 }
 
 /// The device node for an fstab spec (`UUID=…`, `LABEL=…`, `PARTUUID=…`, a path), below the sys root.
@@ -442,7 +439,7 @@ pub(crate) static FACTS: &[FactDef] = &[
 mod const_format_doc {
     macro_rules! doc {
         ($tells:literal, $unknown:literal, $example:literal) => {
-            concat!("## What it tells\n", $tells, "\n## How it is found\n", "Every mounted ext2/3/4 filesystem (bind mounts once) and every fstab entry with a pass number > 0 and without `noauto` that is not mounted: the primary superblock read from the device (byte 1024) and checked as boot-time `e2fsck -p` does: errors recorded (state ERROR_FS or s_error_count > 0), not cleanly unmounted without a journal (only when not mounted: the kernel clears that flag on a mounted journal-less filesystem), mount count ≥ maximum (> 0), now − last check ≥ interval (> 0), a last check in the future; `fsck.mode=force|skip` on /proc/cmdline and /forcefsck also count. A mount point with pass 0 in fstab is never checked at boot. XFS, btrfs and the like are listed as \"no forced check\". fstab is /etc/fstab (`SAFEOP_FSTAB` outside sudo mode).", "\n## When it is unknown\n", $unknown, "\n## Example\n", $example)
+            concat!("## What it tells\n", $tells, "\n## How it is found\n", "Every mounted ext2/3/4 filesystem (bind mounts once) and every fstab entry with a pass number > 0 and without `noauto` that is not mounted: the primary superblock read from the device (byte 1024) and checked as boot-time `e2fsck -p` does: errors recorded (state ERROR_FS or s_error_count > 0), not cleanly unmounted without a journal (only when not mounted: the kernel clears that flag on a mounted journal-less filesystem), mount count ≥ maximum (> 0), now − last check ≥ interval (> 0), a last check in the future; `fsck.mode=force|skip` on /proc/cmdline and /forcefsck also count. A mount point with pass 0 in fstab is never checked at boot. XFS, btrfs and the like are listed as \"no forced check\". fstab is /etc/fstab (the test hook `SAFEOP_FSTAB` (`context`)).", "\n## When it is unknown\n", $unknown, "\n## Example\n", $example)
         };
     }
     pub(super) const DUE: &str = doc!("Whether the next boot will run a full fsck on at least one filesystem: the \"3 minute reboot\" that takes hours.", "`null` when no filesystem is due but some ext superblock could not be read (not root, device gone): see `fsck.unknown`. A fact error when mountinfo cannot be read.", "`true` after `tune2fs -c 25 -C 30`.");

@@ -23,7 +23,7 @@ pub struct HelperOutput {
 
 /// Finds a helper program the way `run` finds the command: PATH (secure PATH in sudo mode).
 pub fn find(program: &str) -> Option<PathBuf> {
-    let path_var = if crate::app::sudo_mode() {
+    let path_var = if crate::context::sudo_mode() {
         Some(crate::exec::SECURE_PATH.into())
     } else {
         std::env::var_os("PATH")

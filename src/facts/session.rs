@@ -3,7 +3,7 @@
 //! terminal is there to answer a challenge, who else is logged in (utmp), and which guests run on
 //! this host (what a reboot takes down with it).
 //!
-//! `/proc` is read below [`Facts::sys`]; utmp is `/run/utmp` (`SAFEOP_UTMP` outside sudo mode).
+//! `/proc` is read below [`Facts::sys`]; utmp is `/run/utmp` (the test hook `SAFEOP_UTMP` (`context`)).
 
 use super::{answer, FactDef, Facts, Probe, ProbeFn, ProbeResult, Scope};
 use serde_json::Value;
@@ -104,7 +104,7 @@ pub(crate) static FACTS: &[FactDef] = &[
     FactDef { name: "session.user", scope: Scope::Host, probe: &SESSION, ty: "string", doc: "## What it tells\nThe user running the command.\n## How it is found\ngetuid(2) and the user database.\n## When it is unknown\nThe numeric uid is given when the name cannot be found.\n## Example\n`root`." },
     FactDef { name: "session.uid", scope: Scope::Host, probe: &SESSION, ty: "number", doc: "## What it tells\nThe numeric user id running the command.\n## How it is found\ngetuid(2).\n## When it is unknown\nNever.\n## Example\n`0`." },
     FactDef { name: "session.sudo_user", scope: Scope::Host, probe: &SESSION, ty: "string", doc: "## What it tells\nThe user who called sudo, when the command runs under sudo.\n## How it is found\n`SUDO_USER`.\n## When it is unknown\n`null` when not under sudo.\n## Example\n`alice`." },
-    FactDef { name: "session.other_users", scope: Scope::Host, probe: &USERS, ty: "list", doc: "## What it tells\nWho else is logged in: every login a reboot or halt would cut off, other than the caller's own terminal.\n## How it is found\nThe USER_PROCESS records (type 7) of utmp (`/run/utmp`; `SAFEOP_UTMP` outside sudo mode), glibc's 384-byte `struct utmp`; records whose terminal is one of this process's standard descriptors are left out, and so are stale records whose process no longer exists in /proc.\n## When it is unknown\nA fact error when utmp exists but cannot be read; empty when there is no utmp (some systems no longer write it).\n## Example\n`[\"bob on pts/1 from 10.0.0.5\"]`." },
+    FactDef { name: "session.other_users", scope: Scope::Host, probe: &USERS, ty: "list", doc: "## What it tells\nWho else is logged in: every login a reboot or halt would cut off, other than the caller's own terminal.\n## How it is found\nThe USER_PROCESS records (type 7) of utmp (`/run/utmp`; the test hook `SAFEOP_UTMP` (`context`)), glibc's 384-byte `struct utmp`; records whose terminal is one of this process's standard descriptors are left out, and so are stale records whose process no longer exists in /proc.\n## When it is unknown\nA fact error when utmp exists but cannot be read; empty when there is no utmp (some systems no longer write it).\n## Example\n`[\"bob on pts/1 from 10.0.0.5\"]`." },
     FactDef { name: "host.running_vms", scope: Scope::Host, probe: &VMS, ty: "number", doc: "## What it tells\nHow many guests run on this host and go down with it.\n## How it is found\n`virsh list --name` (libvirt, running domains) and `xl list` (Xen, without Domain-0), each only when the tool is installed (PATH; the secure PATH in sudo mode), 10 s limit each.\n## When it is unknown\nA fact error when every installed tool failed; when one of two failed the other's count is given and `host.vm_errors` says what failed. 0 when neither tool is installed.\n## Example\n`2`." },
     FactDef { name: "host.vm_names", scope: Scope::Host, probe: &VMS, ty: "list", doc: "## What it tells\nThe running guests, each with its hypervisor.\n## How it is found\nAs `host.running_vms`.\n## When it is unknown\nAs `host.running_vms`.\n## Example\n`[\"web01 (libvirt)\", \"db02 (libvirt)\"]`." },
     FactDef { name: "host.vm_errors", scope: Scope::Host, probe: &VMS, ty: "list", doc: "## What it tells\nHypervisor tools that are installed but did not answer, with their first line of stderr.\n## How it is found\nAs `host.running_vms`.\n## When it is unknown\nEmpty when every installed tool answered.\n## Example\n`[\"`virsh list --name` failed: error: failed to connect to the hypervisor\"]`." },
@@ -198,14 +198,12 @@ pub fn parse_utmp(data: &[u8]) -> Vec<Login> {
         .collect()
 }
 
-/// Where utmp is read from: `SAFEOP_UTMP` outside sudo mode, else `/run/utmp`.
+/// Where utmp is read from: the test hook `SAFEOP_UTMP` (`context`), else `/run/utmp`.
 pub fn utmp_path() -> std::path::PathBuf {
-    if !crate::app::sudo_mode() {
-        if let Some(p) = std::env::var_os("SAFEOP_UTMP").filter(|p| !p.is_empty()) {
-            return p.into();
-        }
+    match crate::context::test_hook("SAFEOP_UTMP") {
+        Some(p) => p.into(),
+        None => "/run/utmp".into(),
     }
-    "/run/utmp".into()
 }
 
 /// The terminals this process is attached to (`pts/3`), from its standard descriptors.

@@ -1,24 +1,27 @@
 //! YAML policies → a validated [`Policy`]: rules that match operations and test facts.
 //!
-//! Layers, later ones on top: the embedded default (`policies/default.yaml`), then `--policy FILE`
-//! or `SAFEOP_POLICY`, else `/etc/safeop/policy.yaml` and `/etc/safeop/policy.d/*.yaml` in name
-//! order, else `$XDG_CONFIG_HOME/safeop/policy.yaml` and `policy.d/*.yaml` there. A layer adds
-//! rules, replaces a rule by id, switches rules off (`disable:`), or starts from nothing
-//! (`defaults: false`). Every mistake is an error naming file, line and column; nothing here
-//! ever lets a command through because a policy could not be read.
+//! Layers, later ones on top: the embedded default (`policies/default.yaml`), then the system
+//! layers in `/etc/safeop/`, then `--policy FILE` or `SAFEOP_POLICY`, else the user's
+//! `$XDG_CONFIG_HOME/safeop/` ([`layers`] says where and how far each is trusted: a layer that
+//! is not a root-owned system layer may only tighten). A layer adds rules, replaces a rule by id,
+//! switches rules off (`disable:`), or starts from nothing (`defaults: false`). Every mistake is
+//! an error naming file, line and column; nothing here ever lets a command through because a
+//! policy could not be read.
 
 pub mod condition;
+pub mod layers;
 pub mod template;
 pub mod yaml;
 
 use crate::command::Kind;
 use crate::error::Error;
 use condition::{Cond, OneOrMany};
+pub use layers::{layer_files, Layer, Trust};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The embedded default policy, compiled into the binary.
 pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.yaml");
@@ -67,6 +70,18 @@ pub struct Settings {
     /// What a needed confirmation becomes without a terminal (default `deny`).
     #[serde(default)]
     pub no_tty: Option<NoTty>,
+    /// What a command that needs a confirmation or an override does when its audit record
+    /// cannot be written (default `refuse`; allowed and warned commands always run, with a
+    /// warning; in sudo mode nothing runs unrecorded).
+    #[serde(default)]
+    pub audit_failure: Option<AuditFailure>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditFailure {
+    Refuse,
+    Run,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -267,11 +282,17 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     pub on_fact_error: Verdict,
     pub no_tty: NoTty,
+    pub audit_failure: AuditFailure,
     pub exceptions: Vec<(Exception, String)>,
-    /// The files that made it, in order.
-    pub layers: Vec<String>,
+    /// The files that made it, in order, with how far each was trusted.
+    pub layers: Vec<(String, Trust)>,
     /// Rules switched off, with the file and reason.
     pub disabled: Vec<(String, String, Option<String>)>,
+    /// The rules switched off that had been read, kept so that `check` can say when one of
+    /// them would have looked at the command.
+    pub disabled_rules: Vec<Rule>,
+    /// Where each setting in effect was set (`on_fact_error`, `no_tty` → `file:line`).
+    pub settings_from: Vec<(&'static str, String)>,
     /// Embedded rules left unread because they cannot match the command at hand
     /// ([`Policy::embedded_for`]): their ids and whether they are final, so that a layer's
     /// `disable:` and `exceptions:` are checked as if they had been read.
@@ -284,9 +305,12 @@ impl Default for Policy {
             rules: Vec::new(),
             on_fact_error: Verdict::Confirm,
             no_tty: NoTty::Deny,
+            audit_failure: AuditFailure::Refuse,
             exceptions: Vec::new(),
             layers: Vec::new(),
             disabled: Vec::new(),
+            disabled_rules: Vec::new(),
+            settings_from: Vec::new(),
             unread: Vec::new(),
         }
     }
@@ -381,6 +405,7 @@ impl Policy {
             file,
             default_positions(),
             false,
+            Trust::System,
         )?;
         p.unread = unread;
         Ok(p)
@@ -394,10 +419,10 @@ impl Policy {
     /// This policy with the policy files `files` ([`layer_files`]) on top, in order. On
     /// [`Policy::embedded_for`] it decides that command exactly like the whole policy would
     /// (what `run` uses: the layer search is done once).
-    pub fn with_files(mut self, files: &[PathBuf], strict: bool) -> Result<Policy, Error> {
+    pub fn with_files(mut self, files: &[Layer], strict: bool) -> Result<Policy, Error> {
         for file in files {
-            let text = read_policy_file(file, strict)?;
-            self.add_layer(&file.display().to_string(), &text, true)?;
+            let (text, trust) = layers::read_layer(file, strict)?;
+            self.add_layer_as(&file.path.display().to_string(), &text, true, trust)?;
         }
         Ok(self)
     }
@@ -414,6 +439,7 @@ impl Policy {
             file,
             default_positions(),
             false,
+            Trust::System,
         )?;
         Ok(p)
     }
@@ -438,13 +464,32 @@ impl Policy {
     /// Reads one policy text on top of this policy. `check_examples` runs the rules' inline
     /// examples (the embedded default's are checked by the test suite instead, not on every run).
     pub fn add_layer(&mut self, name: &str, text: &str, check_examples: bool) -> Result<(), Error> {
+        self.add_layer_as(name, text, check_examples, Trust::System)
+    }
+
+    /// [`Policy::add_layer`] for a layer trusted as `trust` ([`layers`]): a [`Trust::User`]
+    /// layer may only tighten.
+    pub fn add_layer_as(
+        &mut self,
+        name: &str,
+        text: &str,
+        check_examples: bool,
+        trust: Trust,
+    ) -> Result<(), Error> {
         if check_examples {
             yaml::check_syntax(text)
                 .map_err(|e| Error::policy(name, e.line, e.column, e.message))?;
         }
         let file: PolicyFile =
             yaml::from_str(text).map_err(|e| Error::policy(name, e.line, e.column, e.message))?;
-        self.apply(name, text, file, rule_positions(text), check_examples)
+        self.apply(
+            name,
+            text,
+            file,
+            rule_positions(text),
+            check_examples,
+            trust,
+        )
     }
 
     /// Puts one parsed layer on top; `text` is its source, for positions in errors.
@@ -455,6 +500,7 @@ impl Policy {
         mut file: PolicyFile,
         mut positions: Positions,
         check_examples: bool,
+        trust: Trust,
     ) -> Result<(), Error> {
         if file.version != 1 {
             let (l, c) = locate(text, "version:", 0);
@@ -468,6 +514,9 @@ impl Policy {
                 ),
             ));
         }
+        if trust == Trust::User {
+            self.check_tightens(name, text, &file)?;
+        }
         if file.defaults == Some(false) {
             let layers = std::mem::take(&mut self.layers);
             *self = Policy::default();
@@ -476,9 +525,20 @@ impl Policy {
         if let Some(s) = file.settings.take() {
             if let Some(v) = s.on_fact_error {
                 self.on_fact_error = v;
+                let (l, _) = locate(text, "on_fact_error", 0);
+                self.settings_from
+                    .push(("on_fact_error", format!("{name}:{l}")));
             }
             if let Some(v) = s.no_tty {
                 self.no_tty = v;
+                let (l, _) = locate(text, "no_tty", 0);
+                self.settings_from.push(("no_tty", format!("{name}:{l}")));
+            }
+            if let Some(v) = s.audit_failure {
+                self.audit_failure = v;
+                let (l, _) = locate(text, "audit_failure", 0);
+                self.settings_from
+                    .push(("audit_failure", format!("{name}:{l}")));
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -517,7 +577,7 @@ impl Policy {
                     ),
                 ));
             };
-            self.rules.remove(i);
+            self.disabled_rules.push(self.rules.remove(i));
             self.disabled
                 .push((d.rule.clone(), name.to_string(), d.reason.clone()));
         }
@@ -530,14 +590,7 @@ impl Policy {
             }
         }
         for e in file.exceptions {
-            let is_final = match self.rules.iter().find(|r| r.id == e.rule) {
-                Some(r) => Some(r.is_final),
-                None => self
-                    .unread
-                    .iter()
-                    .find(|(id, _)| *id == e.rule)
-                    .map(|(_, f)| *f),
-            };
+            let is_final = self.is_final(&e.rule);
             let problem = match is_final {
                 None => Some(format!(
                     "exception names rule `{}`, which no layer defines",
@@ -555,9 +608,97 @@ impl Policy {
             }
             self.exceptions.push((e, name.to_string()));
         }
-        self.layers.push(name.to_string());
+        self.layers.push((name.to_string(), trust));
         if check_examples {
             self.check_examples(name, text)?;
+        }
+        Ok(())
+    }
+
+    /// Whether rule `id` is defined (read or not) and final.
+    pub fn is_final(&self, id: &str) -> Option<bool> {
+        match self.rules.iter().find(|r| r.id == id) {
+            Some(r) => Some(r.is_final),
+            None => self.unread.iter().find(|(u, _)| *u == id).map(|(_, f)| *f),
+        }
+    }
+
+    /// A layer that is not a root-owned system layer may only tighten ([`layers`]): the first
+    /// thing in it that would loosen the policy below is an error at its line.
+    fn check_tightens(&self, name: &str, text: &str, file: &PolicyFile) -> Result<(), Error> {
+        const WHO: &str = "only a root-owned layer in /etc/safeop/ may do that; this layer may add rules and tighten";
+        if file.defaults == Some(false) {
+            let (l, c) = locate(text, "defaults:", 0);
+            return Err(Error::policy(
+                name,
+                l,
+                c,
+                format!("`defaults: false` would switch off every rule below: {WHO}"),
+            ));
+        }
+        if let Some(s) = &file.settings {
+            if let Some(v) = s.on_fact_error {
+                if v < self.on_fact_error {
+                    let (l, c) = locate(text, "on_fact_error", 0);
+                    return Err(Error::policy(
+                        name,
+                        l,
+                        c,
+                        format!(
+                            "`on_fact_error: {}` is milder than the `{}` in effect: {WHO}",
+                            v.name(),
+                            self.on_fact_error.name()
+                        ),
+                    ));
+                }
+            }
+            if s.no_tty == Some(NoTty::Allow) && self.no_tty == NoTty::Deny {
+                let (l, c) = locate(text, "no_tty", 0);
+                return Err(Error::policy(
+                    name,
+                    l,
+                    c,
+                    format!("`no_tty: allow` would run commands nobody confirmed: {WHO}"),
+                ));
+            }
+            if s.audit_failure == Some(AuditFailure::Run)
+                && self.audit_failure == AuditFailure::Refuse
+            {
+                let (l, c) = locate(text, "audit_failure", 0);
+                return Err(Error::policy(
+                    name,
+                    l,
+                    c,
+                    format!(
+                        "`audit_failure: run` would run confirmed commands with no record: {WHO}"
+                    ),
+                ));
+            }
+        }
+        for d in &file.disable {
+            if self.is_final(&d.rule) == Some(true) {
+                let (l, c) = locate(text, &d.rule, text.find("disable:").unwrap_or(0));
+                return Err(Error::policy(
+                    name,
+                    l,
+                    c,
+                    format!("`disable` names rule `{}`, which is final: {WHO}", d.rule),
+                ));
+            }
+        }
+        for r in &file.rules {
+            if self.is_final(&r.id) == Some(true) {
+                let (l, c) = locate_rule(text, &r.id);
+                return Err(Error::policy(
+                    name,
+                    l,
+                    c,
+                    format!(
+                        "rule `{}` would replace a final rule of the same id: {WHO} (give your rule another id)",
+                        r.id
+                    ),
+                ));
+            }
         }
         Ok(())
     }
@@ -685,71 +826,6 @@ fn locate_nth(text: &str, needle: &str, after_line: usize, nth: usize) -> (usize
         }
     }
     (after_line, 1)
-}
-
-/// The policy files on top of the embedded default, in the order they apply: `--policy` or
-/// SAFEOP_POLICY alone; else /etc/safeop (policy.yaml, then policy.d/*.yaml); else the same
-/// under ~/.config/safeop. Under sudo only /etc/safeop.
-pub fn layer_files(sources: &Sources) -> Vec<PathBuf> {
-    if !sources.strict {
-        if let Some(p) = &sources.explicit {
-            return vec![p.clone()];
-        }
-    }
-    let sys = dir_layers(Path::new("/etc/safeop"));
-    if !sys.is_empty() || sources.strict {
-        return sys;
-    }
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
-    base.map(|b| dir_layers(&b.join("safeop")))
-        .unwrap_or_default()
-}
-
-fn dir_layers(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let main = dir.join("policy.yaml");
-    if main.exists() {
-        out.push(main);
-    }
-    if let Ok(rd) = std::fs::read_dir(dir.join("policy.d")) {
-        let mut extra: Vec<PathBuf> = rd
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-            .collect();
-        extra.sort();
-        out.extend(extra);
-    }
-    out
-}
-
-/// Opens a policy file, then (in strict mode) checks owner and mode on the open descriptor.
-fn read_policy_file(path: &Path, strict: bool) -> Result<String, Error> {
-    use std::io::Read;
-    use std::os::unix::fs::MetadataExt;
-    let read_err = |why: String| Error::Read {
-        path: path.to_path_buf(),
-        why,
-    };
-    let mut f = std::fs::File::open(path).map_err(|e| read_err(e.to_string()))?;
-    if strict {
-        let m = f.metadata().map_err(|e| read_err(e.to_string()))?;
-        if m.uid() != 0 || m.mode() & 0o022 != 0 {
-            return Err(Error::policy(
-                &path.display().to_string(),
-                0,
-                0,
-                "refused in sudo mode: a policy file must be owned by root and not writable by group or others",
-            ));
-        }
-    }
-    let mut s = String::new();
-    f.read_to_string(&mut s)
-        .map_err(|e| read_err(e.to_string()))?;
-    Ok(s)
 }
 
 #[cfg(test)]

@@ -10,11 +10,10 @@ use crate::facts::Facts;
 use serde::Deserialize;
 use std::time::Duration;
 
-/// How long a listing may take before it is stopped (env `SAFEOP_TOOL_TIMEOUT` in seconds).
+/// How long a listing may take before it is stopped (test hook `SAFEOP_TOOL_TIMEOUT` in seconds, `context`).
 fn time_limit() -> Duration {
-    let secs = std::env::var("SAFEOP_TOOL_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse().ok())
+    let secs = crate::context::test_hook("SAFEOP_TOOL_TIMEOUT")
+        .and_then(|s| s.to_str().and_then(|s| s.parse().ok()))
         .unwrap_or(600);
     Duration::from_secs(secs)
 }
