@@ -117,7 +117,15 @@ fn open_log(path: &Path) -> Result<File, String> {
 /// Whether a record could be appended now (the log opens for appending): asked before a
 /// challenge, so that nobody answers a question for a command that then cannot be recorded.
 pub fn writable(path: &Path) -> Result<(), String> {
-    open_log(path).map(|_| ())
+    let f = open_log(path)?;
+    // A full filesystem opens files but takes no bytes: ask it for room for one record.
+    match nix::sys::statvfs::fstatvfs(&f) {
+        Ok(v) if v.blocks_available() == 0 => Err(format!(
+            "audit log `{}`: no space left on its filesystem",
+            path.display()
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Appends one record, filling in `seq`, `ts` and `prev`. Returns the new head hash.

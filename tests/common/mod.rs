@@ -233,8 +233,28 @@ pub struct Ran {
 
 impl Test {
     pub fn new() -> Test {
+        Test::around(Command::new(BIN))
+    }
+    /// safeop in a private mount namespace whose `/etc` is the machine's with `upper` laid over
+    /// it (overlayfs): `upper/safeop/…` is `/etc/safeop/…` for that run only. The mount goes with
+    /// the namespace when safeop exits, test failure or not. Needs root.
+    pub fn with_etc(upper: &Path, work: &Path) -> Test {
+        let mut cmd = Command::new("unshare");
+        cmd.args([
+            "--mount",
+            "sh",
+            "-c",
+            &format!(
+                "mount --make-rprivate / && mount -t overlay overlay -o lowerdir=/etc,upperdir='{}',workdir='{}' /etc && exec \"$0\" \"$@\"",
+                upper.display(),
+                work.display()
+            ),
+            BIN,
+        ]);
+        Test::around(cmd)
+    }
+    fn around(mut cmd: Command) -> Test {
         let scratch = Scratch::new();
-        let mut cmd = Command::new(BIN);
         for v in [
             "SAFEOP_POLICY",
             "SAFEOP_AUDIT_LOG",
@@ -352,6 +372,14 @@ impl Ran {
             self.stderr.contains(s),
             "stderr lacks {s:?}\nstdout:\n{}\nstderr:\n{}",
             self.stdout,
+            self.stderr
+        );
+        self
+    }
+    pub fn stderr_lacks(&self, s: &str) -> &Ran {
+        assert!(
+            !self.stderr.contains(s),
+            "stderr has {s:?}\nstderr:\n{}",
             self.stderr
         );
         self
