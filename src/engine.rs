@@ -232,13 +232,13 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
         let (verdict, fact_error) = match result {
             Ok(true) => (rule.verdict, None),
             Ok(false) => continue,
-            Err(e) => (policy.on_fact_error, Some(e)),
+            Err(e) => (rule.unknown.unwrap_or(policy.on_fact_error), Some(e)),
         };
         if verdict == Verdict::Allow {
             continue;
         }
         let message = match (&fact_error, &rule.message) {
-            (Some(e), _) => format!("{}; {e}", rule.summary),
+            (Some(e), _) => format!("{e}, which this rule needs: {}", rule.summary),
             (None, Some(m)) => template::render(m, &mut get),
             (None, None) => rule.summary.clone(),
         };

@@ -579,7 +579,11 @@ fn real_smartctl_on_this_virtual_disk_says_unknown() {
     }
     assert_eq!(f["disk.smart.available"], true);
     assert_eq!(f["disk.smart.known"], false);
-    assert_eq!(f["disk.smart.degraded"], false);
+    assert_eq!(
+        f["disk.smart.degraded"],
+        Value::Null,
+        "a virtio disk has no SMART: not applicable, so no rule speaks of it"
+    );
     assert_eq!(f["disk.smart.passed"], Value::Null);
     let why = f["disk.smart.unknown"][0].as_str().expect("why");
     assert!(
@@ -984,15 +988,35 @@ fn running_guests_need_the_hostname() {
 
 #[test]
 fn a_quiet_local_reboot_is_allowed() {
+    need_tool!("mkfs.ext4");
     let s = Scratch::new();
-    Test::new()
-        .env("SAFEOP_UTMP", s.path("none"))
-        .env("SAFEOP_FSTAB", "/nonexistent")
-        .env("PATH", "/nonexistent")
-        .env("SAFEOP_SYSROOT", sysroot(&s))
-        .args(["check", "--", "reboot"])
-        .go()
-        .status(0);
+    let root = sysroot(&s);
+    // The fixture machine's ext4 filesystems, as real clean superblocks (mkfs'd image files in
+    // place of the device nodes the superblock probe reads).
+    for dev in ["dm-0", "sda1", "dm-1", "loop0", "zram0"] {
+        let node = root.join("dev").join(dev);
+        std::fs::create_dir_all(node.parent().expect("dev")).expect("mkdir dev");
+        sh(&format!(
+            "truncate -s 2M '{0}' && mkfs.ext4 -q -F '{0}'",
+            node.display()
+        ));
+    }
+    let quiet = || {
+        Test::new()
+            .env("SAFEOP_UTMP", s.path("none"))
+            .env("SAFEOP_FSTAB", "/nonexistent")
+            .env("PATH", "/nonexistent")
+            .env("SAFEOP_SYSROOT", &root)
+            .args(["check", "--", "reboot"])
+            .go()
+    };
+    quiet().status(0);
+    // A superblock that cannot be read may be due for a check: not silent, the reason shown.
+    std::fs::remove_file(root.join("dev/sda1")).expect("rm");
+    quiet()
+        .status(3)
+        .stdout_has("[fsck-due-on-reboot] could not determine `fsck.due`: superblock unreadable: /h-boot (/dev/sda1, ext4): open")
+        .stdout_has("No such file or directory");
 }
 
 /// Clearing a build directory is not the night of mass deletes that kills a dying disk: a
@@ -1077,4 +1101,42 @@ fn small_deletes_copies_and_restores_never_wake_smartctl_and_mass_ones_ask() {
         .status(3)
         .stdout_has("degraded-disk-bulk-io")
         .stdout_has("degraded-disk-bulk-read");
+}
+
+/// A disk whose SMART cannot be read is not a healthy disk: a mass delete on it warns and says
+/// why (smartctl could not open the disk, printed garbage, or is missing), where a disk that has
+/// no SMART at all (smartctl: "Unable to detect device type") is not applicable and stays silent.
+#[test]
+fn unreadable_smart_warns_with_the_reason_and_a_disk_without_smart_is_silent() {
+    let s = Scratch::new();
+    fill_dir(&s.path("spool"), BULK_FILES);
+    let big = s.p("spool");
+    let ask = |script: &str| {
+        let bin = s.path(&format!("bin-{}", blake3::hash(script.as_bytes()).to_hex()));
+        stand_in(&bin, "smartctl", script);
+        Test::new()
+            .path_first(&bin)
+            .args(["check", "--", "rm", "-rf", &big])
+            .go()
+    };
+    for (script, why) in [
+        (
+            r#"echo '{"smartctl":{"exit_status":2,"messages":[{"string":"Smartctl open device: /dev/sdq failed: Permission denied","severity":"error"}]}}'; exit 2"#,
+            "Smartctl open device: /dev/sdq failed: Permission denied",
+        ),
+        ("echo 'garbage'; exit 0", "output not JSON"),
+    ] {
+        let r = ask(script);
+        r.status(0)
+            .stdout_has("warn: rm -rf")
+            .stdout_has("[degraded-disk-bulk-delete] could not determine `target.disk.smart.degraded`: SMART health unreadable:")
+            .stdout_has(why);
+    }
+    let r = ask(
+        r#"echo '{"smartctl":{"exit_status":1,"messages":[{"string":"/dev/vda: Unable to detect device type","severity":"error"}]}}'; exit 1"#,
+    );
+    r.status(0)
+        .stdout_has("allow: rm -rf")
+        .stdout_lacks("degraded-disk");
+    assert!(s.path("spool").exists(), "check deletes nothing");
 }

@@ -348,7 +348,7 @@ fn fsck_probe(f: &Facts) -> ProbeResult {
     let due_v = if !due.is_empty() {
         Value::from(true)
     } else if !unknown.is_empty() {
-        Value::Null
+        crate::facts::failed(format!("superblock unreadable: {}", unknown.join("; ")))
     } else {
         Value::from(false)
     };
@@ -442,7 +442,7 @@ mod const_format_doc {
             concat!("## What it tells\n", $tells, "\n## How it is found\n", "Every mounted ext2/3/4 filesystem (bind mounts once) and every fstab entry with a pass number > 0 and without `noauto` that is not mounted: the primary superblock read from the device (byte 1024) and checked as boot-time `e2fsck -p` does: errors recorded (state ERROR_FS or s_error_count > 0), not cleanly unmounted without a journal (only when not mounted: the kernel clears that flag on a mounted journal-less filesystem), mount count ≥ maximum (> 0), now − last check ≥ interval (> 0), a last check in the future; `fsck.mode=force|skip` on /proc/cmdline and /forcefsck also count. A mount point with pass 0 in fstab is never checked at boot. XFS, btrfs and the like are listed as \"no forced check\". fstab is /etc/fstab (the test hook `SAFEOP_FSTAB` (`context`)).", "\n## When it is unknown\n", $unknown, "\n## Example\n", $example)
         };
     }
-    pub(super) const DUE: &str = doc!("Whether the next boot will run a full fsck on at least one filesystem: the \"3 minute reboot\" that takes hours.", "`null` when no filesystem is due but some ext superblock could not be read (not root, device gone): see `fsck.unknown`. A fact error when mountinfo cannot be read.", "`true` after `tune2fs -c 25 -C 30`.");
+    pub(super) const DUE: &str = doc!("Whether the next boot will run a full fsck on at least one filesystem: the \"3 minute reboot\" that takes hours.", "Failed (the rule's `unknown:` decides; the reason names each superblock) when no filesystem is due but some ext superblock could not be read (not root, device gone): see `fsck.unknown`. A fact error when mountinfo cannot be read.", "`true` after `tune2fs -c 25 -C 30`.");
     pub(super) const FILESYSTEMS: &str = doc!("Each filesystem the next boot will check in full, with its size and why, for messages.", "Empty when none is due.", "`[\"/srv (/dev/loop3, ext4, 2.0 GiB, 131,072 inodes in use): mounted 30 times, check forced at 25\"]`.");
     pub(super) const COUNT: &str = doc!(
         "How many filesystems the next boot will check in full.",

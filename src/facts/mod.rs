@@ -177,6 +177,32 @@ pub struct PathSubject {
     pub abs: PathBuf,
 }
 
+/// The key of a value that stands for "this probe could not find out" ([`failed`]).
+pub const FAILED_KEY: &str = "$unknown";
+
+/// A fact value meaning "the probe could not determine this", with the reason: a probe that
+/// answers several facts at once marks one of them failed this way, and a facts snapshot, an
+/// inline example or a policy test case writes `{ $unknown: "why" }` for the same. [`Facts::get`]
+/// turns it into a [`FactError`], so the rule's `unknown:` decides. Not to be confused with
+/// `null`: *not applicable* (a virtio disk has no SMART), about which rules say nothing.
+pub fn failed(why: impl Into<String>) -> Value {
+    let mut m = Map::new();
+    m.insert(FAILED_KEY.into(), Value::from(why.into()));
+    Value::Object(m)
+}
+
+/// The reason, when `v` is a [`failed`] value.
+pub fn failure_of(v: &Value) -> Option<String> {
+    match v {
+        Value::Object(m) if m.len() == 1 => m.get(FAILED_KEY).map(|w| {
+            w.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| w.to_string())
+        }),
+        _ => None,
+    }
+}
+
 /// A probe failure, carried to the policy as a value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FactError {
@@ -336,7 +362,10 @@ impl<'a> Facts<'a> {
         };
         if let Some(snap) = &self.snapshot {
             if let Some(v) = snapshot_value(snap, name, rel, subject) {
-                return Ok(v);
+                return match failure_of(&v) {
+                    Some(why) => Err(err(why)),
+                    None => Ok(v),
+                };
             }
             if !def.probe.pure {
                 if self.missing_is_null {
@@ -367,6 +396,7 @@ impl<'a> Facts<'a> {
         let map = answer.map_err(err)?;
         let lookup_name = if role == Role::Whole { name } else { rel };
         let v = map.get(lookup_name).cloned().unwrap_or(Value::Null);
+        // A failed value is recorded as such (a snapshot taken here says so elsewhere).
         match subject {
             Some(s) => {
                 self.seen_paths
@@ -379,7 +409,10 @@ impl<'a> Facts<'a> {
                 self.seen.borrow_mut().insert(name.to_string(), v.clone());
             }
         }
-        Ok(v)
+        match failure_of(&v) {
+            Some(why) => Err(err(why)),
+            None => Ok(v),
+        }
     }
 
     /// Everything this run looked at, as a snapshot that [`Facts::from_snapshot`] reads back.

@@ -45,6 +45,9 @@ pub struct Health {
     pub known: bool,
     /// Why not, in smartctl's own words when it gave any.
     pub unknown_why: Option<String>,
+    /// The disk has no SMART to ask (virtual, RAM, network): unknown, and rightly so. Rules say
+    /// nothing about it, where a disk whose SMART could not be read is a failed probe.
+    pub not_applicable: bool,
     pub protocol: Option<String>,
     pub exit_status: u32,
     pub passed: Option<bool>,
@@ -137,6 +140,10 @@ pub fn parse(device: &str, json: &str, status: Option<i32>) -> Health {
         } else {
             "smartctl gave no overall health status".to_string()
         };
+        // A virtual disk (virtio `vd*` answers so) has no SMART: not applicable, not failed.
+        h.not_applicable = messages
+            .iter()
+            .any(|m| m.contains("Unable to detect device type"));
         h.unknown_why = Some(why);
     } else {
         h.known = true;
@@ -289,6 +296,13 @@ fn judge(h: &mut Health) {
     h.notes = n;
 }
 
+/// virtio (`vda`) and Xen (`xvda`) disks: a guest's virtual disks, which have no SMART.
+fn virtual_disk(name: &str) -> bool {
+    let base = name.trim_start_matches("/dev/");
+    let rest = base.strip_prefix("xvd").or_else(|| base.strip_prefix("vd"));
+    rest.is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_lowercase()))
+}
+
 /// Block devices with no physical disk behind them: smartctl is not asked.
 fn no_smart(name: &str) -> Option<&'static str> {
     [
@@ -317,7 +331,16 @@ pub fn ask(smartctl: Option<&std::path::Path>, name: &str) -> Health {
         return h;
     }
     let h = match (no_smart(name), smartctl) {
-        (Some(why), _) => Health::unknown(&dev, format!("{why}: no SMART")),
+        (Some(why), _) => Health {
+            not_applicable: true,
+            ..Health::unknown(&dev, format!("{why}: no SMART"))
+        },
+        // Without smartctl a virtual disk is still known to have no SMART by its name (with
+        // smartctl, it says so itself: "Unable to detect device type").
+        (None, None) if virtual_disk(name) => Health {
+            not_applicable: true,
+            ..Health::unknown(&dev, "virtual disk: no SMART".into())
+        },
         (None, None) => Health::unknown(&dev, "smartctl is not installed (smartmontools)".into()),
         (None, Some(bin)) => {
             match helper::run(bin, &["--json", "-H", "-A", &dev], SMARTCTL_LIMIT) {
@@ -400,7 +423,29 @@ pub fn summarize(all: &[Health], smartctl_found: bool) -> Map<String, Value> {
     };
     ins(&mut m, "available", smartctl_found.into());
     ins(&mut m, "known", known.into());
-    ins(&mut m, "degraded", (!reasons.is_empty()).into());
+    // Degraded when any disk is; failed (the rules' `unknown:` decides) when a disk that has
+    // SMART could not be read; not applicable (null) when no disk under the path has SMART.
+    let failed: Vec<String> = all
+        .iter()
+        .filter(|h| !h.known && !h.not_applicable)
+        .map(|h| {
+            format!(
+                "{}: {}",
+                h.device,
+                h.unknown_why.as_deref().unwrap_or("no health status")
+            )
+        })
+        .collect();
+    let degraded = if !reasons.is_empty() {
+        Value::from(true)
+    } else if !failed.is_empty() {
+        crate::facts::failed(format!("SMART health unreadable: {}", failed.join("; ")))
+    } else if all.iter().any(|h| h.known) {
+        Value::from(false)
+    } else {
+        Value::Null
+    };
+    ins(&mut m, "degraded", degraded);
     ins(&mut m, "reasons", reasons.into());
     ins(&mut m, "notes", notes.into());
     ins(&mut m, "unknown", unknown.into());
@@ -507,7 +552,7 @@ macro_rules! smart_fact {
 
 pub(crate) static FACTS: &[FactDef] = &[
     smart_fact!("known", "bool", "Whether the SMART health of every disk under the path could be read. `false` is \"unknown\": neither healthy nor failing.", "Never: it is `false` when smartctl is missing, a disk is virtual or hidden behind a RAID controller (virtio `vd*` answers \"Unable to detect device type\"), smartctl's exit status has bit 0, 1 or 2 set, or the answer has no `smart_status`; `disk.smart.unknown` says why.", "`false` for a file on this VM's virtio disk."),
-    smart_fact!("degraded", "bool", "Whether any disk under the path shows signs of dying: overall health FAILED or exit bit 3/4, an attribute failing now, reallocated (5), pending (197) or offline-uncorrectable (198) sectors or reported uncorrectable errors (187) above 0; NVMe critical warning, spare below threshold or media errors; SCSI grown defects or uncorrected errors.", "`false` when nothing could be read (see `disk.smart.known`): unknown is not degraded.", "`true` for a disk with `Current_Pending_Sector` raw 8."),
+    smart_fact!("degraded", "bool", "Whether any disk under the path shows signs of dying: overall health FAILED or exit bit 3/4, an attribute failing now, reallocated (5), pending (197) or offline-uncorrectable (198) sectors or reported uncorrectable errors (187) above 0; NVMe critical warning, spare below threshold or media errors; SCSI grown defects or uncorrected errors.", "Not applicable (`null`) when no disk under the path has SMART (virtio, Xen, RAM, network disks; a tmpfs). Failed, with the reason, when a disk that has SMART could not be read (smartctl missing, a bad answer, exit bits 0-2, a time-out) and no disk is degraded: the rule's `unknown:` decides (the default policy warns before bulk I/O).", "`true` for a disk with `Current_Pending_Sector` raw 8."),
     smart_fact!("reasons", "list", "One line per degraded disk naming what is wrong, for messages.", "Empty when no disk is degraded or none could be read.", "`[\"/dev/sda: 8 pending sectors, 3 offline uncorrectable\"]`."),
     smart_fact!("notes", "list", "Things worth knowing that do not mean the disk is dying by themselves: error-log entries (exit bit 6, common on healthy drives), self-test log errors (bit 7), an attribute failed in the past (bit 5), command timeouts (188, low 16 bits), interface CRC errors (199: cable), NVMe endurance used ≥ 90%.", "Empty when nothing was read.", "`[\"/dev/sdb: the device error log has entries\"]`."),
     smart_fact!("unknown", "list", "For each disk whose health could not be read: why, in smartctl's words when it gave any.", "Empty when every disk answered.", "`[\"/dev/vda: /dev/vda: Unable to detect device type\"]`."),
@@ -634,7 +679,7 @@ mod tests {
     }
 
     #[test]
-    fn virtio_is_unknown() {
+    fn virtio_is_not_applicable() {
         // Verified on this VM: `smartctl --json -H -A /dev/vda`.
         let j = r#"{"smartctl":{"messages":[{"string":"/dev/vda: Unable to detect device type","severity":"error"}],"exit_status":1},"local_time":{"time_t":1}}"#;
         let h = parse("/dev/vda", j, Some(1));
@@ -643,10 +688,27 @@ mod tests {
             h.unknown_why.as_deref(),
             Some("/dev/vda: Unable to detect device type")
         );
+        assert!(h.not_applicable, "a virtual disk has no SMART: {h:?}");
         let s = summarize(&[h], true);
         assert_eq!(s["disk.smart.known"], false);
         assert_eq!(s["disk.smart.passed"], Value::Null);
-        assert_eq!(s["disk.smart.degraded"], false);
+        assert_eq!(s["disk.smart.degraded"], Value::Null, "not applicable");
+    }
+
+    #[test]
+    fn a_disk_whose_smart_cannot_be_read_is_failed_not_healthy() {
+        let h = parse("/dev/sda", "Smartctl open device: failed", Some(2));
+        assert!(!h.known && !h.not_applicable);
+        let s = summarize(std::slice::from_ref(&h), true);
+        let why = crate::facts::failure_of(&s["disk.smart.degraded"]).expect("failed value");
+        assert!(
+            why.contains("/dev/sda") && why.contains("exit status 2"),
+            "{why}"
+        );
+        // one degraded disk decides, whatever the others say
+        let bad = parse_fixture("ata-reallocated-passed-st3500418as.json");
+        let s = summarize(&[h, bad], true);
+        assert_eq!(s["disk.smart.degraded"], true);
     }
 
     #[test]

@@ -171,6 +171,11 @@ pub struct Rule {
     #[serde(default)]
     pub when: Option<Cond>,
     pub verdict: Verdict,
+    /// The verdict when the rule needed a fact that could not be determined (a probe failed;
+    /// not a fact that is merely not applicable). Default: the policy's `on_fact_error`.
+    /// `allow` keeps the rule silent then.
+    #[serde(default)]
+    pub unknown: Option<Verdict>,
     #[serde(default)]
     pub challenge: Option<Challenge>,
     #[serde(default)]

@@ -24,7 +24,8 @@ pub fn placeholders(t: &str) -> Vec<String> {
     out
 }
 
-/// Renders a template; facts that cannot be read show as `<unknown: why>`.
+/// Renders a template; facts that cannot be read show as `unknown (why)`, facts that do not apply
+/// as `unknown`.
 pub fn render(t: &str, get: &mut dyn FnMut(&str) -> Result<Value, FactError>) -> String {
     let mut out = String::new();
     let mut rest = t;
@@ -50,7 +51,7 @@ pub fn render(t: &str, get: &mut dyn FnMut(&str) -> Result<Value, FactError>) ->
                 let name = tail[1..1 + j].trim();
                 match get(name) {
                     Ok(v) => out.push_str(&show(&v)),
-                    Err(e) => out.push_str(&format!("<unknown: {}>", e.why)),
+                    Err(e) => out.push_str(&format!("unknown ({})", e.why)),
                 }
                 rest = &tail[2 + j..];
             }
@@ -65,7 +66,7 @@ pub fn render(t: &str, get: &mut dyn FnMut(&str) -> Result<Value, FactError>) ->
 /// A value as a person reads it: integers with thousands separators, lists joined.
 pub fn show(v: &Value) -> String {
     match v {
-        Value::Null => "none".to_string(),
+        Value::Null => "unknown".to_string(),
         Value::String(s) => s.clone(),
         Value::Number(n) => match (n.as_u64(), n.as_i64()) {
             (Some(u), _) => group(u.to_string()),
@@ -118,7 +119,7 @@ mod tests {
         };
         assert_eq!(
             render("creates {n} inodes on {l} ({f}%) {x} {{ok}}", &mut get),
-            "creates 1,221 inodes on /a, /b (4.2%) <unknown: gone> {ok}"
+            "creates 1,221 inodes on /a, /b (4.2%) unknown (gone) {ok}"
         );
         assert_eq!(show(&Value::from(1000000)), "1,000,000");
         assert_eq!(show(&Value::from(-12345)), "-12,345");
