@@ -774,13 +774,37 @@ fn explain(sources: &Sources, name: Option<&str>, list: bool) -> u8 {
         }
         let m = &r.matches;
         let kinds: Vec<&str> = m.operation.0.iter().map(|k| k.name()).collect();
+        println!("match:");
+        let any = |v: &[&str]| {
+            if v.is_empty() {
+                "any".to_string()
+            } else {
+                format!("[{}]", v.join(", "))
+            }
+        };
+        println!("  operation: {}", any(&kinds));
+        let tools: Vec<&str> = m.tool.0.iter().map(String::as_str).collect();
+        println!("  tool: {}", any(&tools));
+        if !m.flags.0.is_empty() {
+            println!("  flags: [{}]", m.flags.0.join(", "));
+        }
+        if !m.not_flags.0.is_empty() {
+            println!("  not_flags: [{}]", m.not_flags.0.join(", "));
+        }
+        match &r.when {
+            Some(c) => print!("when:\n{}", c.describe(2)),
+            None => println!("when: always (the match alone decides)"),
+        }
         println!(
-            "matches: operations [{}] tools [{}] flags [{}]",
-            kinds.join(", "),
-            m.tool.0.join(", "),
-            m.flags.0.join(", ")
+            "verdict: {}{}",
+            r.verdict.name(),
+            r.unknown
+                .map(|u| format!(" (unknown facts: {})", u.name()))
+                .unwrap_or_default()
         );
-        let facts = r.facts();
+        let mut facts = r.facts();
+        let mut seen = std::collections::HashSet::new();
+        facts.retain(|f| seen.insert(f.clone()));
         if !facts.is_empty() {
             println!("reads facts: {}", facts.join(", "));
         }

@@ -105,6 +105,58 @@ impl Cond {
     }
 }
 
+impl Cond {
+    /// The condition as the policy language writes it, indented by `indent` (`explain`).
+    pub fn describe(&self, indent: usize) -> String {
+        let pad = " ".repeat(indent);
+        match self {
+            Cond::All(v) | Cond::Any(v) => {
+                let word = if matches!(self, Cond::All(_)) {
+                    "all"
+                } else {
+                    "any"
+                };
+                let mut s = format!("{pad}{word}:\n");
+                for c in v {
+                    let inner = c.describe(indent + 4);
+                    s.push_str(&format!("{pad}  - {}\n", inner.trim_start().trim_end()));
+                }
+                s
+            }
+            Cond::Not(c) => format!(
+                "{pad}not: {}\n",
+                c.describe(0).trim_end().replace('\n', " ")
+            ),
+            Cond::Test { fact, test } => format!("{pad}{fact}: {}\n", test.describe()),
+        }
+    }
+}
+
+impl Test {
+    fn describe(&self) -> String {
+        let list = |v: &[String]| format!("[{}]", v.join(", "));
+        match self {
+            Test::Equals(v) => v.to_string(),
+            Test::In(v) => format!(
+                "{{ in: [{}] }}",
+                v.iter()
+                    .map(Value::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Test::Above(n) => format!("{{ above: {n} }}"),
+            Test::Below(n) => format!("{{ below: {n} }}"),
+            Test::AtLeast(n) => format!("{{ at_least: {n} }}"),
+            Test::AtMost(n) => format!("{{ at_most: {n} }}"),
+            Test::NotEmpty(b) => format!("{{ not_empty: {b} }}"),
+            Test::Contains(v) => format!("{{ contains: {v} }}"),
+            Test::Glob(v) => format!("{{ glob: {} }}", list(v)),
+            Test::Under(v) => format!("{{ under: {} }}", list(v)),
+            Test::Known(b) => format!("{{ known: {b} }}"),
+        }
+    }
+}
+
 fn as_f64(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
