@@ -1,17 +1,25 @@
 //! Challenges on the terminal: a yes/no question, or typing the name that matters (the target,
 //! the host name). Always on `/dev/tty`, so `cat img | safeop dd of=…` asks the person and never
 //! takes an answer from the pipe. No terminal means no confirmation.
+//!
+//! ## What is never an answer
+//! Keys typed before the question appears (the host name and Enter typed along with the command
+//! line) are discarded with `tcflush(TCIFLUSH)` right before the question. The answer is one line
+//! read in the terminal's canonical mode with echo on (the kernel does the line editing; the
+//! previous settings come back afterwards). Ctrl-D (end of input) and Ctrl-C decline.
 
 use crate::policy::Challenge;
-use dialoguer::{Confirm, Input};
-use std::fs::OpenOptions;
+use nix::sys::termios::{self, FlushArg, InputFlags, LocalFlags, SetArg, Termios};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Why a challenge did not end in a yes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refusal {
     /// No terminal to ask on.
     NoTty(String),
-    /// The person said no, typed something else, or pressed Ctrl-C.
+    /// The person said no, typed something else, pressed Ctrl-D or Ctrl-C.
     Declined(String),
 }
 
@@ -23,20 +31,125 @@ impl Refusal {
     }
 }
 
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
 /// SIGINT during the prompt interrupts the read instead of killing safeop, so the refusal is
 /// reported and logged.
 fn catch_interrupt() {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
-    extern "C" fn on_int(_: nix::libc::c_int) {}
+    extern "C" fn on_int(_: nix::libc::c_int) {
+        INTERRUPTED.store(true, Ordering::SeqCst);
+    }
     let act = SigAction::new(
         SigHandler::Handler(on_int),
         SaFlags::empty(),
         SigSet::empty(),
     );
-    // SAFETY: the handler does nothing, so it is async-signal-safe; no SA_RESTART makes the
-    // blocked read on the terminal return EINTR.
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe; no SA_RESTART
+    // makes the blocked read on the terminal return EINTR.
     unsafe {
         let _ = sigaction(Signal::SIGINT, &act);
+    }
+}
+
+/// The terminal in canonical mode with echo and signal keys on while the answer is read; the
+/// settings it had come back on drop.
+struct LineMode<'a> {
+    tty: &'a File,
+    saved: Option<Termios>,
+}
+
+impl<'a> LineMode<'a> {
+    fn on(tty: &'a File) -> LineMode<'a> {
+        let saved = termios::tcgetattr(tty).ok();
+        if let Some(s) = &saved {
+            let mut t = s.clone();
+            t.local_flags |= LocalFlags::ICANON
+                | LocalFlags::ECHO
+                | LocalFlags::ECHOE
+                | LocalFlags::ECHOK
+                | LocalFlags::ISIG;
+            t.input_flags |= InputFlags::ICRNL;
+            let _ = termios::tcsetattr(tty, SetArg::TCSANOW, &t);
+        }
+        LineMode { tty, saved }
+    }
+}
+
+impl Drop for LineMode<'_> {
+    fn drop(&mut self) {
+        if let Some(s) = &self.saved {
+            let _ = termios::tcsetattr(self.tty, SetArg::TCSADRAIN, s);
+        }
+    }
+}
+
+/// What came back from the terminal.
+enum Line {
+    Text(String),
+    /// Ctrl-D: end of input before a whole line.
+    End,
+    Interrupted,
+}
+
+/// Reads one line (up to Enter) from the terminal. A line cut short by Ctrl-D is no answer.
+fn read_line(mut tty: &File) -> std::io::Result<Line> {
+    const MAX: usize = 4096;
+    let mut line = Vec::new();
+    let mut buf = [0u8; 512];
+    loop {
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Ok(Line::Interrupted);
+        }
+        match tty.read(&mut buf) {
+            Ok(0) => return Ok(Line::End),
+            Ok(n) => {
+                line.extend_from_slice(&buf[..n]);
+                if let Some(end) = line.iter().position(|&b| b == b'\n') {
+                    line.truncate(end);
+                    if line.last() == Some(&b'\r') {
+                        line.pop();
+                    }
+                    return Ok(Line::Text(String::from_utf8_lossy(&line).into_owned()));
+                }
+                if line.len() > MAX {
+                    return Err(std::io::Error::other("the answer is too long"));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Writes the question, with the type-ahead discarded just before, and reads the answer.
+fn question_and_answer(tty: &File, prompt: &str) -> Result<String, Refusal> {
+    let declined = Refusal::Declined;
+    let _mode = LineMode::on(tty);
+    termios::tcflush(tty, FlushArg::TCIFLUSH)
+        .map_err(|e| declined(format!("cannot discard keys typed ahead on /dev/tty: {e}")))?;
+    let mut out = tty;
+    out.write_all(prompt.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| declined(format!("cannot ask on /dev/tty: {e}")))?;
+    let answer = read_line(tty);
+    let after_cut = |out: &mut &File| {
+        let _ = out.write_all(b"\n");
+    };
+    match answer {
+        Ok(Line::Text(t)) => Ok(t),
+        Ok(Line::End) => {
+            after_cut(&mut out);
+            Err(declined("no answer (end of input)".into()))
+        }
+        Ok(Line::Interrupted) => {
+            after_cut(&mut out);
+            Err(declined("no answer (interrupted)".into()))
+        }
+        Err(e) => {
+            after_cut(&mut out);
+            Err(declined(format!("no answer (/dev/tty: {e})")))
+        }
     }
 }
 
@@ -51,53 +164,38 @@ pub fn ask(challenge: Challenge, expected: &str, question: &str) -> Result<(), R
                 "confirmation needed, but there is no terminal to ask on (/dev/tty: {e})"
             ))
         })?;
-    let out = tty
-        .try_clone()
-        .map_err(|e| Refusal::NoTty(format!("/dev/tty: {e}")))?;
-    let term = console::Term::read_write_pair(tty, out);
     catch_interrupt();
-    let result = match challenge {
-        Challenge::YesNo => Confirm::new()
-            .with_prompt(format!("{question} Run it?"))
-            .default(false)
-            .show_default(true)
-            .wait_for_newline(true)
-            .interact_on(&term)
-            .map(|yes| {
-                if yes {
-                    Ok(())
-                } else {
-                    Err(Refusal::Declined("answered no".into()))
-                }
-            }),
+    match challenge {
+        Challenge::YesNo => {
+            let typed = question_and_answer(&tty, &format!("{question} Run it? [y/N] "))?;
+            match typed.trim().to_ascii_lowercase().as_str() {
+                "y" | "yes" => Ok(()),
+                "" => Err(Refusal::Declined("answered no (the default)".into())),
+                "n" | "no" => Err(Refusal::Declined("answered no".into())),
+                _ => Err(Refusal::Declined(format!(
+                    "answered `{}`, not yes",
+                    typed.trim().escape_debug()
+                ))),
+            }
+        }
         Challenge::TypeTarget | Challenge::TypeHostname => {
             let what = if challenge == Challenge::TypeHostname {
                 "this host's name"
             } else {
                 "the target's name"
             };
-            Input::<String>::new()
-                .with_prompt(format!("{question} Type {what} `{expected}` to run it"))
-                .allow_empty(true)
-                .interact_text_on(&term)
-                .map(|typed| {
-                    if typed.trim() == expected {
-                        Ok(())
-                    } else {
-                        Err(Refusal::Declined(format!(
-                            "typed `{}`, not `{expected}`",
-                            typed.trim()
-                        )))
-                    }
-                })
-        }
-    };
-    let _ = term.show_cursor();
-    match result {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = term.write_line("");
-            Err(Refusal::Declined(format!("no answer ({e})")))
+            let typed = question_and_answer(
+                &tty,
+                &format!("{question} Type {what} `{expected}` to run it: "),
+            )?;
+            if typed.trim() == expected {
+                Ok(())
+            } else {
+                Err(Refusal::Declined(format!(
+                    "typed `{}`, not `{expected}`",
+                    typed.trim().escape_debug()
+                )))
+            }
         }
     }
 }

@@ -252,3 +252,51 @@ fn sigterm_to_safeop_reaches_the_confirmed_command() {
     p.exp_string("got-term").expect("the child got the signal");
     assert_eq!(exit_code(&mut p), 3);
 }
+
+/// Runs `args` of safeop through `sh -c 'SCRIPT'`, keeping the test's environment for safeop.
+fn via_sh(script: &str, args: &[&str], log: &std::path::Path) -> Command {
+    let c = safeop_cmd(&[], &[], log);
+    let mut sh = Command::new("sh");
+    sh.args(["-c", script, "sh", BIN]).args(args);
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    sh
+}
+
+#[test]
+fn keys_typed_before_the_question_are_not_the_answer() {
+    let s = Scratch::new();
+    let img = s.file("disk.yesno", 4096);
+    let before = blake3_of(&img);
+    let a = dd_zero(&img);
+    // The shell waits a moment before it becomes safeop, so the `y` + Enter below is surely in
+    // the terminal's input queue before safeop starts, as when typed with the command line.
+    let mut p = spawn(via_sh(
+        "sleep 0.5; exec \"$@\"",
+        &args(&a),
+        &s.path("audit.jsonl"),
+    ));
+    p.send_line("y").expect("type ahead");
+    p.flush().expect("flush");
+    p.exp_string("Run it?").expect("prompt");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        p.process().status(),
+        Some(WaitStatus::StillAlive),
+        "safeop still waits for an answer"
+    );
+    assert_eq!(
+        blake3_of(&img),
+        before,
+        "dd did not run on the typed-ahead `y`"
+    );
+    p.send_line("n").expect("answer");
+    p.flush().expect("flush");
+    p.exp_string("refused").expect("refusal said");
+    assert_eq!(exit_code(&mut p), 126);
+    assert_eq!(blake3_of(&img), before);
+}
