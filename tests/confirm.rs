@@ -300,3 +300,38 @@ fn keys_typed_before_the_question_are_not_the_answer() {
     assert_eq!(exit_code(&mut p), 126);
     assert_eq!(blake3_of(&img), before);
 }
+
+#[test]
+fn ctrl_d_at_the_prompt_declines() {
+    let s = Scratch::new();
+    for name in ["web1.typed", "disk.yesno", "box.host"] {
+        let img = s.file(name, 4096);
+        let before = blake3_of(&img);
+        let a = dd_zero(&img);
+        let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
+        p.exp_regex(r"to run it: |Run it\? \[y/N\] ")
+            .expect("prompt");
+        p.send_control('d').expect("ctrl-d");
+        p.exp_string("refused (no answer (end of input))")
+            .expect("Ctrl-D is no answer");
+        assert_eq!(exit_code(&mut p), 126, "{name}");
+        assert_eq!(blake3_of(&img), before, "{name}");
+    }
+}
+
+#[test]
+fn yes_no_shows_its_default_and_enter_takes_it() {
+    let s = Scratch::new();
+    let img = s.file("disk.yesno", 4096);
+    let before = blake3_of(&img);
+    let a = dd_zero(&img);
+    let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
+    p.exp_string("Run it? [y/N] ")
+        .expect("the default is shown");
+    p.send_line("").expect("just Enter");
+    p.flush().expect("flush");
+    p.exp_string("refused (answered no (the default))")
+        .expect("Enter is no");
+    assert_eq!(exit_code(&mut p), 126);
+    assert_eq!(blake3_of(&img), before);
+}
