@@ -268,7 +268,10 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
         return exec_now(&argv, path_var, path_override);
     }
     let log_path = audit::default_path(strict);
-    if d.verdict >= Verdict::Warn {
+    // When safeop asks, `confirm` shows the findings with the question (on the terminal).
+    let asks = d.verdict == Verdict::Confirm
+        || (d.verdict == Verdict::Deny && a.r#override.is_some() && d.overridable());
+    if d.verdict >= Verdict::Warn && !asks {
         eprint!("{}", indent(&report::text(&argv, &op, &d)));
     }
     match d.verdict {
@@ -285,7 +288,8 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
         }
         Verdict::Confirm => {
             let (challenge, expected) = strongest_challenge(&d, &facts);
-            match ask_or_refuse(&policy, challenge, &expected) {
+            let shown = confirm::findings(&argv, &op, &d, challenge);
+            match ask_or_refuse(&policy, challenge, &expected, &shown) {
                 Ok(()) => {
                     if let Err(c) = log(&log_path, base_record(&argv, &d, "confirmed"), strict) {
                         return c;
@@ -299,11 +303,7 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
             let Some(reason) = a.r#override else {
                 return refuse(&argv, &d, &log_path, strict, "denied by policy");
             };
-            if d.stopped_early
-                || d.findings
-                    .iter()
-                    .any(|f| f.verdict == Verdict::Deny && f.is_final)
-            {
+            if !d.overridable() {
                 let why = "denied by a final rule; --override cannot lift it";
                 eprint(why);
                 return refuse(&argv, &d, &log_path, strict, why);
@@ -317,6 +317,7 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
                 Challenge::TypeHostname,
                 &host,
                 &format!("Override the deny ({reason})?"),
+                &confirm::findings(&argv, &op, &d, Challenge::TypeHostname),
             ) {
                 Ok(()) => {
                     let mut rec = base_record(&argv, &d, "overridden");
@@ -368,8 +369,13 @@ fn strongest_challenge(d: &Decision, facts: &Facts) -> (Challenge, String) {
     }
 }
 
-fn ask_or_refuse(policy: &Policy, challenge: Challenge, expected: &str) -> Result<(), Refusal> {
-    match confirm::ask(challenge, expected, "This needs your confirmation.") {
+fn ask_or_refuse(
+    policy: &Policy,
+    challenge: Challenge,
+    expected: &str,
+    shown: &str,
+) -> Result<(), Refusal> {
+    match confirm::ask(challenge, expected, "This needs your confirmation.", shown) {
         Err(Refusal::NoTty(why)) if policy.no_tty == NoTty::Allow => {
             eprint(&format!("{why}; the policy's `no_tty: allow` lets it run"));
             Ok(())

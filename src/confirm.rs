@@ -2,13 +2,24 @@
 //! the host name). Always on `/dev/tty`, so `cat img | safeop dd of=…` asks the person and never
 //! takes an answer from the pipe. No terminal means no confirmation.
 //!
+//! ## Why it asks is shown with the question
+//! The findings that made safeop ask (the text report: verdict, each finding with its rule,
+//! message and way out) are written to the terminal right above the question, so `2>/dev/null`
+//! or `2>>run.log` cannot hide why it asks. They go to stderr as well only when stderr is not
+//! that terminal (a log keeps them, and the screen never shows them twice): stderr is the same
+//! terminal exactly when it is safeop's controlling terminal, which `tcgetsid(2)` answers for it.
+//! Without a terminal they go to stderr alone, ahead of the refusal.
+//!
 //! ## What is never an answer
 //! Keys typed before the question appears (the host name and Enter typed along with the command
 //! line) are discarded with `tcflush(TCIFLUSH)` right before the question. The answer is one line
 //! read in the terminal's canonical mode with echo on (the kernel does the line editing; the
 //! previous settings come back afterwards). Ctrl-D (end of input) and Ctrl-C decline.
 
+use crate::command::Operation;
+use crate::engine::Decision;
 use crate::policy::Challenge;
+use crate::report;
 use nix::sys::termios::{self, FlushArg, InputFlags, LocalFlags, SetArg, Termios};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -122,13 +133,29 @@ fn read_line(mut tty: &File) -> std::io::Result<Line> {
     }
 }
 
-/// Writes the question, with the type-ahead discarded just before, and reads the answer.
-fn question_and_answer(tty: &File, prompt: &str) -> Result<String, Refusal> {
+/// The findings a challenge is asked for, as the report renders them, one `safeop: ` line each.
+pub fn findings(argv: &[String], op: &Operation, d: &Decision, _challenge: Challenge) -> String {
+    report::text(argv, op, d)
+        .lines()
+        .map(|l| format!("safeop: {l}\n"))
+        .collect()
+}
+
+/// Whether stderr is the terminal `/dev/tty` opens: this process's controlling terminal.
+fn stderr_is_the_tty() -> bool {
+    termios::tcgetsid(std::io::stderr()).is_ok()
+}
+
+/// Writes the findings and the question, with the type-ahead discarded just before the
+/// question, and reads the answer.
+fn question_and_answer(tty: &File, shown: &str, prompt: &str) -> Result<String, Refusal> {
     let declined = Refusal::Declined;
     let _mode = LineMode::on(tty);
+    let mut out = tty;
+    out.write_all(shown.as_bytes())
+        .map_err(|e| declined(format!("cannot ask on /dev/tty: {e}")))?;
     termios::tcflush(tty, FlushArg::TCIFLUSH)
         .map_err(|e| declined(format!("cannot discard keys typed ahead on /dev/tty: {e}")))?;
-    let mut out = tty;
     out.write_all(prompt.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| declined(format!("cannot ask on /dev/tty: {e}")))?;
@@ -153,21 +180,30 @@ fn question_and_answer(tty: &File, prompt: &str) -> Result<String, Refusal> {
     }
 }
 
-/// Asks on the controlling terminal. `expected` is what a typing challenge wants.
-pub fn ask(challenge: Challenge, expected: &str, question: &str) -> Result<(), Refusal> {
-    let tty = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|e| {
-            Refusal::NoTty(format!(
+/// Asks on the controlling terminal, showing `shown` (from [`findings`]) above the question.
+/// `expected` is what a typing challenge wants.
+pub fn ask(
+    challenge: Challenge,
+    expected: &str,
+    question: &str,
+    shown: &str,
+) -> Result<(), Refusal> {
+    let tty = match OpenOptions::new().read(true).write(true).open("/dev/tty") {
+        Ok(t) => t,
+        Err(e) => {
+            eprint!("{shown}");
+            return Err(Refusal::NoTty(format!(
                 "confirmation needed, but there is no terminal to ask on (/dev/tty: {e})"
-            ))
-        })?;
+            )));
+        }
+    };
+    if !stderr_is_the_tty() {
+        eprint!("{shown}");
+    }
     catch_interrupt();
     match challenge {
         Challenge::YesNo => {
-            let typed = question_and_answer(&tty, &format!("{question} Run it? [y/N] "))?;
+            let typed = question_and_answer(&tty, shown, &format!("{question} Run it? [y/N] "))?;
             match typed.trim().to_ascii_lowercase().as_str() {
                 "y" | "yes" => Ok(()),
                 "" => Err(Refusal::Declined("answered no (the default)".into())),
@@ -186,6 +222,7 @@ pub fn ask(challenge: Challenge, expected: &str, question: &str) -> Result<(), R
             };
             let typed = question_and_answer(
                 &tty,
+                shown,
                 &format!("{question} Type {what} `{expected}` to run it: "),
             )?;
             if typed.trim() == expected {

@@ -47,6 +47,18 @@ pub struct Decision {
     pub stopped_early: bool,
 }
 
+impl Decision {
+    /// Whether `--override` may lift this decision: no final rule denies, and every rule was
+    /// heard (an evaluation stopped at the first deny may have missed a final one).
+    pub fn overridable(&self) -> bool {
+        !self.stopped_early
+            && !self
+                .findings
+                .iter()
+                .any(|f| f.verdict == Verdict::Deny && f.is_final)
+    }
+}
+
 /// Decides one operation. With `thorough`, every rule is evaluated (for reports); without, the
 /// evaluation stops at the first deny, so a rule that denies from cheap facts spares the costly
 /// probes of the rules after it.

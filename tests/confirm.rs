@@ -335,3 +335,71 @@ fn yes_no_shows_its_default_and_enter_takes_it() {
     assert_eq!(exit_code(&mut p), 126);
     assert_eq!(blake3_of(&img), before);
 }
+
+/// The findings safeop prints, each line as the report has it.
+const YES_NO_FINDING: [&str; 3] = [
+    "safeop: confirm: dd ",
+    "[scratch-yes-no] ",
+    "way out: say yes only if this scratch file is the one you mean",
+];
+
+#[test]
+fn why_it_asks_is_on_the_terminal_when_stderr_goes_elsewhere() {
+    let s = Scratch::new();
+    let img = s.file("disk.yesno", 4096);
+    let before = blake3_of(&img);
+    let a = dd_zero(&img);
+    let mut p = spawn(via_sh(
+        "exec \"$@\" 2>/dev/null",
+        &args(&a),
+        &s.path("audit.jsonl"),
+    ));
+    let shown = p.exp_string("Run it? [y/N] ").expect("prompt");
+    for part in YES_NO_FINDING {
+        assert!(
+            shown.contains(part),
+            "{part:?} not shown before the prompt:\n{shown}"
+        );
+    }
+    assert!(
+        shown.contains(&format!("{} wants a yes", img.display())),
+        "the message is shown:\n{shown}"
+    );
+    p.send_line("n").expect("answer");
+    p.flush().expect("flush");
+    assert_eq!(exit_code(&mut p), 126);
+    assert_eq!(blake3_of(&img), before);
+}
+
+#[test]
+fn the_findings_are_shown_once_on_the_terminal_and_kept_in_a_redirected_stderr() {
+    let s = Scratch::new();
+    let img = s.file("disk.yesno", 4096);
+    let before = blake3_of(&img);
+    let a = dd_zero(&img);
+    // stderr is the terminal: the findings appear once.
+    let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
+    let shown = p.exp_string("Run it? [y/N] ").expect("prompt");
+    assert_eq!(shown.matches("[scratch-yes-no]").count(), 1, "{shown}");
+    p.send_line("n").expect("answer");
+    p.flush().expect("flush");
+    assert_eq!(exit_code(&mut p), 126);
+    // stderr is a file: the terminal shows them once and the file keeps them.
+    let err = s.path("stderr.txt");
+    let mut p = spawn(via_sh(
+        &format!("exec \"$@\" 2>'{}'", err.display()),
+        &args(&a),
+        &s.path("audit.jsonl"),
+    ));
+    let shown = p.exp_string("Run it? [y/N] ").expect("prompt");
+    assert_eq!(shown.matches("[scratch-yes-no]").count(), 1, "{shown}");
+    p.send_line("n").expect("answer");
+    p.flush().expect("flush");
+    assert_eq!(exit_code(&mut p), 126);
+    let logged = std::fs::read_to_string(&err).expect("stderr file");
+    for part in YES_NO_FINDING {
+        assert!(logged.contains(part), "{part:?} not in stderr:\n{logged}");
+    }
+    assert!(logged.contains("refused (answered no)"), "{logged}");
+    assert_eq!(blake3_of(&img), before);
+}
