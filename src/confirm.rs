@@ -2,6 +2,14 @@
 //! the host name). Always on `/dev/tty`, so `cat img | safeop dd of=…` asks the person and never
 //! takes an answer from the pipe. No terminal means no confirmation.
 //!
+//! ## The host name is typed, never shown
+//! molly-guard's point: you type the name of the host you *believe* you are on. The
+//! `type-hostname` question (`Type this host's name to run it:`, also asked by `--override`)
+//! does not show it, and neither do the findings shown with it: a message or way out that
+//! renders `{hostname}` shows `<this host>` (DESIGN decision 5; `safeop check` still names it).
+//! The answer is compared ignoring case and surrounding blanks; a wrong one is not told the
+//! right one. An unknown host name (gethostname failed) accepts no answer.
+//!
 //! ## Why it asks is shown with the question
 //! The findings that made safeop ask (the text report: verdict, each finding with its rule,
 //! message and way out) are written to the terminal right above the question, so `2>/dev/null`
@@ -134,11 +142,21 @@ fn read_line(mut tty: &File) -> std::io::Result<Line> {
 }
 
 /// The findings a challenge is asked for, as the report renders them, one `safeop: ` line each.
-pub fn findings(argv: &[String], op: &Operation, d: &Decision, _challenge: Challenge) -> String {
-    report::text(argv, op, d)
-        .lines()
-        .map(|l| format!("safeop: {l}\n"))
-        .collect()
+/// With a `type-hostname` challenge the host name in them is masked.
+pub fn findings(argv: &[String], op: &Operation, d: &Decision, challenge: Challenge) -> String {
+    let text = if challenge == Challenge::TypeHostname {
+        let mut d = d.clone();
+        for f in &mut d.findings {
+            if let Some(h) = f.host_hidden.take() {
+                f.message = h.message;
+                f.fix = h.fix;
+            }
+        }
+        report::text(argv, op, &d)
+    } else {
+        report::text(argv, op, d)
+    };
+    text.lines().map(|l| format!("safeop: {l}\n")).collect()
 }
 
 /// Whether stderr is the terminal `/dev/tty` opens: this process's controlling terminal.
@@ -214,25 +232,86 @@ pub fn ask(
                 ))),
             }
         }
-        Challenge::TypeTarget | Challenge::TypeHostname => {
-            let what = if challenge == Challenge::TypeHostname {
-                "this host's name"
-            } else {
-                "the target's name"
-            };
+        Challenge::TypeTarget => {
             let typed = question_and_answer(
                 &tty,
                 shown,
-                &format!("{question} Type {what} `{expected}` to run it: "),
+                &format!("{question} Type the target's name `{expected}` to run it: "),
             )?;
-            if typed.trim() == expected {
-                Ok(())
-            } else {
-                Err(Refusal::Declined(format!(
-                    "typed `{}`, not `{expected}`",
-                    typed.trim().escape_debug()
-                )))
-            }
+            check_answer(challenge, expected, &typed)
+        }
+        Challenge::TypeHostname => {
+            let typed = question_and_answer(
+                &tty,
+                shown,
+                &format!("{question} Type this host's name to run it: "),
+            )?;
+            check_answer(challenge, expected, &typed)
+        }
+    }
+}
+
+/// Holds a typed answer against what a typing challenge wants. The host name is compared
+/// ignoring ASCII case and surrounding blanks; a target exactly (surrounding blanks aside). With
+/// nothing to compare against (the name could not be found out) no answer is right.
+fn check_answer(challenge: Challenge, expected: &str, typed: &str) -> Result<(), Refusal> {
+    let shown = typed.trim().escape_debug();
+    if challenge == Challenge::TypeHostname {
+        if expected.trim().is_empty() {
+            return Err(Refusal::Declined(
+                "this host's name is unknown, so no answer can be checked".into(),
+            ));
+        }
+        return if typed.trim().eq_ignore_ascii_case(expected.trim()) {
+            Ok(())
+        } else {
+            // Not the real name: the person types the name of the host they believe they are on.
+            Err(Refusal::Declined(format!(
+                "typed `{shown}`, which is not this host's name"
+            )))
+        };
+    }
+    if expected.is_empty() {
+        return Err(Refusal::Declined(
+            "the target's name is unknown, so no answer can be checked".into(),
+        ));
+    }
+    if typed == expected || typed.trim() == expected {
+        Ok(())
+    } else {
+        Err(Refusal::Declined(format!(
+            "typed `{shown}`, not `{expected}`"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_name_is_matched_ignoring_case_and_blanks() {
+        let host = Challenge::TypeHostname;
+        assert_eq!(check_answer(host, "mail1", "MAIL1"), Ok(()));
+        assert_eq!(check_answer(host, "mail1", "  Mail1 \t"), Ok(()));
+        let no = check_answer(host, "mail1", "mail2").expect_err("another host");
+        assert!(!no.reason().contains("mail1"), "{no:?}");
+    }
+
+    #[test]
+    fn a_target_is_matched_exactly() {
+        let t = Challenge::TypeTarget;
+        assert_eq!(check_answer(t, "/srv/web1.img", "/srv/web1.img "), Ok(()));
+        assert_eq!(check_answer(t, "/srv/ x", "/srv/ x"), Ok(()));
+        assert!(check_answer(t, "/srv/web1.img", "/SRV/WEB1.IMG").is_err());
+        assert!(check_answer(t, "/srv/web1.img", "web1.img").is_err());
+    }
+
+    #[test]
+    fn nothing_to_compare_against_refuses_every_answer() {
+        for c in [Challenge::TypeHostname, Challenge::TypeTarget] {
+            assert!(check_answer(c, "", "").is_err(), "{c:?}");
+            assert!(check_answer(c, "", "x").is_err(), "{c:?}");
         }
     }
 }

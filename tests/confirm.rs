@@ -150,21 +150,84 @@ fn typed_target_must_match() {
     );
 }
 
+fn hostname() -> String {
+    nix::unistd::gethostname()
+        .expect("hostname")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Whether `text` has `word` standing alone (not inside a longer run of letters and digits): a
+/// short host name such as `vm` may well occur inside other words.
+fn has_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
 #[test]
 fn typed_hostname_must_match() {
     let s = Scratch::new();
     let img = s.file("box.host", 4096);
-    let host = nix::unistd::gethostname()
-        .expect("hostname")
-        .to_string_lossy()
-        .into_owned();
+    let before = blake3_of(&img);
+    let host = hostname();
     let a = dd_zero(&img);
     let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
-    p.exp_string("host's name").expect("prompt");
-    p.send_line(&host).expect("answer");
+    p.exp_string("Type this host's name to run it: ")
+        .expect("prompt");
+    p.send_line(&format!("{host}-not")).expect("another name");
+    p.flush().expect("flush");
+    let said = p.exp_eof().expect("end");
+    assert!(said.contains("which is not this host's name"), "{said}");
+    assert!(
+        !has_word(&said.replace(&format!("{host}-not"), ""), &host),
+        "a wrong answer does not give the name away:\n{said}"
+    );
+    assert_eq!(exit_code(&mut p), 126);
+    assert_eq!(blake3_of(&img), before);
+}
+
+#[test]
+fn the_host_name_is_not_shown_while_it_is_asked_for_and_any_case_is_accepted() {
+    let s = Scratch::new();
+    let img = s.file("box.host", 4096);
+    let host = hostname();
+    let a = dd_zero(&img);
+    let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
+    let shown = p
+        .exp_string("Type this host's name to run it: ")
+        .expect("prompt");
+    assert!(
+        shown.contains("[scratch-type-hostname]")
+            && shown.contains(&format!("{} is on <this host>", img.display()))
+            && shown.contains("way out: type the host name if <this host> is the machine you mean"),
+        "the finding is shown, its host name masked:\n{shown}"
+    );
+    assert!(
+        !has_word(&shown, &host),
+        "the host name `{host}` is shown before the answer:\n{shown}"
+    );
+    p.send_line(&format!(" {} ", host.to_uppercase()))
+        .expect("answer");
     p.flush().expect("flush");
     assert_eq!(exit_code(&mut p), 0);
-    assert_eq!(std::fs::read(&img).expect("read")[..512], [0u8; 512]);
+    assert_eq!(
+        std::fs::read(&img).expect("read")[..512],
+        [0u8; 512],
+        "dd ran"
+    );
+    // `check` decides without asking, and names the host.
+    let out = safeop_cmd(
+        &[],
+        &["check", "--", "dd", &format!("of={}", img.display())],
+        &s.path("audit.jsonl"),
+    )
+    .output()
+    .expect("check");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains(&format!("is on {host}")), "{said}");
 }
 
 #[test]
@@ -186,10 +249,7 @@ fn ctrl_c_at_the_prompt_refuses() {
 fn override_lifts_a_plain_deny_after_the_hostname_is_typed() {
     let s = Scratch::new();
     let img = s.file("old.deny", 4096);
-    let host = nix::unistd::gethostname()
-        .expect("hostname")
-        .to_string_lossy()
-        .into_owned();
+    let host = hostname();
     let mut a = dd_zero(&img);
     a.splice(
         1..1,
@@ -199,7 +259,23 @@ fn override_lifts_a_plain_deny_after_the_hostname_is_typed() {
         ],
     );
     let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
-    p.exp_string("Override the deny").expect("prompt");
+    let shown = p
+        .exp_string(
+            "Override the deny (restoring from ticket 4711)? Type this host's name to run it: ",
+        )
+        .expect("prompt");
+    assert!(
+        shown.contains("[scratch-deny]")
+            && shown.contains(&format!(
+                "{} is not to be overwritten on <this host>",
+                img.display()
+            )),
+        "the deny is shown, its host name masked:\n{shown}"
+    );
+    assert!(
+        !has_word(&shown, &host),
+        "the host name `{host}` is shown before the answer:\n{shown}"
+    );
     p.send_line(&host).expect("answer");
     p.flush().expect("flush");
     assert_eq!(exit_code(&mut p), 0);
