@@ -352,19 +352,11 @@ fn strongest_challenge(d: &Decision, facts: &Facts) -> (Challenge, String) {
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
         ),
-        Some((Challenge::TypeTarget, f)) => {
-            let name = f
-                .target_name
-                .as_deref()
-                .map(|p| {
-                    Path::new(p)
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_else(|| p.to_string())
-                })
-                .unwrap_or_default();
-            (Challenge::TypeTarget, name)
-        }
+        // The path as the finding names it (`target.path`), which the way out asks for.
+        Some((Challenge::TypeTarget, f)) => (
+            Challenge::TypeTarget,
+            f.target_name.clone().unwrap_or_default(),
+        ),
         _ => (Challenge::YesNo, String::new()),
     }
 }

@@ -1,6 +1,14 @@
-//! Challenges on the terminal: a yes/no question, or typing the name that matters (the target,
-//! the host name). Always on `/dev/tty`, so `cat img | safeop dd of=…` asks the person and never
-//! takes an answer from the pipe. No terminal means no confirmation.
+//! Challenges on the terminal: a yes/no question, or typing the name that matters (the target's
+//! path, the host name). Always on `/dev/tty`, so `cat img | safeop dd of=…` asks the person and
+//! never takes an answer from the pipe. No terminal means no confirmation.
+//!
+//! ## The questions
+//! - `yes-no`: `… Run it? [y/N] `: `y` or `yes` (any case) runs; Enter takes the shown default,
+//!   no; anything else declines.
+//! - `type-target`: `` … Type the path `/srv/xen/web2.img` to run it: ``: the path as the
+//!   finding names it (`target.path`, what the rules' way out asks for), and exactly that
+//!   (surrounding blanks aside): not the file name alone, not another spelling.
+//! - `type-hostname`: `… Type this host's name to run it: `, below.
 //!
 //! ## The host name is typed, never shown
 //! molly-guard's point: you type the name of the host you *believe* you are on. The
@@ -236,7 +244,7 @@ pub fn ask(
             let typed = question_and_answer(
                 &tty,
                 shown,
-                &format!("{question} Type the target's name `{expected}` to run it: "),
+                &format!("{question} Type the path `{expected}` to run it: "),
             )?;
             check_answer(challenge, expected, &typed)
         }
@@ -273,7 +281,7 @@ fn check_answer(challenge: Challenge, expected: &str, typed: &str) -> Result<(),
     }
     if expected.is_empty() {
         return Err(Refusal::Declined(
-            "the target's name is unknown, so no answer can be checked".into(),
+            "the target's path is unknown, so no answer can be checked".into(),
         ));
     }
     if typed == expected || typed.trim() == expected {

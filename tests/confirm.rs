@@ -129,18 +129,20 @@ fn typed_target_must_match() {
     let img = s.file("web1.typed", 4096);
     let before = blake3_of(&img);
     let a = dd_zero(&img);
+    let path = img.display().to_string();
+    let prompt = format!("Type the path `{path}` to run it: ");
     let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
-    p.exp_string("`web1.typed`")
-        .expect("prompt names the target");
-    p.send_line("web2.typed").expect("typo");
+    p.exp_string(&prompt).expect("prompt names the target");
+    p.send_line(&s.p("web2.typed")).expect("typo");
     p.flush().expect("flush");
-    p.exp_string("not `web1.typed`").expect("mismatch said");
+    p.exp_string(&format!("not `{path}`"))
+        .expect("mismatch said");
     assert_eq!(exit_code(&mut p), 126);
     assert_eq!(blake3_of(&img), before);
 
     let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
-    p.exp_string("`web1.typed`").expect("prompt");
-    p.send_line("web1.typed").expect("answer");
+    p.exp_string(&prompt).expect("prompt");
+    p.send_line(&path).expect("answer");
     p.flush().expect("flush");
     assert_eq!(exit_code(&mut p), 0);
     assert_ne!(
@@ -237,7 +239,7 @@ fn ctrl_c_at_the_prompt_refuses() {
     let before = blake3_of(&img);
     let a = dd_zero(&img);
     let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
-    p.exp_string("`web1.typed`").expect("prompt");
+    p.exp_string("to run it: ").expect("prompt");
     p.send_control('c').expect("ctrl-c");
     p.flush().expect("flush");
     p.exp_string("refused").expect("refusal said");
@@ -478,4 +480,44 @@ fn the_findings_are_shown_once_on_the_terminal_and_kept_in_a_redirected_stderr()
     }
     assert!(logged.contains("refused (answered no)"), "{logged}");
     assert_eq!(blake3_of(&img), before);
+}
+
+#[test]
+fn the_way_out_and_the_prompt_ask_for_the_same_path_and_only_it_is_accepted() {
+    let s = Scratch::new();
+    // A raw disk image (an MBR signature): the default policy's `disk-image-overwrite` asks for
+    // "the image's path".
+    let mut mbr = vec![0u8; 4096];
+    mbr[510..512].copy_from_slice(&[0x55, 0xaa]);
+    let img = s.path("other.img");
+    std::fs::write(&img, &mbr).expect("write image");
+    let before = blake3_of(&img);
+    let path = img.display().to_string();
+    let a = dd_zero(&img);
+    let prompt = format!("Type the path `{path}` to run it: ");
+    let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
+    let shown = p.exp_string(&prompt).expect("the prompt shows the path");
+    assert!(
+        shown.contains(&format!(
+            "[disk-image-overwrite] `{path}` is a raw-mbr disk image"
+        )) && shown.contains("way out: type the image's path to go ahead"),
+        "{shown}"
+    );
+    p.send_line("other.img").expect("the file name alone");
+    p.flush().expect("flush");
+    p.exp_string(&format!("typed `other.img`, not `{path}`"))
+        .expect("the name alone is refused");
+    assert_eq!(exit_code(&mut p), 126);
+    assert_eq!(blake3_of(&img), before);
+
+    let mut p = spawn(safeop_cmd(&[], &args(&a), &s.path("audit.jsonl")));
+    p.exp_string(&prompt).expect("prompt");
+    p.send_line(&path).expect("the path");
+    p.flush().expect("flush");
+    assert_eq!(exit_code(&mut p), 0);
+    assert_eq!(
+        std::fs::read(&img).expect("read")[..512],
+        [0u8; 512],
+        "dd ran"
+    );
 }
