@@ -109,7 +109,8 @@ fn quick_run(args: &[String]) -> Option<(Option<PathBuf>, RunArgs)> {
                 if a == "--policy" {
                     policy = Some(PathBuf::from(v));
                 } else {
-                    over = Some(v);
+                    // A reason too thin is left to clap, which says why (the same check).
+                    over = Some(confirm::override_reason(&v).ok()?);
                 }
                 i += 2;
             }
@@ -118,7 +119,7 @@ fn quick_run(args: &[String]) -> Option<(Option<PathBuf>, RunArgs)> {
                 i += 1;
             }
             _ if a.starts_with("--override=") => {
-                over = Some(a["--override=".len()..].to_string());
+                over = Some(confirm::override_reason(&a["--override=".len()..]).ok()?);
                 i += 1;
             }
             _ if a.starts_with('-') => return None,

@@ -41,6 +41,23 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// The fewest non-blank characters an override's reason must have.
+pub const REASON_MIN: usize = 8;
+
+/// Checks the reason given to `--override` (clap's value parser, and `quick_run` in `app.rs`
+/// defers to clap when it fails): a few words someone reading the audit log can follow, at least
+/// [`REASON_MIN`] characters that are not blank. Returns it trimmed.
+pub fn override_reason(reason: &str) -> Result<String, String> {
+    if reason.chars().filter(|c| !c.is_whitespace()).count() >= REASON_MIN {
+        return Ok(reason.trim().to_string());
+    }
+    Err(format!(
+        "an override needs its reason in a few words, at least {REASON_MIN} characters that are \
+         not blank (such as `restoring web1 from backup, ticket 4711`): it is logged with the \
+         decision for whoever reads the audit log later; nothing was run"
+    ))
+}
+
 /// Why a challenge did not end in a yes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refusal {
@@ -296,6 +313,15 @@ fn check_answer(challenge: Challenge, expected: &str, typed: &str) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_override_reason_has_a_few_words() {
+        for bad in ["", "   ", "\t\n", "testing", "a b c d e f g"] {
+            assert!(override_reason(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(override_reason(" INC-4711 "), Ok("INC-4711".to_string()));
+        assert!(override_reason("restoring from ticket 4711").is_ok());
+    }
 
     #[test]
     fn the_host_name_is_matched_ignoring_case_and_blanks() {

@@ -521,3 +521,43 @@ fn the_way_out_and_the_prompt_ask_for_the_same_path_and_only_it_is_accepted() {
         "dd ran"
     );
 }
+
+#[test]
+fn an_override_without_a_real_reason_is_a_usage_error_and_nothing_runs() {
+    let s = Scratch::new();
+    let img = s.file("old.deny", 4096);
+    let before = blake3_of(&img);
+    let of = format!("of={}", img.display());
+    let log = s.path("audit.jsonl");
+    for given in [
+        vec!["--override", ""],
+        vec!["--override", "   "],
+        vec!["--override", "testing"],
+        vec!["--override="],
+        vec!["--override=ok go"],
+        // Refused before any policy is read.
+        vec![
+            "--override",
+            " ",
+            "--policy",
+            "/nonexistent/never-read.yaml",
+        ],
+    ] {
+        let r = Test::new()
+            .env("SAFEOP_POLICY", fixture("challenge-policy.yaml"))
+            .env("SAFEOP_AUDIT_LOG", &log)
+            .arg("run")
+            .args(&given)
+            .args(["--", "dd", "if=/dev/zero", &of, "count=1", "conv=notrunc"])
+            .go();
+        r.status(125)
+            .stderr_has("an override needs its reason in a few words, at least 8 characters");
+        assert_eq!(blake3_of(&img), before, "{given:?}");
+        assert!(!log.exists(), "no decision was taken for {given:?}");
+    }
+    Test::new()
+        .args(["run", "--help"])
+        .go()
+        .status(0)
+        .stdout_has("at least 8 characters that are not blank");
+}
