@@ -36,7 +36,7 @@ use crate::command::Operation;
 use crate::engine::Decision;
 use crate::policy::Challenge;
 use crate::report;
-use nix::sys::termios::{self, FlushArg, InputFlags, LocalFlags, SetArg, Termios};
+use nix::sys::termios::{self, FlushArg, InputFlags, LocalFlags, OutputFlags, SetArg, Termios};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -96,8 +96,8 @@ fn catch_interrupt() {
     }
 }
 
-/// The terminal in canonical mode with echo and signal keys on while the answer is read; the
-/// settings it had come back on drop.
+/// The terminal in canonical mode with echo, signal keys and newline translation on while the
+/// question is asked and answered; the settings it had come back on drop.
 struct LineMode<'a> {
     tty: &'a File,
     saved: Option<Termios>,
@@ -114,6 +114,7 @@ impl<'a> LineMode<'a> {
                 | LocalFlags::ECHOK
                 | LocalFlags::ISIG;
             t.input_flags |= InputFlags::ICRNL;
+            t.output_flags |= OutputFlags::OPOST | OutputFlags::ONLCR;
             let _ = termios::tcsetattr(tty, SetArg::TCSANOW, &t);
         }
         LineMode { tty, saved }
@@ -244,43 +245,28 @@ pub fn ask(
         eprint!("{shown}");
     }
     catch_interrupt();
-    match challenge {
-        Challenge::YesNo => {
-            let typed = question_and_answer(&tty, shown, &format!("{question} Run it? [y/N] "))?;
-            match typed.trim().to_ascii_lowercase().as_str() {
-                "y" | "yes" => Ok(()),
-                "" => Err(Refusal::Declined("answered no (the default)".into())),
-                "n" | "no" => Err(Refusal::Declined("answered no".into())),
-                _ => Err(Refusal::Declined(format!(
-                    "answered `{}`, not yes",
-                    typed.trim().escape_debug()
-                ))),
-            }
-        }
-        Challenge::TypeTarget => {
-            let typed = question_and_answer(
-                &tty,
-                shown,
-                &format!("{question} Type the path `{expected}` to run it: "),
-            )?;
-            check_answer(challenge, expected, &typed)
-        }
-        Challenge::TypeHostname => {
-            let typed = question_and_answer(
-                &tty,
-                shown,
-                &format!("{question} Type this host's name to run it: "),
-            )?;
-            check_answer(challenge, expected, &typed)
-        }
-    }
+    let prompt = match challenge {
+        Challenge::YesNo => format!("{question} Run it? [y/N] "),
+        Challenge::TypeTarget => format!("{question} Type the path `{expected}` to run it: "),
+        Challenge::TypeHostname => format!("{question} Type this host's name to run it: "),
+    };
+    let typed = question_and_answer(&tty, shown, &prompt)?;
+    check_answer(challenge, expected, &typed)
 }
 
-/// Holds a typed answer against what a typing challenge wants. The host name is compared
-/// ignoring ASCII case and surrounding blanks; a target exactly (surrounding blanks aside). With
-/// nothing to compare against (the name could not be found out) no answer is right.
+/// Holds the answer against the challenge. Yes/no: `y` or `yes` in any case. A typing challenge:
+/// the host name ignoring ASCII case and surrounding blanks, a target exactly (surrounding blanks
+/// aside); with nothing to compare against (the name could not be found out) no answer is right.
 fn check_answer(challenge: Challenge, expected: &str, typed: &str) -> Result<(), Refusal> {
     let shown = typed.trim().escape_debug();
+    if challenge == Challenge::YesNo {
+        return match typed.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" => Ok(()),
+            "" => Err(Refusal::Declined("answered no (the default)".into())),
+            "n" | "no" => Err(Refusal::Declined("answered no".into())),
+            _ => Err(Refusal::Declined(format!("answered `{shown}`, not yes"))),
+        };
+    }
     if challenge == Challenge::TypeHostname {
         if expected.trim().is_empty() {
             return Err(Refusal::Declined(
@@ -321,6 +307,17 @@ mod tests {
         }
         assert_eq!(override_reason(" INC-4711 "), Ok("INC-4711".to_string()));
         assert!(override_reason("restoring from ticket 4711").is_ok());
+    }
+
+    #[test]
+    fn only_yes_is_yes() {
+        let yn = Challenge::YesNo;
+        for yes in ["y", "Y", " yes ", "YES"] {
+            assert_eq!(check_answer(yn, "", yes), Ok(()), "{yes:?}");
+        }
+        for no in ["", "n", "no", "yse", "ja", "y y"] {
+            assert!(check_answer(yn, "", no).is_err(), "{no:?}");
+        }
     }
 
     #[test]
