@@ -106,7 +106,8 @@ fn quick_run(args: &[String]) -> Option<(Option<PathBuf>, RunArgs)> {
                 if a == "--policy" {
                     policy = Some(PathBuf::from(v));
                 } else {
-                    over = Some(v);
+                    // A reason too thin is left to clap, which says why (the same check).
+                    over = Some(confirm::override_reason(&v).ok()?);
                 }
                 i += 2;
             }
@@ -115,7 +116,7 @@ fn quick_run(args: &[String]) -> Option<(Option<PathBuf>, RunArgs)> {
                 i += 1;
             }
             _ if a.starts_with("--override=") => {
-                over = Some(a["--override=".len()..].to_string());
+                over = Some(confirm::override_reason(&a["--override=".len()..]).ok()?);
                 i += 1;
             }
             _ if a.starts_with('-') => return None,
@@ -284,7 +285,10 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
         return exec_now(&argv, path_var, path_override);
     }
     let log_path = audit::default_path(strict);
-    if d.verdict >= Verdict::Warn {
+    // When safeop asks, `confirm` shows the findings with the question (on the terminal).
+    let asks = d.verdict == Verdict::Confirm
+        || (d.verdict == Verdict::Deny && a.r#override.is_some() && d.overridable());
+    if d.verdict >= Verdict::Warn && !asks {
         eprint!("{}", indent(&report::text(&argv, &op, &d)));
     }
     match d.verdict {
@@ -305,7 +309,8 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
                 return c;
             }
             let (challenge, expected) = strongest_challenge(&d, &facts);
-            match ask_or_refuse(&policy, challenge, &expected) {
+            let shown = confirm::findings(&argv, &op, &d, challenge);
+            match ask_or_refuse(&policy, challenge, &expected, &shown) {
                 Ok(()) => {
                     let rec = base_record(&argv, &d, "confirmed");
                     if let Err(c) = log(&log_path, rec, strict, must_log) {
@@ -320,11 +325,7 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
             let Some(reason) = a.r#override else {
                 return refuse(&argv, &d, &log_path, strict, "denied by policy");
             };
-            if d.stopped_early
-                || d.findings
-                    .iter()
-                    .any(|f| f.verdict == Verdict::Deny && f.is_final)
-            {
+            if !d.overridable() {
                 let why = "denied by a final rule; --override cannot lift it";
                 eprint(why);
                 return refuse(&argv, &d, &log_path, strict, why);
@@ -341,6 +342,7 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
                 Challenge::TypeHostname,
                 &host,
                 &format!("Override the deny ({reason})?"),
+                &confirm::findings(&argv, &op, &d, Challenge::TypeHostname),
             ) {
                 Ok(()) => {
                     let mut rec = base_record(&argv, &d, "overridden");
@@ -376,25 +378,22 @@ fn strongest_challenge(d: &Decision, facts: &Facts) -> (Challenge, String) {
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
         ),
-        Some((Challenge::TypeTarget, f)) => {
-            let name = f
-                .target_name
-                .as_deref()
-                .map(|p| {
-                    Path::new(p)
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_else(|| p.to_string())
-                })
-                .unwrap_or_default();
-            (Challenge::TypeTarget, name)
-        }
+        // The path as the finding names it (`target.path`), which the way out asks for.
+        Some((Challenge::TypeTarget, f)) => (
+            Challenge::TypeTarget,
+            f.target_name.clone().unwrap_or_default(),
+        ),
         _ => (Challenge::YesNo, String::new()),
     }
 }
 
-fn ask_or_refuse(policy: &Policy, challenge: Challenge, expected: &str) -> Result<(), Refusal> {
-    match confirm::ask(challenge, expected, "This needs your confirmation.") {
+fn ask_or_refuse(
+    policy: &Policy,
+    challenge: Challenge,
+    expected: &str,
+    shown: &str,
+) -> Result<(), Refusal> {
+    match confirm::ask(challenge, expected, "This needs your confirmation.", shown) {
         Err(Refusal::NoTty(why)) if policy.no_tty == NoTty::Allow => {
             eprint(&format!("{why}; the policy's `no_tty: allow` lets it run"));
             Ok(())

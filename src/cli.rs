@@ -88,8 +88,10 @@ pub enum Verb {
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Lift a deny that is not final: the reason is logged and the host name must be typed.
-    #[arg(long, value_name = "REASON")]
+    /// Lift a deny that is not final: the host name must be typed and REASON is logged. REASON
+    /// is a few words, at least 8 characters that are not blank; a shorter one is a usage error
+    /// (exit 125) and nothing runs.
+    #[arg(long, value_name = "REASON", value_parser = crate::confirm::override_reason)]
     pub r#override: Option<String>,
 
     /// The command and its arguments.

@@ -1,17 +1,69 @@
-//! Challenges on the terminal: a yes/no question, or typing the name that matters (the target,
-//! the host name). Always on `/dev/tty`, so `cat img | safeop dd of=…` asks the person and never
-//! takes an answer from the pipe. No terminal means no confirmation.
+//! Challenges on the terminal: a yes/no question, or typing the name that matters (the target's
+//! path, the host name). Always on `/dev/tty`, so `cat img | safeop dd of=…` asks the person and
+//! never takes an answer from the pipe. No terminal means no confirmation.
+//!
+//! ## The questions
+//! - `yes-no`: `… Run it? [y/N] `: `y` or `yes` (any case) runs; Enter takes the shown default,
+//!   no; anything else declines.
+//! - `type-target`: `` … Type the path `/srv/xen/web2.img` to run it: ``: the path as the
+//!   finding names it (`target.path`, what the rules' way out asks for), and exactly that
+//!   (surrounding blanks aside): not the file name alone, not another spelling.
+//! - `type-hostname`: `… Type this host's name to run it: `, below.
+//!
+//! ## The host name is typed, never shown
+//! molly-guard's point: you type the name of the host you *believe* you are on. The
+//! `type-hostname` question (`Type this host's name to run it:`, also asked by `--override`)
+//! does not show it, and neither do the findings shown with it: a message or way out that
+//! renders `{hostname}` shows `<this host>` (DESIGN decision 5; `safeop check` still names it).
+//! The answer is compared ignoring case and surrounding blanks; a wrong one is not told the
+//! right one. An unknown host name (gethostname failed) accepts no answer.
+//!
+//! ## Why it asks is shown with the question
+//! The findings that made safeop ask (the text report: verdict, each finding with its rule,
+//! message and way out) are written to the terminal right above the question, so `2>/dev/null`
+//! or `2>>run.log` cannot hide why it asks. They go to stderr as well only when stderr is not
+//! that terminal (a log keeps them, and the screen never shows them twice): stderr is the same
+//! terminal exactly when it is safeop's controlling terminal, which `tcgetsid(2)` answers for it.
+//! Without a terminal they go to stderr alone, ahead of the refusal.
+//!
+//! ## What is never an answer
+//! Keys typed before the question appears (the host name and Enter typed along with the command
+//! line) are discarded with `tcflush(TCIFLUSH)` right before the question. The answer is one line
+//! read in the terminal's canonical mode with echo on (the kernel does the line editing; the
+//! previous settings come back afterwards). Ctrl-D (end of input) and Ctrl-C decline.
 
+use crate::command::Operation;
+use crate::engine::Decision;
 use crate::policy::Challenge;
-use dialoguer::{Confirm, Input};
-use std::fs::OpenOptions;
+use crate::report;
+use nix::sys::termios::{self, FlushArg, InputFlags, LocalFlags, OutputFlags, SetArg, Termios};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The fewest non-blank characters an override's reason must have.
+pub const REASON_MIN: usize = 8;
+
+/// Checks the reason given to `--override` (clap's value parser, and `quick_run` in `app.rs`
+/// defers to clap when it fails): a few words someone reading the audit log can follow, at least
+/// [`REASON_MIN`] characters that are not blank. Returns it trimmed.
+pub fn override_reason(reason: &str) -> Result<String, String> {
+    if reason.chars().filter(|c| !c.is_whitespace()).count() >= REASON_MIN {
+        return Ok(reason.trim().to_string());
+    }
+    Err(format!(
+        "an override needs its reason in a few words, at least {REASON_MIN} characters that are \
+         not blank (such as `restoring web1 from backup, ticket 4711`): it is logged with the \
+         decision for whoever reads the audit log later; nothing was run"
+    ))
+}
 
 /// Why a challenge did not end in a yes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refusal {
     /// No terminal to ask on.
     NoTty(String),
-    /// The person said no, typed something else, or pressed Ctrl-C.
+    /// The person said no, typed something else, pressed Ctrl-D or Ctrl-C.
     Declined(String),
 }
 
@@ -23,81 +75,274 @@ impl Refusal {
     }
 }
 
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
 /// SIGINT during the prompt interrupts the read instead of killing safeop, so the refusal is
 /// reported and logged.
 fn catch_interrupt() {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
-    extern "C" fn on_int(_: nix::libc::c_int) {}
+    extern "C" fn on_int(_: nix::libc::c_int) {
+        INTERRUPTED.store(true, Ordering::SeqCst);
+    }
     let act = SigAction::new(
         SigHandler::Handler(on_int),
         SaFlags::empty(),
         SigSet::empty(),
     );
-    // SAFETY: the handler does nothing, so it is async-signal-safe; no SA_RESTART makes the
-    // blocked read on the terminal return EINTR.
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe; no SA_RESTART
+    // makes the blocked read on the terminal return EINTR.
     unsafe {
         let _ = sigaction(Signal::SIGINT, &act);
     }
 }
 
-/// Asks on the controlling terminal. `expected` is what a typing challenge wants.
-pub fn ask(challenge: Challenge, expected: &str, question: &str) -> Result<(), Refusal> {
-    let tty = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|e| {
-            Refusal::NoTty(format!(
-                "confirmation needed, but there is no terminal to ask on (/dev/tty: {e})"
-            ))
-        })?;
-    let out = tty
-        .try_clone()
-        .map_err(|e| Refusal::NoTty(format!("/dev/tty: {e}")))?;
-    let term = console::Term::read_write_pair(tty, out);
-    catch_interrupt();
-    let result = match challenge {
-        Challenge::YesNo => Confirm::new()
-            .with_prompt(format!("{question} Run it?"))
-            .default(false)
-            .show_default(true)
-            .wait_for_newline(true)
-            .interact_on(&term)
-            .map(|yes| {
-                if yes {
-                    Ok(())
-                } else {
-                    Err(Refusal::Declined("answered no".into()))
-                }
-            }),
-        Challenge::TypeTarget | Challenge::TypeHostname => {
-            let what = if challenge == Challenge::TypeHostname {
-                "this host's name"
-            } else {
-                "the target's name"
-            };
-            Input::<String>::new()
-                .with_prompt(format!("{question} Type {what} `{expected}` to run it"))
-                .allow_empty(true)
-                .interact_text_on(&term)
-                .map(|typed| {
-                    if typed.trim() == expected {
-                        Ok(())
-                    } else {
-                        Err(Refusal::Declined(format!(
-                            "typed `{}`, not `{expected}`",
-                            typed.trim()
-                        )))
+/// The terminal in canonical mode with echo, signal keys and newline translation on while the
+/// question is asked and answered; the settings it had come back on drop.
+struct LineMode<'a> {
+    tty: &'a File,
+    saved: Option<Termios>,
+}
+
+impl<'a> LineMode<'a> {
+    fn on(tty: &'a File) -> LineMode<'a> {
+        let saved = termios::tcgetattr(tty).ok();
+        if let Some(s) = &saved {
+            let mut t = s.clone();
+            t.local_flags |= LocalFlags::ICANON
+                | LocalFlags::ECHO
+                | LocalFlags::ECHOE
+                | LocalFlags::ECHOK
+                | LocalFlags::ISIG;
+            t.input_flags |= InputFlags::ICRNL;
+            t.output_flags |= OutputFlags::OPOST | OutputFlags::ONLCR;
+            let _ = termios::tcsetattr(tty, SetArg::TCSANOW, &t);
+        }
+        LineMode { tty, saved }
+    }
+}
+
+impl Drop for LineMode<'_> {
+    fn drop(&mut self) {
+        if let Some(s) = &self.saved {
+            let _ = termios::tcsetattr(self.tty, SetArg::TCSADRAIN, s);
+        }
+    }
+}
+
+/// What came back from the terminal.
+enum Line {
+    Text(String),
+    /// Ctrl-D: end of input before a whole line.
+    End,
+    Interrupted,
+}
+
+/// Reads one line (up to Enter) from the terminal. A line cut short by Ctrl-D is no answer.
+fn read_line(mut tty: &File) -> std::io::Result<Line> {
+    const MAX: usize = 4096;
+    let mut line = Vec::new();
+    let mut buf = [0u8; 512];
+    loop {
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Ok(Line::Interrupted);
+        }
+        match tty.read(&mut buf) {
+            Ok(0) => return Ok(Line::End),
+            Ok(n) => {
+                line.extend_from_slice(&buf[..n]);
+                if let Some(end) = line.iter().position(|&b| b == b'\n') {
+                    line.truncate(end);
+                    if line.last() == Some(&b'\r') {
+                        line.pop();
                     }
-                })
+                    return Ok(Line::Text(String::from_utf8_lossy(&line).into_owned()));
+                }
+                if line.len() > MAX {
+                    return Err(std::io::Error::other("the answer is too long"));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The findings a challenge is asked for, as the report renders them, one `safeop: ` line each.
+/// With a `type-hostname` challenge the host name in them is masked.
+pub fn findings(argv: &[String], op: &Operation, d: &Decision, challenge: Challenge) -> String {
+    let text = if challenge == Challenge::TypeHostname {
+        let mut d = d.clone();
+        for f in &mut d.findings {
+            if let Some(h) = f.host_hidden.take() {
+                f.message = h.message;
+                f.fix = h.fix;
+            }
+        }
+        report::text(argv, op, &d)
+    } else {
+        report::text(argv, op, d)
+    };
+    text.lines().map(|l| format!("safeop: {l}\n")).collect()
+}
+
+/// Whether stderr is the terminal `/dev/tty` opens: this process's controlling terminal.
+fn stderr_is_the_tty() -> bool {
+    termios::tcgetsid(std::io::stderr()).is_ok()
+}
+
+/// Writes the findings and the question, with the type-ahead discarded just before the
+/// question, and reads the answer.
+fn question_and_answer(tty: &File, shown: &str, prompt: &str) -> Result<String, Refusal> {
+    let declined = Refusal::Declined;
+    let _mode = LineMode::on(tty);
+    let mut out = tty;
+    out.write_all(shown.as_bytes())
+        .map_err(|e| declined(format!("cannot ask on /dev/tty: {e}")))?;
+    termios::tcflush(tty, FlushArg::TCIFLUSH)
+        .map_err(|e| declined(format!("cannot discard keys typed ahead on /dev/tty: {e}")))?;
+    out.write_all(prompt.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| declined(format!("cannot ask on /dev/tty: {e}")))?;
+    let answer = read_line(tty);
+    let after_cut = |out: &mut &File| {
+        let _ = out.write_all(b"\n");
+    };
+    match answer {
+        Ok(Line::Text(t)) => Ok(t),
+        Ok(Line::End) => {
+            after_cut(&mut out);
+            Err(declined("no answer (end of input)".into()))
+        }
+        Ok(Line::Interrupted) => {
+            after_cut(&mut out);
+            Err(declined("no answer (interrupted)".into()))
+        }
+        Err(e) => {
+            after_cut(&mut out);
+            Err(declined(format!("no answer (/dev/tty: {e})")))
+        }
+    }
+}
+
+/// Asks on the controlling terminal, showing `shown` (from [`findings`]) above the question.
+/// `expected` is what a typing challenge wants.
+pub fn ask(
+    challenge: Challenge,
+    expected: &str,
+    question: &str,
+    shown: &str,
+) -> Result<(), Refusal> {
+    let tty = match OpenOptions::new().read(true).write(true).open("/dev/tty") {
+        Ok(t) => t,
+        Err(e) => {
+            eprint!("{shown}");
+            return Err(Refusal::NoTty(format!(
+                "confirmation needed, but there is no terminal to ask on (/dev/tty: {e})"
+            )));
         }
     };
-    let _ = term.show_cursor();
-    match result {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = term.write_line("");
-            Err(Refusal::Declined(format!("no answer ({e})")))
+    if !stderr_is_the_tty() {
+        eprint!("{shown}");
+    }
+    catch_interrupt();
+    let prompt = match challenge {
+        Challenge::YesNo => format!("{question} Run it? [y/N] "),
+        Challenge::TypeTarget => format!("{question} Type the path `{expected}` to run it: "),
+        Challenge::TypeHostname => format!("{question} Type this host's name to run it: "),
+    };
+    let typed = question_and_answer(&tty, shown, &prompt)?;
+    check_answer(challenge, expected, &typed)
+}
+
+/// Holds the answer against the challenge. Yes/no: `y` or `yes` in any case. A typing challenge:
+/// the host name ignoring ASCII case and surrounding blanks, a target exactly (surrounding blanks
+/// aside); with nothing to compare against (the name could not be found out) no answer is right.
+fn check_answer(challenge: Challenge, expected: &str, typed: &str) -> Result<(), Refusal> {
+    let shown = typed.trim().escape_debug();
+    if challenge == Challenge::YesNo {
+        return match typed.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" => Ok(()),
+            "" => Err(Refusal::Declined("answered no (the default)".into())),
+            "n" | "no" => Err(Refusal::Declined("answered no".into())),
+            _ => Err(Refusal::Declined(format!("answered `{shown}`, not yes"))),
+        };
+    }
+    if challenge == Challenge::TypeHostname {
+        if expected.trim().is_empty() {
+            return Err(Refusal::Declined(
+                "this host's name is unknown, so no answer can be checked".into(),
+            ));
+        }
+        return if typed.trim().eq_ignore_ascii_case(expected.trim()) {
+            Ok(())
+        } else {
+            // Not the real name: the person types the name of the host they believe they are on.
+            Err(Refusal::Declined(format!(
+                "typed `{shown}`, which is not this host's name"
+            )))
+        };
+    }
+    if expected.is_empty() {
+        return Err(Refusal::Declined(
+            "the target's path is unknown, so no answer can be checked".into(),
+        ));
+    }
+    if typed == expected || typed.trim() == expected {
+        Ok(())
+    } else {
+        Err(Refusal::Declined(format!(
+            "typed `{shown}`, not `{expected}`"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_override_reason_has_a_few_words() {
+        for bad in ["", "   ", "\t\n", "testing", "a b c d e f g"] {
+            assert!(override_reason(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(override_reason(" INC-4711 "), Ok("INC-4711".to_string()));
+        assert!(override_reason("restoring from ticket 4711").is_ok());
+    }
+
+    #[test]
+    fn only_yes_is_yes() {
+        let yn = Challenge::YesNo;
+        for yes in ["y", "Y", " yes ", "YES"] {
+            assert_eq!(check_answer(yn, "", yes), Ok(()), "{yes:?}");
+        }
+        for no in ["", "n", "no", "yse", "ja", "y y"] {
+            assert!(check_answer(yn, "", no).is_err(), "{no:?}");
+        }
+    }
+
+    #[test]
+    fn the_host_name_is_matched_ignoring_case_and_blanks() {
+        let host = Challenge::TypeHostname;
+        assert_eq!(check_answer(host, "mail1", "MAIL1"), Ok(()));
+        assert_eq!(check_answer(host, "mail1", "  Mail1 \t"), Ok(()));
+        let no = check_answer(host, "mail1", "mail2").expect_err("another host");
+        assert!(!no.reason().contains("mail1"), "{no:?}");
+    }
+
+    #[test]
+    fn a_target_is_matched_exactly() {
+        let t = Challenge::TypeTarget;
+        assert_eq!(check_answer(t, "/srv/web1.img", "/srv/web1.img "), Ok(()));
+        assert_eq!(check_answer(t, "/srv/ x", "/srv/ x"), Ok(()));
+        assert!(check_answer(t, "/srv/web1.img", "/SRV/WEB1.IMG").is_err());
+        assert!(check_answer(t, "/srv/web1.img", "web1.img").is_err());
+    }
+
+    #[test]
+    fn nothing_to_compare_against_refuses_every_answer() {
+        for c in [Challenge::TypeHostname, Challenge::TypeTarget] {
+            assert!(check_answer(c, "", "").is_err(), "{c:?}");
+            assert!(check_answer(c, "", "x").is_err(), "{c:?}");
         }
     }
 }

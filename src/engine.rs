@@ -28,9 +28,24 @@ pub struct Finding {
     /// Set when the finding comes from a probe that failed rather than from a fact.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fact_error: Option<FactError>,
+    /// The message and the way out with the host name shown as [`HOST_MASK`], when the rule's
+    /// templates name `{hostname}`: how they are shown while a `type-hostname` challenge waits.
+    #[serde(skip)]
+    pub host_hidden: Option<HostHidden>,
     /// File and line where the rule is defined.
     pub origin: String,
 }
+
+/// What a finding says with the host name masked (DESIGN decision 5: the host name is never
+/// printed while a `type-hostname` challenge is pending).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostHidden {
+    pub message: String,
+    pub fix: Option<String>,
+}
+
+/// What `{hostname}` renders as while a `type-hostname` challenge is pending.
+pub const HOST_MASK: &str = "<this host>";
 
 #[must_use]
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +71,18 @@ pub struct Decision {
     /// Exceptions that would have lifted a finding but have expired: rule, path, expiry, file.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub expired: Vec<(String, String, String, String)>,
+}
+
+impl Decision {
+    /// Whether `--override` may lift this decision: no final rule denies, and every rule was
+    /// heard (an evaluation stopped at the first deny may have missed a final one).
+    pub fn overridable(&self) -> bool {
+        !self.stopped_early
+            && !self
+                .findings
+                .iter()
+                .any(|f| f.verdict == Verdict::Deny && f.is_final)
+    }
 }
 
 /// Decides one operation. With `thorough`, every rule is evaluated; without, the evaluation stops
@@ -246,6 +273,24 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
             Some(_) => Some("safeop could not check this here: look by hand before going ahead, or get the probe working".to_string()),
             None => rule.fix.as_ref().map(|f| template::render(f, &mut get)),
         };
+        let names_host = rule
+            .message
+            .iter()
+            .chain(rule.fix.iter())
+            .any(|t| template::placeholders(t).iter().any(|p| p == "hostname"));
+        let host_hidden = (names_host && fact_error.is_none()).then(|| {
+            let mut hide = |name: &str| match name {
+                "hostname" => Ok(serde_json::Value::from(HOST_MASK)),
+                _ => get(name),
+            };
+            HostHidden {
+                message: match &rule.message {
+                    Some(m) => template::render(m, &mut hide),
+                    None => rule.summary.clone(),
+                },
+                fix: rule.fix.as_ref().map(|f| template::render(f, &mut hide)),
+            }
+        });
         let subject = t.as_ref().or(s.as_ref());
         let path = subject.map(|p| {
             facts
@@ -275,6 +320,7 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
             target_name: path.clone(),
             path,
             fact_error,
+            host_hidden,
             origin: rule.origin.clone(),
         });
     }
@@ -376,6 +422,30 @@ mod tests {
         assert_eq!(d.verdict, Verdict::Deny);
         let order: Vec<&str> = d.findings.iter().map(|f| f.rule.as_str()).collect();
         assert_eq!(order, vec!["d", "c", "w"]);
+    }
+
+    #[test]
+    fn a_message_naming_the_host_has_a_masked_twin() {
+        let p = policy("version: 1\nrules:\n  - id: r\n    summary: s\n    match: { tool: rm }\n    verdict: confirm\n    challenge: type-hostname\n    message: \"on {hostname}\"\n    fix: \"type it if {hostname} is the one\"\n  - id: q\n    summary: plain\n    match: { tool: rm }\n    verdict: warn\n");
+        let snap = Snapshot {
+            version: Some(1),
+            facts: [("hostname".to_string(), "mail1".into())]
+                .into_iter()
+                .collect(),
+            paths: Default::default(),
+        };
+        let op = command::parse(&["rm".into(), "x".into()]);
+        let d = decide_offline(&p, &op, PathBuf::from("/"), snap);
+        let f = &d.findings[0];
+        assert_eq!(f.message, "on mail1");
+        assert_eq!(
+            f.host_hidden,
+            Some(HostHidden {
+                message: "on <this host>".into(),
+                fix: Some("type it if <this host> is the one".into()),
+            })
+        );
+        assert_eq!(d.findings[1].host_hidden, None, "nothing to hide");
     }
 
     #[test]

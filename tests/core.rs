@@ -248,7 +248,7 @@ fn override_cannot_lift_a_final_deny() {
     t.args([
         "run",
         "--override",
-        "testing",
+        "testing a final rule",
         "--",
         "dd",
         "if=/dev/zero",

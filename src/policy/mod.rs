@@ -55,7 +55,7 @@ impl Verdict {
 pub enum Challenge {
     /// A plain yes/no question.
     YesNo,
-    /// Type the target's name (device, image file, domain) as the finding names it.
+    /// Type the target's path as the finding names it (`target.path`), exactly.
     TypeTarget,
     /// Type this machine's host name.
     TypeHostname,
