@@ -496,14 +496,13 @@ fn without_xl_the_xenstore_backends_are_read() {
 }
 
 fn virsh_stand_in(s: &Scratch, web01_vdd: &Path) -> PathBuf {
-    let table = std::fs::read_to_string(fixture(
-        "libvirt/virsh-9.0.0-domblklist-details-web01.txt",
-    ))
-    .unwrap()
-    .replace(
-        "/srv/images/with space/web01 extra.img",
-        &web01_vdd.display().to_string(),
-    );
+    let table =
+        std::fs::read_to_string(fixture("libvirt/virsh-9.0.0-domblklist-details-web01.txt"))
+            .unwrap()
+            .replace(
+                "/srv/images/with space/web01 extra.img",
+                &web01_vdd.display().to_string(),
+            );
     let web01 = s.write("web01.txt", &table);
     let bin = s.path("bin");
     stand_in(

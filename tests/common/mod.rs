@@ -53,7 +53,6 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-
 /// A scratch directory removed on drop.
 pub struct Scratch {
     pub dir: tempfile::TempDir,
