@@ -180,6 +180,11 @@ pub fn display(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A path for people (in a message): bytes that are not UTF-8 as `\xNN`.
+pub fn show_path(p: &Path) -> String {
+    display(&encode(p.as_os_str())).into_owned()
+}
+
 /// One word of a command line for people. Plain words are quoted as `shell_words` does; a word
 /// with an escaped byte or a control character is written in bash's `$'…'` quoting, bytes as
 /// `\xNN`, so it is both readable and, pasted back, the same bytes.
