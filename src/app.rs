@@ -10,6 +10,7 @@ use crate::exec;
 use crate::facts::{self, Facts, Snapshot};
 use crate::policy::{self, Challenge, NoTty, Policy, Sources, Verdict};
 use crate::report;
+use crate::text::bytes;
 use clap::Parser;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -201,8 +202,6 @@ fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
         event: "decision".into(),
         action: action.into(),
         verdict: d.verdict.name().into(),
-        argv: argv.to_vec(),
-        cwd: cwd().display().to_string(),
         user,
         sudo_user,
         host: nix::unistd::gethostname()
@@ -217,6 +216,7 @@ fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
             .collect(),
         ..Default::default()
     }
+    .command(argv, &cwd())
 }
 
 fn who() -> (String, Option<String>) {
@@ -358,8 +358,8 @@ fn strongest_challenge(d: &Decision, facts: &Facts) -> (Challenge, String) {
                 .map(|p| {
                     Path::new(p)
                         .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_else(|| p.to_string())
+                        .map(|n| bytes::display(&n.to_string_lossy()).into_owned())
+                        .unwrap_or_else(|| bytes::display(p).into_owned())
                 })
                 .unwrap_or_default();
             (Challenge::TypeTarget, name)
@@ -389,7 +389,7 @@ fn refuse(argv: &[String], d: &Decision, log_path: &Path, strict: bool, reason: 
     };
     eprint(&format!(
         "refused ({reason}); `{}` was not run.{hint}",
-        argv.join(" ")
+        bytes::shell_join(argv)
     ));
     REFUSED
 }
@@ -771,21 +771,14 @@ fn audit_show(log: Option<PathBuf>, count: usize, strict: bool) -> u8 {
     for l in &lines[lines.len().saturating_sub(count)..] {
         let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
         let r = &v["r"];
-        let argv: Vec<String> = r["argv"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let argv = audit::shown_argv(r);
         println!(
             "{} {:<8} {:<10} {:<8} {}{}",
             r["ts"].as_str().unwrap_or("?"),
             r["user"].as_str().unwrap_or("?"),
             r["action"].as_str().unwrap_or("?"),
             r["verdict"].as_str().unwrap_or("?"),
-            shell_words::join(&argv),
+            argv,
             r["status"]
                 .as_i64()
                 .map(|s| format!(" (status {s})"))
@@ -835,7 +828,7 @@ fn show_facts(json: bool, paths: Vec<String>, strict: bool) -> u8 {
                 if path.is_empty() {
                     "host:".to_string()
                 } else {
-                    format!("{path}:")
+                    format!("{}:", bytes::display(&path))
                 }
             );
             last = Some(path);

@@ -1,16 +1,27 @@
 //! What the user sees: a decision as text (read like a compiler diagnostic) or as JSON (the
 //! contract in DESIGN.md). All of safeop's own output goes through here.
+//!
+//! Arguments and paths are bytes (`text::bytes`); both formats show them for people. Text shows
+//! the command line in shell words, a word with bytes that are not UTF-8 (or control characters)
+//! in bash's `$'…'` quoting (`rm -f $'DIR/\xff'`). JSON shows every string — argv, operation
+//! paths, messages, fact values and the paths the facts are keyed by — with such bytes written
+//! as the four characters `\xNN`; when any argument is not plain UTF-8 it adds `argv_hex`, the
+//! exact bytes of each argument in lowercase hex (absent otherwise).
 
 use crate::command::Operation;
 use crate::engine::Decision;
 use crate::facts::Snapshot;
 use crate::policy::Verdict;
+use crate::text::bytes;
 use serde::Serialize;
+use serde_json::Value;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
     verdict: Verdict,
     argv: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    argv_hex: Option<Vec<String>>,
     operation: &'a Operation,
     findings: &'a [crate::engine::Finding],
     rules_matched: usize,
@@ -23,19 +34,37 @@ pub fn json(argv: &[String], op: &Operation, d: &Decision, facts: &Snapshot) -> 
     let r = JsonReport {
         verdict: d.verdict,
         argv,
+        argv_hex: bytes::hex_if_needed(argv),
         operation: op,
         findings: &d.findings,
         rules_matched: d.rules_matched,
         excepted: &d.excepted,
         facts,
     };
-    serde_json::to_string_pretty(&r).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    serde_json::to_value(&r)
+        .map(shown)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// Every string of a JSON value (object keys too) in its display form.
+fn shown(v: Value) -> Value {
+    match v {
+        Value::String(s) if !bytes::is_plain(&s) => Value::String(bytes::display(&s).into_owned()),
+        Value::Array(a) => Value::Array(a.into_iter().map(shown).collect()),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (bytes::display(&k).into_owned(), shown(v)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// The verdict and each finding with its rule, message, the way out and where the rule lives.
 pub fn text(argv: &[String], op: &Operation, d: &Decision) -> String {
     let mut s = String::new();
-    let cmd = shell_words::join(argv);
+    let cmd = bytes::shell_join(argv);
     let head = match d.verdict {
         Verdict::Allow => "allow",
         Verdict::Warn => "warn",
@@ -67,6 +96,7 @@ pub fn text(argv: &[String], op: &Operation, d: &Decision) -> String {
         s.push_str(&format!("          rule defined at {}\n", f.origin));
     }
     for (rule, path, reason) in &d.excepted {
+        let path = bytes::display(path);
         s.push_str(&format!("  excepted [{rule}] {path}: {reason}\n"));
     }
     if d.stopped_early {
