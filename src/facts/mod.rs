@@ -272,12 +272,13 @@ impl<'a> Facts<'a> {
         self.snapshot.is_none()
     }
 
-    /// A path under the system root: `sys("/proc/self/mountinfo")`.
+    /// A path under the system root: `sys("/proc/self/mountinfo")` (`p` is encoded, as a mount
+    /// source read from mountinfo is).
     pub fn sys(&self, p: &str) -> PathBuf {
         if self.sys_root == Path::new("/") {
-            PathBuf::from(p)
+            bytes::path(p).into_owned()
         } else {
-            self.sys_root.join(p.trim_start_matches('/'))
+            self.sys_root.join(bytes::path(p.trim_start_matches('/')))
         }
     }
 
