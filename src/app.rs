@@ -108,14 +108,14 @@ fn quick_run(args: &[String]) -> Option<(Option<PathBuf>, RunArgs)> {
             "--policy" | "--override" => {
                 let v = args.get(i + 1)?.clone();
                 if a == "--policy" {
-                    policy = Some(PathBuf::from(v));
+                    policy = Some(bytes::path(&v).into_owned());
                 } else {
                     over = Some(v);
                 }
                 i += 2;
             }
             _ if a.starts_with("--policy=") => {
-                policy = Some(PathBuf::from(&a["--policy=".len()..]));
+                policy = Some(bytes::path(&a["--policy=".len()..]).into_owned());
                 i += 1;
             }
             _ if a.starts_with("--override=") => {

@@ -30,7 +30,7 @@ Under sudo both are ignored.";
 #[command(name = "safeop", version, about = ABOUT, after_help = AFTER, disable_help_subcommand = true)]
 pub struct Cli {
     /// Policy file to use on top of the embedded default (instead of the usual search).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_parser = file_path)]
     pub policy: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -104,7 +104,7 @@ pub struct CheckArgs {
     pub format: Format,
 
     /// Decide with facts from a snapshot (`safeop facts --json` on the target host) instead of probing.
-    #[arg(long, value_name = "SNAPSHOT")]
+    #[arg(long, value_name = "SNAPSHOT", value_parser = file_path)]
     pub facts: Option<PathBuf>,
 
     /// The command and its arguments.
@@ -119,7 +119,7 @@ pub enum PolicyVerb {
         after_help = "Example:\n  safeop policy lint /etc/safeop/policy.yaml /etc/safeop/policy.d/*.yaml\n\nEach file is read on top of the embedded default, as safeop would read it."
     )]
     Lint {
-        #[arg(required = true, value_name = "FILE")]
+        #[arg(required = true, value_name = "FILE", value_parser = file_path)]
         files: Vec<PathBuf>,
     },
     /// Run policy test cases: argv plus facts → expected verdict and rule ids.
@@ -127,7 +127,7 @@ pub enum PolicyVerb {
         after_help = "A case file:\n\n  cases:\n    - name: dd onto a loop-attached image\n      argv: [dd, if=/dev/zero, of=/srv/web1.img]\n      facts: { target.loop.attached: true }\n      expect: { verdict: deny, rules: [vm-disk-in-use] }\n\nFacts a case does not give are not applicable (null), so a case names only what it is about;\nwith `check --facts SNAPSHOT` a missing fact is unknown instead, as on a host that cannot answer.\nThe policy is the embedded default plus --policy (or the usual search)."
     )]
     Test {
-        #[arg(required = true, value_name = "FILE")]
+        #[arg(required = true, value_name = "FILE", value_parser = file_path)]
         files: Vec<PathBuf>,
     },
 }
@@ -147,14 +147,22 @@ pub enum AuditVerb {
     /// Check that the hash chain of the log is whole.
     Verify {
         /// The log (default: the one safeop writes to).
+        #[arg(value_parser = file_path)]
         log: Option<PathBuf>,
     },
     /// Print the last records of the log, one line each.
     Show {
         #[arg(short = 'n', default_value_t = 20)]
         count: usize,
+        #[arg(value_parser = file_path)]
         log: Option<PathBuf>,
     },
+}
+
+/// A file named on safeop's own command line, by its exact bytes (the arguments arrive encoded:
+/// `text::bytes`).
+fn file_path(s: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(crate::text::bytes::path(s).into_owned())
 }
 
 /// Verbs safeop itself understands; anything else in first place is a command to run.
