@@ -14,7 +14,6 @@ use crate::facts::Snapshot;
 use crate::policy::Verdict;
 use crate::text::bytes;
 use serde::Serialize;
-use serde_json::Value;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -41,23 +40,10 @@ pub fn json(argv: &[String], op: &Operation, d: &Decision, facts: &Snapshot) -> 
         excepted: &d.excepted,
         facts,
     };
-    serde_json::to_value(&r)
-        .map(shown)
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-}
-
-/// Every string of a JSON value (object keys too) in its display form.
-fn shown(v: Value) -> Value {
-    match v {
-        Value::String(s) if !bytes::is_plain(&s) => Value::String(bytes::display(&s).into_owned()),
-        Value::Array(a) => Value::Array(a.into_iter().map(shown).collect()),
-        Value::Object(m) => Value::Object(
-            m.into_iter()
-                .map(|(k, v)| (bytes::display(&k).into_owned(), shown(v)))
-                .collect(),
-        ),
-        other => other,
+    match serde_json::to_string_pretty(&r) {
+        // Every string, keys included, in display form; the fields keep their documented order.
+        Ok(text) => bytes::display_json(&text).into_owned(),
+        Err(e) => format!("{{\"error\":\"{e}\"}}"),
     }
 }
 

@@ -167,13 +167,26 @@ pub fn read(p: &Path) -> std::io::Result<String> {
 
 /// For people: each escaped byte as `\xNN` (`DIR/\xff`); a plain string as it is.
 pub fn display(s: &str) -> Cow<'_, str> {
+    escape_with(s, "\\x")
+}
+
+/// [`display`] applied to every string inside JSON text (serde_json writes these chars raw):
+/// each escaped byte becomes `\\xNN`, which a JSON reader reads as the four characters `\xNN`.
+pub fn display_json(text: &str) -> Cow<'_, str> {
+    escape_with(text, "\\\\x")
+}
+
+fn escape_with<'a>(s: &'a str, prefix: &str) -> Cow<'a, str> {
     if is_plain(s) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match escaped(c) {
-            Some(b) => out.push_str(&format!("\\x{b:02x}")),
+            Some(b) => {
+                out.push_str(prefix);
+                out.push_str(&format!("{b:02x}"));
+            }
             None => out.push(c),
         }
     }
@@ -382,6 +395,13 @@ mod tests {
     fn people_see_bytes_as_hex_escapes() {
         let e = enc(b"DIR/\xff\xfe");
         assert_eq!(display(&e), "DIR/\\xff\\xfe");
+        let json = serde_json::to_string(&serde_json::json!({ &e: [&e] })).expect("json");
+        let shown: serde_json::Value =
+            serde_json::from_str(&display_json(&json)).expect("still JSON");
+        assert_eq!(
+            shown,
+            serde_json::json!({"DIR/\\xff\\xfe": ["DIR/\\xff\\xfe"]})
+        );
         assert_eq!(hex(&e), "4449522ffffe");
         assert_eq!(
             hex_if_needed(&["rm", &e]),
