@@ -44,7 +44,7 @@ pub fn run(path: &std::path::Path, args: &[&str], limit: Duration) -> Result<Hel
         .unwrap_or_default();
     let mut child = Command::new(path)
         .process_group(0)
-        .args(args)
+        .args(args.iter().map(|a| bytes::decode(a)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
