@@ -10,6 +10,7 @@ use crate::exec;
 use crate::facts::{self, Facts, Snapshot};
 use crate::policy::{self, Challenge, NoTty, Policy, Sources, Verdict};
 use crate::report;
+use crate::text::bytes;
 use clap::Parser;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -104,7 +105,7 @@ fn quick_run(args: &[String]) -> Option<(Option<PathBuf>, RunArgs)> {
             "--policy" | "--override" => {
                 let v = args.get(i + 1)?.clone();
                 if a == "--policy" {
-                    policy = Some(PathBuf::from(v));
+                    policy = Some(bytes::path(&v).into_owned());
                 } else {
                     // A reason too thin is left to clap, which says why (the same check).
                     over = Some(confirm::override_reason(&v).ok()?);
@@ -112,7 +113,7 @@ fn quick_run(args: &[String]) -> Option<(Option<PathBuf>, RunArgs)> {
                 i += 2;
             }
             _ if a.starts_with("--policy=") => {
-                policy = Some(PathBuf::from(&a["--policy=".len()..]));
+                policy = Some(bytes::path(&a["--policy=".len()..]).into_owned());
                 i += 1;
             }
             _ if a.starts_with("--override=") => {
@@ -191,8 +192,6 @@ fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
         event: "decision".into(),
         action: action.into(),
         verdict: d.verdict.name().into(),
-        argv: argv.to_vec(),
-        cwd: cwd().display().to_string(),
         user,
         sudo_user,
         host: nix::unistd::gethostname()
@@ -207,6 +206,7 @@ fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
             .collect(),
         ..Default::default()
     }
+    .command(argv, &cwd())
 }
 
 fn who() -> (String, Option<String>) {
@@ -381,7 +381,10 @@ fn strongest_challenge(d: &Decision, facts: &Facts) -> (Challenge, String) {
         // The path as the finding names it (`target.path`), which the way out asks for.
         Some((Challenge::TypeTarget, f)) => (
             Challenge::TypeTarget,
-            f.target_name.clone().unwrap_or_default(),
+            f.target_name
+                .as_deref()
+                .map(|p| bytes::display(p).into_owned())
+                .unwrap_or_default(),
         ),
         _ => (Challenge::YesNo, String::new()),
     }
@@ -413,7 +416,7 @@ fn refuse(argv: &[String], d: &Decision, log_path: &Path, strict: bool, reason: 
     };
     eprint(&format!(
         "refused ({reason}); `{}` was not run.{hint}",
-        argv.join(" ")
+        bytes::shell_join(argv)
     ));
     REFUSED
 }
@@ -870,21 +873,14 @@ fn audit_show(log: Option<PathBuf>, count: usize, strict: bool) -> u8 {
     for l in &lines[lines.len().saturating_sub(count)..] {
         let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
         let r = &v["r"];
-        let argv: Vec<String> = r["argv"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let argv = audit::shown_argv(r);
         println!(
             "{} {:<8} {:<10} {:<8} {}{}",
             r["ts"].as_str().unwrap_or("?"),
             r["user"].as_str().unwrap_or("?"),
             r["action"].as_str().unwrap_or("?"),
             r["verdict"].as_str().unwrap_or("?"),
-            shell_words::join(&argv),
+            argv,
             r["status"]
                 .as_i64()
                 .map(|s| format!(" (status {s})"))
@@ -934,7 +930,7 @@ fn show_facts(json: bool, paths: Vec<String>) -> u8 {
                 if path.is_empty() {
                     "host:".to_string()
                 } else {
-                    format!("{path}:")
+                    format!("{}:", bytes::display(&path))
                 }
             );
             last = Some(path);

@@ -4,7 +4,15 @@
 //! Line format: `{"h":"<hex>","r":{…record…}}` with `h = blake3(prev_h_hex ‖ raw bytes of r)`;
 //! the first record's `prev` is 64 zeros. Appends hold an exclusive lock and write each line
 //! with one `write`, so a crash leaves at most one torn last line, which `verify` reports.
+//!
+//! Arguments are bytes (`text::bytes`). `argv` and `cwd` are kept for people: each byte that is
+//! not part of valid UTF-8 is written as the four characters `\xNN` (`DIR/\xff`). Where that
+//! is ambiguous — any
+//! argument (or the directory) that is not plain UTF-8 — the record also carries the exact bytes
+//! as lowercase hex, one string per argument: `argv_hex: ["726d", "2d66", "4449522fff"]`, and
+//! `cwd_hex`. The fields are absent otherwise, so plain records stay as they were.
 
+use crate::text::bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::fs::{File, OpenOptions};
@@ -43,8 +51,15 @@ pub struct Record {
     /// `allowed`, `warned`, `confirmed`, `overridden`, `refused`, `exited`, `killed`.
     pub action: String,
     pub verdict: String,
+    /// The command line for people (bytes as `\xNN`).
     pub argv: Vec<String>,
+    /// The exact bytes of each argument (hex), only when one is not plain UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub argv_hex: Option<Vec<String>>,
     pub cwd: String,
+    /// The exact bytes of `cwd` (hex), only when it is not plain UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd_hex: Option<String>,
     pub user: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sudo_user: Option<String>,
@@ -55,6 +70,51 @@ pub struct Record {
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<i32>,
+}
+
+impl Record {
+    /// Fills in the command: `argv` (encoded, as safeop carries it) and the directory it runs in,
+    /// shown for people, with the exact bytes beside them when display alone would lose them.
+    pub fn command(mut self, argv: &[String], cwd: &Path) -> Record {
+        let cwd = bytes::encode_path(cwd);
+        self.argv = argv
+            .iter()
+            .map(|a| bytes::display(a).into_owned())
+            .collect();
+        self.argv_hex = bytes::hex_if_needed(argv);
+        self.cwd_hex = (!bytes::is_plain(&cwd)).then(|| bytes::hex(&cwd));
+        self.cwd = bytes::display(&cwd).into_owned();
+        self
+    }
+}
+
+/// A record's command line as `audit show` prints it: shell words, exact bytes (from `argv_hex`)
+/// written `$'…\xNN…'`.
+pub fn shown_argv(r: &serde_json::Value) -> String {
+    let words = |key: &str| -> Vec<String> {
+        r[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let exact: Option<Vec<String>> = r["argv_hex"].as_array().map(|_| {
+        words("argv_hex")
+            .iter()
+            .map(|h| {
+                bytes::from_hex(h)
+                    .map(bytes::encode_vec)
+                    .unwrap_or_default()
+            })
+            .collect()
+    });
+    match exact {
+        Some(argv) => bytes::shell_join(&argv),
+        None => shell_words::join(words("argv")),
+    }
 }
 
 #[derive(Deserialize)]
@@ -237,5 +297,23 @@ mod tests {
         std::fs::write(&p, format!("{}\n{}", lines[0], &lines[1][..20])).expect("write");
         assert_eq!(verify(&p).map_err(|e| e.0), Err(2));
         let _ = std::fs::remove_file(&p);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_kept_exactly_beside_the_display_form() {
+        use std::os::unix::ffi::OsStrExt;
+        let arg = bytes::encode_bytes(b"DIR/\xff").into_owned();
+        let cwd = std::ffi::OsStr::from_bytes(b"/srv/\xfe");
+        let rec = Record::default().command(&["rm".into(), arg], Path::new(cwd));
+        assert_eq!(rec.argv, ["rm", "DIR/\\xff"]);
+        assert_eq!(rec.argv_hex, Some(vec!["726d".into(), "4449522fff".into()]));
+        assert_eq!(rec.cwd, "/srv/\\xfe");
+        assert_eq!(rec.cwd_hex.as_deref(), Some("2f7372762ffe"));
+        let v = serde_json::to_value(&rec).expect("json");
+        assert_eq!(shown_argv(&v), "rm $'DIR/\\xff'");
+        let plain = Record::default().command(&["rm".into(), "x".into()], Path::new("/srv"));
+        let v = serde_json::to_value(&plain).expect("json");
+        assert!(v.get("argv_hex").is_none() && v.get("cwd_hex").is_none());
+        assert_eq!(shown_argv(&v), "rm x");
     }
 }

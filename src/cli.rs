@@ -35,7 +35,7 @@ Under sudo SAFEOP_POLICY, --policy and SAFEOP_AUDIT_LOG are ignored.";
 pub struct Cli {
     /// Policy file to stack on top of the embedded default and /etc/safeop (instead of
     /// ~/.config/safeop); it may only tighten.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_parser = file_path)]
     pub policy: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -111,7 +111,7 @@ pub struct CheckArgs {
     pub format: Format,
 
     /// Decide with facts from a snapshot (`safeop facts --json` on the target host) instead of probing.
-    #[arg(long, value_name = "SNAPSHOT")]
+    #[arg(long, value_name = "SNAPSHOT", value_parser = file_path)]
     pub facts: Option<PathBuf>,
 
     /// Evaluate every rule, even after a deny is certain (by default `check`, like `run`, stops
@@ -146,7 +146,7 @@ pub enum PolicyVerb {
         after_help = "A case file:\n\n  cases:\n    - name: dd onto a loop-attached image\n      argv: [dd, if=/dev/zero, of=/srv/web1.img]\n      facts: { target.loop.attached: true }\n      expect: { verdict: deny, rules: [vm-disk-in-use] }\n\nFacts a case does not give are not applicable (null), so a case names only what it is about;\nwith `check --facts SNAPSHOT` a missing fact is unknown instead, as on a host that cannot answer.\nThe policy is the embedded default plus --policy (or the usual search)."
     )]
     Test {
-        #[arg(required = true, value_name = "FILE")]
+        #[arg(required = true, value_name = "FILE", value_parser = file_path)]
         files: Vec<PathBuf>,
     },
 }
@@ -166,14 +166,22 @@ pub enum AuditVerb {
     /// Check that the hash chain of the log is whole.
     Verify {
         /// The log (default: the one safeop writes to).
+        #[arg(value_parser = file_path)]
         log: Option<PathBuf>,
     },
     /// Print the last records of the log, one line each.
     Show {
         #[arg(short = 'n', default_value_t = 20)]
         count: usize,
+        #[arg(value_parser = file_path)]
         log: Option<PathBuf>,
     },
+}
+
+/// A file named on safeop's own command line, by its exact bytes (the arguments arrive encoded:
+/// `text::bytes`).
+fn file_path(s: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(crate::text::bytes::path(s).into_owned())
 }
 
 /// Verbs safeop itself understands; anything else in first place is a command to run.

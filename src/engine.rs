@@ -304,7 +304,7 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
                 )
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_else(|| p.abs.display().to_string())
+                .unwrap_or_else(|| crate::text::bytes::encode_path(&p.abs))
         });
         let challenge = match verdict {
             Verdict::Confirm | Verdict::Deny => Some(rule.challenge.unwrap_or(Challenge::YesNo)),

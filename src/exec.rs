@@ -1,8 +1,12 @@
 //! Runs the real command: resolves the binary (never safeop itself, never a shim pointing at it),
 //! runs it with the same argv, environment and stdio, forwards signals, and hands back its exit
 //! status, or dies of the same signal.
+//!
+//! The argv comes in encoded (`text::bytes`) and goes out decoded: the program is resolved from,
+//! and run with, exactly the bytes the user gave.
 
 use crate::error::Error;
+use crate::text::bytes;
 use std::ffi::OsString;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -28,16 +32,15 @@ fn me() -> Option<(u64, u64)> {
 /// this very binary).
 pub fn resolve(program: &str, path_var: Option<OsString>) -> Result<PathBuf, Error> {
     let is_me = |id: (u64, u64)| me() == Some(id);
+    let shown = || bytes::display(program).into_owned();
     if program.contains('/') {
-        let p = PathBuf::from(program);
+        let p = bytes::path(program).into_owned();
         let Some(id) = identity(&p) else {
-            return Err(Error::NotFound {
-                program: program.to_string(),
-            });
+            return Err(Error::NotFound { program: shown() });
         };
         if is_me(id) {
             return Err(Error::Exec {
-                program: program.to_string(),
+                program: shown(),
                 why: "that is safeop itself; name the real tool".into(),
             });
         }
@@ -48,7 +51,7 @@ pub fn resolve(program: &str, path_var: Option<OsString>) -> Result<PathBuf, Err
         if !dir.is_absolute() {
             continue;
         }
-        let cand = dir.join(program);
+        let cand = dir.join(bytes::path(program));
         // One stat answers both questions: an executable file, and not safeop.
         let Ok(m) = std::fs::metadata(&cand) else {
             continue;
@@ -57,22 +60,34 @@ pub fn resolve(program: &str, path_var: Option<OsString>) -> Result<PathBuf, Err
             return Ok(cand);
         }
     }
-    Err(Error::NotFound {
-        program: program.to_string(),
-    })
+    Err(Error::NotFound { program: shown() })
+}
+
+/// The command as it will run: argv[0] and the arguments, byte for byte as the user gave them.
+fn command(path: &Path, argv: &[String], path_override: Option<&str>) -> Command {
+    let mut cmd = Command::new(path);
+    if let Some((first, rest)) = argv.split_first() {
+        cmd.arg0(bytes::decode(first))
+            .args(rest.iter().map(|a| bytes::decode(a)));
+    }
+    if let Some(p) = path_override {
+        cmd.env("PATH", p);
+    }
+    cmd
+}
+
+fn shown_program(argv: &[String]) -> String {
+    argv.first()
+        .map(|a| bytes::display(a).into_owned())
+        .unwrap_or_default()
 }
 
 /// Replaces this process with the command (the allow path: one exec, nothing in between).
 /// Returns only when the exec failed.
 pub fn replace(path: &Path, argv: &[String], path_override: Option<&str>) -> Error {
-    let mut cmd = Command::new(path);
-    cmd.arg0(&argv[0]).args(&argv[1..]);
-    if let Some(p) = path_override {
-        cmd.env("PATH", p);
-    }
-    let e = cmd.exec();
+    let e = command(path, argv, path_override).exec();
     Error::Exec {
-        program: argv[0].clone(),
+        program: shown_program(argv),
         why: e.to_string(),
     }
 }
@@ -110,15 +125,12 @@ pub fn run_child(
     path_override: Option<&str>,
 ) -> Result<std::process::ExitStatus, Error> {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
-    let mut cmd = Command::new(path);
-    cmd.arg0(&argv[0]).args(&argv[1..]);
-    if let Some(p) = path_override {
-        cmd.env("PATH", p);
-    }
-    let mut child = cmd.spawn().map_err(|e| Error::Exec {
-        program: argv[0].clone(),
-        why: e.to_string(),
-    })?;
+    let mut child = command(path, argv, path_override)
+        .spawn()
+        .map_err(|e| Error::Exec {
+            program: shown_program(argv),
+            why: e.to_string(),
+        })?;
     CHILD.store(child.id() as i32, Ordering::SeqCst);
     let act = SigAction::new(
         SigHandler::SigAction(forward),
@@ -137,7 +149,7 @@ pub fn run_child(
         }
     }
     let status = child.wait().map_err(|e| Error::Exec {
-        program: argv[0].clone(),
+        program: shown_program(argv),
         why: e.to_string(),
     })?;
     CHILD.store(0, Ordering::SeqCst);

@@ -17,9 +17,10 @@ pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     unsafe {
         nix::libc::signal(nix::libc::SIGPIPE, nix::libc::SIG_DFL);
     }
-    // std reads the arguments itself (glibc hands them to its initializer), as `std::env::args`.
+    // std reads the arguments itself (glibc hands them to its initializer). They are bytes:
+    // encoded losslessly (`text::bytes`), never replaced, so the command runs with exactly them.
     let args: Vec<String> = std::env::args_os()
-        .map(|a| a.to_string_lossy().into_owned())
+        .map(safeop::text::bytes::encode_owned)
         .collect();
     let code = safeop::main(args);
     // Without Rust's runtime nobody else flushes stdout's buffer at exit.

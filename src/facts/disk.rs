@@ -10,6 +10,7 @@
 use super::{
     answer, mounts, path::resolve, FactDef, Facts, PathSubject, Probe, ProbeFn, ProbeResult, Scope,
 };
+use crate::text::bytes;
 use serde_json::Value;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -44,7 +45,7 @@ fn walk_path(f: &Facts, path: &Path, map: &mut DiskMap, depth: usize) -> Result<
     if depth > MAX_DEPTH {
         return Err(format!(
             "more than {MAX_DEPTH} layers of devices under `{}`",
-            path.display()
+            bytes::show_path(path)
         ));
     }
     // A block device node is its own device.
@@ -60,7 +61,7 @@ fn walk_path(f: &Facts, path: &Path, map: &mut DiskMap, depth: usize) -> Result<
     let all = mounts::mounts(f)?;
     let Some(m) = mounts::containing(&all, path) else {
         map.note
-            .get_or_insert_with(|| format!("no mount contains `{}`", path.display()));
+            .get_or_insert_with(|| format!("no mount contains `{}`", bytes::encode_path(path)));
         return Ok(());
     };
     let (mut ma, mut mi) = (m.major, m.minor);
@@ -147,7 +148,7 @@ fn walk_name(
     }
     // A loop device: the disks under its backing file.
     if dir.join("loop").is_dir() || name.starts_with("loop") {
-        let bf = std::fs::read_to_string(dir.join("loop/backing_file")).unwrap_or_default();
+        let bf = bytes::read(&dir.join("loop/backing_file")).unwrap_or_default();
         let bf = bf.trim_end_matches('\n');
         let bf = bf.strip_suffix(" (deleted)").unwrap_or(bf);
         if bf.is_empty() {
@@ -156,7 +157,7 @@ fn walk_name(
             return Ok(());
         }
         map.chain.push(format!("{name} is backed by {bf}"));
-        return walk_path(f, Path::new(bf), map, depth + 1);
+        return walk_path(f, &bytes::path(bf), map, depth + 1);
     }
     // dm (LVM, crypt, multipath), md RAID, bcache: the devices it is built on.
     let mut slaves: Vec<String> = std::fs::read_dir(dir.join("slaves"))

@@ -237,7 +237,7 @@ const NO_FORCED: &[&str] = &[
 fn fsck_probe(f: &Facts) -> ProbeResult {
     let now = chrono::Utc::now().timestamp();
     let all = mounts::mounts(f)?;
-    let fstab = std::fs::read_to_string(fstab_path())
+    let fstab = crate::text::bytes::read(&fstab_path())
         .map(|t| parse_fstab(&t))
         .unwrap_or_default();
     let cmdline = std::fs::read_to_string(f.sys("/proc/cmdline")).unwrap_or_default();

@@ -5,7 +5,12 @@
 //! programs.
 //!
 //! This module owns no facts. It must not interpret what the helper prints.
+//!
+//! Bytes pass through exactly (`text::bytes`): arguments and environment values are decoded
+//! before the helper starts, and what it prints on stdout is kept encoded, never replaced, so a
+//! disk path that is not UTF-8 in `virsh` or `xl` output compares with the target's bytes.
 
+use crate::text::bytes;
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -39,7 +44,7 @@ pub fn run(path: &std::path::Path, args: &[&str], limit: Duration) -> Result<Hel
         .unwrap_or_default();
     let mut child = Command::new(path)
         .process_group(0)
-        .args(args)
+        .args(args.iter().map(|a| bytes::decode(a)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -77,14 +82,13 @@ pub fn run(path: &std::path::Path, args: &[&str], limit: Duration) -> Result<Hel
         }
     };
     let take = |h: Option<std::thread::JoinHandle<Vec<u8>>>| {
-        h.and_then(|h| h.join().ok())
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
+        h.and_then(|h| h.join().ok()).unwrap_or_default()
     };
     Ok(HelperOutput {
         status: status.code(),
-        stdout: take(out),
-        stderr: take(err),
+        stdout: bytes::encode_vec(take(out)),
+        // For people (error messages): read as text.
+        stderr: String::from_utf8_lossy(&take(err)).into_owned(),
     })
 }
 
@@ -117,8 +121,11 @@ pub fn run_lines(
     };
     let mut child = Command::new(&path)
         .process_group(0)
-        .args(args)
-        .envs(env)
+        .args(args.iter().map(|a| bytes::decode(a)))
+        .envs(
+            env.iter()
+                .map(|(k, v)| (bytes::decode(k), bytes::decode(v))),
+        )
         .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -155,10 +162,20 @@ pub fn run_lines(
     });
     let mut parse_error = None;
     if let Some(out) = child.stdout.take() {
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
+        // Lines as bytes: a name that is not UTF-8 is kept (encoded), and never ends the listing.
+        let mut out = BufReader::new(out);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match out.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+            }
             if parse_error.is_none() {
-                if let Err(e) = on_line(&line) {
+                if let Err(e) = on_line(&bytes::encode_bytes(&buf)) {
                     parse_error = Some(e);
                 }
             }
@@ -186,7 +203,7 @@ pub fn run_lines(
             .map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
         return Err(format!(
             "`{program} {}` failed ({code}): {first}",
-            args.first().map(String::as_str).unwrap_or("")
+            args.first().map(|a| bytes::display(a)).unwrap_or_default()
         ));
     }
     parse_error.map_or(Ok(()), Err)

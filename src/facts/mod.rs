@@ -13,8 +13,14 @@
 //!
 //! Probes read `/proc`, `/sys` and `/dev` below [`Facts::sys_root`] so tests can lay out sysfs trees
 //! the way the kernel documents them; sudo mode never honours a different root.
+//!
+//! Paths are bytes. The operation's strings are encoded (`text::bytes`): a probe stats and opens
+//! their decoding (a [`PathSubject`]'s `abs` holds the exact bytes), and a path a probe reads from
+//! the system or hands back as a fact value is encoded the same way, so comparisons with argv
+//! paths compare bytes and a snapshot (keyed by encoded paths) reads back exactly.
 
 use crate::command::Operation;
+use crate::text::bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::any::Any;
@@ -170,10 +176,10 @@ pub fn split_role(name: &str) -> (Role, &str) {
 #[derive(Debug, Clone)]
 pub struct PathSubject {
     pub role: Role,
-    /// As written on the command line.
+    /// As written on the command line (encoded: `text::bytes`).
     pub arg: String,
     /// Absolute, lexically normalized against the command's working directory (no symlinks
-    /// resolved: that is the `path` fact's job).
+    /// resolved: that is the `path` fact's job). The exact bytes of the argument.
     pub abs: PathBuf,
 }
 
@@ -255,7 +261,7 @@ type SubjectKey = (&'static str, Role, String);
 impl<'a> Facts<'a> {
     pub fn live(op: &'a Operation, caller_cwd: PathBuf, sys_root: PathBuf) -> Facts<'a> {
         let cwd = match &op.cwd {
-            Some(c) => normalize(&caller_cwd.join(c)),
+            Some(c) => normalize(&caller_cwd.join(bytes::path(c))),
             None => caller_cwd,
         };
         Facts {
@@ -292,12 +298,13 @@ impl<'a> Facts<'a> {
         self.snapshot.is_none()
     }
 
-    /// A path under the system root: `sys("/proc/self/mountinfo")`.
+    /// A path under the system root: `sys("/proc/self/mountinfo")` (`p` is encoded, as a mount
+    /// source read from mountinfo is).
     pub fn sys(&self, p: &str) -> PathBuf {
         if self.sys_root == Path::new("/") {
-            PathBuf::from(p)
+            bytes::path(p).into_owned()
         } else {
-            self.sys_root.join(p.trim_start_matches('/'))
+            self.sys_root.join(bytes::path(p.trim_start_matches('/')))
         }
     }
 
@@ -340,7 +347,7 @@ impl<'a> Facts<'a> {
             .map(|arg| PathSubject {
                 role,
                 arg: arg.clone(),
-                abs: normalize(&self.cwd.join(arg)),
+                abs: normalize(&self.cwd.join(bytes::path(arg))),
             })
             .collect()
     }
@@ -377,7 +384,7 @@ impl<'a> Facts<'a> {
         let key = (
             def.probe.id,
             subject
-                .map(|s| s.abs.display().to_string())
+                .map(|s| bytes::encode_path(&s.abs))
                 .unwrap_or_default(),
         );
         let cached = self.cache.borrow().get(&key).cloned();
@@ -401,7 +408,7 @@ impl<'a> Facts<'a> {
             Some(s) => {
                 self.seen_paths
                     .borrow_mut()
-                    .entry(s.abs.display().to_string())
+                    .entry(bytes::encode_path(&s.abs))
                     .or_default()
                     .insert(rel.to_string(), v.clone());
             }
@@ -432,7 +439,7 @@ fn snapshot_value(
     subject: Option<&PathSubject>,
 ) -> Option<Value> {
     if let Some(s) = subject {
-        for key in [s.abs.display().to_string(), s.arg.clone()] {
+        for key in [bytes::encode_path(&s.abs), s.arg.clone()] {
             if let Some(v) = snap
                 .paths
                 .get(&key)
@@ -496,6 +503,42 @@ mod tests {
             normalize(Path::new("/a/../../b/./c")),
             PathBuf::from("/b/c")
         );
+    }
+
+    #[test]
+    fn a_path_that_is_not_utf8_is_judged_by_its_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let d = tempfile::tempdir().expect("tempdir");
+        let raw = |b: &[u8]| d.path().join(std::ffi::OsStr::from_bytes(b));
+        std::fs::create_dir(raw(b"\xfe")).expect("mkdir");
+        std::fs::write(raw(b"\xfe/\xff"), b"12345").expect("write");
+        std::fs::write(raw(b"\xfe/\xef\xbf\xbd"), b"1").expect("write");
+        let ff = bytes::encode_bytes(b"\xff").into_owned();
+        let mut op = Operation::new("truncate", vec!["truncate".into(), ff.clone()]);
+        op.kind = crate::command::Kind::Overwrite;
+        op.targets = vec![ff, "\u{FFFD}".into()];
+        op.cwd = Some(bytes::encode_bytes(b"\xfe").into_owned());
+        let f = Facts::live(&op, d.path().to_path_buf(), PathBuf::from("/"));
+        assert_eq!(f.cwd, raw(b"\xfe"));
+        let s = f.subjects(Role::Target);
+        assert_eq!(s[0].abs, raw(b"\xfe/\xff"));
+        assert_eq!(s[1].abs, raw(b"\xfe/\xef\xbf\xbd"));
+        let get = |name: &str, s: &PathSubject| f.get(name, Some(s)).expect(name);
+        assert_eq!(
+            get("target.size", &s[0]),
+            5,
+            "the \\xff file is stat'ed, not U+FFFD"
+        );
+        assert_eq!(get("target.size", &s[1]), 1);
+        assert_eq!(get("target.name", &s[0]), "\u{10FFFF}");
+        assert_eq!(get("target.name", &s[1]), "\u{FFFD}");
+        let path = get("target.path", &s[0]);
+        let path = path.as_str().expect("a string");
+        assert_eq!(bytes::path(path), raw(b"\xfe/\xff"));
+        // The snapshot keeps the two paths apart and exact.
+        let snap = f.snapshot();
+        assert_eq!(snap.paths.len(), 2);
+        assert!(snap.paths.contains_key(path));
     }
 
     #[test]

@@ -3,10 +3,14 @@
 //!
 //! Matching is by device number (`major:minor` in `/proc/self/mountinfo` against `st_rdev`),
 //! never by the source string, which may be `/dev/root`, a by-uuid link or a dm name.
+//!
+//! Mount points are bytes: mountinfo is read as bytes and its fields kept encoded
+//! (`text::bytes`), so a mount point that is not UTF-8 compares with a target's exact bytes.
 
 use super::{
     answer, path::resolve, FactDef, Facts, PathSubject, Probe, ProbeFn, ProbeResult, Scope,
 };
+use crate::text::bytes;
 use serde_json::Value;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
@@ -23,9 +27,13 @@ pub struct Mount {
     pub options: String,
 }
 
-/// Undoes the kernel's octal escapes (`\040` space, `\011` tab, `\012` newline, `\134` backslash).
+/// Undoes the kernel's octal escapes (`\040` space, `\011` tab, `\012` newline, `\134` backslash)
+/// of an encoded field; the result is encoded too (an escape may spell a byte that is not UTF-8).
 pub fn unescape(s: &str) -> String {
-    let b = s.as_bytes();
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let b = bytes::decode_bytes(s);
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
@@ -45,7 +53,7 @@ pub fn unescape(s: &str) -> String {
         out.push(b[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    bytes::encode_vec(out)
 }
 
 /// Parses mountinfo text. Lines that do not have the documented shape are skipped and counted.
@@ -86,7 +94,7 @@ pub fn parse_mountinfo(text: &str) -> (Vec<Mount>, usize) {
 /// The mounts of this machine (below the facts' system root).
 pub fn mounts(f: &Facts) -> Result<Vec<Mount>, String> {
     let p = f.sys("/proc/self/mountinfo");
-    let text = std::fs::read_to_string(&p).map_err(|e| format!("read `{}`: {e}", p.display()))?;
+    let text = bytes::read(&p).map_err(|e| format!("read `{}`: {e}", p.display()))?;
     Ok(parse_mountinfo(&text).0)
 }
 
@@ -95,7 +103,7 @@ pub fn mounts(f: &Facts) -> Result<Vec<Mount>, String> {
 pub fn containing<'m>(mounts: &'m [Mount], path: &Path) -> Option<&'m Mount> {
     let mut best: Option<&Mount> = None;
     for m in mounts {
-        if path.starts_with(&m.mount_point)
+        if path.starts_with(bytes::path(&m.mount_point))
             && best.is_none_or(|b| m.mount_point.len() >= b.mount_point.len())
         {
             best = Some(m);
@@ -134,7 +142,7 @@ fn mount_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let path = resolve(f, s);
     let all = mounts(f)?;
     let m = containing(&all, &path);
-    let is_mp = all.iter().any(|m| Path::new(&m.mount_point) == path);
+    let is_mp = all.iter().any(|m| bytes::path(&m.mount_point) == path);
     Ok(answer([
         (
             "mount.point",
@@ -158,7 +166,7 @@ fn device_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let meta = match std::fs::metadata(&path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
-        Err(e) => return Err(format!("stat `{}`: {e}", path.display())),
+        Err(e) => return Err(format!("stat `{}`: {e}", bytes::show_path(&path))),
     };
     if !meta.file_type().is_block_device() {
         return Ok(Default::default());
@@ -248,6 +256,36 @@ mod tests {
     fn escapes() {
         assert_eq!(unescape("a\\040b\\134c\\011"), "a b\\c\t");
         assert_eq!(unescape("trailing\\04"), "trailing\\04");
+    }
+
+    #[test]
+    fn a_mount_point_that_is_not_utf8_keeps_its_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        // Raw bytes as the kernel prints them, and the same byte spelled as an octal escape.
+        let text = bytes::encode_bytes(
+            b"29 1 254:0 / / rw - ext4 /dev/vda rw\n42 29 7:1 / /mnt/\xff rw - ext4 /dev/loop1 rw\n43 29 7:2 / /mnt/\\376\\040x rw - ext4 /dev/loop2 rw\n",
+        )
+        .into_owned();
+        let (m, bad) = parse_mountinfo(&text);
+        assert_eq!(bad, 0);
+        assert_eq!(
+            bytes::path(&m[1].mount_point).as_os_str().as_bytes(),
+            b"/mnt/\xff"
+        );
+        assert_eq!(
+            bytes::path(&m[2].mount_point).as_os_str().as_bytes(),
+            b"/mnt/\xfe x"
+        );
+        let at = |p: &[u8]| {
+            containing(&m, Path::new(std::ffi::OsStr::from_bytes(p))).map(|m| (m.major, m.minor))
+        };
+        assert_eq!(at(b"/mnt/\xff/img"), Some((7, 1)));
+        assert_eq!(at(b"/mnt/\xfe x/img"), Some((7, 2)));
+        assert_eq!(
+            at("/mnt/\u{FFFD}/img".as_bytes()),
+            Some((254, 0)),
+            "U+FFFD is another name"
+        );
     }
 
     #[test]

@@ -26,7 +26,10 @@ fn probe(f: &Facts) -> ProbeResult {
         "operation.note".into(),
         op.note.clone().map(Value::from).unwrap_or(Value::Null),
     );
-    m.insert("operation.cwd".into(), f.cwd.display().to_string().into());
+    m.insert(
+        "operation.cwd".into(),
+        crate::text::bytes::encode_path(&f.cwd).into(),
+    );
     for (k, v) in &op.options {
         m.insert(format!("operation.option.{k}"), v.clone().into());
     }

@@ -1,8 +1,10 @@
 //! Where a path really points: the canonical path (symlinks and `..` resolved against the right
-//! working directory) and what kind of file is there.
+//! working directory) and what kind of file is there. Paths are stat'ed by their exact bytes and
+//! reported encoded (`text::bytes`).
 
 use super::{answer, FactDef, Facts, PathSubject, Probe, ProbeFn, ProbeResult, Scope};
 use crate::command::Kind;
+use crate::text::bytes;
 use serde_json::Value;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -31,7 +33,7 @@ pub fn resolve(f: &Facts, s: &PathSubject) -> PathBuf {
 }
 
 fn resolve_live(f: &Facts, s: &PathSubject) -> PathBuf {
-    let raw = f.cwd.join(&s.arg);
+    let raw = f.cwd.join(bytes::path(&s.arg));
     let keep_last = matches!(f.op.kind, Kind::Delete | Kind::Move)
         && s.role == super::Role::Target
         && !s.arg.ends_with('/');
@@ -69,11 +71,11 @@ fn path_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let path = resolve(f, s);
     Ok(answer([
         ("arg", s.arg.clone().into()),
-        ("path", path.display().to_string().into()),
+        ("path", bytes::encode_path(&path).into()),
         (
             "name",
             path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
+                .map(|n| bytes::encode(n).into_owned())
                 .unwrap_or_default()
                 .into(),
         ),
@@ -102,7 +104,7 @@ pub fn kind_of(meta: &std::fs::Metadata) -> &'static str {
 
 fn stat_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let path = resolve(f, s);
-    let link = std::fs::symlink_metadata(f.cwd.join(&s.arg))
+    let link = std::fs::symlink_metadata(f.cwd.join(bytes::path(&s.arg)))
         .map(|m| m.file_type().is_symlink())
         .unwrap_or(false);
     match std::fs::metadata(&path).or_else(|_| std::fs::symlink_metadata(&path)) {
@@ -119,7 +121,7 @@ fn stat_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
             ("size", Value::Null),
             ("is_symlink", link.into()),
         ])),
-        Err(e) => Err(format!("stat `{}`: {e}", path.display())),
+        Err(e) => Err(format!("stat `{}`: {e}", bytes::show_path(&path))),
     }
 }
 

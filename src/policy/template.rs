@@ -67,7 +67,8 @@ pub fn render(t: &str, get: &mut dyn FnMut(&str) -> Result<Value, FactError>) ->
 pub fn show(v: &Value) -> String {
     match v {
         Value::Null => "unknown".to_string(),
-        Value::String(s) => s.clone(),
+        // Paths are bytes (`text::bytes`): people see those that are not UTF-8 as `\xNN`.
+        Value::String(s) => crate::text::bytes::display(s).into_owned(),
         Value::Number(n) => match (n.as_u64(), n.as_i64()) {
             (Some(u), _) => group(u.to_string()),
             (_, Some(i)) if i < 0 => format!("-{}", group(i.unsigned_abs().to_string())),

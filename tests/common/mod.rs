@@ -121,10 +121,20 @@ pub struct LoopDev {
 }
 
 impl LoopDev {
+    /// Attaches `file`, named by its bytes (a name need not be UTF-8).
     pub fn attach(file: &Path) -> LoopDev {
-        let dev = sh(&format!("losetup --find --show '{}'", file.display()))
-            .trim()
-            .to_string();
+        let out = Command::new("losetup")
+            .args(["--find", "--show"])
+            .arg(file)
+            .output()
+            .expect("spawn losetup");
+        assert!(
+            out.status.success(),
+            "losetup {}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dev = String::from_utf8_lossy(&out.stdout).trim().to_string();
         LoopDev { dev }
     }
 }

@@ -75,7 +75,10 @@ fn stat(f: &Facts, s: &PathSubject) -> Result<Option<Identity>, String> {
     match meta {
         Ok(m) => Ok(Some(Identity::from_meta(&m))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("stat `{}`: {e}", path.display())),
+        Err(e) => Err(format!(
+            "stat `{}`: {e}",
+            crate::text::bytes::show_path(&path)
+        )),
     }
 }
 

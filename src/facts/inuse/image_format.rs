@@ -59,12 +59,17 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
         .read(true)
         .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY | nix::libc::O_CLOEXEC)
         .open(&path)
-        .map_err(|e| format!("open `{}` to read its first bytes: {e}", path.display()))?;
+        .map_err(|e| {
+            format!(
+                "open `{}` to read its first bytes: {e}",
+                crate::text::bytes::show_path(&path)
+            )
+        })?;
     let mut head = Vec::with_capacity(4608);
     (&mut file)
         .take(4608)
         .read_to_end(&mut head)
-        .map_err(|e| format!("read `{}`: {e}", path.display()))?;
+        .map_err(|e| format!("read `{}`: {e}", crate::text::bytes::show_path(&path)))?;
     let len = file
         .metadata()
         .map(|m| std::os::unix::fs::MetadataExt::size(&m))

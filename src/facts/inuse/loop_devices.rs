@@ -4,10 +4,12 @@
 //! The backing file is matched by identity. The kernel's `LOOP_GET_STATUS64` gives the backing
 //! file's device and inode, which stay right when the image was renamed or deleted after
 //! `losetup` (sysfs `loop/backing_file` then shows the new name or ` (deleted)`); when the loop
-//! device node cannot be opened, the path in sysfs is stat'ed instead.
+//! device node cannot be opened, the path in sysfs is stat'ed instead. The path is read as
+//! bytes and kept encoded (`text::bytes`): an image whose name is not UTF-8 is still found.
 
 use super::super::{answer, mounts, Facts, PathSubject, ProbeResult};
 use super::identity::{self, Identity};
+use crate::text::bytes;
 use serde_json::Value;
 
 /// One attached loop device.
@@ -17,7 +19,7 @@ pub struct Loop {
     pub name: String,
     /// `major:minor` of the loop device itself.
     pub number: Option<(u32, u32)>,
-    /// `loop/backing_file` as sysfs shows it, ` (deleted)` removed.
+    /// `loop/backing_file` as sysfs shows it (encoded), ` (deleted)` removed.
     pub backing_file: String,
     pub deleted: bool,
     /// From `LOOP_GET_STATUS64`: (st_dev, st_ino, st_rdev) of the backing file.
@@ -36,7 +38,8 @@ impl Loop {
         if self.deleted {
             return false;
         }
-        std::fs::metadata(&self.backing_file).is_ok_and(|m| Identity::from_meta(&m).same(id))
+        std::fs::metadata(bytes::path(&self.backing_file))
+            .is_ok_and(|m| Identity::from_meta(&m).same(id))
     }
 }
 
@@ -101,7 +104,7 @@ pub fn list(f: &Facts) -> Result<Vec<Loop>, String> {
         }
         let base = dir.join(&name);
         // Unattached loop devices have no `loop/backing_file`.
-        let Ok(back) = std::fs::read_to_string(base.join("loop/backing_file")) else {
+        let Ok(back) = bytes::read(&base.join("loop/backing_file")) else {
             continue;
         };
         let back = back.trim_end_matches('\n');

@@ -4,6 +4,7 @@
 
 use super::super::{answer, mounts::unescape, Facts, PathSubject, ProbeResult};
 use super::identity::{self, Identity};
+use crate::text::bytes;
 
 /// One row of `/proc/swaps`.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,7 +70,7 @@ pub fn is_swap(f: &Facts, id: &Identity, list: &[Swap]) -> bool {
     };
     list.iter().any(|s| {
         let by_name = s.filename.strip_prefix("/dev/").is_some_and(|n| part_names.iter().any(|p| p == n));
-        by_name || std::fs::metadata(&s.filename).is_ok_and(|m| {
+        by_name || std::fs::metadata(bytes::path(&s.filename)).is_ok_and(|m| {
             let other = Identity::from_meta(&m);
             other.same(id) || matches!((other.block, id.block), (Some(_), Some(_)) if is_partition_of(f, &other, id))
         })
@@ -100,7 +101,7 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
         return Ok(answer([("device.swap", false.into())]));
     }
     let p = f.sys("/proc/swaps");
-    let text = std::fs::read_to_string(&p).map_err(|e| format!("read `{}`: {e}", p.display()))?;
+    let text = bytes::read(&p).map_err(|e| format!("read `{}`: {e}", p.display()))?;
     Ok(answer([(
         "device.swap",
         is_swap(f, &id, &parse(&text)).into(),

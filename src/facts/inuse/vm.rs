@@ -7,6 +7,7 @@
 use super::super::{answer, path::resolve, Facts, PathSubject, ProbeResult};
 use super::identity::{self, Identity};
 use super::{libvirt, xen};
+use crate::text::bytes;
 use serde_json::Value;
 use std::path::Path;
 
@@ -36,9 +37,10 @@ impl VmDisk {
         if !self.source.starts_with('/') {
             return false;
         }
-        match std::fs::metadata(&self.source) {
+        let source = bytes::path(&self.source);
+        match std::fs::metadata(&source) {
             Ok(m) => Identity::from_meta(&m).same(id),
-            Err(_) => super::super::normalize(Path::new(&self.source)) == path,
+            Err(_) => super::super::normalize(&source) == path,
         }
     }
 }

@@ -300,25 +300,30 @@ fn unquote(v: &str) -> String {
         .strip_prefix('"')
         .and_then(|v| v.strip_suffix('"'))
         .unwrap_or(v);
-    let mut out = String::new();
-    let mut chars = v.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
+    // `\xNN` is a byte, not a char: the result is bytes, kept encoded (`text::bytes`).
+    let mut out = Vec::new();
+    let raw = crate::text::bytes::decode_bytes(v);
+    let mut it = raw.iter().copied();
+    while let Some(b) = it.next() {
+        if b != b'\\' {
+            out.push(b);
             continue;
         }
-        match chars.next() {
-            Some('x') => {
-                let h: String = chars.by_ref().take(2).collect();
-                if let Some(ch) = u8::from_str_radix(&h, 16).ok().map(char::from) {
-                    out.push(ch);
+        match it.next() {
+            Some(b'x') => {
+                let h: Vec<u8> = it.by_ref().take(2).collect();
+                if let Some(n) = std::str::from_utf8(&h)
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    out.push(n);
                 }
             }
             Some(o) => out.push(o),
-            None => out.push('\\'),
+            None => out.push(b'\\'),
         }
     }
-    out
+    crate::text::bytes::encode_vec(out)
 }
 
 /// The disks of running Xen domains: `Ok(None)` when neither `xl` nor `xenstore-ls` is installed.
@@ -505,5 +510,8 @@ mod tests {
         assert_eq!(d[2].device, Some(nix::sys::stat::makedev(0xfd, 3)));
         assert_eq!(d[3].source, "/srv/xen/tap.img");
         assert_eq!(unquote(r#""a\"b\\c\x41""#), "a\"b\\cA");
+        // `\xff` is the byte 0xff of a path that is not UTF-8, not the char U+00FF.
+        let got = unquote(r#""/srv/\xff.img""#);
+        assert_eq!(&*crate::text::bytes::decode_bytes(&got), b"/srv/\xff.img");
     }
 }

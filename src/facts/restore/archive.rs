@@ -214,9 +214,10 @@ fn clen(field: &[u8]) -> usize {
     field.iter().position(|b| *b == 0).unwrap_or(field.len())
 }
 
+/// A NUL-terminated name, kept byte for byte (encoded: `text::bytes`).
 fn cstr(field: &[u8]) -> String {
     let end = field.iter().position(|b| *b == 0).unwrap_or(field.len());
-    String::from_utf8_lossy(&field[..end]).into_owned()
+    crate::text::bytes::encode_bytes(&field[..end]).into_owned()
 }
 
 /// The name stored in a ustar header (POSIX `prefix` joined when present).
@@ -265,7 +266,8 @@ pub fn pax_records(data: &[u8]) -> Vec<(String, String)> {
         if let Some(eq) = rec.iter().position(|b| *b == b'=') {
             out.push((
                 String::from_utf8_lossy(&rec[..eq]).into_owned(),
-                String::from_utf8_lossy(&rec[eq + 1..]).into_owned(),
+                // `path=`/`linkpath=` may be raw bytes (GNU tar's `hdrcharset=BINARY`).
+                crate::text::bytes::encode_bytes(&rec[eq + 1..]).into_owned(),
             ));
         }
         rest = &rest[len..];
@@ -390,7 +392,7 @@ pub fn walk_file(
     path: &std::path::Path,
     on: &mut dyn FnMut(&Entry),
 ) -> Result<(u64, Compression), String> {
-    let name = path.display();
+    let name = crate::text::bytes::show_path(path);
     let mut f = std::fs::File::open(path).map_err(|e| format!("cannot open `{name}`: {e}"))?;
     let len = f
         .metadata()
@@ -517,6 +519,22 @@ mod tests {
         );
         assert_eq!(got[1].size, 700);
         assert_eq!(got[6].size, 3);
+    }
+
+    #[test]
+    fn member_names_that_are_not_utf8_keep_their_bytes() {
+        let mut a = Vec::new();
+        member(&mut a, "././@LongLink", b'L', b"src/\xff\0", "");
+        member(&mut a, "src/x", b'0', b"", "");
+        member(&mut a, "PaxHeaders/x", b'x', b"14 path=src/\xfe\n", "");
+        member(&mut a, "src/y", b'0', b"", "");
+        a.extend_from_slice(&[0u8; 1024]);
+        let got = entries(&a).expect("walks");
+        let names: Vec<Vec<u8>> = got
+            .iter()
+            .map(|e| crate::text::bytes::decode_bytes(&e.path).into_owned())
+            .collect();
+        assert_eq!(names, [b"src/\xff".to_vec(), b"src/\xfe".to_vec()]);
     }
 
     #[test]

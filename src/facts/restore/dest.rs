@@ -33,7 +33,7 @@ pub struct Inodes {
 /// The target of the restore (its first target), absolute against the command's cwd.
 pub fn target_of(f: &Facts) -> Option<PathBuf> {
     let t = f.op.targets.first()?;
-    Some(normalize(&f.cwd.join(t)))
+    Some(normalize(&f.cwd.join(crate::text::bytes::path(t))))
 }
 
 /// The nearest existing ancestor of `p`, canonicalized.
@@ -45,10 +45,18 @@ pub fn nearest_existing(p: &Path) -> Result<PathBuf, String> {
             Err(e)
                 if e.kind() == std::io::ErrorKind::NotFound
                     || e.raw_os_error() == Some(nix::libc::ENOTDIR) => {}
-            Err(e) => return Err(format!("cannot resolve `{}`: {e}", cur.display())),
+            Err(e) => {
+                return Err(format!(
+                    "cannot resolve `{}`: {e}",
+                    crate::text::bytes::show_path(&cur)
+                ))
+            }
         }
         if !cur.pop() {
-            return Err(format!("no existing ancestor of `{}`", p.display()));
+            return Err(format!(
+                "no existing ancestor of `{}`",
+                crate::text::bytes::show_path(p)
+            ));
         }
     }
 }
@@ -61,8 +69,12 @@ fn n<T: Into<u64>>(v: T) -> u64 {
 /// Looks at the filesystem under `target`.
 pub fn probe(f: &Facts, target: &Path) -> Result<DestFs, String> {
     let existing = nearest_existing(target)?;
-    let st = nix::sys::statvfs::statvfs(&existing)
-        .map_err(|e| format!("statvfs `{}`: {e}", existing.display()))?;
+    let st = nix::sys::statvfs::statvfs(&existing).map_err(|e| {
+        format!(
+            "statvfs `{}`: {e}",
+            crate::text::bytes::show_path(&existing)
+        )
+    })?;
     let frsize = n(st.fragment_size());
     let block_size = if frsize > 0 {
         frsize

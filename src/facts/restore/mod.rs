@@ -18,6 +18,7 @@ pub mod tree;
 
 use super::{normalize, FactDef, Facts, Probe, ProbeFn, ProbeResult, Scope};
 use crate::command::Kind;
+use crate::text::bytes;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -119,7 +120,7 @@ impl Placer {
             return *e;
         }
         let parent = rel.rsplit_once('/').map_or("", |(p, _)| p).to_string();
-        let e = self.dir_exists(&parent) && self.dest.join(rel).is_dir();
+        let e = self.dir_exists(&parent) && self.dest.join(bytes::path(rel)).is_dir();
         self.dirs.insert(rel.to_string(), e);
         e
     }
@@ -171,11 +172,11 @@ impl Placer {
         let parent = rel.rsplit_once('/').map_or("", |(p, _)| p);
         let here = !self.created.contains(parent)
             && self.dir_exists(parent)
-            && std::fs::symlink_metadata(self.dest.join(rel.as_ref())).is_ok();
+            && std::fs::symlink_metadata(self.dest.join(bytes::path(&rel))).is_ok();
         if here {
             t.present += 1;
             if kind == EntryKind::Dir {
-                let is_dir = self.dest.join(rel.as_ref()).is_dir();
+                let is_dir = self.dest.join(bytes::path(&rel)).is_dir();
                 self.dirs.insert(rel.into_owned(), is_dir);
             }
             return;
@@ -237,9 +238,9 @@ fn tar_need(f: &Facts, dest: &Path, t: &mut Tally) -> Result<bool, String> {
     if archive == "-" || f.op.has("remote_archive") {
         return Ok(false);
     }
-    let path = normalize(&f.cwd.join(archive));
+    let path = normalize(&f.cwd.join(bytes::path(archive)));
     let meta = std::fs::metadata(&path)
-        .map_err(|e| format!("cannot read archive `{}`: {e}", path.display()))?;
+        .map_err(|e| format!("cannot read archive `{}`: {e}", bytes::show_path(&path)))?;
     use std::os::unix::fs::FileTypeExt;
     if !(meta.is_file() || meta.file_type().is_block_device()) {
         return Ok(false);
@@ -248,7 +249,7 @@ fn tar_need(f: &Facts, dest: &Path, t: &mut Tally) -> Result<bool, String> {
         .map(|m| m.lines().map(str::to_string).collect())
         .unwrap_or_default();
     let mut placer = Placer::new(dest, strip_of(f)?, members);
-    let _p = progress::Progress::start(&format!("`{archive}`"));
+    let _p = progress::Progress::start(&format!("`{}`", bytes::display(archive)));
     let (_, comp) = archive::walk_file(&path, &mut |e| {
         placer.add(t, &e.path, e.kind, e.size, e.link_len)
     })?;
@@ -273,7 +274,7 @@ fn cp_need(f: &Facts, dest: &Path, sized: bool, t: &mut Tally) -> Result<bool, S
     let into = dest.is_dir() && !f.op.has("no_target_directory");
     let _p = progress::Progress::start("the copy's sources");
     for s in &f.op.sources {
-        let src = normalize(&f.cwd.join(s));
+        let src = normalize(&f.cwd.join(bytes::path(s)));
         let dst = if into {
             dest.join(file_name(&src))
         } else {
@@ -302,7 +303,7 @@ fn rsync_need(f: &Facts, dest: &Path, sized: bool, t: &mut Tally) -> Result<bool
     let _p = progress::Progress::start("the rsync sources");
     let mut dest_counted = dest.exists();
     for s in &f.op.sources {
-        let src = normalize(&f.cwd.join(s));
+        let src = normalize(&f.cwd.join(bytes::path(s)));
         let src_is_dir = std::fs::metadata(&src).map(|m| m.is_dir()).unwrap_or(false);
         if src_is_dir && !recursive {
             continue; // rsync: "skipping directory"
@@ -338,7 +339,7 @@ fn tally(f: &Facts, sized: bool) -> Result<Option<Tally>, String> {
     let Some(target) = dest::target_of(f) else {
         return Ok(None);
     };
-    let key = format!("{:?}\0{}", f.op.argv, f.cwd.display());
+    let key = format!("{:?}\0{}", f.op.argv, bytes::encode_path(&f.cwd));
     if let Ok(m) = MEMO.lock() {
         if let Some((k, s, t)) = m.as_ref() {
             if *k == key && (*s || !sized) {
@@ -409,7 +410,7 @@ fn dest_probe(f: &Facts) -> ProbeResult {
     let opt_s = |s: Option<String>| s.map_or(Value::Null, Value::from);
     m.insert(
         "restore.dest.path".into(),
-        target.display().to_string().into(),
+        bytes::encode_path(&target).into(),
     );
     m.insert("restore.dest.mountpoint".into(), opt_s(d.mountpoint));
     m.insert("restore.dest.fstype".into(), opt_s(d.fstype));

@@ -67,7 +67,12 @@ pub fn count(src: &Path, dst: &Path, opts: Opts, tally: &mut Tally) -> Result<()
     } else {
         std::fs::symlink_metadata(src)
     }
-    .map_err(|e| format!("cannot read source `{}`: {e}", src.display()))?;
+    .map_err(|e| {
+        format!(
+            "cannot read source `{}`: {e}",
+            crate::text::bytes::show_path(src)
+        )
+    })?;
     let dst_meta = std::fs::symlink_metadata(dst).ok();
     let block = tally.block;
     let sh = Shared {
@@ -122,7 +127,7 @@ fn walk_dir<'s>(s: &rayon::Scope<'s>, sh: &'s Shared, src: PathBuf, dst: Option<
         Err(e) => {
             return sh.fail(format!(
                 "cannot read source directory `{}`: {e}",
-                src.display()
+                crate::text::bytes::show_path(&src)
             ))
         }
     };
@@ -137,14 +142,19 @@ fn walk_dir<'s>(s: &rayon::Scope<'s>, sh: &'s Shared, src: PathBuf, dst: Option<
             Err(err) => {
                 return sh.fail(format!(
                     "cannot read source directory `{}`: {err}",
-                    src.display()
+                    crate::text::bytes::show_path(&src)
                 ))
             }
         };
         entries += 1;
         let ft = match e.file_type() {
             Ok(t) => t,
-            Err(err) => return sh.fail(format!("cannot stat `{}`: {err}", e.path().display())),
+            Err(err) => {
+                return sh.fail(format!(
+                    "cannot stat `{}`: {err}",
+                    crate::text::bytes::show_path(&e.path())
+                ))
+            }
         };
         // The name is only needed against an existing destination directory (it allocates).
         let here = existing
@@ -156,7 +166,10 @@ fn walk_dir<'s>(s: &rayon::Scope<'s>, sh: &'s Shared, src: PathBuf, dst: Option<
                 match e.metadata() {
                     Ok(m) => descend = m.dev() == sh.root_dev,
                     Err(err) => {
-                        return sh.fail(format!("cannot stat `{}`: {err}", e.path().display()))
+                        return sh.fail(format!(
+                            "cannot stat `{}`: {err}",
+                            crate::text::bytes::show_path(&e.path())
+                        ))
                     }
                 }
             }
@@ -189,7 +202,12 @@ fn walk_dir<'s>(s: &rayon::Scope<'s>, sh: &'s Shared, src: PathBuf, dst: Option<
         if need_stat {
             let m = match e.metadata() {
                 Ok(m) => m,
-                Err(err) => return sh.fail(format!("cannot stat `{}`: {err}", e.path().display())),
+                Err(err) => {
+                    return sh.fail(format!(
+                        "cannot stat `{}`: {err}",
+                        crate::text::bytes::show_path(&e.path())
+                    ))
+                }
             };
             if ft.is_file() && !sh.first_link(&m) {
                 continue;
