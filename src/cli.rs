@@ -15,7 +15,7 @@ const AFTER: &str = "Examples:
   safeop run -- rm -rf ./build                      decide, ask if needed, then run
   safeop rm -rf ./build                             the same, short form
   safeop check --format json -- mkfs.ext4 /dev/sdb1
-  safeop policy lint /etc/safeop/policy.d/*.yaml
+  safeop policy lint site.yaml
   safeop explain rm-recursive-system-dir
   safeop explain target.device.mounted
 
@@ -128,7 +128,7 @@ pub struct CheckArgs {
 pub enum PolicyVerb {
     /// Check policy files: YAML, keys, types, fact names, operators, inline examples.
     #[command(
-        after_help = "Examples:\n  safeop policy lint                                  # the layers in effect here\n  safeop policy lint /etc/safeop/policy.d/*.yaml\n\nEach file is read on top of the embedded default, as safeop would read it where it lies:\na file that is not root's in /etc/safeop/ may only tighten (no `defaults: false`, no\n`disable:` or replacement of a final rule, no milder settings)."
+        after_help = "Examples:\n  safeop policy lint                                  # the layers in effect here\n  safeop policy lint site.yaml                        # one file, trusted as where it lies\n\nEach file is read on top of the embedded default, as safeop would read it where it lies:\na file that is not root's in /etc/safeop/ may only tighten (no `defaults: false`, no\n`disable:` or replacement of a final rule, no milder settings)."
     )]
     Lint {
         /// Policy files (default: every layer in effect).
@@ -143,7 +143,7 @@ pub enum PolicyVerb {
     Show,
     /// Run policy test cases: argv plus facts → expected verdict and rule ids.
     #[command(
-        after_help = "A case file:\n\n  cases:\n    - name: dd onto a loop-attached image\n      argv: [dd, if=/dev/zero, of=/srv/web1.img]\n      facts: { target.loop.attached: true }\n      expect: { verdict: deny, rules: [vm-disk-in-use] }\n\nFacts a case does not give are not applicable (null), so a case names only what it is about;\nwith `check --facts SNAPSHOT` a missing fact is unknown instead, as on a host that cannot answer.\nThe policy is the embedded default plus --policy (or the usual search)."
+        after_help = "A case file:\n\n  cases:\n    - name: dd onto a loop-attached image\n      argv: [dd, if=/dev/zero, of=/srv/web1.img]\n      facts: { target.loop.attached: true, target.loop.devices: [/dev/loop3] }\n      expect: { verdict: deny, rules: [loop-backing-file-in-use] }\n    - name: SMART that cannot be read warns before a mass delete\n      argv: [rm, -rf, /srv/spool]\n      facts: { scale.entries: 48213, target.disk.smart.degraded: { $unknown: \"smartctl timed out\" } }\n      expect: { verdict: warn, rules: [degraded-disk-bulk-delete] }\n\nFacts a case does not give are not applicable (null), so a case names only what it is about;\n`{ $unknown: WHY }` is a fact whose probe failed (the rule's `unknown:` decides). With\n`check --facts SNAPSHOT` a missing fact is unknown instead, as on a host that cannot answer.\nThe policy is the embedded default plus --policy (or the usual search)."
     )]
     Test {
         #[arg(required = true, value_name = "FILE", value_parser = file_path)]

@@ -263,7 +263,7 @@ impl Test {
         ]);
         Test::around(cmd)
     }
-    fn around(mut cmd: Command) -> Test {
+    pub fn around(mut cmd: Command) -> Test {
         let scratch = Scratch::new();
         for v in [
             "SAFEOP_POLICY",
