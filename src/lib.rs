@@ -19,5 +19,6 @@ pub mod exec;
 pub mod facts;
 pub mod policy;
 pub mod report;
+pub mod text;
 
 pub use app::main;

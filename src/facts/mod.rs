@@ -120,32 +120,9 @@ pub fn lookup(name: &str) -> Option<(&'static FactDef, Role)> {
         .map(|d| (d, Role::Whole))
 }
 
-/// A close match for an unknown fact name, for "did you mean …".
+/// A close match for an unknown fact name, for "did you mean …" (up to three edits away).
 pub fn suggest(name: &str) -> Option<String> {
-    let mut best: Option<(usize, String)> = None;
-    for d in registry() {
-        for n in d.policy_names() {
-            let dist = edit_distance(name, &n);
-            if dist <= 3 && best.as_ref().is_none_or(|(b, _)| dist < *b) {
-                best = Some((dist, n));
-            }
-        }
-    }
-    best.map(|(_, n)| n)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    crate::text::suggest::closest(name, registry().flat_map(|d| d.policy_names()), 3)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
