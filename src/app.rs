@@ -501,12 +501,10 @@ fn verdict_code(v: Verdict) -> u8 {
 fn read_snapshot(p: &Path) -> Result<Snapshot, String> {
     let text = std::fs::read_to_string(p)
         .map_err(|e| format!("cannot read facts snapshot `{}`: {e}", p.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
+    Snapshot::from_json(&text).map_err(|(line, column, e)| {
         format!(
-            "facts snapshot `{}` line {} column {}: {e}",
-            p.display(),
-            e.line(),
-            e.column()
+            "facts snapshot `{}` line {line} column {column}: {e}",
+            p.display()
         )
     })
 }
@@ -515,12 +513,14 @@ fn lint(files: &[PathBuf]) -> u8 {
     let mut bad = 0;
     for f in files {
         let name = f.display().to_string();
+        let mut text = String::new();
         let result = std::fs::read_to_string(f)
             .map_err(|e| Error::Read {
                 path: f.clone(),
                 why: e.to_string(),
             })
-            .and_then(|text| {
+            .and_then(|t| {
+                text = t;
                 let mut p = Policy::embedded()?;
                 p.add_layer(&name, &text, true)?;
                 Ok(p)
@@ -539,6 +539,9 @@ fn lint(files: &[PathBuf]) -> u8 {
                     .map(|r| r.examples.len())
                     .sum();
                 println!("{name}: ok ({own} rules, {examples} examples hold)");
+                for note in p.notes(&name, &text) {
+                    println!("{note}");
+                }
             }
             Err(e) => {
                 println!("{e}");
@@ -564,9 +567,9 @@ struct CaseFile {
 struct Case {
     name: String,
     argv: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "facts::snapshot::facts_map")]
     facts: serde_json::Map<String, serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "facts::snapshot::paths_map")]
     paths: std::collections::BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
     cwd: Option<String>,

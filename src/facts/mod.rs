@@ -34,6 +34,7 @@ pub mod restore;
 pub mod scale;
 pub mod session;
 pub mod smart;
+pub mod snapshot;
 
 /// Every fact area's table, in the order `safeop explain --list` shows them.
 pub fn registry() -> impl Iterator<Item = &'static FactDef> {
@@ -102,10 +103,11 @@ impl FactDef {
     }
 }
 
-/// Names with a free-form suffix (`operation.option.NAME`): the prefix is registered.
+/// Names with a suffix (`operation.option.NAME`): the prefix is registered. An option's name
+/// must be one a parser sets ([`crate::command::OPTIONS`]); an environment variable's is free.
 const OPEN_PREFIXES: &[&str] = &["operation.option.", "operation.env."];
 
-/// Is a policy allowed to read `name`? Returns the definition (for open prefixes, the prefix's).
+/// Is a policy allowed to read `name`? Returns the definition (for suffixed names, the prefix's).
 pub fn lookup(name: &str) -> Option<(&'static FactDef, Role)> {
     let (role, rel) = split_role(name);
     if let Some(d) = registry().find(|d| match role {
@@ -115,6 +117,11 @@ pub fn lookup(name: &str) -> Option<(&'static FactDef, Role)> {
         return Some((d, role));
     }
     let prefix = OPEN_PREFIXES.iter().find(|p| name.starts_with(**p))?;
+    if let Some(opt) = name.strip_prefix("operation.option.") {
+        if !crate::command::OPTIONS.contains(&opt) {
+            return None;
+        }
+    }
     registry()
         .find(|d| d.name == prefix.trim_end_matches('.'))
         .map(|d| (d, Role::Whole))
@@ -168,15 +175,24 @@ impl std::fmt::Display for FactError {
 }
 
 /// Facts taken elsewhere (another host, a test case). Flat names apply everywhere (`target.X`
-/// to every target); `paths` give values for one path.
+/// to every target); `paths` give values for one path. Reading one checks every name and the
+/// type of every value ([`snapshot`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
     #[serde(default)]
     pub version: Option<u32>,
-    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Map::is_empty",
+        deserialize_with = "snapshot::facts_map"
+    )]
     pub facts: Map<String, Value>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "snapshot::paths_map"
+    )]
     pub paths: BTreeMap<String, Map<String, Value>>,
 }
 
