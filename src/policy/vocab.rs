@@ -67,12 +67,20 @@ pub struct Tools;
 impl Vocab for Tools {
     fn check(name: &str) -> Result<(), String> {
         let as_parsed = command::tool_name(name);
-        if as_parsed != name && command::is_tool_name(&as_parsed) {
-            return Err(format!(
-                "tool `{name}` never matches: safeop names it `{as_parsed}` (did you mean `{as_parsed}`?)"
-            ));
+        if as_parsed == name || !command::is_tool_name(&as_parsed) {
+            return Ok(());
         }
-        Ok(())
+        let why = if name.contains('/') {
+            "tools are named without their directory".to_string()
+        } else if as_parsed == "mkfs" {
+            "safeop names every mkfs program `mkfs` (`operation.option.fstype` tells them apart)"
+                .to_string()
+        } else {
+            format!("safeop names it `{as_parsed}`")
+        };
+        Err(format!(
+            "tool `{name}` never matches (did you mean `{as_parsed}`?): {why}"
+        ))
     }
 }
 
@@ -378,4 +386,219 @@ fn locate_value(text: &str, start: usize, end: usize, key: &str, value: &str) ->
         }
     }
     (0, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `rules:` with one rule `x` whose body (indented four spaces) is `body`; the body starts
+    /// on line 4.
+    fn rule(body: &str) -> String {
+        format!("version: 1\nrules:\n  - id: x\n{body}")
+    }
+
+    fn load(text: &str) -> Result<Policy, String> {
+        let mut p = Policy::embedded().map_err(|e| e.to_string())?;
+        p.add_layer("t.yaml", text, true)
+            .map_err(|e| e.to_string())?;
+        Ok(p)
+    }
+
+    fn err(text: &str) -> String {
+        match load(text) {
+            Ok(_) => panic!("expected an error for:\n{text}"),
+            Err(e) => e,
+        }
+    }
+
+    fn has(e: &str, parts: &[&str]) {
+        for p in parts {
+            assert!(e.contains(p), "{p:?} not in: {e}");
+        }
+    }
+
+    #[test]
+    fn operation_kinds() {
+        let e = err(&rule(
+            "    summary: s\n    match: { operation: [delete, formt] }\n    verdict: deny\n",
+        ));
+        has(
+            &e,
+            &[
+                "policy `t.yaml` line 5 column 34:",
+                "unknown operation `formt` (did you mean `format`?)",
+            ],
+        );
+        let e = err(&rule(
+            "    summary: s\n    when: { operation.kind: { in: [delete, formt] } }\n    verdict: deny\n",
+        ));
+        has(
+            &e,
+            &[
+                "line 5",
+                "unknown operation `formt` (did you mean `format`?)",
+            ],
+        );
+    }
+
+    #[test]
+    fn flags_in_match_and_when() {
+        let e = err(&rule(
+            "    summary: s\n    match: { flags: recursiv, tool: rm }\n    verdict: deny\n",
+        ));
+        has(
+            &e,
+            &[
+                "policy `t.yaml` line 5 column 21:",
+                "unknown flag `recursiv` (did you mean `recursive`?)",
+            ],
+        );
+        let e = err(&rule(
+            "    summary: s\n    match:\n      not_flags:\n        - dry_run\n        - dryrun\n    verdict: deny\n",
+        ));
+        has(
+            &e,
+            &[
+                "line 8 column 11:",
+                "unknown flag `dryrun` (did you mean `dry_run`?)",
+            ],
+        );
+        let e = err(&rule(
+            "    summary: s\n    when:\n      operation.flags: { contains: forse }\n    verdict: deny\n",
+        ));
+        has(
+            &e,
+            &[
+                "line 6 column 36:",
+                "unknown flag `forse` (did you mean `force`?)",
+            ],
+        );
+        let e = err(&rule(
+            "    summary: s\n    match: { flags: frobnicate }\n    verdict: deny\n",
+        ));
+        has(&e, &["unknown flag `frobnicate`: no parser sets it"]);
+    }
+
+    #[test]
+    fn option_names() {
+        let e = err(&rule(
+            "    summary: s\n    when:\n      operation.option.fstyp: ext4\n    verdict: deny\n",
+        ));
+        has(
+            &e,
+            &[
+                "line 6",
+                "unknown fact `operation.option.fstyp`: no parser sets an option `fstyp` (did you mean `operation.option.fstype`?)",
+            ],
+        );
+        let e = err(&rule(
+            "    summary: s\n    verdict: deny\n    message: \"{operation.option.subcomand}\"\n",
+        ));
+        has(
+            &e,
+            &["line 3", "did you mean `operation.option.subcommand`?"],
+        );
+        // environment variables are the caller's: any name goes
+        load(&rule(
+            "    summary: s\n    when: { operation.env.RESTIC_REPOSITORY: /r }\n    verdict: deny\n",
+        ))
+        .expect("loads");
+    }
+
+    #[test]
+    fn challenges_and_verdicts() {
+        let e = err(&rule(
+            "    summary: s\n    verdict: confirm\n    challenge: type-targt\n",
+        ));
+        has(
+            &e,
+            &[
+                "line 6 column 16:",
+                "unknown challenge `type-targt` (did you mean `type-target`?), expected one of `yes-no`, `type-target`, `type-hostname`",
+            ],
+        );
+        let e = err(&rule("    summary: s\n    verdict: dney\n"));
+        has(
+            &e,
+            &[
+                "line 5 column 14:",
+                "unknown verdict `dney` (did you mean `deny`?)",
+            ],
+        );
+        let e = err("version: 1\nsettings: { no_tty: alow }\n");
+        has(&e, &["line 2", "`alow` (did you mean `allow`?)"]);
+    }
+
+    #[test]
+    fn tools_parsed_under_another_name_are_errors() {
+        let e = err(&rule(
+            "    summary: s\n    match: { tool: [mkfs.ext4] }\n    verdict: deny\n",
+        ));
+        has(
+            &e,
+            &[
+                "line 5 column 21:",
+                "tool `mkfs.ext4` never matches (did you mean `mkfs`?): safeop names every mkfs program `mkfs`",
+            ],
+        );
+        let e = err(&rule(
+            "    summary: s\n    when: { operation.tool: /bin/rm }\n    verdict: deny\n",
+        ));
+        has(
+            &e,
+            &["tool `/bin/rm` never matches (did you mean `rm`?): tools are named without their directory"],
+        );
+    }
+
+    #[test]
+    fn unparsed_tools_are_notes_where_they_stand() {
+        let text = "version: 1\nrules:\n  - id: x\n    summary: s\n    match: { tool: [rmm, find, rm] }\n    verdict: confirm\n  - id: y\n    summary: s\n    when:\n      any:\n        - operation.tool: { in: [dd, xargs] }\n    verdict: warn\n";
+        let p = load(text).expect("unknown tools load");
+        let notes: Vec<String> = p
+            .notes("t.yaml", text)
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(notes.len(), 3, "{notes:#?}");
+        has(
+            &notes[0],
+            &[
+                "t.yaml line 5 column 21: note: tool `rmm` is not one safeop parses (did you mean `rm`?): the rule matches it by name only",
+            ],
+        );
+        has(
+            &notes[1],
+            &["t.yaml line 5 column 26: note: tool `find` is not one safeop parses:"],
+        );
+        assert!(!notes[1].contains("did you mean"), "{}", notes[1]);
+        has(&notes[2], &["t.yaml line 11 column 38: note: tool `xargs`"]);
+        // only the layer's own rules; the default has nothing to note
+        let d = Policy::embedded_full().expect("loads");
+        assert!(d.notes("t.yaml", text).is_empty());
+        assert!(d
+            .notes(super::super::DEFAULT_NAME, super::super::DEFAULT_POLICY)
+            .is_empty());
+    }
+
+    #[test]
+    fn example_facts_are_checked() {
+        let e = err(&rule(
+            "    summary: s\n    match: { operation: format }\n    when: { target.device.mounted: true }\n    verdict: deny\n    examples:\n      - argv: [mkfs.ext4, /dev/sdb1]\n        facts: { target.device.mountd: true }\n        verdict: deny\n",
+        ));
+        has(
+            &e,
+            &[
+                "line 10 column 18:",
+                "unknown fact `target.device.mountd` (did you mean `target.device.mounted`?)",
+            ],
+        );
+        let e = err(&rule(
+            "    summary: s\n    match: { operation: format }\n    when: { target.device.mounted: true }\n    verdict: deny\n    examples:\n      - argv: [mkfs.ext4, /dev/sdb1]\n        paths: { /dev/sdb1: { device.mounted: \"yes\" } }\n        verdict: deny\n",
+        ));
+        has(
+            &e,
+            &["line 10", "fact `device.mounted` is a bool, not a string"],
+        );
+    }
 }

@@ -3,19 +3,30 @@
 //! One helper for every vocabulary safeop checks (fact names, operation kinds, flags, options,
 //! tools, challenges): callers pass the candidates and how many edits they forgive.
 
-/// Levenshtein distance between `a` and `b`, counted in characters.
+/// Edit distance between `a` and `b` in characters: insertions, deletions, substitutions and
+/// swaps of two neighbours (`dney` is one edit from `deny`) each count one.
 pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
+    // d[i][j]: distance between a[..i] and b[..j] (optimal string alignment).
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    d[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// How many edits a name of this length forgives: one per three characters, from 1 to 3 (so
@@ -67,6 +78,8 @@ mod tests {
         assert_eq!(edit_distance("rmm", "rm"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("dney", "deny"), 1);
+        assert_eq!(edit_distance("recursvie", "recursive"), 1);
     }
 
     #[test]
