@@ -482,8 +482,9 @@ impl Policy {
                     l,
                     c,
                     format!(
-                        "`disable` names rule `{}`, which no earlier layer defines",
-                        d.rule
+                        "`disable` names rule `{}`, which no earlier layer defines{}",
+                        d.rule,
+                        self.rule_hint(&d.rule)
                     ),
                 ));
             };
@@ -510,8 +511,9 @@ impl Policy {
             };
             let problem = match is_final {
                 None => Some(format!(
-                    "exception names rule `{}`, which no layer defines",
-                    e.rule
+                    "exception names rule `{}`, which no layer defines{}",
+                    e.rule,
+                    self.rule_hint(&e.rule)
                 )),
                 Some(true) => Some(format!(
                     "exception names rule `{}`, which is final: exceptions cannot lift final rules",

@@ -1,8 +1,11 @@
 //! The words a policy takes from safeop's own vocabularies — operation kinds, flags, tool
 //! names, challenges, verdicts — checked while the YAML is read, so a typo is an error at the
 //! line and column where it stands (with "did you mean"), never a rule that silently cannot
-//! fire. (Fact names, option names and the facts of examples are checked by
-//! [`crate::facts::snapshot`]; `when:` values naming flags or kinds by [`value_check`].)
+//! fire; rule ids in `disable:` and `exceptions:` get the same "did you mean". (Fact names,
+//! option names and the facts of examples are checked by [`crate::facts::snapshot`].)
+//!
+//! Facts whose values are such names (`operation.flags`, `operation.kind`, `operation.tool`,
+//! `operation.wrappers`) have the values their tests compare with checked the same way.
 //!
 //! Tools are the exception: a rule may name a tool safeop does not parse (sites guard `find`
 //! that way), so an unknown tool is not an error but a [`Note`] that `policy lint` prints.
@@ -84,6 +87,27 @@ impl Vocab for Tools {
     }
 }
 
+/// Wrappers safeop peels (`operation.wrappers`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Wrappers;
+
+impl Vocab for Wrappers {
+    fn check(name: &str) -> Result<(), String> {
+        let all = command::wrappers::WRAPPERS;
+        if all.contains(&name) {
+            return Ok(());
+        }
+        let hint = suggest::did_you_mean(name, all);
+        if hint.is_empty() {
+            return Err(format!(
+                "unknown wrapper `{name}`: safeop peels {}",
+                all.join(", ")
+            ));
+        }
+        Err(format!("unknown wrapper `{name}`{hint}"))
+    }
+}
+
 /// A name or a list of names of one vocabulary, each checked where it stands.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Names<V>(pub Vec<String>, PhantomData<V>);
@@ -161,6 +185,7 @@ pub(crate) fn value_check(fact: &str) -> Option<NameCheck> {
         "operation.flags" => Some(Flags::check),
         "operation.kind" => Some(Kinds::check),
         "operation.tool" => Some(Tools::check),
+        "operation.wrappers" => Some(Wrappers::check),
         _ => None,
     }
 }
@@ -310,6 +335,17 @@ impl Policy {
             }
         }
         out
+    }
+}
+
+impl Policy {
+    /// ` (did you mean `ID`?)` for a rule id no layer defines: the nearest id of the rules
+    /// read or left unread (sorted, so the lazily read default suggests the same).
+    pub(super) fn rule_hint(&self, id: &str) -> String {
+        let mut ids: Vec<&str> = self.rules.iter().map(|r| r.id.as_str()).collect();
+        ids.extend(self.unread.iter().map(|(id, _)| *id));
+        ids.sort_unstable();
+        suggest::did_you_mean(id, ids)
     }
 }
 
@@ -504,6 +540,30 @@ mod tests {
             "    summary: s\n    when: { operation.env.RESTIC_REPOSITORY: /r }\n    verdict: deny\n",
         ))
         .expect("loads");
+    }
+
+    #[test]
+    fn wrappers_and_rule_ids() {
+        let e = err(&rule(
+            "    summary: s\n    when: { operation.wrappers: { contains: sudoo } }\n    verdict: deny\n",
+        ));
+        has(
+            &e,
+            &["line 5", "unknown wrapper `sudoo` (did you mean `sudo`?)"],
+        );
+        let e = err("version: 1\ndisable:\n  - { rule: whole-disk-writ, reason: lab }\n");
+        has(
+            &e,
+            &[
+                "line 3",
+                "which no earlier layer defines (did you mean `whole-disk-write`?)",
+            ],
+        );
+        let e = err("version: 1\nexceptions:\n  - { rule: whole-disk-writ, path: /x, reason: r, expires: 2099-12-31 }\n");
+        has(
+            &e,
+            &["which no layer defines (did you mean `whole-disk-write`?)"],
+        );
     }
 
     #[test]
