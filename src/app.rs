@@ -529,12 +529,10 @@ fn verdict_code(v: Verdict) -> u8 {
 fn read_snapshot(p: &Path) -> Result<Snapshot, String> {
     let text = std::fs::read_to_string(p)
         .map_err(|e| format!("cannot read facts snapshot `{}`: {e}", p.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
+    Snapshot::from_json(&text).map_err(|(line, column, e)| {
         format!(
-            "facts snapshot `{}` line {} column {}: {e}",
-            p.display(),
-            e.line(),
-            e.column()
+            "facts snapshot `{}` line {line} column {column}: {e}",
+            p.display()
         )
     })
 }
@@ -582,10 +580,12 @@ fn lint(sources: &Sources, files: &[PathBuf]) -> u8 {
                 }
             }
         };
-        let result = policy::layers::read_layer(layer, sources.strict)
-            .and_then(|(text, trust)| p.add_layer_as(&name, &text, true, trust).map(|_| trust));
+        let result = policy::layers::read_layer(layer, sources.strict).and_then(|(text, trust)| {
+            p.add_layer_as(&name, &text, true, trust)
+                .map(|_| (trust, text))
+        });
         match result {
-            Ok(trust) => {
+            Ok((trust, text)) => {
                 let own: Vec<&policy::Rule> = p
                     .rules
                     .iter()
@@ -600,6 +600,9 @@ fn lint(sources: &Sources, files: &[PathBuf]) -> u8 {
                     "{name}: ok ({} rules, {examples} examples hold), {how}",
                     own.len()
                 );
+                for note in p.notes(&name, &text) {
+                    println!("{note}");
+                }
                 if stacked {
                     base = p;
                 }
@@ -642,9 +645,9 @@ struct CaseFile {
 struct Case {
     name: String,
     argv: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "facts::snapshot::facts_map")]
     facts: serde_json::Map<String, serde_json::Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "facts::snapshot::paths_map")]
     paths: std::collections::BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
     cwd: Option<String>,

@@ -328,7 +328,7 @@ fn policy_lint_reports_each_file() {
     r.status(125)
         .stdout_has("good.yaml: ok (1 rules, 1 examples hold)")
         .stdout_has("line 5 column 14")
-        .stdout_has("unknown variant `maybe`");
+        .stdout_has("unknown verdict `maybe`");
 }
 
 #[test]

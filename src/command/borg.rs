@@ -22,7 +22,7 @@ use super::{Kind, Operation};
 /// Options taking a value: (short letter, long name).
 type Table = &'static [(Option<char>, &'static str)];
 
-const COMMON_ARG: Table = &[
+pub(super) const COMMON_ARG: Table = &[
     (None, "debug-topic"),
     (None, "lock-wait"),
     (None, "umask"),
@@ -35,7 +35,7 @@ const COMMON_ARG: Table = &[
     (Some('r'), "repo"),
 ];
 
-const COMMON_FLAG: Table = &[
+pub(super) const COMMON_FLAG: Table = &[
     (Some('h'), "help"),
     (None, "critical"),
     (None, "error"),
@@ -53,7 +53,7 @@ const COMMON_FLAG: Table = &[
     (None, "version"),
 ];
 
-fn command_tables(cmd: &str) -> Option<(Table, Table)> {
+pub(super) fn command_tables(cmd: &str) -> Option<(Table, Table)> {
     Some(match cmd {
         "extract" => (
             &[

@@ -12,7 +12,7 @@
 
 use super::{Arg, Getopt, Kind, Operation};
 
-const SPEC: Getopt = Getopt {
+pub(super) const SPEC: Getopt = Getopt {
     short_arg: "St",
     short_flag: "abdfiHlLnPpRrsTuvxZ",
     long_arg: &["no-preserve", "sparse", "suffix", "target-directory"],

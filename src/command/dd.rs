@@ -2,7 +2,7 @@
 
 use super::{Kind, Operation};
 
-const KEYS: &[&str] = &[
+pub(super) const KEYS: &[&str] = &[
     "if", "of", "bs", "ibs", "obs", "cbs", "count", "skip", "iseek", "seek", "oseek", "conv",
     "iflag", "oflag", "status",
 ];

@@ -22,8 +22,8 @@
 use super::{Arg, Getopt, Kind, Operation};
 
 /// A family of mkfs programs that read the same options.
-struct Family {
-    spec: Getopt<'static>,
+pub(super) struct Family {
+    pub(super) spec: Getopt<'static>,
     /// Letters (or long names) meaning "force".
     force: &'static [&'static str],
     /// Letters (or long names) meaning "do everything but write".
@@ -34,7 +34,7 @@ struct Family {
     multi_device: bool,
 }
 
-fn family(fstype: &str) -> Option<Family> {
+pub(super) fn family(fstype: &str) -> Option<Family> {
     let f = |short_arg, short_flag, long_arg, long_flag, force, dry_run, info| Family {
         spec: Getopt {
             short_arg,

@@ -26,8 +26,11 @@ mod rsync;
 mod shred;
 mod tar;
 mod truncate;
+mod vocab;
 mod wipefs;
 pub mod wrappers;
+
+pub use vocab::{is_tool_name, tool_names, FLAGS, OPTIONS};
 
 /// What an operation does to its targets. Policies match on these names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

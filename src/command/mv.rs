@@ -8,7 +8,7 @@
 
 use super::{cp::destination, Arg, Getopt, Kind, Operation};
 
-const SPEC: Getopt = Getopt {
+pub(super) const SPEC: Getopt = Getopt {
     short_arg: "St",
     short_flag: "bfinTuvZ",
     long_arg: &["suffix", "target-directory"],

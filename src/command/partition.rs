@@ -82,7 +82,7 @@ fn drop_optional_values(args: &[String], letters: &str, with_arg: &str) -> Vec<S
     out
 }
 
-const FDISK_SPEC: Getopt = Getopt {
+pub(super) const FDISK_SPEC: Getopt = Getopt {
     short_arg: "bCHoStwW",
     short_flag: "BclLnsuvVhx",
     long_arg: &[
@@ -150,7 +150,7 @@ fn fdisk(op: &mut Operation, args: &[String]) {
     }
 }
 
-const SFDISK_SPEC: Getopt = Getopt {
+pub(super) const SFDISK_SPEC: Getopt = Getopt {
     short_arg: "NouwWXY",
     short_flag: "abdfgGhJlFnqrsTvVA",
     long_arg: &[
@@ -444,7 +444,7 @@ fn parted(op: &mut Operation, args: &[String]) {
 }
 
 /// sgdisk options taking a value (short letter, long name, writes?).
-const SGDISK_ARG: &[(char, &str, bool)] = &[
+pub(super) const SGDISK_ARG: &[(char, &str, bool)] = &[
     ('a', "set-alignment", false),
     ('A', "attributes", true),
     ('b', "backup", false),
@@ -467,7 +467,7 @@ const SGDISK_ARG: &[(char, &str, bool)] = &[
 ];
 
 /// sgdisk options without a value (short letter, long name, writes?).
-const SGDISK_FLAG: &[(char, &str, bool)] = &[
+pub(super) const SGDISK_FLAG: &[(char, &str, bool)] = &[
     ('C', "recompute-chs", true),
     ('D', "display-alignment", false),
     ('e', "move-second-header", true),
@@ -637,7 +637,7 @@ fn gdisk(op: &mut Operation, args: &[String]) {
     }
 }
 
-const CFDISK_SPEC: Getopt = Getopt {
+pub(super) const CFDISK_SPEC: Getopt = Getopt {
     short_arg: "",
     short_flag: "LhrVz",
     long_arg: &[],

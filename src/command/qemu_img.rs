@@ -34,7 +34,7 @@ use super::{Arg, Getopt, Kind, Operation};
 
 const OBJECT: &str = "object";
 
-fn spec(command: &str) -> Option<Getopt<'static>> {
+pub(super) fn spec(command: &str) -> Option<Getopt<'static>> {
     let g = |short_arg, short_flag, long_arg, long_flag| Getopt {
         short_arg,
         short_flag,

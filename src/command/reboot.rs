@@ -48,7 +48,7 @@ fn count_force(op: &mut Operation) {
     op.opt("force_count", &n.to_string());
 }
 
-const HALT_SPEC: Getopt = Getopt {
+pub(super) const HALT_SPEC: Getopt = Getopt {
     short_arg: "",
     short_flag: "pfwdnhi",
     long_arg: &[],
@@ -110,7 +110,7 @@ fn halt(op: &mut Operation, args: &[String]) {
     op.kind = if wtmp_only { Kind::Read } else { Kind::Reboot };
 }
 
-const SHUTDOWN_SPEC: Getopt = Getopt {
+pub(super) const SHUTDOWN_SPEC: Getopt = Getopt {
     short_arg: "t",
     short_flag: "HPrhkKacfFn",
     long_arg: &[],
@@ -199,7 +199,7 @@ fn shutdown(op: &mut Operation, args: &[String]) {
     op.kind = if read_only { Kind::Read } else { Kind::Reboot };
 }
 
-const SYSTEMCTL_SPEC: Getopt = Getopt {
+pub(super) const SYSTEMCTL_SPEC: Getopt = Getopt {
     short_arg: "tpPsHMno",
     short_flag: "hiaqfrlT",
     long_arg: &[

@@ -23,7 +23,7 @@
 use super::{Kind, Operation};
 
 /// Global flags taking a value (short letter or none, long name).
-const GLOBAL_ARG: &[(Option<char>, &str)] = &[
+pub(super) const GLOBAL_ARG: &[(Option<char>, &str)] = &[
     (Some('r'), "repo"),
     (None, "repository-file"),
     (Some('p'), "password-file"),
@@ -42,7 +42,7 @@ const GLOBAL_ARG: &[(Option<char>, &str)] = &[
     (None, "http-user-agent"),
 ];
 
-const GLOBAL_FLAG: &[(Option<char>, &str)] = &[
+pub(super) const GLOBAL_FLAG: &[(Option<char>, &str)] = &[
     (None, "no-cache"),
     (Some('q'), "quiet"),
     (Some('v'), "verbose"),
@@ -55,7 +55,7 @@ const GLOBAL_FLAG: &[(Option<char>, &str)] = &[
     (Some('h'), "help"),
 ];
 
-const RESTORE_ARG: &[(Option<char>, &str)] = &[
+pub(super) const RESTORE_ARG: &[(Option<char>, &str)] = &[
     (Some('t'), "target"),
     (Some('i'), "include"),
     (Some('e'), "exclude"),
@@ -73,14 +73,14 @@ const RESTORE_ARG: &[(Option<char>, &str)] = &[
     (None, "include-xattr"),
 ];
 
-const RESTORE_FLAG: &[(Option<char>, &str)] = &[
+pub(super) const RESTORE_FLAG: &[(Option<char>, &str)] = &[
     (None, "verify"),
     (None, "delete"),
     (None, "dry-run"),
     (None, "sparse"),
 ];
 
-const FORGET_ARG: &[(Option<char>, &str)] = &[
+pub(super) const FORGET_ARG: &[(Option<char>, &str)] = &[
     (Some('l'), "keep-last"),
     (Some('H'), "keep-hourly"),
     (Some('d'), "keep-daily"),
@@ -102,7 +102,7 @@ const FORGET_ARG: &[(Option<char>, &str)] = &[
     (None, "max-repack-size"),
 ];
 
-const FORGET_FLAG: &[(Option<char>, &str)] = &[
+pub(super) const FORGET_FLAG: &[(Option<char>, &str)] = &[
     (None, "unsafe-allow-remove-all"),
     (Some('c'), "compact"),
     (Some('n'), "dry-run"),

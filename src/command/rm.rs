@@ -2,7 +2,7 @@
 
 use super::{Arg, Getopt, Kind, Operation};
 
-const SPEC: Getopt = Getopt {
+pub(super) const SPEC: Getopt = Getopt {
     short_arg: "",
     short_flag: "fiIrRdv",
     long_arg: &[],

@@ -26,7 +26,7 @@ use super::Operation;
 use crate::command::Kind;
 
 /// Short letters taking a value, with their long names.
-const SHORT_ARG: &[(char, &str)] = &[
+pub(super) const SHORT_ARG: &[(char, &str)] = &[
     ('e', "rsh"),
     ('B', "block-size"),
     ('f', "filter"),
@@ -36,7 +36,7 @@ const SHORT_ARG: &[(char, &str)] = &[
 ];
 
 /// Short flag letters with their long names (`D` and `P` expand to two).
-const SHORT_FLAG: &[(char, &str)] = &[
+pub(super) const SHORT_FLAG: &[(char, &str)] = &[
     ('v', "verbose"),
     ('q', "quiet"),
     ('c', "checksum"),
@@ -84,7 +84,7 @@ const SHORT_FLAG: &[(char, &str)] = &[
     ('6', "ipv6"),
 ];
 
-const LONG_ARG: &[&str] = &[
+pub(super) const LONG_ARG: &[&str] = &[
     "info",
     "debug",
     "stderr",
@@ -149,7 +149,7 @@ const LONG_ARG: &[&str] = &[
     "confine-root",
 ];
 
-const LONG_FLAG: &[&str] = &[
+pub(super) const LONG_FLAG: &[&str] = &[
     "verbose",
     "quiet",
     "no-motd",

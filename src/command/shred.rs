@@ -7,7 +7,7 @@
 
 use super::{Arg, Getopt, Kind, Operation};
 
-const SPEC: Getopt = Getopt {
+pub(super) const SPEC: Getopt = Getopt {
     short_arg: "ns",
     short_flag: "fuvxz",
     long_arg: &["iterations", "size", "random-source"],

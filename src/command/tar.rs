@@ -31,7 +31,7 @@ use super::{Arg, Getopt, Kind, Operation};
 /// Short letters taking a value (also in old style).
 const SHORT_ARG: &str = "bCfFgHIKLNTVX";
 
-const SPEC: Getopt = Getopt {
+pub(super) const SPEC: Getopt = Getopt {
     short_arg: SHORT_ARG,
     short_flag: "AcdrtuxGnSkUWOmpsajJzZhPlRvwoMBi?",
     long_arg: &[

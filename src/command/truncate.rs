@@ -11,7 +11,7 @@
 
 use super::{Arg, Getopt, Kind, Operation};
 
-const SPEC: Getopt = Getopt {
+pub(super) const SPEC: Getopt = Getopt {
     short_arg: "rs",
     short_flag: "co",
     long_arg: &["reference", "size"],

@@ -7,7 +7,7 @@
 
 use super::{Arg, Getopt, Kind, Operation};
 
-const SPEC: Getopt = Getopt {
+pub(super) const SPEC: Getopt = Getopt {
     short_arg: "oOt",
     short_flag: "abfiJnpqhV",
     long_arg: &["offset", "output", "types"],

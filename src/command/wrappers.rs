@@ -11,7 +11,8 @@ use super::{parse_tool, Operation};
 /// the command not understood.
 const MAX_DEPTH: usize = 16;
 
-const WRAPPERS: &[&str] = &[
+/// The programs peeled as wrappers (also the tool name of one safeop could not see through).
+pub const WRAPPERS: &[&str] = &[
     "sudo", "doas", "env", "nice", "ionice", "nohup", "timeout", "stdbuf", "time", "command",
     "exec", "setsid", "chroot", "sh", "bash", "dash", "zsh", "ksh", "busybox",
 ];

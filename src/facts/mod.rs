@@ -40,6 +40,7 @@ pub mod restore;
 pub mod scale;
 pub mod session;
 pub mod smart;
+pub mod snapshot;
 
 /// Every fact area's table, in the order `safeop explain --list` shows them.
 pub fn registry() -> impl Iterator<Item = &'static FactDef> {
@@ -108,10 +109,11 @@ impl FactDef {
     }
 }
 
-/// Names with a free-form suffix (`operation.option.NAME`): the prefix is registered.
+/// Names with a suffix (`operation.option.NAME`): the prefix is registered. An option's name
+/// must be one a parser sets ([`crate::command::OPTIONS`]); an environment variable's is free.
 const OPEN_PREFIXES: &[&str] = &["operation.option.", "operation.env."];
 
-/// Is a policy allowed to read `name`? Returns the definition (for open prefixes, the prefix's).
+/// Is a policy allowed to read `name`? Returns the definition (for suffixed names, the prefix's).
 pub fn lookup(name: &str) -> Option<(&'static FactDef, Role)> {
     let (role, rel) = split_role(name);
     if let Some(d) = registry().find(|d| match role {
@@ -121,37 +123,19 @@ pub fn lookup(name: &str) -> Option<(&'static FactDef, Role)> {
         return Some((d, role));
     }
     let prefix = OPEN_PREFIXES.iter().find(|p| name.starts_with(**p))?;
+    if let Some(opt) = name.strip_prefix("operation.option.") {
+        if !crate::command::OPTIONS.contains(&opt) {
+            return None;
+        }
+    }
     registry()
         .find(|d| d.name == prefix.trim_end_matches('.'))
         .map(|d| (d, Role::Whole))
 }
 
-/// A close match for an unknown fact name, for "did you mean …".
+/// A close match for an unknown fact name, for "did you mean …" (up to three edits away).
 pub fn suggest(name: &str) -> Option<String> {
-    let mut best: Option<(usize, String)> = None;
-    for d in registry() {
-        for n in d.policy_names() {
-            let dist = edit_distance(name, &n);
-            if dist <= 3 && best.as_ref().is_none_or(|(b, _)| dist < *b) {
-                best = Some((dist, n));
-            }
-        }
-    }
-    best.map(|(_, n)| n)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    crate::text::suggest::closest(name, registry().flat_map(|d| d.policy_names()), 3)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -223,15 +207,24 @@ impl std::fmt::Display for FactError {
 }
 
 /// Facts taken elsewhere (another host, a test case). Flat names apply everywhere (`target.X`
-/// to every target); `paths` give values for one path.
+/// to every target); `paths` give values for one path. Reading one checks every name and the
+/// type of every value ([`snapshot`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
     #[serde(default)]
     pub version: Option<u32>,
-    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Map::is_empty",
+        deserialize_with = "snapshot::facts_map"
+    )]
     pub facts: Map<String, Value>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "snapshot::paths_map"
+    )]
     pub paths: BTreeMap<String, Map<String, Value>>,
 }
 

@@ -12,7 +12,8 @@
 //! line and column where it stands.
 
 use crate::facts::{self, FactError};
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use crate::policy::vocab::NameCheck;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt;
@@ -314,7 +315,8 @@ impl<'de> Visitor<'de> for CondVisitor {
                 "not" => parts.push(Cond::Not(Box::new(map.next_value::<Cond>()?))),
                 fact => {
                     check_fact_name(fact).map_err(de::Error::custom)?;
-                    let tests = map.next_value::<Tests>()?.0;
+                    let check = crate::policy::vocab::value_check(fact);
+                    let tests = map.next_value_seed(TestsSeed(check))?.0;
                     for test in tests {
                         parts.push(Cond::Test {
                             fact: fact.to_string(),
@@ -334,14 +336,7 @@ impl<'de> Visitor<'de> for CondVisitor {
 
 /// Checks that a policy may read `name`; the error says what was meant.
 pub fn check_fact_name(name: &str) -> Result<(), String> {
-    if facts::lookup(name).is_some() {
-        return Ok(());
-    }
-    let hint = match facts::suggest(name) {
-        Some(s) => format!(" (did you mean `{s}`?)"),
-        None => " (`safeop explain --list` lists the facts)".to_string(),
-    };
-    Err(format!("unknown fact `{name}`{hint}"))
+    facts::snapshot::check_name(name).map(|_| ())
 }
 
 struct CondList(Vec<Cond>);
@@ -369,17 +364,102 @@ impl<'de> Deserialize<'de> for CondList {
 /// The right-hand side of `fact: …`: a scalar (equals) or a mapping of operators.
 struct Tests(Vec<Test>);
 
-impl<'de> Deserialize<'de> for Tests {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TestsVisitor)
+/// How the names a test compares with are checked, for facts whose values are one of safeop's
+/// vocabularies (`operation.flags: { contains: recursive }`).
+struct TestsSeed(Option<NameCheck>);
+
+impl<'de> DeserializeSeed<'de> for TestsSeed {
+    type Value = Tests;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Tests, D::Error> {
+        d.deserialize_any(TestsVisitor(self.0))
     }
 }
 
-struct TestsVisitor;
+struct TestsVisitor(Option<NameCheck>);
 
 impl TestsVisitor {
     fn scalar<E>(v: Value) -> Result<Tests, E> {
         Ok(Tests(vec![Test::Equals(v)]))
+    }
+
+    /// The value of `equals:` or `contains:`, its names checked.
+    fn value<'de, A: MapAccess<'de>>(&self, map: &mut A) -> Result<Value, A::Error> {
+        match self.0 {
+            Some(check) => map.next_value_seed(Checked(check)),
+            None => map.next_value(),
+        }
+    }
+
+    /// The list of `in:`, its names checked.
+    fn list<'de, A: MapAccess<'de>>(&self, map: &mut A) -> Result<Vec<Value>, A::Error> {
+        match self.0 {
+            Some(check) => map.next_value_seed(CheckedList(check)),
+            None => map.next_value(),
+        }
+    }
+}
+
+/// A value that, when a string, must be a name of a vocabulary.
+#[derive(Clone, Copy)]
+struct Checked(NameCheck);
+
+impl<'de> DeserializeSeed<'de> for Checked {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Checked {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a name")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        (self.0)(v).map_err(E::custom)?;
+        Ok(v.into())
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
+        CheckedList(self.0).visit_seq(seq).map(Value::Array)
+    }
+}
+
+/// A list of [`Checked`] values.
+struct CheckedList(NameCheck);
+
+impl<'de> DeserializeSeed<'de> for CheckedList {
+    type Value = Vec<Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Value>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CheckedList {
+    type Value = Vec<Value>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of names")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Value>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(Checked(self.0))? {
+            out.push(v);
+        }
+        Ok(out)
     }
 }
 
@@ -403,6 +483,9 @@ impl<'de> Visitor<'de> for TestsVisitor {
         Self::scalar(v.into())
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Tests, E> {
+        if let Some(check) = self.0 {
+            check(v).map_err(E::custom)?;
+        }
         Self::scalar(v.into())
     }
     fn visit_unit<E: de::Error>(self) -> Result<Tests, E> {
@@ -418,14 +501,14 @@ impl<'de> Visitor<'de> for TestsVisitor {
         let mut tests = Vec::new();
         while let Some(op) = map.next_key::<String>()? {
             let t = match op.as_str() {
-                "equals" => Test::Equals(map.next_value()?),
-                "in" => Test::In(map.next_value()?),
+                "equals" => Test::Equals(self.value(&mut map)?),
+                "in" => Test::In(self.list(&mut map)?),
                 "above" => Test::Above(map.next_value()?),
                 "below" => Test::Below(map.next_value()?),
                 "at_least" => Test::AtLeast(map.next_value()?),
                 "at_most" => Test::AtMost(map.next_value()?),
                 "not_empty" => Test::NotEmpty(map.next_value()?),
-                "contains" => Test::Contains(map.next_value()?),
+                "contains" => Test::Contains(self.value(&mut map)?),
                 "known" => Test::Known(map.next_value()?),
                 "glob" => Test::Glob(map.next_value::<OneOrMany>()?.0),
                 "under" => Test::Under(map.next_value::<OneOrMany>()?.0),

@@ -11,17 +11,19 @@
 pub mod condition;
 pub mod layers;
 pub mod template;
+pub mod vocab;
 pub mod yaml;
 
-use crate::command::Kind;
 use crate::error::Error;
-use condition::{Cond, OneOrMany};
+use condition::Cond;
 pub use layers::{layer_files, Layer, Trust};
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 use std::path::PathBuf;
+use vocab::{Flags, Names, Tools};
+pub use vocab::{KindList, Note};
 
 /// The embedded default policy, compiled into the binary.
 pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.yaml");
@@ -29,7 +31,8 @@ pub const DEFAULT_NAME: &str = "<embedded default policy>";
 /// The same policy converted to JSON by `build.rs`, the form read at run time.
 const DEFAULT_POLICY_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/default_policy.json"));
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// Read with "did you mean" ([`vocab`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Allow,
@@ -49,8 +52,8 @@ impl Verdict {
     }
 }
 
-/// How a `confirm` asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// How a `confirm` asks. Read with "did you mean" ([`vocab`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Challenge {
     /// A plain yes/no question.
@@ -84,7 +87,7 @@ pub enum AuditFailure {
     Run,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NoTty {
     Deny,
@@ -92,54 +95,20 @@ pub enum NoTty {
 }
 
 /// Which operations a rule looks at. Every given list must match; an empty list matches all.
+/// Kinds and flags must be ones safeop knows; tools need not be ([`vocab`]).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Match {
     #[serde(default)]
     pub operation: KindList,
     #[serde(default)]
-    pub tool: OneOrMany,
+    pub tool: Names<Tools>,
     /// All of these flags must be set (`recursive`, `no_preserve_root` …).
     #[serde(default)]
-    pub flags: OneOrMany,
+    pub flags: Names<Flags>,
     /// None of these flags may be set (`dry_run`, `remote_host` …).
     #[serde(default)]
-    pub not_flags: OneOrMany,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct KindList(pub Vec<Kind>);
-
-impl<'de> Deserialize<'de> for KindList {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        fn kind<E: de::Error>(s: &str) -> Result<Kind, E> {
-            Kind::from_name(s).ok_or_else(|| {
-                let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-                E::custom(format!(
-                    "unknown operation `{s}`, expected one of {}",
-                    names.join(", ")
-                ))
-            })
-        }
-        impl<'de> Visitor<'de> for V {
-            type Value = KindList;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an operation kind or a list of them")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<KindList, E> {
-                Ok(KindList(vec![kind(v)?]))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KindList, A::Error> {
-                let mut out = Vec::new();
-                while let Some(s) = seq.next_element::<String>()? {
-                    out.push(kind(&s)?);
-                }
-                Ok(KindList(out))
-            }
-        }
-        d.deserialize_any(V)
-    }
+    pub not_flags: Names<Flags>,
 }
 
 /// `argv` plus facts, and the verdict this rule alone must give (`allow` = the rule stays silent).
@@ -147,9 +116,10 @@ impl<'de> Deserialize<'de> for KindList {
 #[serde(deny_unknown_fields)]
 pub struct Example {
     pub argv: Vec<String>,
-    #[serde(default)]
+    /// Checked like a facts snapshot: known names, values of their type.
+    #[serde(default, deserialize_with = "crate::facts::snapshot::facts_map")]
     pub facts: Map<String, Value>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::facts::snapshot::paths_map")]
     pub paths: std::collections::BTreeMap<String, Map<String, Value>>,
     #[serde(default)]
     pub cwd: Option<String>,
@@ -577,8 +547,9 @@ impl Policy {
                     l,
                     c,
                     format!(
-                        "`disable` names rule `{}`, which no earlier layer defines",
-                        d.rule
+                        "`disable` names rule `{}`, which no earlier layer defines{}",
+                        d.rule,
+                        self.rule_hint(&d.rule)
                     ),
                 ));
             };
@@ -598,8 +569,9 @@ impl Policy {
             let is_final = self.is_final(&e.rule);
             let problem = match is_final {
                 None => Some(format!(
-                    "exception names rule `{}`, which no layer defines",
-                    e.rule
+                    "exception names rule `{}`, which no layer defines{}",
+                    e.rule,
+                    self.rule_hint(&e.rule)
                 )),
                 Some(true) => Some(format!(
                     "exception names rule `{}`, which is final: exceptions cannot lift final rules",

@@ -2,3 +2,4 @@
 //! policy or knows a tool.
 
 pub mod bytes;
+pub mod suggest;

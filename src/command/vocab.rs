@@ -1,0 +1,479 @@
+//! The names an [`Operation`](super::Operation) can carry: every flag and every option key a
+//! parser sets, and every tool name. A policy that names anything else names nothing, so
+//! `policy/` checks rules against these lists (did you mean …).
+//!
+//! The lists are written out, not computed, so they read as the policy language's reference;
+//! the tests below parse a corpus built from every parser's option tables (and the spellings
+//! the tables do not show) and fail when a parser sets a name missing here, or when a name
+//! here is one no parser sets any more.
+
+use super::{tool_name, wrappers, TOOLS};
+
+/// Every flag a parser sets (`Operation::flags`), sorted: what `match: { flags: … }`,
+/// `not_flags` and `operation.flags` may name. Most come from the tools' option names with `_`
+/// for `-` (`--one-file-system` → `one_file_system`); dd's `conv=`, `iflag=`, `oflag=` symbols
+/// are `conv_notrunc`, `oflag_direct` …; some say what the parser worked out (`remote_source`,
+/// `device_guessed`, `whole_repository`).
+#[rustfmt::skip]
+pub const FLAGS: &[&str] = &[
+    "8_bit_output", "absolute_names", "acls", "adjust_main_table", "all", "append", "append_verify",
+    "archive", "atimes", "attributes", "attributes_only", "backup", "blocking_io", "bypass_lock",
+    "cache_only", "cancel", "change_name", "check_badblocks", "checksum", "cleanup_cache",
+    "cleanup_commits", "clear", "compact", "compress", "consider_checkpoints",
+    "consider_part_files", "continue", "conv_ascii", "conv_block", "conv_ebcdic", "conv_excl",
+    "conv_fdatasync", "conv_fsync", "conv_ibm", "conv_lcase", "conv_nocreat", "conv_noerror",
+    "conv_notrunc", "conv_sparse", "conv_swab", "conv_sync", "conv_ucase", "conv_unblock",
+    "copy_contents", "copy_devices", "copy_dirlinks", "copy_links", "copy_unsafe_links",
+    "create_file", "critical", "crtimes", "cvs_exclude", "debug", "default_device", "delay_updates",
+    "delete", "delete_after", "delete_before", "delete_delay", "delete_during", "delete_excluded",
+    "delete_members", "delete_missing_args", "dereference", "dereference_command_line",
+    "device_guessed", "devices", "dir", "dirs", "disk_guid", "drop", "drop_D", "dry_run", "error",
+    "exact", "exchange", "exclude_caches", "executability", "existing", "fake_super", "filter",
+    "firmware_setup", "fix", "force", "force_share", "forget", "from0", "fsync", "fuzzy",
+    "gpttombr", "group", "hard_links", "human_readable", "hybrid", "iec", "iflag_count_bytes",
+    "iflag_direct", "iflag_directory", "iflag_dsync", "iflag_fullblock", "iflag_noatime",
+    "iflag_nocache", "iflag_noctty", "iflag_nofollow", "iflag_nonblock", "iflag_skip_bytes",
+    "iflag_sync", "ignore_errors", "ignore_existing", "ignore_inhibitors", "ignore_missing_args",
+    "ignore_times", "implied_dirs", "inc_recursive", "incremental", "info", "inplace",
+    "insecure_links", "insecure_no_password", "insecure_tls", "interactive", "io_blocks", "ipv4",
+    "ipv6", "itemize_changes", "json", "keep_dirlinks", "keep_exclude_tags", "keep_newer_files",
+    "keep_old_files", "keep_security_info", "largest_new", "link", "links", "list", "list_kept",
+    "list_only", "list_pruned", "load_backup", "log_json", "machine", "mbrtogpt", "mkpath",
+    "move_backup_table", "move_data", "move_second_header", "multi_volume", "multiple_sources",
+    "munge_links", "new", "no_cache", "no_clobber", "no_copy", "no_create", "no_dereference",
+    "no_extra_verify", "no_lock", "no_motd", "no_preserve_root", "no_sync", "no_target_directory",
+    "no_wall", "no_wtmp", "noacls", "noauto_pt", "nobsdflags", "noflags", "notrunc", "noxattrs",
+    "numeric_ids", "numeric_owner", "oflag_append", "oflag_direct", "oflag_directory",
+    "oflag_dsync", "oflag_noatime", "oflag_nocache", "oflag_noctty", "oflag_nofollow",
+    "oflag_nonblock", "oflag_seek_bytes", "oflag_sync", "old_args", "old_dirs", "omit_dir_times",
+    "omit_link_times", "one_file_system", "oob_writes", "open_noatime", "other_machine",
+    "overwrite", "overwrite_dir", "owner", "parents", "partial", "partition_guid", "perms",
+    "preallocate", "preserve_root_all", "progress", "protect_boot", "prune", "prune_empty_dirs",
+    "quiet", "randomize_guids", "recompute_chs", "recursive", "recursive_unlink", "relative",
+    "remote_archive", "remote_destination", "remote_host", "remote_source", "remove",
+    "remove_destination", "remove_files", "remove_source_files", "repack_cacheable_only",
+    "repack_small", "repack_uncompressed", "repair", "replicate", "repository", "safe_links",
+    "save_space", "script", "secluded_args", "show_rc", "show_version", "shrink", "size_only",
+    "skip_old_files", "sort", "sparse", "specials", "stats", "stdout", "super", "superblock_only",
+    "symbolic_link", "target_is_directory", "target_is_zero", "times", "to_command", "transform",
+    "transform_bsd", "transpose", "trust_sender", "typecode", "unlink_first", "unsafe",
+    "unsafe_allow_remove_all", "update", "verbose", "verify", "wall_only", "warning", "whole_file",
+    "whole_repository", "write", "write_devices", "writes_backing", "xattrs", "zap", "zap_all",
+    "zero",
+];
+
+/// Every option key a parser sets (`Operation::options`), sorted: the `NAME` of the fact
+/// `operation.option.NAME`.
+#[rustfmt::skip]
+pub const OPTIONS: &[&str] = &[
+    "action", "address", "adjust_main_table", "align", "archive", "arguments", "attributes",
+    "backing", "backing_format", "backup", "backup_dir", "base", "bitmap", "block_size",
+    "boot_loader_entry", "boot_loader_menu", "bs", "bwlimit", "bytes_per_inode", "cacert", "cache",
+    "cache_dir", "cbs", "change_name", "check_inhibitors", "checkpoint_interval", "checksum_choice",
+    "checksum_seed", "chmod", "chown", "chunker_params", "command", "commands", "comment",
+    "compare_dest", "compress_choice", "compress_level", "compress_threads", "compression",
+    "confine_root", "contimeout", "copy_as", "copy_dest", "count", "data_device", "debug",
+    "debug_profile", "debug_topic", "delete", "disk_guid", "early_input", "exclude", "exclude_file",
+    "exclude_from", "exclude_if_present", "exclude_xattr", "extended", "features", "files_from",
+    "filter", "first", "force_count", "format", "format_b", "fstype", "glob_archives", "gpttombr",
+    "group_by", "groupmap", "host", "http_user_agent", "hybrid", "ibs", "iconv", "iexclude",
+    "iexclude_file", "iinclude", "iinclude_file", "include", "include_file", "include_from",
+    "include_xattr", "info", "inodes", "iseek", "iterations", "job_mode", "keep_daily",
+    "keep_hourly", "keep_last", "keep_minutely", "keep_monthly", "keep_secondly", "keep_tag",
+    "keep_weekly", "keep_within", "keep_within_daily", "keep_within_hourly", "keep_within_monthly",
+    "keep_within_weekly", "keep_within_yearly", "keep_yearly", "key_hint", "label", "largest_new",
+    "last", "limit_download", "limit_upload", "link_dest", "listed_incremental", "load_backup",
+    "lock_wait", "log_file", "log_file_format", "machine", "match_archives", "max_alloc",
+    "max_delete", "max_repack_size", "max_size", "max_unused", "members", "merge", "message",
+    "min_size", "modify_window", "move_backup_table", "new", "no_preserve", "obs", "offset",
+    "one_top_level", "only_write_batch", "option", "options", "oseek", "out_format", "outbuf",
+    "output_format", "overwrite", "pack_size", "parallel", "partial_dir", "partition_guid",
+    "partitions", "partno", "password_command", "password_file", "path", "paths", "pattern",
+    "patterns_from", "port", "preallocation", "prefix", "preserve", "protocol", "random_source",
+    "rate", "read_batch", "reboot_argument", "recompress", "reference", "reflink", "remote_option",
+    "remote_path", "remote_ratelimit", "remove", "repair", "replicate", "repo", "repository_file",
+    "retry_lock", "root", "root_directory", "rsh", "rsync_path", "runlevel", "sector_size", "seek",
+    "set_alignment", "size", "skip", "skip_compress", "snapshot", "snapshots", "sockopts",
+    "sort_by", "source_cache", "source_trailing_slash", "source_trailing_slashes", "sparse",
+    "sparse_size", "status", "stderr", "stop_after", "stop_at", "strip_components",
+    "stuck_request_timeout", "subcommand", "subfolder", "suffix", "tag", "target", "temp_dir",
+    "threshold", "timeout", "timestamp", "tls_client_cert", "to_command", "transform_bsd",
+    "transpose", "typecode", "types", "umask", "undo_file", "update", "upload_buffer",
+    "upload_ratelimit", "usage_type", "usermap", "verb", "when", "wipe", "wipe_partitions",
+    "write_batch",
+];
+
+/// Is `name` one that [`Operation::tool`](super::Operation::tool) can be? The tools of
+/// [`TOOLS`] as [`tool_name`] names them, and the wrappers (a wrapper safeop cannot see through
+/// is judged under its own name).
+pub fn is_tool_name(name: &str) -> bool {
+    tool_names().any(|t| t == name)
+}
+
+/// Every name [`is_tool_name`] accepts, for "did you mean".
+pub fn tool_names() -> impl Iterator<Item = &'static str> {
+    TOOLS
+        .iter()
+        .copied()
+        .filter(|t| tool_name(t) == *t)
+        .chain(wrappers::WRAPPERS.iter().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::{parse, Getopt, Operation};
+    use std::collections::BTreeSet;
+
+    fn words(line: &str) -> Vec<String> {
+        shell_words::split(line).expect("corpus line splits")
+    }
+
+    /// Every way to write each option of a getopt table, with a value where one is taken.
+    fn spellings(spec: &Getopt) -> Vec<Vec<String>> {
+        let mut out: Vec<Vec<String>> = Vec::new();
+        for l in spec.long_flag {
+            out.push(vec![format!("--{l}")]);
+        }
+        for l in spec.long_arg {
+            out.push(vec![format!("--{l}=1")]);
+        }
+        for l in spec.long_opt {
+            out.push(vec![format!("--{l}")]);
+            out.push(vec![format!("--{l}=1")]);
+        }
+        for c in spec.short_flag.chars() {
+            out.push(vec![format!("-{c}")]);
+        }
+        for c in spec.short_arg.chars() {
+            out.push(vec![format!("-{c}"), "1".into()]);
+        }
+        out
+    }
+
+    /// `before OPTION after` for every spelling of `spec`.
+    fn around(before: &str, spec: &Getopt, after: &str) -> Vec<Vec<String>> {
+        spellings(spec)
+            .into_iter()
+            .map(|o| [words(before), o, words(after)].concat())
+            .collect()
+    }
+
+    /// `before --LONG[=1] after` and `before -S [1] after` for a (short, long) table.
+    fn around_table<'a>(
+        before: &str,
+        table: impl IntoIterator<Item = (Option<char>, &'a str)>,
+        takes_value: bool,
+        after: &str,
+    ) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        for (s, l) in table {
+            let mut long = vec![format!("--{l}")];
+            let mut short = s.map(|c| vec![format!("-{c}")]);
+            if takes_value {
+                long = vec![format!("--{l}=1")];
+                if let Some(v) = short.as_mut() {
+                    v.push("1".into());
+                }
+            }
+            out.push([words(before), long, words(after)].concat());
+            if let Some(sh) = short {
+                out.push([words(before), sh, words(after)].concat());
+            }
+        }
+        out
+    }
+
+    /// Command lines covering every parser: each option of every option table, in a line the
+    /// tool accepts, and the lines whose meaning sets names the tables do not show.
+    fn corpus() -> Vec<Vec<String>> {
+        use crate::command::{borg, dd, mkfs, partition, qemu_img, reboot, restic, rsync};
+        let mut c: Vec<Vec<String>> = Vec::new();
+        c.extend(around("rm", &crate::command::rm::SPEC, "x"));
+        c.extend(around("cp", &crate::command::cp::SPEC, "a b"));
+        c.extend(around("mv", &crate::command::mv::SPEC, "a b"));
+        for mode in ["-x", "-c", "-t", "--delete", "-r", "-u", "-A", "-d"] {
+            c.extend(around(
+                &format!("tar {mode} -f a.tar"),
+                &crate::command::tar::SPEC,
+                "m",
+            ));
+        }
+        c.extend(around("shred", &crate::command::shred::SPEC, "f"));
+        c.extend(around(
+            "truncate -s 1",
+            &crate::command::truncate::SPEC,
+            "f",
+        ));
+        c.extend(around("truncate", &crate::command::truncate::SPEC, "f"));
+        c.extend(around("wipefs", &crate::command::wipefs::SPEC, "/dev/sdb"));
+        for prog in ["reboot", "halt", "poweroff"] {
+            c.extend(around(prog, &reboot::HALT_SPEC, ""));
+        }
+        c.extend(around("shutdown", &reboot::SHUTDOWN_SPEC, ""));
+        c.extend(around("shutdown", &reboot::SHUTDOWN_SPEC, "now"));
+        for verb in ["reboot", "poweroff", "halt", "kexec", "soft-reboot"] {
+            c.extend(around("systemctl", &reboot::SYSTEMCTL_SPEC, verb));
+        }
+        c.extend(around("fdisk", &partition::FDISK_SPEC, "/dev/sdb"));
+        c.extend(around("sfdisk", &partition::SFDISK_SPEC, "/dev/sdb"));
+        c.extend(around("cfdisk", &partition::CFDISK_SPEC, "/dev/sdb"));
+        c.extend(around("cfdisk", &partition::CFDISK_SPEC, ""));
+        let sg = |t: &[(char, &'static str, bool)]| {
+            t.iter().map(|(s, l, _)| (Some(*s), *l)).collect::<Vec<_>>()
+        };
+        c.extend(around_table(
+            "sgdisk",
+            sg(partition::SGDISK_ARG),
+            true,
+            "/dev/sdb",
+        ));
+        c.extend(around_table(
+            "sgdisk",
+            sg(partition::SGDISK_FLAG),
+            false,
+            "/dev/sdb",
+        ));
+        for t in [
+            "ext4", "xfs", "vfat", "btrfs", "swap", "exfat", "f2fs", "ntfs", "minix",
+        ] {
+            if let Some(f) = mkfs::family(t) {
+                c.extend(around(&format!("mkfs.{t}"), &f.spec, "/dev/sdb"));
+                c.extend(around(&format!("mkfs -t {t}"), &f.spec, "/dev/sdb"));
+            }
+        }
+        for (sub, operands) in [
+            ("create", "a.qcow2 1G"),
+            ("convert", "a b"),
+            ("resize", "a 1G"),
+            ("commit", "a"),
+            ("rebase", "a"),
+            ("amend", "a"),
+            ("snapshot", "a"),
+            ("dd", "if=a of=b"),
+            ("info", "a"),
+            ("check", "a"),
+            ("map", "a"),
+            ("measure", "a"),
+            ("compare", "a b"),
+            ("bench", "a"),
+            ("bitmap", "a b"),
+        ] {
+            if let Some(spec) = qemu_img::spec(sub) {
+                c.extend(around(&format!("qemu-img {sub}"), &spec, operands));
+            }
+        }
+        for k in dd::KEYS
+            .iter()
+            .filter(|k| !["conv", "iflag", "oflag"].contains(k))
+        {
+            c.push(words(&format!("dd if=a of=b {k}=1")));
+        }
+        let rs_short =
+            |t: &[(char, &'static str)]| t.iter().map(|(s, l)| (Some(*s), *l)).collect::<Vec<_>>();
+        let longs = |t: &[&'static str]| t.iter().map(|l| (None, *l)).collect::<Vec<_>>();
+        for (before, after) in [("rsync", "a b"), ("rsync", "a"), ("rsync", "a/ h:b")] {
+            c.extend(around_table(
+                before,
+                rs_short(rsync::SHORT_ARG),
+                true,
+                after,
+            ));
+            c.extend(around_table(
+                before,
+                rs_short(rsync::SHORT_FLAG),
+                false,
+                after,
+            ));
+            c.extend(around_table(before, longs(rsync::LONG_ARG), true, after));
+            c.extend(around_table(before, longs(rsync::LONG_FLAG), false, after));
+        }
+        for (cmd, operands) in [
+            ("extract", "r::a"),
+            ("delete", "r::a"),
+            ("prune", "r"),
+            ("compact", "r"),
+            ("recreate", "r::a"),
+            ("create", "r::a p"),
+        ] {
+            let before = format!("borg {cmd}");
+            c.extend(around_table(
+                &before,
+                borg::COMMON_ARG.iter().copied(),
+                true,
+                operands,
+            ));
+            c.extend(around_table(
+                &before,
+                borg::COMMON_FLAG.iter().copied(),
+                false,
+                operands,
+            ));
+            if let Some((args, flags)) = borg::command_tables(cmd) {
+                c.extend(around_table(&before, args.iter().copied(), true, operands));
+                c.extend(around_table(
+                    &before,
+                    flags.iter().copied(),
+                    false,
+                    operands,
+                ));
+            }
+        }
+        for (before, args, flags, after) in [
+            (
+                "restic -r R restore",
+                restic::RESTORE_ARG,
+                restic::RESTORE_FLAG,
+                "s --target t",
+            ),
+            (
+                "restic -r R forget",
+                restic::FORGET_ARG,
+                restic::FORGET_FLAG,
+                "s",
+            ),
+            (
+                "restic -r R prune",
+                restic::FORGET_ARG,
+                restic::FORGET_FLAG,
+                "",
+            ),
+        ] {
+            for (a, f) in [(args, flags), (restic::GLOBAL_ARG, restic::GLOBAL_FLAG)] {
+                c.extend(around_table(before, a.iter().copied(), true, after));
+                c.extend(around_table(before, f.iter().copied(), false, after));
+            }
+        }
+        c.extend(SPECIAL.iter().map(|l| words(l)));
+        c
+    }
+
+    /// Lines whose meaning, not an option table, sets a name.
+    const SPECIAL: &[&str] = &[
+        // GNU dd's symbols (coreutils 9), as dd accepts them for each key.
+        "dd if=a of=b conv=ascii,ebcdic,ibm,block,unblock,lcase,ucase,sparse,swab,sync,excl,nocreat,notrunc,noerror,fdatasync,fsync",
+        "dd if=a of=b iflag=direct,directory,dsync,sync,fullblock,nonblock,noatime,nocache,noctty,nofollow,count_bytes,skip_bytes",
+        "dd if=a of=b oflag=append,direct,directory,dsync,sync,nonblock,noatime,nocache,noctty,nofollow,seek_bytes",
+        "rm -r --preserve-root=all x",
+        "tar -xf host:a.tar",
+        "shred --remove=wipe f",
+        "mkfs.xfs -d name=/dev/sdb",
+        "parted -s -m -f -a optimal /dev/sdb mklabel gpt",
+        "init 6",
+        "rsync a/ b c",
+        "restic -r R restore s:sub --target t",
+        "restic -r R rewrite --forget s",
+        "borg delete r",
+        "borg extract r::a p",
+        "gdisk -l /dev/sdb",
+        "gdisk /dev/sdb",
+        "mke2fs -F /dev/sdb",
+        "mkswap -f /dev/sdb",
+        "telinit 0",
+    ];
+
+    fn names(op: &Operation, flags: &mut BTreeSet<String>, options: &mut BTreeSet<String>) {
+        flags.extend(op.flags.iter().cloned());
+        options.extend(op.options.keys().cloned());
+        for p in &op.parts {
+            names(p, flags, options);
+        }
+    }
+
+    fn corpus_names() -> (BTreeSet<String>, BTreeSet<String>) {
+        let (mut flags, mut options) = (BTreeSet::new(), BTreeSet::new());
+        for argv in corpus() {
+            names(&parse(&argv), &mut flags, &mut options);
+        }
+        (flags, options)
+    }
+
+    /// The names written as literals in the parsers' code: `.flag("NAME")` and `.opt("NAME", …)`
+    /// (tests left out).
+    fn literal_names() -> (BTreeSet<String>, BTreeSet<String>) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/command");
+        let (mut flags, mut options) = (BTreeSet::new(), BTreeSet::new());
+        for entry in std::fs::read_dir(&dir).expect("src/command lists") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|e| e != "rs") || path.ends_with("vocab.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("source reads");
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (call, set) in [(".flag(\"", &mut flags), (".opt(\"", &mut options)] {
+                for piece in code.split(call).skip(1) {
+                    if let Some(end) = piece.find('"') {
+                        set.insert(piece[..end].to_string());
+                    }
+                }
+            }
+        }
+        (flags, options)
+    }
+
+    fn missing<'a>(names: &'a BTreeSet<String>, list: &[&str]) -> Vec<&'a String> {
+        names
+            .iter()
+            .filter(|n| !list.contains(&n.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn the_corpus_covers_every_tool() {
+        let corpus = corpus();
+        for t in TOOLS {
+            assert!(
+                corpus.iter().any(|argv| argv[0] == *t),
+                "no corpus line runs `{t}`: add its option tables (or lines) to corpus()"
+            );
+        }
+    }
+
+    #[test]
+    fn every_flag_and_option_a_parser_sets_is_listed() {
+        let (flags, options) = corpus_names();
+        let (lit_flags, lit_options) = literal_names();
+        for (what, set, list) in [
+            ("FLAGS", &flags, FLAGS),
+            ("FLAGS", &lit_flags, FLAGS),
+            ("OPTIONS", &options, OPTIONS),
+            ("OPTIONS", &lit_options, OPTIONS),
+        ] {
+            let gone = missing(set, list);
+            assert!(
+                gone.is_empty(),
+                "parsers set names missing from {what}: {gone:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_listed_flag_and_option_is_set_by_a_parser() {
+        let (flags, options) = corpus_names();
+        for (what, set, list) in [("FLAGS", &flags, FLAGS), ("OPTIONS", &options, OPTIONS)] {
+            let stale: Vec<&&str> = list.iter().filter(|n| !set.contains(**n)).collect();
+            assert!(
+                stale.is_empty(),
+                "{what} lists names no corpus line sets (gone from the parsers, or the corpus \
+                 lacks the line that sets them): {stale:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn lists_are_sorted_without_duplicates() {
+        for list in [FLAGS, OPTIONS] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
+        }
+    }
+
+    #[test]
+    fn tool_names_are_the_names_operations_get() {
+        for t in TOOLS {
+            let op = parse(&[t.to_string(), "x".into()]);
+            assert!(is_tool_name(&op.tool), "`{t}` parses as tool `{}`", op.tool);
+        }
+        assert!(is_tool_name("mkfs") && is_tool_name("sudo") && is_tool_name("sh"));
+        assert!(!is_tool_name("mkfs.ext4") && !is_tool_name("mke2fs") && !is_tool_name("find"));
+    }
+}
