@@ -75,13 +75,45 @@ pub fn text(argv: &[String], op: &Operation, d: &Decision) -> String {
         };
         s.push_str(&format!("  no rule applies to {what}\n"));
     }
-    for f in &d.findings {
+    // One rule over many targets reads as one finding: the first in full, the others by path.
+    let mut i = 0;
+    while i < d.findings.len() {
+        let f = &d.findings[i];
+        let same = d.findings[i..]
+            .iter()
+            .take_while(|g| g.rule == f.rule && g.verdict == f.verdict && g.fix == f.fix)
+            .count();
         s.push_str(&format!(
             "  {:<7} [{}] {}\n",
             f.verdict.name(),
             f.rule,
             f.message
         ));
+        if same >= 3 {
+            let others: Vec<String> = d.findings[i + 1..i + same]
+                .iter()
+                .map(|g| {
+                    g.path
+                        .as_deref()
+                        .map(|p| bytes::display(p).into_owned())
+                        .unwrap_or_else(|| g.message.clone())
+                })
+                .collect();
+            s.push_str(&format!(
+                "          and {} more the same way: {}\n",
+                others.len(),
+                others.join(", ")
+            ));
+        } else {
+            for g in &d.findings[i + 1..i + same] {
+                s.push_str(&format!(
+                    "  {:<7} [{}] {}\n",
+                    g.verdict.name(),
+                    g.rule,
+                    g.message
+                ));
+            }
+        }
         if let Some(fix) = &f.fix {
             s.push_str(&format!("          way out: {fix}\n"));
         }
@@ -89,6 +121,7 @@ pub fn text(argv: &[String], op: &Operation, d: &Decision) -> String {
             s.push_str("          final: --override cannot lift this\n");
         }
         s.push_str(&format!("          rule defined at {}\n", f.origin));
+        i += same;
     }
     for (rule, path, reason) in &d.excepted {
         let path = bytes::display(path);

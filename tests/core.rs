@@ -838,3 +838,25 @@ fn a_write_to_a_device_node_that_is_not_there_asks() {
         .go()
         .stdout_lacks("missing-device-node");
 }
+
+/// One rule over many targets is one finding to read: the first in full, the rest by path.
+#[test]
+fn repeated_findings_of_one_rule_are_grouped() {
+    let r = Test::new()
+        .args([
+            "check", "--", "rm", "-rf", "/bin", "/boot", "/etc", "/usr", "/var",
+        ])
+        .go();
+    r.status(4)
+        .stdout_has("[rm-recursive-system-dir] recursive delete of system directory `/bin`")
+        .stdout_has("and 4 more the same way: /boot, /etc, /usr, /var");
+    assert_eq!(r.stdout.matches("way out:").count(), 1, "{}", r.stdout);
+    // JSON keeps every finding
+    let j = Test::new()
+        .args([
+            "check", "--format", "json", "--", "rm", "-rf", "/bin", "/boot", "/etc",
+        ])
+        .go()
+        .json();
+    assert_eq!(j["findings"].as_array().map(Vec::len), Some(3), "{j}");
+}
