@@ -48,6 +48,15 @@ python3 bench/alternate.py --tree 20 "$runs" "$work/tree" ::: "$env" rm -rf "$wo
 python3 bench/alternate.py "$runs" "$f" ::: "$env" true ::: "$bin" run -- true |
     report "a command no rule can match" "env true" "safeop run -- true"
 
+# 5. A tool only a layer guards (issue 9: run reads the layer for every tool): decided and logged.
+SAFEOP_POLICY=$PWD/bench/layer-guards-touch.yaml \
+    python3 bench/alternate.py "$runs" "$f" ::: "$env" touch "$f" ::: "$bin" run -- touch "$f" |
+    report "a tool only a layer guards (touch)" "env touch FILE" "safeop run -- touch FILE"
+# 6. A command no rule can match, with a layer present: the layer is read before it is exec'd.
+SAFEOP_POLICY=$PWD/bench/layer-guards-touch.yaml \
+    python3 bench/alternate.py "$runs" "$f" ::: "$env" true ::: "$bin" run -- true |
+    report "no rule matches, a layer present" "env true" "safeop run -- true"
+
 for c in "check -- rm -rf /usr" "check -- dd if=/dev/zero of=/dev/null" "check --format json -- rm -rf /"; do
     # GNU time (package `time`) reports the real peak RSS of the one process.
     /usr/bin/time -f "%M" -o "$work/rss" "$bin" $c >/dev/null || true
