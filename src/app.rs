@@ -64,7 +64,7 @@ pub fn main(args: Vec<String>) -> u8 {
         Verb::Audit(AuditVerb::Verify { log }) => audit_verify(log, strict),
         Verb::Audit(AuditVerb::Show { count, log }) => audit_show(log, count, strict),
         Verb::Facts { json, paths } => show_facts(json, paths),
-        Verb::Init { shell } => init(&shell),
+        Verb::Init { shell } => init(&sources, &shell),
     };
     code
 }
@@ -947,21 +947,40 @@ fn show_facts(json: bool, paths: Vec<String>) -> u8 {
 }
 
 /// Shell aliases for every guarded tool.
-fn init(shell: &str) -> u8 {
-    let mut tools: Vec<&str> = command::TOOLS
-        .iter()
-        .copied()
-        .filter(|t| *t != "init")
-        .collect();
-    tools.extend([
-        "mkfs.ext2",
-        "mkfs.ext3",
-        "mkfs.ext4",
-        "mkfs.xfs",
-        "mkfs.btrfs",
-        "mkfs.vfat",
-        "mkfs.fat",
-    ]);
+/// Shell aliases for every guarded tool, and for every tool a policy layer in effect names
+/// (`match: { tool: find }`), so that what the policy guards is what the shell routes.
+fn init(sources: &Sources, shell: &str) -> u8 {
+    let mut tools: Vec<String> = command::TOOLS.iter().map(|t| t.to_string()).collect();
+    tools.extend(
+        [
+            "mkfs.ext2",
+            "mkfs.ext3",
+            "mkfs.ext4",
+            "mkfs.xfs",
+            "mkfs.btrfs",
+            "mkfs.vfat",
+            "mkfs.fat",
+        ]
+        .map(String::from),
+    );
+    match Policy::load(sources) {
+        Ok(p) => {
+            for r in &p.rules {
+                for t in &r.matches.tool.0 {
+                    let plain = !t.is_empty()
+                        && t.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c));
+                    if plain && !tools.contains(t) && t != "sudo" && t != "safeop" {
+                        tools.push(t.clone());
+                    }
+                }
+            }
+        }
+        Err(e) => {
+            eprint(&e.to_string());
+            return FAILED;
+        }
+    }
     println!(
         "# safeop {}: route destructive commands through safeop",
         env!("CARGO_PKG_VERSION")
