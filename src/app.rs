@@ -194,6 +194,10 @@ fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
         verdict: d.verdict.name().into(),
         user,
         sudo_user,
+        sudo_command: sudo_mode()
+            .then(|| std::env::var("SUDO_COMMAND").ok())
+            .flatten(),
+        tty: tty_name(),
         host: nix::unistd::gethostname()
             .map(|h| h.to_string_lossy().into_owned())
             .unwrap_or_default(),
@@ -207,6 +211,18 @@ fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
         ..Default::default()
     }
     .command(argv, &cwd())
+}
+
+/// The terminal of the first standard descriptor that is one.
+fn tty_name() -> Option<String> {
+    use std::os::fd::BorrowedFd;
+    (0..3).find_map(|fd| {
+        // SAFETY: fds 0-2 are always open (main.rs opens /dev/null on any that is closed).
+        let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+        nix::unistd::ttyname(fd)
+            .ok()
+            .map(|p| crate::text::bytes::encode_path(&p))
+    })
 }
 
 fn who() -> (String, Option<String>) {

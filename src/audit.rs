@@ -63,6 +63,12 @@ pub struct Record {
     pub user: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sudo_user: Option<String>,
+    /// Under sudo: the command line sudo was asked to run (`SUDO_COMMAND`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sudo_command: Option<String>,
+    /// The terminal safeop was run from (`/dev/pts/3`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tty: Option<String>,
     pub host: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<serde_json::Value>,

@@ -90,8 +90,10 @@ fn dir_layers(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Opens a policy file, then checks owner and mode on the open descriptor: the text and how far
-/// it may be trusted. In sudo mode (`strict`) a file that is not root's and closed to others is
-/// an error.
+/// it may be trusted. In sudo mode (`strict`) a system layer is opened beneath its directories,
+/// each opened and checked first (`/etc/safeop`, and `policy.d` for a drop-in: root's, closed to
+/// group and others), and a file that is not root's and closed to others is an error, naming the
+/// file or directory, its owner and its mode.
 pub fn read_layer(layer: &Layer, strict: bool) -> Result<(String, Trust), Error> {
     use std::io::Read;
     use std::os::unix::fs::MetadataExt;
@@ -100,20 +102,15 @@ pub fn read_layer(layer: &Layer, strict: bool) -> Result<(String, Trust), Error>
         path: path.to_path_buf(),
         why,
     };
-    let mut f = std::fs::File::open(path).map_err(|e| read_err(e.to_string()))?;
+    let mut f = if strict && layer.system_location {
+        open_beneath_checked_dirs(path)?
+    } else {
+        std::fs::File::open(path).map_err(|e| read_err(e.to_string()))?
+    };
     let m = f.metadata().map_err(|e| read_err(e.to_string()))?;
     let root_only = m.uid() == 0 && m.mode() & 0o022 == 0;
     if strict && !root_only {
-        return Err(Error::policy(
-            &path.display().to_string(),
-            0,
-            0,
-            format!(
-                "refused in sudo mode: a policy file must be owned by root and not writable by group or others (it is owned by uid {}, mode {:04o})",
-                m.uid(),
-                m.mode() & 0o7777
-            ),
-        ));
+        return Err(refused_in_sudo_mode(path, "policy file", m.uid(), m.mode()));
     }
     let trust = if layer.system_location && root_only {
         Trust::System
@@ -124,6 +121,81 @@ pub fn read_layer(layer: &Layer, strict: bool) -> Result<(String, Trust), Error>
     f.read_to_string(&mut s)
         .map_err(|e| read_err(e.to_string()))?;
     Ok((s, trust))
+}
+
+fn refused_in_sudo_mode(path: &Path, what: &str, uid: u32, mode: u32) -> Error {
+    let who = if uid == 0 {
+        "owned by root".to_string()
+    } else {
+        format!("owned by uid {uid}")
+    };
+    Error::policy(
+        &path.display().to_string(),
+        0,
+        0,
+        format!(
+            "refused in sudo mode: a {what} must be owned by root and not writable by group or others; it is {who}, mode {:04o} (fix: `chown root:root` and `chmod go-w` it)",
+            mode & 0o7777
+        ),
+    )
+}
+
+/// Sudo mode: opens each directory from `/etc/safeop` down to the file's own, checking owner and
+/// mode on each open descriptor, then the file beneath the last one (`openat`, no symlinks
+/// followed), so what was checked is what is read.
+fn open_beneath_checked_dirs(path: &Path) -> Result<std::fs::File, Error> {
+    use nix::fcntl::{openat, OFlag};
+    use nix::sys::stat::{fstat, Mode};
+    use std::os::fd::{AsFd, OwnedFd};
+    let read_err = |why: String| Error::Read {
+        path: path.to_path_buf(),
+        why,
+    };
+    let rel = path
+        .strip_prefix(SYSTEM_DIR)
+        .map_err(|_| read_err(format!("not under {SYSTEM_DIR}")))?;
+    let mut dir_path = PathBuf::from(SYSTEM_DIR);
+    let dir_flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    let mut dir: OwnedFd =
+        nix::fcntl::open(SYSTEM_DIR, dir_flags | OFlag::O_NOFOLLOW, Mode::empty())
+            .map_err(|e| read_err(format!("{SYSTEM_DIR}: {e}")))?;
+    let check = |fd: &OwnedFd, p: &Path| -> Result<(), Error> {
+        let st = fstat(fd.as_fd()).map_err(|e| read_err(format!("{}: {e}", p.display())))?;
+        if st.st_uid != 0 || st.st_mode & 0o022 != 0 {
+            return Err(refused_in_sudo_mode(
+                p,
+                "policy directory",
+                st.st_uid,
+                st.st_mode,
+            ));
+        }
+        Ok(())
+    };
+    check(&dir, &dir_path)?;
+    let parts: Vec<_> = rel.components().collect();
+    let Some((file, dirs)) = parts.split_last() else {
+        return Err(read_err("no file name".into()));
+    };
+    for c in dirs {
+        dir_path.push(c);
+        let next = openat(
+            dir.as_fd(),
+            c.as_os_str(),
+            dir_flags | OFlag::O_NOFOLLOW,
+            Mode::empty(),
+        )
+        .map_err(|e| read_err(format!("{}: {e}", dir_path.display())))?;
+        check(&next, &dir_path)?;
+        dir = next;
+    }
+    let fd = openat(
+        dir.as_fd(),
+        file.as_os_str(),
+        OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| read_err(e.to_string()))?;
+    Ok(std::fs::File::from(fd))
 }
 
 /// How a file named on the command line (`policy lint FILE`) would be trusted where it lies.
