@@ -57,6 +57,11 @@ SAFEOP_POLICY=$PWD/bench/layer-guards-touch.yaml \
     python3 bench/alternate.py "$runs" "$f" ::: "$env" true ::: "$bin" run -- true |
     report "no rule matches, a layer present" "env true" "safeop run -- true"
 
+# 7. The same rm through a shim (`safeop shims install`): a link named rm to safeop.
+"$bin" shims install "$work/shims" --tools rm >/dev/null
+python3 bench/alternate.py "$runs" "$f" ::: "$bin" run -- rm -f "$f" ::: "$work/shims/rm" -f "$f" |
+    report "a shim call against safeop run" "safeop run -- rm -f FILE" "SHIMS/rm -f FILE"
+
 for c in "check -- rm -rf /usr" "check -- dd if=/dev/zero of=/dev/null" "check --format json -- rm -rf /"; do
     # GNU time (package `time`) reports the real peak RSS of the one process.
     /usr/bin/time -f "%M" -o "$work/rss" "$bin" $c >/dev/null || true

@@ -27,7 +27,14 @@ fn eprint(msg: &str) {
 
 /// safeop's whole life for one command line: the exit status (the guarded command's own when it
 /// ran and safeop waited for it; on the allow path the command replaces safeop instead).
-pub fn main(args: Vec<String>) -> u8 {
+pub fn main(mut args: Vec<String>) -> u8 {
+    // Called through a shim (a link named `rm` to safeop): `safeop run -- rm …`.
+    if let Some(tool) = args.first().and_then(|a0| crate::shims::called_as(a0)) {
+        args.splice(
+            0..1,
+            ["safeop".to_string(), "run".into(), "--".into(), tool],
+        );
+    }
     let args = bare_form(args);
     let verb = args.get(1).map(String::as_str).unwrap_or("");
     let usage_code = if matches!(verb, "check" | "preflight") {
@@ -65,6 +72,7 @@ pub fn main(args: Vec<String>) -> u8 {
         Verb::Audit(AuditVerb::Show { count, log }) => audit_show(log, count, strict),
         Verb::Facts { json, paths } => show_facts(json, paths),
         Verb::Init { shell } => init(&sources, &shell),
+        Verb::Shims(v) => shims(&sources, v),
     };
     code
 }
@@ -962,10 +970,53 @@ fn show_facts(json: bool, paths: Vec<String>) -> u8 {
     0
 }
 
-/// Shell aliases for every guarded tool.
-/// Shell aliases for every guarded tool, and for every tool a policy layer in effect names
-/// (`match: { tool: find }`), so that what the policy guards is what the shell routes.
-fn init(sources: &Sources, shell: &str) -> u8 {
+/// `shims install|list|remove` ([`crate::shims`]).
+fn shims(sources: &Sources, v: crate::cli::ShimsVerb) -> u8 {
+    use crate::cli::ShimsVerb;
+    let result = match v {
+        ShimsVerb::Install { dir, tools } => {
+            let tools = match tools {
+                Some(t) => t,
+                None => match guarded_tool_names(sources) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        eprint(&e);
+                        return FAILED;
+                    }
+                },
+            };
+            crate::shims::install(&dir, &tools).map(|done| {
+                for l in &done {
+                    println!("{l}");
+                }
+                println!(
+                    "{} shims in {}: put it first on PATH (a crontab's `PATH=` line, /etc/environment, a service's Environment=PATH=) for commands aliases never see",
+                    done.len(),
+                    dir.display()
+                );
+            })
+        }
+        ShimsVerb::List { dir } => crate::shims::list(&dir).map(|l| {
+            for p in l {
+                println!("{}", p.display());
+            }
+        }),
+        ShimsVerb::Remove { dir } => crate::shims::remove(&dir).map(|l| {
+            println!("removed {} shims from {}", l.len(), dir.display());
+        }),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprint(&e);
+            FAILED
+        }
+    }
+}
+
+/// The names `init` aliases and `shims install` links: every tool safeop parses, the mkfs
+/// variants, and every tool a policy layer in effect names (`match: { tool: find }`).
+fn guarded_tool_names(sources: &Sources) -> Result<Vec<String>, String> {
     let mut tools: Vec<String> = command::TOOLS.iter().map(|t| t.to_string()).collect();
     tools.extend(
         [
@@ -979,24 +1030,30 @@ fn init(sources: &Sources, shell: &str) -> u8 {
         ]
         .map(String::from),
     );
-    match Policy::load(sources) {
-        Ok(p) => {
-            for r in &p.rules {
-                for t in &r.matches.tool.0 {
-                    let plain = !t.is_empty()
-                        && t.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c));
-                    if plain && !tools.contains(t) && t != "sudo" && t != "safeop" {
-                        tools.push(t.clone());
-                    }
-                }
+    let p = Policy::load(sources).map_err(|e| e.to_string())?;
+    for r in &p.rules {
+        for t in &r.matches.tool.0 {
+            let plain = !t.is_empty()
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c));
+            if plain && !tools.contains(t) && t != "sudo" && !t.starts_with("safeop") {
+                tools.push(t.clone());
             }
         }
+    }
+    Ok(tools)
+}
+
+/// Shell aliases for every guarded tool and every tool a policy layer in effect names, so that
+/// what the policy guards is what the shell routes.
+fn init(sources: &Sources, shell: &str) -> u8 {
+    let tools = match guarded_tool_names(sources) {
+        Ok(t) => t,
         Err(e) => {
-            eprint(&e.to_string());
+            eprint(&e);
             return FAILED;
         }
-    }
+    };
     println!(
         "# safeop {}: route destructive commands through safeop",
         env!("CARGO_PKG_VERSION")

@@ -76,6 +76,10 @@ pub enum Verb {
         /// Paths to probe (as targets of a write).
         paths: Vec<String>,
     },
+    /// Make, list or remove multi-call shims: links named after the guarded tools, for what shell
+    /// aliases never see (cron, scripts, `ssh host reboot`).
+    #[command(subcommand)]
+    Shims(ShimsVerb),
     /// Print shell aliases that route the guarded commands through safeop.
     #[command(
         after_help = "Examples:\n  eval \"$(safeop init bash)\"      # in ~/.bashrc\n  safeop init fish | source        # in ~/.config/fish/config.fish"
@@ -151,6 +155,33 @@ pub enum PolicyVerb {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum ShimsVerb {
+    /// Link each guarded tool's name in DIR to safeop. Put DIR first on PATH (cron: `PATH=`
+    /// at the top of the crontab); called as `rm`, safeop acts as `safeop run -- rm` and runs
+    /// the real `rm` found on PATH after DIR.
+    #[command(
+        after_help = "Examples:\n  safeop shims install /usr/local/lib/safeop/shims\n  safeop shims install shims --tools rm,dd,reboot\n  safeop shims list shims\n\nAn existing file that is not a safeop shim is never replaced."
+    )]
+    Install {
+        #[arg(value_name = "DIR", value_parser = file_path)]
+        dir: PathBuf,
+        /// Only these tools (comma-separated; default: every tool `safeop init` aliases).
+        #[arg(long, value_delimiter = ',', value_name = "TOOL,…")]
+        tools: Option<Vec<String>>,
+    },
+    /// List the shims in DIR.
+    List {
+        #[arg(value_name = "DIR", value_parser = file_path)]
+        dir: PathBuf,
+    },
+    /// Remove the shims in DIR (and nothing else).
+    Remove {
+        #[arg(value_name = "DIR", value_parser = file_path)]
+        dir: PathBuf,
+    },
+}
+
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
     /// A rule id or a fact name.
@@ -195,4 +226,5 @@ pub const VERBS: &[&str] = &[
     "facts",
     "preflight",
     "init",
+    "shims",
 ];

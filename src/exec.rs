@@ -56,7 +56,12 @@ pub fn resolve(program: &str, path_var: Option<OsString>) -> Result<PathBuf, Err
         let Ok(m) = std::fs::metadata(&cand) else {
             continue;
         };
-        if m.is_file() && m.mode() & 0o111 != 0 && !is_me((m.dev(), m.ino())) {
+        // Not safeop itself, and not another install's shim (a link to a binary named safeop).
+        if m.is_file()
+            && m.mode() & 0o111 != 0
+            && !is_me((m.dev(), m.ino()))
+            && !crate::shims::is_shim(&cand)
+        {
             return Ok(cand);
         }
     }

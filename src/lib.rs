@@ -20,6 +20,7 @@ pub mod exec;
 pub mod facts;
 pub mod policy;
 pub mod report;
+pub mod shims;
 pub mod text;
 
 pub use app::main;
