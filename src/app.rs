@@ -73,6 +73,8 @@ pub fn main(mut args: Vec<String>) -> u8 {
         Verb::Facts { json, paths } => show_facts(json, paths),
         Verb::Init { shell } => init(&sources, &shell),
         Verb::Shims(v) => shims(&sources, v),
+        Verb::Completions { shell } => completions(&shell),
+        Verb::Man { dir } => man_pages(&dir),
     };
     code
 }
@@ -968,6 +970,66 @@ fn show_facts(json: bool, paths: Vec<String>) -> u8 {
         }
     }
     0
+}
+
+/// `completions SHELL`: clap_complete's script for safeop's verbs and options.
+fn completions(shell: &str) -> u8 {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let sh = match shell {
+        "zsh" => Shell::Zsh,
+        "fish" => Shell::Fish,
+        _ => Shell::Bash,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(sh, &mut Cli::command(), "safeop", &mut out);
+    use std::io::Write;
+    match std::io::stdout().write_all(&out) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprint(&format!("cannot write the completions: {e}"));
+            FAILED
+        }
+    }
+}
+
+/// `man DIR`: safeop.1 and one page per verb (safeop-run.1, safeop-policy-lint.1 …).
+fn man_pages(dir: &Path) -> u8 {
+    use clap::CommandFactory;
+    fn write(cmd: &clap::Command, name: &str, dir: &Path, n: &mut usize) -> Result<(), String> {
+        let page = cmd
+            .clone()
+            .name(name.to_string())
+            .display_name(name.replace('-', " "));
+        let path = dir.join(format!("{name}.1"));
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(page)
+            .render(&mut buf)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(&path, buf)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        *n += 1;
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            write(sub, &format!("{name}-{}", sub.get_name()), dir, n)?;
+        }
+        Ok(())
+    }
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut n = 0;
+    let result = std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))
+        .and_then(|_| write(&cmd, "safeop", dir, &mut n));
+    match result {
+        Ok(()) => {
+            println!("{n} manual pages in {}", dir.display());
+            0
+        }
+        Err(e) => {
+            eprint(&e);
+            FAILED
+        }
+    }
 }
 
 /// `shims install|list|remove` ([`crate::shims`]).

@@ -80,6 +80,20 @@ pub enum Verb {
     /// aliases never see (cron, scripts, `ssh host reboot`).
     #[command(subcommand)]
     Shims(ShimsVerb),
+    /// Print a shell completion script for safeop's own verbs and options.
+    #[command(
+        after_help = "Examples:\n  safeop completions bash > /usr/share/bash-completion/completions/safeop\n  safeop completions zsh > /usr/share/zsh/vendor-completions/_safeop\n  safeop completions fish > /usr/share/fish/vendor_completions.d/safeop.fish"
+    )]
+    Completions {
+        #[arg(value_parser = ["bash", "zsh", "fish"])]
+        shell: String,
+    },
+    /// Write the manual pages (safeop.1 and one page per verb, safeop-run.1 …) into DIR.
+    #[command(after_help = "Example:\n  safeop man /usr/local/share/man/man1 && man safeop")]
+    Man {
+        #[arg(value_name = "DIR", value_parser = file_path)]
+        dir: PathBuf,
+    },
     /// Print shell aliases that route the guarded commands through safeop.
     #[command(
         after_help = "Examples:\n  eval \"$(safeop init bash)\"      # in ~/.bashrc\n  safeop init fish | source        # in ~/.config/fish/config.fish"
@@ -227,4 +241,6 @@ pub const VERBS: &[&str] = &[
     "preflight",
     "init",
     "shims",
+    "completions",
+    "man",
 ];
