@@ -69,7 +69,30 @@ pub fn main(mut args: Vec<String>) -> u8 {
         Verb::Policy(PolicyVerb::Test { files }) => policy_test(&sources, &files),
         Verb::Explain(a) => explain(&sources, a.name.as_deref(), a.list),
         Verb::Audit(AuditVerb::Verify { log }) => audit_verify(log, strict),
-        Verb::Audit(AuditVerb::Show { count, log }) => audit_show(log, count, strict),
+        Verb::Audit(AuditVerb::Show {
+            count,
+            since,
+            until,
+            verdict,
+            user,
+            rule,
+            refused,
+            json,
+            log,
+        }) => audit_show(
+            AuditShow {
+                count,
+                since,
+                until,
+                verdict,
+                user,
+                rule,
+                refused,
+                json,
+                log,
+            },
+            strict,
+        ),
         Verb::Facts { json, paths } => show_facts(json, paths),
         Verb::Init { shell } => init(&sources, &shell),
         Verb::Shims(v) => shims(&sources, v),
@@ -889,8 +912,42 @@ fn audit_verify(log: Option<PathBuf>, strict: bool) -> u8 {
     }
 }
 
-fn audit_show(log: Option<PathBuf>, count: usize, strict: bool) -> u8 {
-    let path = log.unwrap_or_else(|| audit::default_path(strict));
+/// `audit show`'s options.
+struct AuditShow {
+    count: usize,
+    since: Option<String>,
+    until: Option<String>,
+    verdict: Option<String>,
+    user: Option<String>,
+    rule: Option<String>,
+    refused: bool,
+    json: bool,
+    log: Option<PathBuf>,
+}
+
+fn audit_show(a: AuditShow, strict: bool) -> u8 {
+    let now = chrono::Utc::now();
+    let time = |t: &Option<String>| {
+        t.as_deref()
+            .map(|t| crate::audit_show::parse_time(t, now))
+            .transpose()
+    };
+    let (since, until) = match (time(&a.since), time(&a.until)) {
+        (Ok(s), Ok(u)) => (s, u),
+        (Err(e), _) | (_, Err(e)) => {
+            eprint(&e);
+            return FAILED;
+        }
+    };
+    let filter = crate::audit_show::Filter {
+        since,
+        until,
+        verdict: a.verdict,
+        user: a.user,
+        rule: a.rule,
+        refused: a.refused,
+    };
+    let path = a.log.unwrap_or_else(|| audit::default_path(strict));
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {
@@ -898,23 +955,27 @@ fn audit_show(log: Option<PathBuf>, count: usize, strict: bool) -> u8 {
             return FAILED;
         }
     };
-    let lines: Vec<&str> = text.lines().collect();
-    for l in &lines[lines.len().saturating_sub(count)..] {
-        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
+    let mut shown: Vec<String> = Vec::new();
+    for (n, l) in text.lines().enumerate() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else {
+            shown.push(format!(
+                "line {}: not a log record (`safeop audit verify` says more)",
+                n + 1
+            ));
+            continue;
+        };
         let r = &v["r"];
-        let argv = audit::shown_argv(r);
-        println!(
-            "{} {:<8} {:<10} {:<8} {}{}",
-            r["ts"].as_str().unwrap_or("?"),
-            r["user"].as_str().unwrap_or("?"),
-            r["action"].as_str().unwrap_or("?"),
-            r["verdict"].as_str().unwrap_or("?"),
-            argv,
-            r["status"]
-                .as_i64()
-                .map(|s| format!(" (status {s})"))
-                .unwrap_or_default()
-        );
+        if !filter.keeps(r) {
+            continue;
+        }
+        shown.push(if a.json {
+            r.to_string()
+        } else {
+            crate::audit_show::line(r)
+        });
+    }
+    for l in &shown[shown.len().saturating_sub(a.count)..] {
+        println!("{l}");
     }
     0
 }

@@ -214,10 +214,35 @@ pub enum AuditVerb {
         #[arg(value_parser = file_path)]
         log: Option<PathBuf>,
     },
-    /// Print the last records of the log, one line each.
+    /// Print the last records of the log, one line each (a refusal with why), filtered.
+    #[command(
+        after_help = "Examples:\n  safeop audit show --refused --since 7d\n  safeop audit show --user alice --rule vm-disk-in-use --json\n  safeop audit show -n 100 --verdict deny --since 2026-11-01 --until 2026-12-01\n\nTimes: 2026-12-01, 2026-12-01T09:00:00Z, or an age (30m, 12h, 7d)."
+    )]
     Show {
+        /// How many of the matching records (the newest).
         #[arg(short = 'n', default_value_t = 20)]
         count: usize,
+        /// Records at or after this time.
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Records before this time.
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        /// Records with this verdict.
+        #[arg(long, value_parser = ["allow", "warn", "confirm", "deny"])]
+        verdict: Option<String>,
+        /// Records of this user (or made through sudo by them).
+        #[arg(long)]
+        user: Option<String>,
+        /// Records with a finding of this rule.
+        #[arg(long, value_name = "RULE")]
+        rule: Option<String>,
+        /// Refusals only.
+        #[arg(long)]
+        refused: bool,
+        /// One JSON record per line instead of text.
+        #[arg(long)]
+        json: bool,
         #[arg(value_parser = file_path)]
         log: Option<PathBuf>,
     },

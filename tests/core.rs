@@ -860,3 +860,86 @@ fn repeated_findings_of_one_rule_are_grouped() {
         .json();
     assert_eq!(j["findings"].as_array().map(Vec::len), Some(3), "{j}");
 }
+
+/// `audit show` filters a real log: by refusal, rule, verdict, user and time, as text (a
+/// refusal says why) or JSON.
+#[test]
+fn audit_show_filters_and_says_why_a_command_was_refused() {
+    let s = Scratch::new();
+    let log = s.path("audit.jsonl");
+    let t = || {
+        Test::new()
+            .env("SAFEOP_POLICY", fixture("challenge-policy.yaml"))
+            .env("SAFEOP_AUDIT_LOG", &log)
+            .no_tty()
+    };
+    s.write("junk", "x");
+    let denied = s.file("disk.deny", 4096);
+    t().args(["run", "--", "rm", "-f"])
+        .arg(s.path("junk"))
+        .go()
+        .status(0);
+    t().args([
+        "run",
+        "--",
+        "dd",
+        "if=/dev/zero",
+        "count=1",
+        "conv=notrunc",
+        "status=none",
+    ])
+    .arg(format!("of={}", denied.display()))
+    .go()
+    .status(126);
+    let show = |args: &[&str]| {
+        let r = t().args(["audit", "show"]).args(args).arg(&log).go();
+        r.status(0);
+        r.stdout.clone()
+    };
+    let all = show(&[]);
+    assert_eq!(
+        all.lines().filter(|l| !l.starts_with(' ')).count(),
+        2,
+        "{all}"
+    );
+    let refused = show(&["--refused"]);
+    assert!(
+        refused.contains("refused: denied by policy [scratch-deny]"),
+        "{refused}"
+    );
+    assert!(!refused.contains("junk"), "{refused}");
+    let json = show(&["--rule", "scratch-deny", "--json"]);
+    let recs: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON record per line"))
+        .collect();
+    assert_eq!(recs.len(), 1, "{json}");
+    assert_eq!(recs[0]["action"], "refused");
+    assert!(show(&["--verdict", "allow"]).contains("junk"));
+    let me = nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_default();
+    assert_eq!(
+        show(&["--user", &me])
+            .lines()
+            .filter(|l| !l.starts_with(' '))
+            .count(),
+        2
+    );
+    assert_eq!(show(&["--user", "nobody-of-that-name"]), "");
+    assert_eq!(
+        show(&["--since", "1h"])
+            .lines()
+            .filter(|l| !l.starts_with(' '))
+            .count(),
+        2
+    );
+    assert_eq!(show(&["--until", "2000-01-01"]), "");
+    t().args(["audit", "show", "--since", "yesterday"])
+        .arg(&log)
+        .go()
+        .status(125)
+        .stderr_has("is not a time");
+}
