@@ -7,6 +7,7 @@ use crate::confirm::{self, Refusal};
 use crate::engine::{self, Decision};
 use crate::error::Error;
 use crate::exec;
+use crate::facts::judged::{Changed, Judged};
 use crate::facts::{self, Facts, Snapshot};
 use crate::policy::{self, Challenge, NoTty, Policy, Sources, Verdict};
 use crate::report;
@@ -298,16 +299,19 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
             } else {
                 "allowed"
             };
+            let judged = Judged::of(&facts);
             if let Err(c) = log(&log_path, base_record(&argv, &d, action), strict, false) {
                 return c;
             }
-            exec_now(&argv, path_var, path_override)
+            let last_look = || still_judged(&judged, &argv, &d, &log_path, strict);
+            exec_checked(&argv, path_var, path_override, last_look)
         }
         Verdict::Confirm => {
             let must_log = policy.audit_failure == policy::AuditFailure::Refuse;
             if let Err(c) = log_ready(&log_path, &argv, &policy, strict) {
                 return c;
             }
+            let judged = Judged::of(&facts);
             let (challenge, expected) = strongest_challenge(&d, &facts);
             let shown = confirm::findings(&argv, &op, &d, challenge);
             match ask_or_refuse(&policy, challenge, &expected, &shown) {
@@ -316,7 +320,15 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
                     if let Err(c) = log(&log_path, rec, strict, must_log) {
                         return c;
                     }
-                    run_and_log(&argv, &d, &log_path, strict, path_var, path_override)
+                    run_and_log(
+                        &argv,
+                        &d,
+                        &judged,
+                        &log_path,
+                        strict,
+                        path_var,
+                        path_override,
+                    )
                 }
                 Err(r) => refuse(&argv, &d, &log_path, strict, r.reason()),
             }
@@ -333,6 +345,7 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
             if let Err(c) = log_ready(&log_path, &argv, &policy, strict) {
                 return c;
             }
+            let judged = Judged::of(&facts);
             let host = facts
                 .get("hostname", None)
                 .ok()
@@ -351,7 +364,15 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
                     if let Err(c) = log(&log_path, rec, strict, must_log) {
                         return c;
                     }
-                    run_and_log(&argv, &d, &log_path, strict, path_var, path_override)
+                    run_and_log(
+                        &argv,
+                        &d,
+                        &judged,
+                        &log_path,
+                        strict,
+                        path_var,
+                        path_override,
+                    )
                 }
                 Err(r) => refuse(&argv, &d, &log_path, strict, r.reason()),
             }
@@ -426,11 +447,23 @@ fn exec_now(
     path_var: Option<std::ffi::OsString>,
     path_override: Option<&str>,
 ) -> u8 {
+    exec_checked(argv, path_var, path_override, || Ok(()))
+}
+
+/// Resolves the program, takes the last look (`Err` = refused with that status), and replaces
+/// safeop with the command.
+fn exec_checked(
+    argv: &[String],
+    path_var: Option<std::ffi::OsString>,
+    path_override: Option<&str>,
+    last_look: impl FnOnce() -> Result<(), u8>,
+) -> u8 {
     match exec::resolve(&argv[0], path_var) {
         Ok(p) => {
-            let e = exec::replace(&p, argv, path_override);
-            eprint(&e.to_string());
-            FAILED
+            if let Err(c) = last_look() {
+                return c;
+            }
+            exec_path(&p, argv, path_override)
         }
         Err(e) => {
             eprint(&e.to_string());
@@ -439,9 +472,60 @@ fn exec_now(
     }
 }
 
+fn exec_path(p: &Path, argv: &[String], path_override: Option<&str>) -> u8 {
+    let e = exec::replace(p, argv, path_override);
+    eprint(&e.to_string());
+    FAILED
+}
+
+/// The last look before the exec (DESIGN decision 9): every path the decision judged is still
+/// what it was judged to be, or the command is refused, with a record saying what changed. argv
+/// is never rewritten to what was judged: a change refuses. A run with no judged paths looks at
+/// nothing. The test-only hook `SAFEOP_AFTER_DECISION` runs first (`context`).
+fn still_judged(
+    judged: &Judged,
+    argv: &[String],
+    d: &Decision,
+    log_path: &Path,
+    strict: bool,
+) -> Result<(), u8> {
+    if let Some(program) = crate::context::test_hook("SAFEOP_AFTER_DECISION") {
+        if let Err(e) = std::process::Command::new(&program).status() {
+            eprint(&format!(
+                "test hook SAFEOP_AFTER_DECISION: cannot run `{}`: {e}",
+                Path::new(&program).display()
+            ));
+        }
+    }
+    judged
+        .recheck()
+        .map_err(|changed| refuse_changed(argv, d, log_path, strict, &changed))
+}
+
+/// A command refused at the last look: the decision stands in the log, this outcome beside it.
+fn refuse_changed(
+    argv: &[String],
+    d: &Decision,
+    log_path: &Path,
+    strict: bool,
+    changed: &Changed,
+) -> u8 {
+    let mut rec = base_record(argv, d, "refused");
+    rec.event = "outcome".into();
+    rec.findings.clear();
+    rec.reason = Some(changed.to_string());
+    let _ = log(log_path, rec, strict, false);
+    eprint(&format!(
+        "refused ({changed}); `{}` was not run. Run it again to have what is there now judged.",
+        bytes::shell_join(argv)
+    ));
+    REFUSED
+}
+
 fn run_and_log(
     argv: &[String],
     d: &Decision,
+    judged: &Judged,
     log_path: &Path,
     strict: bool,
     path_var: Option<std::ffi::OsString>,
@@ -454,6 +538,10 @@ fn run_and_log(
             return NOT_FOUND;
         }
     };
+    // The answer may have taken minutes: look again after it.
+    if let Err(c) = still_judged(judged, argv, d, log_path, strict) {
+        return c;
+    }
     match exec::run_child(&path, argv, path_override) {
         Ok(status) => {
             let mut rec = base_record(

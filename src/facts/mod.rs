@@ -33,6 +33,7 @@ pub mod disk;
 pub mod fsck;
 pub mod helper;
 pub mod inuse;
+pub mod judged;
 pub mod mounts;
 pub mod operation;
 pub mod path;
