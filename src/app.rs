@@ -165,6 +165,8 @@ fn path_for_exec(strict: bool) -> (Option<std::ffi::OsString>, Option<&'static s
 /// `safeop run -- CMD` where CMD is not a tool safeop knows (nor a wrapper of one) and no policy
 /// layer exists: no rule can match it, so it is exec'd at once. With a layer present, any rule of
 /// it might (`match: { tool: find }`), so the layer is read and the command decided like any other.
+/// A name safeop does not know may still reach a tool it does (a symlink `zz` to dd): the file
+/// exec would run is looked at once (`facts::program`), and run as found when it is no tool.
 fn fast_path(args: &[String]) -> Option<u8> {
     let cmd_start = args.iter().position(|a| a == "--")? + 1;
     // Only the plain form `safeop run -- CMD …` (no safeop options before `--`).
@@ -176,7 +178,52 @@ fn fast_path(args: &[String]) -> Option<u8> {
         return None;
     }
     let (path_var, path_override) = path_for_exec(sudo_mode());
-    Some(exec_now(&args[cmd_start..], path_var, path_override))
+    let found = match exec::resolve(program, path_var.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint(&e.to_string());
+            return Some(NOT_FOUND);
+        }
+    };
+    if facts::program::binary_of(program, &found, path_var.as_deref()).is_some() {
+        return None;
+    }
+    Some(exec_path(&found, &args[cmd_start..], path_override))
+}
+
+/// The operation a command line is, read on this machine (DESIGN decision 10): a program whose
+/// name safeop does not know, however many wrappers stand before it, is looked up as exec would
+/// find it and judged by what it is (`facts::program`: a symlink `zz` to dd is dd, and the
+/// operation says so). argv is not changed. Not under `chroot` (the program lives in the new
+/// root), and only for names not known: a known one costs nothing here.
+fn parse_here(argv: &[String], path_var: Option<&std::ffi::OsStr>) -> Operation {
+    let mut op = command::parse(argv);
+    for _ in 0..8 {
+        if op.is_guarded() || op.root.is_some() {
+            break;
+        }
+        let Some(program) = op.argv.first() else {
+            break;
+        };
+        if command::is_guarded_program(program) {
+            break;
+        }
+        // A relative path after `env -C DIR` is relative to DIR.
+        let program = match &op.cwd {
+            Some(dir) if program.contains('/') && !program.starts_with('/') => {
+                bytes::encode_path(&cwd().join(bytes::path(dir)).join(bytes::path(program)))
+            }
+            _ => program.clone(),
+        };
+        let Ok(found) = exec::resolve(&program, path_var.map(Into::into)) else {
+            break;
+        };
+        let Some(binary) = facts::program::binary_of(&program, &found, path_var) else {
+            break;
+        };
+        op = command::reread_as(&op, &bytes::encode_path(&binary));
+    }
+    op
 }
 
 fn load(sources: &Sources) -> Result<Policy, u8> {
@@ -260,9 +307,9 @@ fn log_ready(path: &Path, argv: &[String], policy: &Policy, strict: bool) -> Res
 
 fn run(sources: &Sources, a: RunArgs) -> u8 {
     let argv = a.command;
-    let op = command::parse(&argv);
     let strict = sources.strict;
     let (path_var, path_override) = path_for_exec(strict);
+    let op = parse_here(&argv, path_var.as_deref());
     let layers = crate::policy::layer_files(sources);
     // Without layers only the embedded rules can match; a layer is always read (and a layer that
     // cannot be read fails the run), since its rules may match any tool.
@@ -568,7 +615,11 @@ fn run_and_log(
 
 fn check(sources: &Sources, a: CheckArgs) -> u8 {
     let argv = a.command;
-    let op = command::parse(&argv);
+    // Facts of another host say nothing of this one's programs.
+    let op = match &a.facts {
+        None => parse_here(&argv, path_for_exec(sources.strict).0.as_deref()),
+        Some(_) => command::parse(&argv),
+    };
     let policy = match Policy::load(sources) {
         Ok(p) => p,
         Err(e) => {
