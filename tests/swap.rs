@@ -155,3 +155,36 @@ fn a_path_swapped_while_the_prompt_waits_is_refused_after_the_answer() {
     assert!(text.contains("\"action\":\"confirmed\""), "{text}");
     assert_eq!(refusals_naming_a_change(&log, &link), 1, "{text}");
 }
+
+#[test]
+fn rm_of_a_link_the_hook_replaces_is_refused() {
+    // For rm the link itself is the object: a new link in its place is not what was judged,
+    // even one that points to the same file.
+    let s = Scratch::new();
+    let file = s.file("kept.bin", 64);
+    let link = s.path("link");
+    point(&link, &file);
+    let relink = stand_in(
+        &s.path("bin"),
+        "relink",
+        &format!(
+            "ln -s '{0}' '{1}.new' && mv -T '{1}.new' '{1}'",
+            file.display(),
+            link.display()
+        ),
+    );
+    let t = Test::new()
+        .env("SAFEOP_AFTER_DECISION", &relink)
+        .args(["run", "--", "rm", "-f"])
+        .arg(&link);
+    let log = t.audit_log();
+    let (r, _scratch) = t.run();
+    r.status(126).stderr_has("changed after the decision");
+    assert!(
+        std::fs::symlink_metadata(&link).is_ok(),
+        "the new link is still there"
+    );
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(text.contains("\"action\":\"allowed\""), "{text}");
+    assert!(text.contains("\"action\":\"refused\""), "{text}");
+}
