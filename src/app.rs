@@ -7,6 +7,7 @@ use crate::confirm::{self, Refusal};
 use crate::engine::{self, Decision};
 use crate::error::Error;
 use crate::exec;
+use crate::facts::judged::{Changed, Judged};
 use crate::facts::{self, Facts, Snapshot};
 use crate::policy::{self, Challenge, NoTty, Policy, Sources, Verdict};
 use crate::report;
@@ -197,6 +198,8 @@ fn path_for_exec(strict: bool) -> (Option<std::ffi::OsString>, Option<&'static s
 /// `safeop run -- CMD` where CMD is not a tool safeop knows (nor a wrapper of one) and no policy
 /// layer exists: no rule can match it, so it is exec'd at once. With a layer present, any rule of
 /// it might (`match: { tool: find }`), so the layer is read and the command decided like any other.
+/// A name safeop does not know may still reach a tool it does (a symlink `zz` to dd): the file
+/// exec would run is looked at once (`facts::program`), and run as found when it is no tool.
 fn fast_path(args: &[String]) -> Option<u8> {
     let cmd_start = args.iter().position(|a| a == "--")? + 1;
     // Only the plain form `safeop run -- CMD …` (no safeop options before `--`).
@@ -208,7 +211,52 @@ fn fast_path(args: &[String]) -> Option<u8> {
         return None;
     }
     let (path_var, path_override) = path_for_exec(sudo_mode());
-    Some(exec_now(&args[cmd_start..], path_var, path_override))
+    let found = match exec::resolve(program, path_var.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint(&e.to_string());
+            return Some(NOT_FOUND);
+        }
+    };
+    if facts::program::binary_of(program, &found, path_var.as_deref()).is_some() {
+        return None;
+    }
+    Some(exec_path(&found, &args[cmd_start..], path_override))
+}
+
+/// The operation a command line is, read on this machine (DESIGN decision 10): a program whose
+/// name safeop does not know, however many wrappers stand before it, is looked up as exec would
+/// find it and judged by what it is (`facts::program`: a symlink `zz` to dd is dd, and the
+/// operation says so). argv is not changed. Not under `chroot` (the program lives in the new
+/// root), and only for names not known: a known one costs nothing here.
+fn parse_here(argv: &[String], path_var: Option<&std::ffi::OsStr>) -> Operation {
+    let mut op = command::parse(argv);
+    for _ in 0..8 {
+        if op.is_guarded() || op.root.is_some() {
+            break;
+        }
+        let Some(program) = op.argv.first() else {
+            break;
+        };
+        if command::is_guarded_program(program) {
+            break;
+        }
+        // A relative path after `env -C DIR` is relative to DIR.
+        let program = match &op.cwd {
+            Some(dir) if program.contains('/') && !program.starts_with('/') => {
+                bytes::encode_path(&cwd().join(bytes::path(dir)).join(bytes::path(program)))
+            }
+            _ => program.clone(),
+        };
+        let Ok(found) = exec::resolve(&program, path_var.map(Into::into)) else {
+            break;
+        };
+        let Some(binary) = facts::program::binary_of(&program, &found, path_var) else {
+            break;
+        };
+        op = command::reread_as(&op, &bytes::encode_path(&binary));
+    }
+    op
 }
 
 fn load(sources: &Sources) -> Result<Policy, u8> {
@@ -308,9 +356,9 @@ fn log_ready(path: &Path, argv: &[String], policy: &Policy, strict: bool) -> Res
 
 fn run(sources: &Sources, a: RunArgs) -> u8 {
     let argv = a.command;
-    let op = command::parse(&argv);
     let strict = sources.strict;
     let (path_var, path_override) = path_for_exec(strict);
+    let op = parse_here(&argv, path_var.as_deref());
     let layers = crate::policy::layer_files(sources);
     // Without layers only the embedded rules can match; a layer is always read (and a layer that
     // cannot be read fails the run), since its rules may match any tool.
@@ -347,16 +395,19 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
             } else {
                 "allowed"
             };
+            let judged = Judged::of(&facts);
             if let Err(c) = log(&log_path, base_record(&argv, &d, action), strict, false) {
                 return c;
             }
-            exec_now(&argv, path_var, path_override)
+            let last_look = || still_judged(&judged, &argv, &d, &log_path, strict);
+            exec_checked(&argv, path_var, path_override, last_look)
         }
         Verdict::Confirm => {
             let must_log = policy.audit_failure == policy::AuditFailure::Refuse;
             if let Err(c) = log_ready(&log_path, &argv, &policy, strict) {
                 return c;
             }
+            let judged = Judged::of(&facts);
             let (challenge, expected) = strongest_challenge(&d, &facts);
             let shown = confirm::findings(&argv, &op, &d, challenge);
             match ask_or_refuse(&policy, challenge, &expected, &shown) {
@@ -365,7 +416,15 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
                     if let Err(c) = log(&log_path, rec, strict, must_log) {
                         return c;
                     }
-                    run_and_log(&argv, &d, &log_path, strict, path_var, path_override)
+                    run_and_log(
+                        &argv,
+                        &d,
+                        &judged,
+                        &log_path,
+                        strict,
+                        path_var,
+                        path_override,
+                    )
                 }
                 Err(r) => refuse(&argv, &d, &log_path, strict, r.reason()),
             }
@@ -382,6 +441,7 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
             if let Err(c) = log_ready(&log_path, &argv, &policy, strict) {
                 return c;
             }
+            let judged = Judged::of(&facts);
             let host = facts
                 .get("hostname", None)
                 .ok()
@@ -400,7 +460,15 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
                     if let Err(c) = log(&log_path, rec, strict, must_log) {
                         return c;
                     }
-                    run_and_log(&argv, &d, &log_path, strict, path_var, path_override)
+                    run_and_log(
+                        &argv,
+                        &d,
+                        &judged,
+                        &log_path,
+                        strict,
+                        path_var,
+                        path_override,
+                    )
                 }
                 Err(r) => refuse(&argv, &d, &log_path, strict, r.reason()),
             }
@@ -475,11 +543,23 @@ fn exec_now(
     path_var: Option<std::ffi::OsString>,
     path_override: Option<&str>,
 ) -> u8 {
+    exec_checked(argv, path_var, path_override, || Ok(()))
+}
+
+/// Resolves the program, takes the last look (`Err` = refused with that status), and replaces
+/// safeop with the command.
+fn exec_checked(
+    argv: &[String],
+    path_var: Option<std::ffi::OsString>,
+    path_override: Option<&str>,
+    last_look: impl FnOnce() -> Result<(), u8>,
+) -> u8 {
     match exec::resolve(&argv[0], path_var) {
         Ok(p) => {
-            let e = exec::replace(&p, argv, path_override);
-            eprint(&e.to_string());
-            FAILED
+            if let Err(c) = last_look() {
+                return c;
+            }
+            exec_path(&p, argv, path_override)
         }
         Err(e) => {
             eprint(&e.to_string());
@@ -488,9 +568,60 @@ fn exec_now(
     }
 }
 
+fn exec_path(p: &Path, argv: &[String], path_override: Option<&str>) -> u8 {
+    let e = exec::replace(p, argv, path_override);
+    eprint(&e.to_string());
+    FAILED
+}
+
+/// The last look before the exec (DESIGN decision 9): every path the decision judged is still
+/// what it was judged to be, or the command is refused, with a record saying what changed. argv
+/// is never rewritten to what was judged: a change refuses. A run with no judged paths looks at
+/// nothing. The test-only hook `SAFEOP_AFTER_DECISION` runs first (`context`).
+fn still_judged(
+    judged: &Judged,
+    argv: &[String],
+    d: &Decision,
+    log_path: &Path,
+    strict: bool,
+) -> Result<(), u8> {
+    if let Some(program) = crate::context::test_hook("SAFEOP_AFTER_DECISION") {
+        if let Err(e) = std::process::Command::new(&program).status() {
+            eprint(&format!(
+                "test hook SAFEOP_AFTER_DECISION: cannot run `{}`: {e}",
+                Path::new(&program).display()
+            ));
+        }
+    }
+    judged
+        .recheck()
+        .map_err(|changed| refuse_changed(argv, d, log_path, strict, &changed))
+}
+
+/// A command refused at the last look: the decision stands in the log, this outcome beside it.
+fn refuse_changed(
+    argv: &[String],
+    d: &Decision,
+    log_path: &Path,
+    strict: bool,
+    changed: &Changed,
+) -> u8 {
+    let mut rec = base_record(argv, d, "refused");
+    rec.event = "outcome".into();
+    rec.findings.clear();
+    rec.reason = Some(changed.to_string());
+    let _ = log(log_path, rec, strict, false);
+    eprint(&format!(
+        "refused ({changed}); `{}` was not run. Run it again to have what is there now judged.",
+        bytes::shell_join(argv)
+    ));
+    REFUSED
+}
+
 fn run_and_log(
     argv: &[String],
     d: &Decision,
+    judged: &Judged,
     log_path: &Path,
     strict: bool,
     path_var: Option<std::ffi::OsString>,
@@ -503,6 +634,10 @@ fn run_and_log(
             return NOT_FOUND;
         }
     };
+    // The answer may have taken minutes: look again after it.
+    if let Err(c) = still_judged(judged, argv, d, log_path, strict) {
+        return c;
+    }
     match exec::run_child(&path, argv, path_override) {
         Ok(status) => {
             let mut rec = base_record(
@@ -529,7 +664,11 @@ fn run_and_log(
 
 fn check(sources: &Sources, a: CheckArgs) -> u8 {
     let argv = a.command;
-    let op = command::parse(&argv);
+    // Facts of another host say nothing of this one's programs.
+    let op = match &a.facts {
+        None => parse_here(&argv, path_for_exec(sources.strict).0.as_deref()),
+        Some(_) => command::parse(&argv),
+    };
     let policy = match Policy::load(sources) {
         Ok(p) => p,
         Err(e) => {

@@ -5,7 +5,10 @@
 //! ## Test-only hooks
 //! `SAFEOP_SYSROOT` (where `/proc`, `/sys` and `/dev` are read from), `SAFEOP_UTMP` (the login
 //! records), `SAFEOP_FSTAB` (the fstab read for fsck facts) and `SAFEOP_TOOL_TIMEOUT` (the time
-//! limit of backup listings) exist so that the test suite can show safeop a machine it builds.
+//! limit of backup listings) exist so that the test suite can show safeop a machine it builds;
+//! `SAFEOP_AFTER_DECISION` names a program safeop runs, and waits for, after the decision (and
+//! after a confirmation's answer) just before it looks at the judged paths again: the race
+//! tests' stand-in for another process that swaps a path in that window.
 //! They are never honoured in sudo mode, and never for root in a release build: root's view of
 //! the machine is the machine. A debug build (what `cargo test` runs) honours them for root too,
 //! so the root-only tests can use them. A normal user may always set them: they change only
@@ -23,6 +26,7 @@ pub const TEST_HOOKS: &[&str] = &[
     "SAFEOP_UTMP",
     "SAFEOP_FSTAB",
     "SAFEOP_TOOL_TIMEOUT",
+    "SAFEOP_AFTER_DECISION",
 ];
 
 /// Whether the test-only hooks are honoured in this process.

@@ -67,6 +67,13 @@ pub fn text(argv: &[String], op: &Operation, d: &Decision) -> String {
         Verdict::Deny => "deny",
     };
     s.push_str(&format!("{head}: {cmd}\n"));
+    for a in &op.aliases {
+        s.push_str(&format!(
+            "  note: `{}` is `{}`\n",
+            bytes::display(&a.written),
+            bytes::display(&a.binary)
+        ));
+    }
     if d.rules_matched == 0 {
         let what = if op.is_guarded() {
             format!("{} ({})", op.tool, op.kind.name())

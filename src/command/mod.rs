@@ -127,6 +127,19 @@ pub struct Operation {
     /// Operations nested inside this one (`sh -c 'a; b'` once a shell parser splits it).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Operation>,
+    /// Programs the machine showed to be another than their name says (a symlink `zz` to
+    /// `/usr/bin/dd`): found outside `command/` and handed in through [`reread_as`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<Alias>,
+}
+
+/// A program reached under a name that is not its own: `zz` is `/usr/bin/dd`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alias {
+    /// argv[0] as written (encoded: `text::bytes`).
+    pub written: String,
+    /// The binary it is (encoded), as `facts::program` found it.
+    pub binary: String,
 }
 
 impl Operation {
@@ -145,6 +158,7 @@ impl Operation {
             root: None,
             note: None,
             parts: Vec::new(),
+            aliases: Vec::new(),
         }
     }
 
@@ -209,28 +223,68 @@ pub const TOOLS: &[&str] = &[
     "borg",
 ];
 
-/// The tool name a program path stands for: `/usr/sbin/mkfs.ext4` → `mkfs`, `mke2fs` → `mkfs`.
+/// The tool name a program path stands for: `/usr/sbin/mkfs.ext4` → `mkfs`, `mke2fs` → `mkfs`,
+/// `/bin/busybox.static` → `busybox` (busybox runs as itself under any name that starts so, and
+/// as the applet its name says otherwise: a link `rm` to it is `rm`). The one naming rule: the
+/// parsers, the wrappers, the fast path and the names `facts::program` resolves all use it.
 pub fn tool_name(program: &str) -> String {
     let base = program.rsplit('/').next().unwrap_or(program);
     if base.starts_with("mkfs.") || base == "mke2fs" || base == "mkdosfs" || base == "mkswap" {
         return "mkfs".to_string();
     }
+    if base.starts_with("busybox") {
+        return "busybox".to_string();
+    }
     base.to_string()
 }
 
-/// Is this program one that safeop parses (or a wrapper around one)? Cheap: no allocation of an
+/// Is this program one that safeop parses (or a wrapper around one), by its name? Cheap: no
 /// Operation, used by the fast path to skip loading the policy for commands no rule can match.
 pub fn is_guarded_program(program: &str) -> bool {
-    let base = program.rsplit('/').next().unwrap_or(program);
-    TOOLS.contains(&base)
-        || base.starts_with("mkfs.")
-        || base == "mkdosfs"
-        || wrappers::is_wrapper(base)
+    is_guarded_name(&tool_name(program))
+}
+
+/// Is this [`tool_name`] one that safeop parses, or a wrapper?
+pub fn is_guarded_name(tool: &str) -> bool {
+    TOOLS.contains(&tool) || wrappers::is_wrapper(tool)
 }
 
 /// Parses a full command line: peels wrappers, then hands the rest to the tool's parser.
 pub fn parse(argv: &[String]) -> Operation {
     wrappers::peel(argv, 0)
+}
+
+/// The same command line read again once the machine has said what its program is: `binary` (a
+/// symlink's target, a hard link's other name; `facts::program`) in place of `op.argv[0]`. The
+/// wrappers, environment and directory around it stay; `argv[0]` stays as written, and
+/// [`Operation::aliases`] says what it was taken for. Pure: the caller found `binary`.
+pub fn reread_as(op: &Operation, binary: &str) -> Operation {
+    let Some(written) = op.argv.first() else {
+        return op.clone();
+    };
+    let mut argv = op.argv.clone();
+    argv[0] = binary.to_string();
+    let mut new = parse(&argv);
+    if new.wrappers.is_empty() && new.argv.first().map(String::as_str) == Some(binary) {
+        new.argv[0] = written.clone();
+    }
+    new.wrappers.splice(0..0, op.wrappers.iter().cloned());
+    for (k, v) in &op.env {
+        new.env.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    if new.cwd.is_none() {
+        new.cwd = op.cwd.clone();
+    }
+    if let Some(root) = &op.root {
+        wrappers::reroot(&mut new, root);
+    }
+    let alias = Alias {
+        written: written.clone(),
+        binary: binary.to_string(),
+    };
+    new.aliases
+        .splice(0..0, op.aliases.iter().cloned().chain([alias]));
+    new
 }
 
 /// Parses a command line whose wrappers are already peeled. `argv[0]` is the program as written.
@@ -398,5 +452,68 @@ impl Getopt<'_> {
             [] => Err(format!("unrecognized option '--{name}'")),
             _ => Err(format!("option '--{name}' is ambiguous")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(line: &str) -> Vec<String> {
+        shell_words::split(line).expect("splits")
+    }
+
+    #[test]
+    fn one_naming_rule() {
+        assert_eq!(tool_name("/usr/sbin/mkfs.ext4"), "mkfs");
+        assert_eq!(tool_name("mke2fs"), "mkfs");
+        assert_eq!(tool_name("/bin/busybox.static"), "busybox");
+        assert_eq!(tool_name("./zz"), "zz");
+        for p in [
+            "dd",
+            "/usr/bin/rm",
+            "mkfs.xfs",
+            "mkdosfs",
+            "mkswap",
+            "busybox",
+            "sudo",
+        ] {
+            assert!(is_guarded_program(p), "{p}");
+        }
+        for p in ["zz", "ls", "/usr/bin/find", "rmm"] {
+            assert!(!is_guarded_program(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn a_program_reread_as_its_binary_keeps_what_is_around_it() {
+        let op = parse(&words(
+            "sudo -u root env -C /srv X=1 ./zz if=/dev/zero of=web1.img",
+        ));
+        assert_eq!((op.tool.as_str(), op.kind), ("zz", Kind::Unknown));
+        let op = reread_as(&op, "/usr/bin/dd");
+        assert_eq!((op.tool.as_str(), op.kind), ("dd", Kind::Overwrite));
+        assert_eq!(op.targets, ["web1.img"]);
+        assert_eq!(op.wrappers, ["sudo", "env"]);
+        assert_eq!(op.cwd.as_deref(), Some("/srv"));
+        assert_eq!(op.env.get("X").map(String::as_str), Some("1"));
+        assert_eq!(op.argv[0], "./zz", "argv[0] as written");
+        assert_eq!(
+            op.aliases,
+            [Alias {
+                written: "./zz".into(),
+                binary: "/usr/bin/dd".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_program_reread_as_a_wrapper_reaches_the_tool_inside() {
+        let op = parse(&words("chroot /mnt zz rm -rf /srv"));
+        let op = reread_as(&op, "/usr/bin/sudo");
+        assert_eq!((op.tool.as_str(), op.kind), ("rm", Kind::Delete));
+        assert_eq!(op.targets, ["/mnt/srv"], "still under the new root");
+        assert_eq!(op.wrappers, ["chroot", "sudo"]);
+        assert_eq!(op.aliases[0].written, "zz");
     }
 }

@@ -36,7 +36,7 @@ pub(super) fn peel(argv: &[String], depth: usize) -> Operation {
     let Some(program) = argv.first() else {
         return Operation::new("", Vec::new());
     };
-    let base = program.rsplit('/').next().unwrap_or(program).to_string();
+    let base = super::tool_name(program);
     if !is_wrapper(&base) {
         return parse_tool(argv);
     }
@@ -93,7 +93,7 @@ pub(super) fn peel(argv: &[String], depth: usize) -> Operation {
 
 /// Re-roots the paths of an operation that runs inside `chroot NEWROOT`: `/dev/sda` there is
 /// `NEWROOT/dev/sda` here; relative paths are relative to the new root's `/`.
-fn reroot(op: &mut Operation, root: &str) {
+pub(super) fn reroot(op: &mut Operation, root: &str) {
     let join = |p: &String| {
         let rel = p.trim_start_matches('/');
         let base = root.trim_end_matches('/');
@@ -786,6 +786,9 @@ mod tests {
             "sudo sh -c 'nice rm -rf /srv'",
             "env -S 'rm -rf' /srv",
             "doas -u root rm -rf /srv",
+            "busybox rm -rf /srv",
+            "/bin/busybox.static rm -rf /srv",
+            "busybox-x86_64 sh -c 'rm -rf /srv'",
         ] {
             let op = parse_str(line);
             assert_eq!(op.tool, "rm", "{line}");

@@ -1,0 +1,134 @@
+//! Which tool a program really is when its name does not say (DESIGN decision 10): `zz`, a
+//! symlink to `/usr/bin/dd`, is `dd`. Asked at the door (app.rs, before an operation is judged)
+//! for a program whose name safeop does not know, with the file exec will run (`exec::resolve`:
+//! PATH, never safeop itself); a known name is never looked up, so the fast path of a known tool
+//! costs nothing and that of an unknown one a `realpath`.
+//!
+//! How it is found, cheapest first:
+//! 1. **Symlinks**: realpath(3) of the file exec will run; its base name, read by the one naming
+//!    rule ([`command::tool_name`]), is a tool safeop parses or a wrapper.
+//! 2. **Multi-call binaries**: busybox runs the applet its name says (argv[0]'s base name, as
+//!    written) and runs as itself only under a name starting with `busybox`. A link named `rm` to
+//!    it is `rm` by its name already; a link `zz` to it runs applet `zz`, which is not `rm`
+//!    whatever `zz` points through, so a busybox reached under a name safeop does not know is
+//!    what that name is: not a tool. (`busybox rm …` is peeled as a wrapper in `command/`.)
+//! 3. **Hard links**: a file with more than one link may be a known tool under another name. Its
+//!    (device, inode) is compared with each known tool's name in each PATH directory on the same
+//!    filesystem. That is a few hundred `stat`s, so it is done only when the link count says it
+//!    can match (few binaries have a second link: perl, gzip's and bzip2's siblings).
+//!
+//! A *copy* of a tool under another name is a different file and is not recognised: telling it
+//! would mean hashing binaries. SECURITY.md says why that is out of scope (it is not a mistake
+//! anyone makes by accident).
+
+use crate::command::{self, wrappers::WRAPPERS, TOOLS};
+use std::ffi::OsStr;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// The binary of a known tool that `found` (the file exec will run for argv[0] `written`) is,
+/// when the name alone did not say so; `None` when it is no tool safeop knows.
+pub fn binary_of(written: &str, found: &Path, path_var: Option<&OsStr>) -> Option<PathBuf> {
+    let real = std::fs::canonicalize(found).ok()?;
+    let name = command::tool_name(&real.file_name()?.to_string_lossy());
+    if name == "busybox" {
+        // It runs the applet its name says (or itself, under a `busybox…` name).
+        return command::is_guarded_name(&command::tool_name(written)).then_some(real);
+    }
+    if command::is_guarded_name(&name) {
+        return Some(real);
+    }
+    let meta = std::fs::metadata(&real).ok()?;
+    if meta.nlink() < 2 {
+        return None;
+    }
+    same_file_on_path(&meta, path_var)
+}
+
+/// A known tool's name in a PATH directory that is this very file (a hard link).
+fn same_file_on_path(meta: &std::fs::Metadata, path_var: Option<&OsStr>) -> Option<PathBuf> {
+    let path_var = path_var?;
+    for dir in std::env::split_paths(path_var) {
+        if !dir.is_absolute() {
+            continue;
+        }
+        // A hard link never crosses filesystems.
+        if std::fs::metadata(&dir).map(|m| m.dev()).ok() != Some(meta.dev()) {
+            continue;
+        }
+        for name in TOOLS.iter().chain(WRAPPERS) {
+            let cand = dir.join(name);
+            if let Ok(m) = std::fs::metadata(&cand) {
+                if (m.dev(), m.ino()) == (meta.dev(), meta.ino()) {
+                    return Some(cand);
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn tool(dir: &Path, name: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, b"#!/bin/sh\n").expect("write");
+        p
+    }
+
+    #[test]
+    fn a_symlink_is_the_tool_it_points_to() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let dd = tool(d.path(), "dd");
+        let zz = d.path().join("zz");
+        symlink(&dd, &zz).expect("symlink");
+        let real = std::fs::canonicalize(&dd).expect("realpath");
+        assert_eq!(binary_of("zz", &zz, None), Some(real.clone()));
+        // Through a chain of links, and to a wrapper.
+        let yy = d.path().join("yy");
+        symlink(&zz, &yy).expect("symlink");
+        assert_eq!(binary_of("yy", &yy, None), Some(real));
+        let sudo = tool(d.path(), "sudo");
+        let s = d.path().join("s");
+        symlink(&sudo, &s).expect("symlink");
+        assert!(binary_of("s", &s, None).is_some());
+    }
+
+    #[test]
+    fn a_program_of_its_own_is_no_tool() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let ls = tool(d.path(), "lsx");
+        assert_eq!(binary_of("lsx", &ls, None), None);
+        let zz = d.path().join("zz");
+        symlink(&ls, &zz).expect("symlink");
+        assert_eq!(binary_of("zz", &zz, None), None);
+    }
+
+    #[test]
+    fn busybox_under_an_unknown_name_runs_that_applet() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let bb = tool(d.path(), "busybox");
+        let zz = d.path().join("zz");
+        symlink(&bb, &zz).expect("symlink");
+        assert_eq!(binary_of("zz", &zz, None), None);
+    }
+
+    #[test]
+    fn a_hard_link_is_found_by_inode_on_path() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let bin = d.path().join("bin");
+        std::fs::create_dir(&bin).expect("mkdir");
+        let dd = tool(&bin, "dd");
+        let zz = d.path().join("zz");
+        std::fs::hard_link(&dd, &zz).expect("link");
+        let path = std::env::join_paths(["relative/bin".as_ref(), bin.as_path()]).expect("PATH");
+        assert_eq!(binary_of("zz", &zz, Some(&path)), Some(dd));
+        assert_eq!(binary_of("zz", &zz, None), None, "no PATH, no candidates");
+        // A file with one link is not looked for.
+        let lone = tool(d.path(), "lone");
+        assert_eq!(binary_of("lone", &lone, Some(&path)), None);
+    }
+}
