@@ -62,6 +62,7 @@ fn the_debian_package_installs_and_removes_cleanly() {
         "usr/share/zsh/vendor-completions/_safeop",
         "usr/share/fish/vendor_completions.d/safeop.fish",
         "usr/share/doc/safeop/README.md",
+        "usr/share/doc/safeop/SECURITY.md",
     ] {
         assert!(root.join(f).exists(), "{f} installed");
     }
