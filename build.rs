@@ -51,6 +51,11 @@ fn main() {
     }
     lines.push_str("]\n");
     write_out("default_rule_lines.rs", lines);
+    // The BLAKE3 of the embedded default as written, for the audit records' list of policy files.
+    write_out(
+        "default_policy_blake3.txt",
+        blake3::hash(text.as_bytes()).to_hex().as_str(),
+    );
     write_out(
         "default_policy.json",
         serde_json::to_string(&value).expect("JSON"),

@@ -267,9 +267,60 @@ fn load(sources: &Sources) -> Result<Policy, u8> {
     })
 }
 
+/// What every record of this run carries beyond the decision itself: the operation, the
+/// policy files in effect, and the challenge once one is asked. Set by `run` as it learns them.
+#[derive(Default)]
+struct RecordContext {
+    operation: Option<serde_json::Value>,
+    policy: Vec<serde_json::Value>,
+    challenge: Option<String>,
+}
+
+thread_local! {
+    static RECORD_CONTEXT: std::cell::RefCell<RecordContext> = std::cell::RefCell::default();
+}
+
+fn set_record_context(op: &Operation, policy: &Policy) {
+    let operation = serde_json::json!({
+        "tool": op.tool,
+        "kind": op.kind.name(),
+        "targets": op.targets,
+        "sources": op.sources,
+        "flags": op.flags,
+        "wrappers": op.wrappers,
+    });
+    let files = policy
+        .layers
+        .iter()
+        .zip(&policy.layer_hashes)
+        .map(|((name, _), h)| serde_json::json!({"file": name, "blake3": h}))
+        .collect();
+    RECORD_CONTEXT.with(|c| {
+        let mut c = c.borrow_mut();
+        c.operation = Some(operation);
+        c.policy = files;
+    });
+}
+
+fn set_record_challenge(ch: Challenge) {
+    let name = match ch {
+        Challenge::YesNo => "yes-no",
+        Challenge::TypeTarget => "type-target",
+        Challenge::TypeHostname => "type-hostname",
+    };
+    RECORD_CONTEXT.with(|c| c.borrow_mut().challenge = Some(name.to_string()));
+}
+
 fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
     let (user, sudo_user) = who();
+    let (operation, policy, challenge) = RECORD_CONTEXT.with(|c| {
+        let c = c.borrow();
+        (c.operation.clone(), c.policy.clone(), c.challenge.clone())
+    });
     Record {
+        operation,
+        policy,
+        challenge,
         event: "decision".into(),
         action: action.into(),
         verdict: d.verdict.name().into(),
@@ -285,9 +336,17 @@ fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
         findings: d
             .findings
             .iter()
-            .map(
-                |f| serde_json::json!({"rule": f.rule, "verdict": f.verdict, "message": f.message}),
-            )
+            .map(|f| {
+                let mut j =
+                    serde_json::json!({"rule": f.rule, "verdict": f.verdict, "message": f.message});
+                if !f.evidence.is_empty() {
+                    j["evidence"] = serde_json::Value::Object(f.evidence.clone());
+                }
+                if let Some(e) = &f.fact_error {
+                    j["fact_error"] = serde_json::json!({"fact": e.fact, "why": e.why});
+                }
+                j
+            })
             .collect(),
         ..Default::default()
     }
@@ -376,6 +435,7 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
         }
     };
     let facts = Facts::live(&op, cwd(), crate::context::sys_root());
+    set_record_context(&op, &policy);
     // An override must know every finding (a final deny anywhere keeps it a deny).
     let d = engine::decide(&policy, &facts, a.r#override.is_some());
     if d.rules_matched == 0 {
@@ -409,6 +469,7 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
             }
             let judged = Judged::of(&facts);
             let (challenge, expected) = strongest_challenge(&d, &facts);
+            set_record_challenge(challenge);
             let shown = confirm::findings(&argv, &op, &d, challenge);
             match ask_or_refuse(&policy, challenge, &expected, &shown) {
                 Ok(()) => {
@@ -442,6 +503,7 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
                 return c;
             }
             let judged = Judged::of(&facts);
+            set_record_challenge(Challenge::TypeHostname);
             let host = facts
                 .get("hostname", None)
                 .ok()

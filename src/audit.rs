@@ -70,8 +70,19 @@ pub struct Record {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tty: Option<String>,
     pub host: String,
+    /// What the command does, as parsed: tool, kind, targets, sources, flags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<serde_json::Value>,
+    /// Each finding: rule, verdict, message, and the evidence (the facts its condition read).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<serde_json::Value>,
+    /// The challenge asked (`yes-no`, `type-target`, `type-hostname`), on confirmed, overridden
+    /// and refused-after-asking records; the answer's result is the action (and `reason`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<String>,
+    /// The policy files in effect, in order, each with the BLAKE3 of its text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policy: Vec<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -25,6 +25,10 @@ pub struct Finding {
     /// What a `type-target` challenge asks to be typed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_name: Option<String>,
+    /// The evidence: each fact the rule's condition read for this finding, with its value (a
+    /// failed probe as `{ $unknown: why }`), in the order read. Goes to the audit record.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub evidence: serde_json::Map<String, serde_json::Value>,
     /// Set when the finding comes from a probe that failed rather than from a fact.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fact_error: Option<FactError>,
@@ -252,8 +256,17 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
                 _ => facts.get(name, subject),
             }
         };
+        let mut evidence = serde_json::Map::new();
         let result = match &rule.when {
-            Some(c) => c.eval(&mut get),
+            Some(c) => c.eval(&mut |name: &str| {
+                let v = get(name);
+                let shown = match &v {
+                    Ok(v) => v.clone(),
+                    Err(e) => crate::facts::failed(e.why.clone()),
+                };
+                evidence.insert(name.to_string(), shown);
+                v
+            }),
             None => Ok(true),
         };
         let (verdict, fact_error) = match result {
@@ -319,6 +332,7 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
             is_final: rule.is_final && fact_error.is_none(),
             target_name: path.clone(),
             path,
+            evidence,
             fact_error,
             host_hidden,
             origin: rule.origin.clone(),

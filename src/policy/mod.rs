@@ -28,6 +28,9 @@ pub use vocab::{KindList, Note};
 /// The embedded default policy, compiled into the binary.
 pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.yaml");
 pub const DEFAULT_NAME: &str = "<embedded default policy>";
+/// The BLAKE3 of [`DEFAULT_POLICY`] (`build.rs`).
+pub const DEFAULT_POLICY_BLAKE3: &str =
+    include_str!(concat!(env!("OUT_DIR"), "/default_policy_blake3.txt"));
 /// The same policy converted to JSON by `build.rs`, the form read at run time.
 const DEFAULT_POLICY_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/default_policy.json"));
 
@@ -261,6 +264,8 @@ pub struct Policy {
     pub exceptions: Vec<(Exception, String)>,
     /// The files that made it, in order, with how far each was trusted.
     pub layers: Vec<(String, Trust)>,
+    /// The BLAKE3 of each layer's text, in the order of `layers` (for the audit record).
+    pub layer_hashes: Vec<String>,
     /// Rules switched off, with the file and reason.
     pub disabled: Vec<(String, String, Option<String>)>,
     /// The rules switched off that had been read, kept so that `check` can say when one of
@@ -283,6 +288,7 @@ impl Default for Policy {
             audit_failure: AuditFailure::Refuse,
             exceptions: Vec::new(),
             layers: Vec::new(),
+            layer_hashes: Vec::new(),
             disabled: Vec::new(),
             disabled_rules: Vec::new(),
             settings_from: Vec::new(),
@@ -494,8 +500,10 @@ impl Policy {
         }
         if file.defaults == Some(false) {
             let layers = std::mem::take(&mut self.layers);
+            let hashes = std::mem::take(&mut self.layer_hashes);
             *self = Policy::default();
             self.layers = layers;
+            self.layer_hashes = hashes;
         }
         if let Some(s) = file.settings.take() {
             if let Some(v) = s.on_fact_error {
@@ -586,6 +594,11 @@ impl Policy {
             self.exceptions.push((e, name.to_string()));
         }
         self.layers.push((name.to_string(), trust));
+        self.layer_hashes.push(if name == DEFAULT_NAME {
+            DEFAULT_POLICY_BLAKE3.to_string()
+        } else {
+            blake3::hash(text.as_bytes()).to_hex().to_string()
+        });
         if check_examples {
             self.check_examples(name, text)?;
         }
