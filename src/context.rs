@@ -4,8 +4,10 @@
 //!
 //! ## Test-only hooks
 //! `SAFEOP_SYSROOT` (where `/proc`, `/sys` and `/dev` are read from), `SAFEOP_UTMP` (the login
-//! records), `SAFEOP_FSTAB` (the fstab read for fsck facts) and `SAFEOP_TOOL_TIMEOUT` (the time
-//! limit of backup listings) exist so that the test suite can show safeop a machine it builds.
+//! records), `SAFEOP_FSTAB` (the fstab read for fsck facts), `SAFEOP_TOOL_TIMEOUT` (the time
+//! limit of backup listings), `SAFEOP_HELPER_TIMEOUT` (every other helper's own time limit) and
+//! `SAFEOP_PROBE_BUDGET` (what those helpers may take together in one run; all three in seconds,
+//! `facts::helper`) exist so that the test suite can show safeop a machine it builds.
 //! They are never honoured in sudo mode, and never for root in a release build: root's view of
 //! the machine is the machine. A debug build (what `cargo test` runs) honours them for root too,
 //! so the root-only tests can use them. A normal user may always set them: they change only
@@ -23,6 +25,8 @@ pub const TEST_HOOKS: &[&str] = &[
     "SAFEOP_UTMP",
     "SAFEOP_FSTAB",
     "SAFEOP_TOOL_TIMEOUT",
+    "SAFEOP_HELPER_TIMEOUT",
+    "SAFEOP_PROBE_BUDGET",
 ];
 
 /// Whether the test-only hooks are honoured in this process.

@@ -351,7 +351,7 @@ pub fn ask(smartctl: Option<&std::path::Path>, name: &str) -> Health {
                     }
                     h
                 }
-                Err(e) => Health::unknown(&dev, e),
+                Err(e) => Health::unknown(&dev, e.to_string()),
             }
         }
     };
