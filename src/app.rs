@@ -200,9 +200,15 @@ fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
         findings: d
             .findings
             .iter()
-            .map(
-                |f| serde_json::json!({"rule": f.rule, "verdict": f.verdict, "message": f.message}),
-            )
+            .map(|f| {
+                let mut j =
+                    serde_json::json!({"rule": f.rule, "verdict": f.verdict, "message": f.message});
+                // A finding a failed probe decided carries the fact and why (issue 14).
+                if let Some(e) = &f.fact_error {
+                    j["fact_error"] = serde_json::json!({"fact": e.fact, "why": e.why});
+                }
+                j
+            })
             .collect(),
         ..Default::default()
     }
