@@ -440,3 +440,53 @@ fn an_interrupted_safeop_leaves_no_helper_running() {
         nothing_left(&pids);
     }
 }
+
+#[test]
+fn ctrl_c_while_a_restore_is_counted_kills_the_listing_too() {
+    use nix::sys::signal::{kill, Signal};
+    let s = Scratch::new();
+    let (bin, pids) = (s.path("bin"), s.path("pids"));
+    recording_stand_in(&bin, "restic", &pids, "sleep 100 & sleep 100");
+    let dest = s.path("dest");
+    std::fs::create_dir_all(&dest).expect("mkdir");
+    let mut child = Command::new(BIN)
+        .args([
+            "check", "--", "restic", "-r", "/repo", "restore", "latest", "--target",
+        ])
+        .arg(&dest)
+        .env("SAFEOP_POLICY", fixture("empty-policy.yaml"))
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn safeop");
+    let until = Instant::now() + Duration::from_secs(10);
+    while groups(&pids).is_empty() {
+        assert!(Instant::now() < until, "restic never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        Signal::SIGINT,
+    )
+    .expect("SIGINT");
+    let t = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        assert!(t.elapsed() < Duration::from_secs(3), "safeop did not stop");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // The restore's own Ctrl-C: "interrupted while counting", status 130.
+    assert_eq!(status.code(), Some(130));
+    nothing_left(&pids);
+}

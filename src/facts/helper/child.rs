@@ -11,7 +11,7 @@
 use super::live;
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{killpg, Signal};
+use nix::sys::signal::{killpg, SigmaskHow, Signal};
 use nix::sys::wait::{waitid, Id, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use std::io::Read;
@@ -62,8 +62,13 @@ pub(super) fn drive(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let parent = nix::unistd::getpid();
+    let _handlers = live::SignalGuard::install();
+    let blocked = live::block();
+    // The child inherits the mask of the thread that forks it (std does not reset it): it gets
+    // the one from before `block`, so that the helper can be stopped by these signals.
+    let mask = blocked.before();
     // SAFETY: between fork and exec the closure only makes system calls that are
-    // async-signal-safe (prctl, getppid) and reads `parent`, a copied integer.
+    // async-signal-safe (prctl, getppid, sigprocmask) and reads copied values.
     unsafe {
         cmd.pre_exec(move || {
             nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)?;
@@ -71,11 +76,12 @@ pub(super) fn drive(
                 // safeop died before the request was made: nothing would stop this helper.
                 return Err(std::io::Error::other("safeop exited"));
             }
+            if let Some(m) = &mask {
+                nix::sys::signal::sigprocmask(SigmaskHow::SIG_SETMASK, Some(m), None)?;
+            }
             Ok(())
         });
     }
-    let _handlers = live::SignalGuard::install();
-    let blocked = live::block();
     let mut child = cmd.spawn().map_err(Cut::Start)?;
     let Ok(raw) = i32::try_from(child.id()) else {
         let _ = child.kill();

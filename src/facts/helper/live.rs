@@ -12,6 +12,8 @@
 //! Belt and braces: each helper also asks the kernel for SIGKILL when safeop dies
 //! (`PR_SET_PDEATHSIG`, set between fork and exec), which covers SIGKILL of safeop itself and
 //! the moment between fork and registration; only the group kill reaches the helper's children.
+//! (The kernel sends it when the *thread* that started the helper ends; a helper is waited for
+//! on the thread that started it, so that thread outlives it.)
 
 use nix::sys::signal::{self, SigSet, SigmaskHow, Signal};
 use nix::unistd::Pid;
@@ -70,6 +72,13 @@ pub(super) fn block() -> Blocked {
     match signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut old)) {
         Ok(()) => Blocked(Some(old)),
         Err(_) => Blocked(None),
+    }
+}
+
+impl Blocked {
+    /// The thread's mask from before, when the signals could be blocked.
+    pub(super) fn before(&self) -> Option<SigSet> {
+        self.0
     }
 }
 
