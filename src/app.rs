@@ -342,6 +342,7 @@ fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
                 if !f.evidence.is_empty() {
                     j["evidence"] = serde_json::Value::Object(f.evidence.clone());
                 }
+                // A finding a failed probe decided carries the fact and why (issue 14).
                 if let Some(e) = &f.fact_error {
                     j["fact_error"] = serde_json::json!({"fact": e.fact, "why": e.why});
                 }

@@ -4,8 +4,10 @@
 //!
 //! ## Test-only hooks
 //! `SAFEOP_SYSROOT` (where `/proc`, `/sys` and `/dev` are read from), `SAFEOP_UTMP` (the login
-//! records), `SAFEOP_FSTAB` (the fstab read for fsck facts) and `SAFEOP_TOOL_TIMEOUT` (the time
-//! limit of backup listings) exist so that the test suite can show safeop a machine it builds;
+//! records), `SAFEOP_FSTAB` (the fstab read for fsck facts), `SAFEOP_TOOL_TIMEOUT` (the time
+//! limit of backup listings), `SAFEOP_HELPER_TIMEOUT` (every other helper's own time limit) and
+//! `SAFEOP_PROBE_BUDGET` (what those helpers may take together in one run; all three in seconds,
+//! `facts::helper`) exist so that the test suite can show safeop a machine it builds;
 //! `SAFEOP_AFTER_DECISION` names a program safeop runs, and waits for, after the decision (and
 //! after a confirmation's answer) just before it looks at the judged paths again: the race
 //! tests' stand-in for another process that swaps a path in that window.
@@ -27,6 +29,8 @@ pub const TEST_HOOKS: &[&str] = &[
     "SAFEOP_FSTAB",
     "SAFEOP_TOOL_TIMEOUT",
     "SAFEOP_AFTER_DECISION",
+    "SAFEOP_HELPER_TIMEOUT",
+    "SAFEOP_PROBE_BUDGET",
 ];
 
 /// Whether the test-only hooks are honoured in this process.

@@ -252,7 +252,8 @@ fn guests(
     let Some(bin) = super::helper::find(tool) else {
         return Ok(None);
     };
-    let o = super::helper::run(&bin, args, std::time::Duration::from_secs(10))?;
+    let o = super::helper::run(&bin, args, std::time::Duration::from_secs(10))
+        .map_err(|e| e.to_string())?;
     if o.status != Some(0) {
         let why = o
             .stderr

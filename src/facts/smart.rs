@@ -14,8 +14,17 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-/// How long one smartctl may take (a disk waking from standby can need several seconds).
+/// How long one smartctl may take (a disk waking from standby can need several seconds), within
+/// the run's probe budget (`helper::BUDGET`).
 const SMARTCTL_LIMIT: Duration = Duration::from_secs(20);
+
+/// Why a disk whose smartctl ran past its own limit is suspect.
+fn hung(limit: Duration) -> String {
+    format!(
+        "smartctl did not answer within {}: a disk that hangs on SMART may be failing",
+        helper::secs(limit)
+    )
+}
 
 /// The meaning of each bit of smartctl's exit status (`man smartctl`, EXIT STATUS).
 pub const EXIT_BITS: [&str; 8] = [
@@ -48,6 +57,9 @@ pub struct Health {
     /// The disk has no SMART to ask (virtual, RAM, network): unknown, and rightly so. Rules say
     /// nothing about it, where a disk whose SMART could not be read is a failed probe.
     pub not_applicable: bool,
+    /// smartctl ran past its own time limit on this disk and was stopped (not: the run's probe
+    /// budget ran out). Unknown, and a sign of a dying disk in itself.
+    pub timed_out: bool,
     pub protocol: Option<String>,
     pub exit_status: u32,
     pub passed: Option<bool>,
@@ -351,7 +363,15 @@ pub fn ask(smartctl: Option<&std::path::Path>, name: &str) -> Health {
                     }
                     h
                 }
-                Err(e) => Health::unknown(&dev, e),
+                // A disk that hangs on SMART may be failing: a time-out is its own answer.
+                Err(helper::HelperError {
+                    failure: helper::Failure::TimedOut { limit },
+                    ..
+                }) => Health {
+                    timed_out: true,
+                    ..Health::unknown(&dev, hung(limit))
+                },
+                Err(e) => Health::unknown(&dev, e.to_string()),
             }
         }
     };
@@ -380,10 +400,16 @@ pub fn summarize(all: &[Health], smartctl_found: bool) -> Map<String, Value> {
     } else {
         Value::Null
     };
+    let degraded_disks = all.iter().filter(|h| h.degraded()).count();
+    // A disk that hung is named with the degraded ones: it is what the message is about.
     let reasons: Vec<Value> = all
         .iter()
-        .filter(|h| h.degraded())
-        .map(|h| format!("{}: {}", h.device, h.reasons.join(", ")).into())
+        .filter_map(|h| match (h.degraded(), h.timed_out) {
+            (true, _) => Some(format!("{}: {}", h.device, h.reasons.join(", "))),
+            (false, true) => h.unknown_why.as_ref().map(|w| format!("{}: {w}", h.device)),
+            _ => None,
+        })
+        .map(Value::from)
         .collect();
     let notes: Vec<Value> = all
         .iter()
@@ -436,7 +462,7 @@ pub fn summarize(all: &[Health], smartctl_found: bool) -> Map<String, Value> {
             )
         })
         .collect();
-    let degraded = if !reasons.is_empty() {
+    let degraded = if degraded_disks > 0 {
         Value::from(true)
     } else if !failed.is_empty() {
         crate::facts::failed(format!("SMART health unreadable: {}", failed.join("; ")))
@@ -446,6 +472,15 @@ pub fn summarize(all: &[Health], smartctl_found: bool) -> Map<String, Value> {
         Value::Null
     };
     ins(&mut m, "degraded", degraded);
+    let asked = smartctl_found && all.iter().any(|h| !h.not_applicable);
+    let timed_out = if all.iter().any(|h| h.timed_out) {
+        Value::from(true)
+    } else if asked {
+        Value::from(false)
+    } else {
+        Value::Null
+    };
+    ins(&mut m, "timed_out", timed_out);
     ins(&mut m, "reasons", reasons.into());
     ins(&mut m, "notes", notes.into());
     ins(&mut m, "unknown", unknown.into());
@@ -542,7 +577,7 @@ macro_rules! smart_fact {
             ty: $ty,
             doc: concat!(
                 "## What it tells\n", $tells,
-                "\n## How it is found\n`smartctl --json -H -A /dev/DISK` (smartmontools 7, 20 s limit, asked once per disk per run) for every disk in `disk.devices`; with several disks (RAID members) counters are the worst disk's.",
+                "\n## How it is found\n`smartctl --json -H -A /dev/DISK` (smartmontools 7, 20 s limit within the run's 30 s probe budget, asked once per disk per run) for every disk in `disk.devices`; with several disks (RAID members) counters are the worst disk's.",
                 "\n## When it is unknown\n", $unknown,
                 "\n## Example\n", $example
             ),
@@ -552,8 +587,9 @@ macro_rules! smart_fact {
 
 pub(crate) static FACTS: &[FactDef] = &[
     smart_fact!("known", "bool", "Whether the SMART health of every disk under the path could be read. `false` is \"unknown\": neither healthy nor failing.", "Never: it is `false` when smartctl is missing, a disk is virtual or hidden behind a RAID controller (virtio `vd*` answers \"Unable to detect device type\"), smartctl's exit status has bit 0, 1 or 2 set, or the answer has no `smart_status`; `disk.smart.unknown` says why.", "`false` for a file on this VM's virtio disk."),
-    smart_fact!("degraded", "bool", "Whether any disk under the path shows signs of dying: overall health FAILED or exit bit 3/4, an attribute failing now, reallocated (5), pending (197) or offline-uncorrectable (198) sectors or reported uncorrectable errors (187) above 0; NVMe critical warning, spare below threshold or media errors; SCSI grown defects or uncorrected errors.", "Not applicable (`null`) when no disk under the path has SMART (virtio, Xen, RAM, network disks; a tmpfs). Failed, with the reason, when a disk that has SMART could not be read (smartctl missing, a bad answer, exit bits 0-2, a time-out) and no disk is degraded: the rule's `unknown:` decides (the default policy warns before bulk I/O).", "`true` for a disk with `Current_Pending_Sector` raw 8."),
-    smart_fact!("reasons", "list", "One line per degraded disk naming what is wrong, for messages.", "Empty when no disk is degraded or none could be read.", "`[\"/dev/sda: 8 pending sectors, 3 offline uncorrectable\"]`."),
+    smart_fact!("degraded", "bool", "Whether any disk under the path shows signs of dying: overall health FAILED or exit bit 3/4, an attribute failing now, reallocated (5), pending (197) or offline-uncorrectable (198) sectors or reported uncorrectable errors (187) above 0; NVMe critical warning, spare below threshold or media errors; SCSI grown defects or uncorrected errors.", "Not applicable (`null`) when no disk under the path has SMART (virtio, Xen, RAM, network disks; a tmpfs). Failed, with the reason, when a disk that has SMART could not be read (smartctl missing, a bad answer, exit bits 0-2, a time-out, the probe budget spent) and no disk is degraded: the rule's `unknown:` decides (the default policy warns before bulk I/O; a time-out, `disk.smart.timed_out`, makes it ask).", "`true` for a disk with `Current_Pending_Sector` raw 8."),
+    smart_fact!("timed_out", "bool", "Whether smartctl hung on a disk under the path: it did not answer within its own 20 s limit and was stopped with everything it started. A disk that hangs on SMART may be failing, so the default policy asks before bulk I/O on it (where SMART that merely cannot be read only warns); `disk.smart.reasons` and the failed `disk.smart.degraded` say which disk, as \"smartctl did not answer within 20 s: a disk that hangs on SMART may be failing\". Being stopped because the run's probe budget (30 s for all helpers together) ran out is not a time-out of the disk: that is a failed `disk.smart.degraded` (\"probe budget spent\"), and this stays `false`.", "`null` when smartctl was not asked: it is not installed, or no disk under the path has SMART (virtio, Xen, RAM, network disks; a tmpfs).", "`true` for a disk whose smartctl was still waiting on the drive after 20 s."),
+    smart_fact!("reasons", "list", "One line per degraded disk naming what is wrong, for messages; a disk smartctl hung on (`disk.smart.timed_out`) is named here too, with the time-out.", "Empty when no disk is degraded or hung, or none could be read.", "`[\"/dev/sda: 8 pending sectors, 3 offline uncorrectable\"]`."),
     smart_fact!("notes", "list", "Things worth knowing that do not mean the disk is dying by themselves: error-log entries (exit bit 6, common on healthy drives), self-test log errors (bit 7), an attribute failed in the past (bit 5), command timeouts (188, low 16 bits), interface CRC errors (199: cable), NVMe endurance used ≥ 90%.", "Empty when nothing was read.", "`[\"/dev/sdb: the device error log has entries\"]`."),
     smart_fact!("unknown", "list", "For each disk whose health could not be read: why, in smartctl's words when it gave any.", "Empty when every disk answered.", "`[\"/dev/vda: /dev/vda: Unable to detect device type\"]`."),
     smart_fact!("available", "bool", "Whether smartctl (smartmontools) is installed, found on PATH (the secure PATH in sudo mode).", "Never.", "`true`."),
@@ -709,6 +745,39 @@ mod tests {
         let bad = parse_fixture("ata-reallocated-passed-st3500418as.json");
         let s = summarize(&[h, bad], true);
         assert_eq!(s["disk.smart.degraded"], true);
+    }
+
+    #[test]
+    fn a_disk_that_hangs_on_smart_is_timed_out_failed_and_named() {
+        let said = "smartctl did not answer within 20 s: a disk that hangs on SMART may be failing";
+        let h = Health {
+            timed_out: true,
+            ..Health::unknown("/dev/sda", hung(SMARTCTL_LIMIT))
+        };
+        let s = summarize(std::slice::from_ref(&h), true);
+        assert_eq!(s["disk.smart.timed_out"], true);
+        let why = crate::facts::failure_of(&s["disk.smart.degraded"]).expect("failed value");
+        assert_eq!(why, format!("SMART health unreadable: /dev/sda: {said}"));
+        assert_eq!(
+            s["disk.smart.reasons"],
+            serde_json::json!([format!("/dev/sda: {said}")])
+        );
+        // a disk that answered in time: false; one merely unreadable is no time-out either
+        let ok = parse_fixture("ata-healthy-wdc-wd20efrx.json");
+        let unreadable = parse("/dev/sdb", "Smartctl open device: failed", Some(2));
+        let s = summarize(&[ok, unreadable], true);
+        assert_eq!(s["disk.smart.timed_out"], false);
+        assert_eq!(s["disk.smart.reasons"], serde_json::json!([]));
+        // not asked: null
+        assert_eq!(summarize(&[], false)["disk.smart.timed_out"], Value::Null);
+        let virtio = Health {
+            not_applicable: true,
+            ..Health::unknown("/dev/vda", "virtual disk: no SMART".into())
+        };
+        assert_eq!(
+            summarize(&[virtio], true)["disk.smart.timed_out"],
+            Value::Null
+        );
     }
 
     #[test]

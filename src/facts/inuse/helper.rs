@@ -1,5 +1,5 @@
 //! The in-use probes' view of `facts::helper` (`xl`, `xenstore-ls`, `xenstore-read`, `virsh`):
-//! a 5 s limit, and a non-zero exit turned into an error carrying the helper's stderr.
+//! a 5 s limit (within the run's probe budget), and a non-zero exit turned into an error carrying the helper's stderr.
 //!
 //! Three outcomes, and the probes keep them apart: the program is not installed (`Ok(None)`: the
 //! fact is not applicable), it answered (`Ok(Some(stdout))`), or it failed, hung or could not be
@@ -30,8 +30,13 @@ pub fn run(name: &str, args: &[&str]) -> Result<Option<String>, String> {
 /// Runs an executable with a time limit; a non-zero exit is an error carrying its stderr.
 pub fn run_path(exe: &Path, name: &str, args: &[&str], limit: Duration) -> Result<String, String> {
     let shown = format!("{name} {}", args.join(" "));
-    let o = crate::facts::helper::run(exe, args, limit)
-        .map_err(|e| e.replace(&format!("`{name}`"), &format!("`{shown}`")))?;
+    let o = crate::facts::helper::run(exe, args, limit).map_err(|e| {
+        crate::facts::helper::HelperError {
+            program: shown.clone(),
+            ..e
+        }
+        .to_string()
+    })?;
     if o.status != Some(0) {
         let what = match o.status {
             Some(c) => format!("exit status {c}"),

@@ -1,21 +1,30 @@
 //! restic and borg repositories: what a restore from them creates, from the tools' own JSON
 //! listings (`restic ls --json`, `borg list --json-lines`). The tools run with the caller's
 //! environment (RESTIC_PASSWORD, BORG_PASSPHRASE … pass through) plus the assignments made on
-//! the command line (`env RESTIC_REPOSITORY=… restic …`), under a time limit. A tool that is
-//! missing, fails (wrong password, no such repository) or runs too long is an error naming the
-//! tool and the first line it printed on stderr. Nothing is restored, locked or written.
+//! the command line (`env RESTIC_REPOSITORY=… restic …`), under a time limit of their own
+//! ([`LISTING_LIMIT`], outside the probe budget of the other helpers: `facts::helper`), and once
+//! per run. A tool that is missing, fails (wrong password, no such repository) or runs too long
+//! is an error naming the tool and the first line it printed on stderr. So is a listing that
+//! says nothing: restic always prints its snapshot line first, and a borg archive always holds
+//! the directories it was made from, so a tool that exits 0 having listed nothing did not list
+//! (a stand-in, a wrapper, a broken install), and "nothing to restore" would be a guess.
+//! Nothing is restored, locked or written.
 
 use super::{progress, EntryKind, Placer, Tally};
 use crate::facts::Facts;
 use serde::Deserialize;
 use std::time::Duration;
 
-/// How long a listing may take before it is stopped (test hook `SAFEOP_TOOL_TIMEOUT` in seconds, `context`).
+/// How long a listing may take before it is stopped: two minutes list some millions of entries
+/// from a local or LAN repository; a repository that takes longer (a slow remote, a cold cache)
+/// is a fact error, and the policy's `on_fact_error` decides.
+pub const LISTING_LIMIT: Duration = Duration::from_secs(120);
+
+/// [`LISTING_LIMIT`], or the test hook `SAFEOP_TOOL_TIMEOUT` in seconds (`context`).
 fn time_limit() -> Duration {
-    let secs = crate::context::test_hook("SAFEOP_TOOL_TIMEOUT")
+    crate::context::test_hook("SAFEOP_TOOL_TIMEOUT")
         .and_then(|s| s.to_str().and_then(|s| s.parse().ok()))
-        .unwrap_or(600);
-    Duration::from_secs(secs)
+        .map_or(LISTING_LIMIT, Duration::from_secs)
 }
 
 /// Runs `tool args…` with the caller's environment (passwords) plus the command line's own
@@ -67,10 +76,20 @@ pub struct ResticNode {
     pub linktarget: Option<String>,
 }
 
-/// Reads one `restic ls --json` line; `Ok(None)` for the snapshot line and other messages.
-pub fn restic_node(line: &str) -> Result<Option<ResticNode>, String> {
+/// One line of `restic ls --json`.
+#[derive(Debug)]
+pub enum ResticLine {
+    /// The snapshot listed (the first line): `struct_type` (or `message_type`) `snapshot`.
+    Snapshot,
+    Node(ResticNode),
+    /// A blank line or another message.
+    Other,
+}
+
+/// Reads one `restic ls --json` line.
+pub fn restic_line(line: &str) -> Result<ResticLine, String> {
     if line.trim().is_empty() {
-        return Ok(None);
+        return Ok(ResticLine::Other);
     }
     let n: ResticNode = serde_json::from_str(line).map_err(|e| {
         format!(
@@ -78,8 +97,21 @@ pub fn restic_node(line: &str) -> Result<Option<ResticNode>, String> {
             short(line)
         )
     })?;
-    let ty = n.struct_type.as_deref().or(n.message_type.as_deref());
-    Ok((ty == Some("node")).then_some(n))
+    Ok(
+        match n.struct_type.as_deref().or(n.message_type.as_deref()) {
+            Some("node") => ResticLine::Node(n),
+            Some("snapshot") => ResticLine::Snapshot,
+            _ => ResticLine::Other,
+        },
+    )
+}
+
+/// Reads one `restic ls --json` line; `Ok(None)` for the snapshot line and other messages.
+pub fn restic_node(line: &str) -> Result<Option<ResticNode>, String> {
+    Ok(match restic_line(line)? {
+        ResticLine::Node(n) => Some(n),
+        _ => None,
+    })
 }
 
 fn short(s: &str) -> String {
@@ -181,9 +213,15 @@ pub fn restic(f: &Facts, placer: &mut Placer, t: &mut Tally) -> Result<(), Strin
     let includes = lines_of(opt(f, "include"));
     let excludes = lines_of(opt(f, "exclude"));
     let _p = progress::Progress::start("restic snapshot");
+    let mut snapshot_seen = false;
     run_lines(f, "restic", &args, &mut |line| {
-        let Some(n) = restic_node(line)? else {
-            return Ok(());
+        let n = match restic_line(line)? {
+            ResticLine::Node(n) => n,
+            ResticLine::Snapshot => {
+                snapshot_seen = true;
+                return Ok(());
+            }
+            ResticLine::Other => return Ok(()),
         };
         let rel = match &sub {
             Some(s) if n.path == *s => return Ok(()),
@@ -218,7 +256,13 @@ pub fn restic(f: &Facts, placer: &mut Placer, t: &mut Tally) -> Result<(), Strin
         let link_len = n.linktarget.as_ref().map_or(0, String::len);
         placer.add(t, &rel, kind, n.size.unwrap_or(0), link_len);
         Ok(())
-    })
+    })?;
+    if !snapshot_seen {
+        return Err(format!(
+            "`restic ls --json {id}` exited 0 without its snapshot line: it listed nothing, which is not an empty snapshot"
+        ));
+    }
+    Ok(())
 }
 
 /// One item of `borg list --json-lines` (borg 1.2).
@@ -277,12 +321,20 @@ pub fn borg(f: &Facts, placer: &mut Placer, t: &mut Tally) -> Result<(), String>
     ];
     args.extend(lines_of(opt(f, "paths")));
     let _p = progress::Progress::start("borg archive");
+    let mut items = 0u64;
     run_lines(f, "borg", &args, &mut |line| {
         if let Some((it, kind)) = borg_item(line)? {
+            items += 1;
             placer.add(t, &it.path, kind, it.size, it.linktarget.len());
         }
         Ok(())
-    })
+    })?;
+    if items == 0 {
+        return Err(format!(
+            "`borg list --json-lines {repo}::{archive}` exited 0 and listed nothing: an archive holds at least the directories it was made from, so this is not an empty archive (a path that matches nothing in it lists nothing too)"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -309,6 +361,18 @@ mod tests {
             .count();
         assert_eq!(dirs, 6);
         assert_eq!(nodes.iter().filter_map(|n| n.size).sum::<u64>(), 34);
+    }
+
+    #[test]
+    fn the_snapshot_line_is_told_apart() {
+        let first = shared("restic-0.14.0-ls-json.jsonl");
+        let first = first.lines().next().expect("a first line");
+        assert!(matches!(restic_line(first), Ok(ResticLine::Snapshot)));
+        assert!(matches!(
+            restic_line(r#"{"message_type":"snapshot","id":"x"}"#),
+            Ok(ResticLine::Snapshot)
+        ));
+        assert!(matches!(restic_line(""), Ok(ResticLine::Other)));
     }
 
     #[test]

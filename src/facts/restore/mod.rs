@@ -328,8 +328,10 @@ fn rsync_need(f: &Facts, dest: &Path, sized: bool, t: &mut Tally) -> Result<bool
 
 /// The last count, so that the inode and the byte probes read an archive or repository once.
 /// Keyed by argv and working directory; `sized` says whether file sizes were taken (a tree
-/// walk for inodes alone does not stat files).
-static MEMO: std::sync::Mutex<Option<(String, bool, Tally)>> = std::sync::Mutex::new(None);
+/// walk for inodes alone does not stat files). A count that failed is kept too: a listing that
+/// failed (or was stopped at its time limit) is not run again for the other probe.
+type Memo = Option<(String, bool, Result<Tally, String>)>;
+static MEMO: std::sync::Mutex<Memo> = std::sync::Mutex::new(None);
 
 /// Counts the restore (at most once per operation and precision). `None`: not applicable.
 fn tally(f: &Facts, sized: bool) -> Result<Option<Tally>, String> {
@@ -342,28 +344,21 @@ fn tally(f: &Facts, sized: bool) -> Result<Option<Tally>, String> {
     let key = format!("{:?}\0{}", f.op.argv, bytes::encode_path(&f.cwd));
     if let Ok(m) = MEMO.lock() {
         if let Some((k, s, t)) = m.as_ref() {
-            if *k == key && (*s || !sized) {
-                return Ok(Some(t.clone()));
+            if *k == key && (*s || !sized || t.is_err()) {
+                return t.clone().map(Some);
             }
         }
     }
     let block = dest::probe(f, &target)?.block_size;
     let mut t = Tally::new(block);
-    let counted = match f.op.tool.as_str() {
-        "tar" => tar_need(f, &target, &mut t)?,
-        "cp" => cp_need(f, &target, sized, &mut t)?,
-        "rsync" => rsync_need(f, &target, sized, &mut t)?,
-        "restic" => {
-            let mut p = Placer::new(&target, 0, Vec::new());
-            backup::restic(f, &mut p, &mut t)?;
-            true
+    let counted = match count(f, &target, sized, &mut t) {
+        Ok(c) => c,
+        Err(e) => {
+            if let Ok(mut m) = MEMO.lock() {
+                *m = Some((key, sized, Err(e.clone())));
+            }
+            return Err(e);
         }
-        "borg" => {
-            let mut p = Placer::new(&target, strip_of(f)?, Vec::new());
-            backup::borg(f, &mut p, &mut t)?;
-            true
-        }
-        _ => false,
     };
     if !counted {
         return Ok(None);
@@ -371,9 +366,29 @@ fn tally(f: &Facts, sized: bool) -> Result<Option<Tally>, String> {
     // Archives and listings always carry sizes; only tree walks can skip them.
     let sized = sized || !matches!(f.op.tool.as_str(), "cp" | "rsync");
     if let Ok(mut m) = MEMO.lock() {
-        *m = Some((key, sized, t.clone()));
+        *m = Some((key, sized, Ok(t.clone())));
     }
     Ok(Some(t))
+}
+
+/// Counts what the restore creates into `t`; `false`: not a restore safeop counts.
+fn count(f: &Facts, target: &Path, sized: bool, t: &mut Tally) -> Result<bool, String> {
+    Ok(match f.op.tool.as_str() {
+        "tar" => tar_need(f, target, t)?,
+        "cp" => cp_need(f, target, sized, t)?,
+        "rsync" => rsync_need(f, target, sized, t)?,
+        "restic" => {
+            let mut p = Placer::new(target, 0, Vec::new());
+            backup::restic(f, &mut p, t)?;
+            true
+        }
+        "borg" => {
+            let mut p = Placer::new(target, strip_of(f)?, Vec::new());
+            backup::borg(f, &mut p, t)?;
+            true
+        }
+        _ => false,
+    })
 }
 
 fn need_probe(f: &Facts) -> ProbeResult {
@@ -506,7 +521,7 @@ macro_rules! how_need {
 
 macro_rules! unknown_need {
     () => {
-        "## When it is unknown\n`null` when the operation is not a restore, reads its archive from standard input, a FIFO or a remote host (`tar -f host:a.tar`, `rsync host:src dst`), or writes to a remote rsync destination: counting would take the data away from the command or needs the network. A fact error (the policy's `on_fact_error` decides, `confirm` by default) when the archive or a source cannot be read, is truncated or corrupt, uses an unsupported compression, or when restic/borg fail (missing, wrong password, no repository, more than `SAFEOP_TOOL_TIMEOUT` seconds, default 600): the message names the file or the tool and its first line of stderr."
+        "## When it is unknown\n`null` when the operation is not a restore, reads its archive from standard input, a FIFO or a remote host (`tar -f host:a.tar`, `rsync host:src dst`), or writes to a remote rsync destination: counting would take the data away from the command or needs the network. A fact error (the policy's `on_fact_error` decides, `confirm` by default) when the archive or a source cannot be read, is truncated or corrupt, uses an unsupported compression, or when restic/borg fail (missing, wrong password, no repository, a listing that exits 0 having listed nothing, more than 120 s: the listing's own limit, outside the probe budget of the other helpers, and it is run once per run however many facts need it): the message names the file or the tool and its first line of stderr."
     };
 }
 

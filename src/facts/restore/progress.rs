@@ -32,6 +32,8 @@ pub struct Progress {
 extern "C" fn on_sigint(_: nix::libc::c_int) {
     const CLEAR: &[u8] = b"\r\x1b[K";
     const MSG: &[u8] = b"safeop: interrupted while counting the restore; nothing was run\n";
+    // A listing's `restic`/`borg` runs in its own process group: take it along.
+    crate::facts::helper::kill_all();
     // SAFETY: write(2) and _exit(2) are async-signal-safe; the buffers are static.
     unsafe {
         if SHOWN.load(Ordering::Relaxed) {
