@@ -31,6 +31,8 @@ pub const TEST_HOOKS: &[&str] = &[
     "SAFEOP_AFTER_DECISION",
     "SAFEOP_HELPER_TIMEOUT",
     "SAFEOP_PROBE_BUDGET",
+    "SAFEOP_JOURNAL_SOCKET",
+    "SAFEOP_SYSLOG_SOCKET",
 ];
 
 /// Whether the test-only hooks are honoured in this process.

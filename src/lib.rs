@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod audit_copy;
 pub mod audit_show;
 pub mod cli;
 pub mod command;
