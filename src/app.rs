@@ -222,7 +222,12 @@ fn who() -> (String, Option<String>) {
 fn log(path: &Path, rec: Record, strict: bool, required: bool) -> Result<(), u8> {
     let argv = shell_words::join(&rec.argv);
     match audit::append(path, rec) {
-        Ok(_) => Ok(()),
+        Ok(done) => {
+            for note in done.notes {
+                eprint(&note);
+            }
+            Ok(())
+        }
         Err(e) if strict => {
             eprint(&format!(
                 "{e}; in sudo mode nothing runs without its audit record: `{argv}` was not run"
@@ -847,17 +852,33 @@ fn explain(sources: &Sources, name: Option<&str>, list: bool) -> u8 {
 fn audit_verify(log: Option<PathBuf>, strict: bool) -> u8 {
     let path = log.unwrap_or_else(|| audit::default_path(strict));
     match audit::verify(&path) {
-        Ok(n) => {
-            let noun = if n == 1 { "record" } else { "records" };
-            println!("{}: {n} {noun}, chain intact", path.display());
+        Ok(v) => {
+            let noun = if v.records == 1 { "record" } else { "records" };
+            let end = if v.proven {
+                ", its end matches its head"
+            } else {
+                ""
+            };
+            println!(
+                "{}: {} {noun}, chain intact{end}",
+                path.display(),
+                v.records
+            );
+            for note in v.notes {
+                println!("{}: warning: {note}", path.display());
+            }
             0
         }
-        Err((0, why)) => {
+        Err(audit::Broken::Unreadable(why)) => {
             eprint(&why);
             FAILED
         }
-        Err((line, why)) => {
+        Err(audit::Broken::Line(line, why)) => {
             println!("{}: chain broken at line {line}: {why}", path.display());
+            1
+        }
+        Err(audit::Broken::Head(why)) => {
+            println!("{}: chain broken: {why}", path.display());
             1
         }
     }
