@@ -886,18 +886,31 @@ fn audit_verify(log: Option<PathBuf>, strict: bool) -> u8 {
 
 fn audit_show(log: Option<PathBuf>, count: usize, strict: bool) -> u8 {
     let path = log.unwrap_or_else(|| audit::default_path(strict));
-    let text = match std::fs::read_to_string(&path) {
+    // Bytes, not text: a torn last line may end inside a character.
+    let raw = match std::fs::read(&path) {
         Ok(t) => t,
         Err(e) => {
             eprint(&format!("cannot read `{}`: {e}", path.display()));
             return FAILED;
         }
     };
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<&[u8]> = raw
+        .strip_suffix(b"\n")
+        .unwrap_or(&raw)
+        .split(|b| *b == b'\n')
+        .filter(|_| !raw.is_empty())
+        .collect();
     for l in &lines[lines.len().saturating_sub(count)..] {
-        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_slice(l).unwrap_or_default();
         let r = &v["r"];
-        let argv = audit::shown_argv(r);
+        let argv = match (r.is_null(), r["torn_bytes"].as_u64()) {
+            (true, _) => format!(
+                "({} bytes that are no record; `safeop audit verify` says more)",
+                l.len()
+            ),
+            (false, Some(n)) => format!("({n} bytes of a torn write before this record)"),
+            (false, None) => audit::shown_argv(r),
+        };
         println!(
             "{} {:<8} {:<10} {:<8} {}{}",
             r["ts"].as_str().unwrap_or("?"),

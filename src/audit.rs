@@ -304,11 +304,7 @@ struct Plan {
 }
 
 /// Holds the tail against the head (`None`: the log is not a regular file, so it has none).
-fn examine(f: &File, path: &Path, head: Option<&HeadFile>) -> Result<Plan, String> {
-    let len = f
-        .metadata()
-        .map_err(|e| format!("audit log `{}`: {e}", path.display()))?
-        .len();
+fn examine(f: &File, path: &Path, len: u64, head: Option<&HeadFile>) -> Result<Plan, String> {
     let tail = read_tail(f, path, len)?;
     let (prev, seq) = tail.next();
     let torn = (tail.torn() > 0).then_some((tail.end, tail.torn()));
@@ -407,7 +403,7 @@ pub fn writable(path: &Path) -> Result<(), String> {
     } else {
         None
     };
-    examine(&f, path, head.as_ref())?;
+    examine(&f, path, meta.len(), head.as_ref())?;
     // A full filesystem opens files but takes no bytes: ask it for room for one record.
     match nix::sys::statvfs::fstatvfs(&f) {
         Ok(v) if v.blocks_available() == 0 => Err(format!(
@@ -457,16 +453,15 @@ fn write_line(
 pub fn append(path: &Path, mut rec: Record) -> Result<Appended, String> {
     let mut f = open_log(path)?;
     lock::take(&f, path, Kind::Exclusive)?;
-    let regular = f
+    let meta = f
         .metadata()
-        .map_err(|e| format!("audit log `{}`: {e}", path.display()))?
-        .is_file();
-    let mut head = if regular {
+        .map_err(|e| format!("audit log `{}`: {e}", path.display()))?;
+    let mut head = if meta.is_file() {
         HeadFile::open(path, true)?
     } else {
         None
     };
-    let plan = examine(&f, path, head.as_ref())?;
+    let plan = examine(&f, path, meta.len(), head.as_ref())?;
     let mut notes = Vec::new();
     let mut set_head = |records: u64, last: &str, sync: bool, notes: &mut Vec<String>| {
         if let Some(hf) = head.as_mut() {

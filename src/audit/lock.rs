@@ -56,8 +56,9 @@ pub(crate) fn take(f: &File, path: &Path, kind: Kind) -> Result<(), String> {
             noted = true;
             // The one message audit.rs prints itself: it is about a wait still going on.
             eprintln!(
-                "safeop: waiting for the audit log lock held by {} (up to {} s)",
-                holder(f).unwrap_or_else(|| format!("another process on `{}`", path.display())),
+                "safeop: waiting for the audit log lock held by {} on `{}` ({} s at most)",
+                holder(f).unwrap_or_else(|| "another process".into()),
+                path.display(),
                 WAIT.as_secs()
             );
         }
