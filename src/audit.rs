@@ -1,21 +1,25 @@
 //! The tamper-evident audit log: one JSON line per decision (and per outcome of a confirmed
 //! command), each carrying the BLAKE3 hash of the line before it, and beside it the chain head
-//! (`audit.jsonl.head`, [`head`]) that names the last record, so a log whose end was cut off
-//! does not verify. This module appends and checks the tail; [`verify`] reads the whole log.
+//! (`audit.jsonl.head`, `audit/head.rs`) that names the last record, so a log whose end was cut
+//! off does not verify. This module appends and checks the tail; [`verify`] reads the whole log.
 //!
 //! Line format: `{"h":"<hex>","r":{…record…}}` with `h = blake3(prev_h_hex ‖ raw bytes of r)`;
 //! the first record's `prev` is 64 zeros.
 //!
 //! ## Appending
 //!
-//! An append takes the log's exclusive lock ([`lock`]: at most 5 s, then it fails like a full
-//! disk), reads the last whole line back from the end and the head, and goes on only when they
-//! agree: the head names that line (or one before it, which a crash between a record and its
-//! head, or an older safeop, leaves behind). A head that names more records, or another last
-//! one, means records were removed: the append refuses, and so does every later one, until
+//! An append takes the log's exclusive lock (`audit/lock.rs`: at most 5 s, then it fails like
+//! a full disk), reads the last whole line back from the end and the head, and goes on only
+//! when they agree: the head names that line (or one before it, which a crash between a record
+//! and its head, or an older safeop, leaves behind). A head that names more records, or another
+//! last one, means records were removed: the append refuses, and so does every later one, until
 //! someone looks (`safeop audit verify` names the line). A log without a head (an older
 //! safeop's, or a new one) is taken as it is, once: the head is made then (`since` in it says
-//! from which record on the end is proven).
+//! from which record on the end is proven). Rotating the log means moving its head with it.
+//!
+//! The head is a fixed-length line rewritten in place with one `pwrite` (not a temporary file
+//! and a `rename`: that would change the directory on every allowed command); why that is
+//! atomic enough is in `audit/head.rs`.
 //!
 //! Each record is one `write`, then the head is rewritten. Records of what was refused,
 //! confirmed, overridden, and outcomes are `fsync`ed, the log and then the head; `allowed` and
