@@ -69,7 +69,7 @@ pub fn main(mut args: Vec<String>) -> u8 {
         Verb::Policy(PolicyVerb::Show) => policy_show(&sources),
         Verb::Policy(PolicyVerb::Test { files }) => policy_test(&sources, &files),
         Verb::Explain(a) => explain(&sources, a.name.as_deref(), a.list),
-        Verb::Audit(AuditVerb::Verify { log }) => audit_verify(log, strict),
+        Verb::Audit(AuditVerb::Verify { logs }) => audit_verify(logs, strict),
         Verb::Audit(AuditVerb::Show {
             count,
             since,
@@ -379,7 +379,14 @@ fn who() -> (String, Option<String>) {
 fn log(path: &Path, rec: Record, strict: bool, required: bool) -> Result<(), u8> {
     let argv = shell_words::join(&rec.argv);
     match audit::append(path, rec) {
-        Ok(_) => Ok(()),
+        Ok(done) => {
+            for note in done.notes {
+                eprint(&note);
+            }
+            // The copy for journald or syslog: best effort, the file is the record of truth.
+            let _ = crate::audit_copy::send(&done.raw, &done.hash);
+            Ok(())
+        }
         Err(e) if strict => {
             eprint(&format!(
                 "{e}; in sudo mode nothing runs without its audit record: `{argv}` was not run"
@@ -1095,23 +1102,52 @@ fn explain(sources: &Sources, name: Option<&str>, list: bool) -> u8 {
     2
 }
 
-fn audit_verify(log: Option<PathBuf>, strict: bool) -> u8 {
-    let path = log.unwrap_or_else(|| audit::default_path(strict));
-    match audit::verify(&path) {
-        Ok(n) => {
-            let noun = if n == 1 { "record" } else { "records" };
-            println!("{}: {n} {noun}, chain intact", path.display());
-            0
-        }
-        Err((0, why)) => {
-            eprint(&why);
-            FAILED
-        }
-        Err((line, why)) => {
-            println!("{}: chain broken at line {line}: {why}", path.display());
-            1
+fn audit_verify(logs: Vec<PathBuf>, strict: bool) -> u8 {
+    let logs = if logs.is_empty() {
+        vec![audit::default_path(strict)]
+    } else {
+        logs
+    };
+    let mut start: Option<(String, u64)> = None;
+    for (i, path) in logs.iter().enumerate() {
+        let older = i + 1 < logs.len();
+        match audit::verify_from(path, start.take()) {
+            Ok(v) => {
+                let noun = if v.records == 1 { "record" } else { "records" };
+                let end = if v.proven {
+                    ", its end matches its head"
+                } else {
+                    ""
+                };
+                println!(
+                    "{}: {} {noun}, chain intact{end}",
+                    path.display(),
+                    v.records
+                );
+                for note in v.notes {
+                    // A rotated file has no head of its own: its end is proven by the next file.
+                    if older && note.starts_with("no chain head") {
+                        continue;
+                    }
+                    println!("{}: warning: {note}", path.display());
+                }
+                start = Some((v.last, v.records));
+            }
+            Err(audit::Broken::Unreadable(why)) => {
+                eprint(&why);
+                return FAILED;
+            }
+            Err(audit::Broken::Line(line, why)) => {
+                println!("{}: chain broken at line {line}: {why}", path.display());
+                return 1;
+            }
+            Err(audit::Broken::Head(why)) => {
+                println!("{}: chain broken: {why}", path.display());
+                return 1;
+            }
         }
     }
+    0
 }
 
 /// `audit show`'s options.
@@ -1150,19 +1186,27 @@ fn audit_show(a: AuditShow, strict: bool) -> u8 {
         refused: a.refused,
     };
     let path = a.log.unwrap_or_else(|| audit::default_path(strict));
-    let text = match std::fs::read_to_string(&path) {
+    // Bytes, not text: a torn last line may end inside a character.
+    let raw = match std::fs::read(&path) {
         Ok(t) => t,
         Err(e) => {
             eprint(&format!("cannot read `{}`: {e}", path.display()));
             return FAILED;
         }
     };
+    let lines: Vec<&[u8]> = raw
+        .strip_suffix(b"\n")
+        .unwrap_or(&raw)
+        .split(|b| *b == b'\n')
+        .filter(|_| !raw.is_empty())
+        .collect();
     let mut shown: Vec<String> = Vec::new();
-    for (n, l) in text.lines().enumerate() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else {
+    for (n, l) in lines.iter().enumerate() {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(l) else {
             shown.push(format!(
-                "line {}: not a log record (`safeop audit verify` says more)",
-                n + 1
+                "line {}: {} bytes that are no record (`safeop audit verify` says more)",
+                n + 1,
+                l.len()
             ));
             continue;
         };

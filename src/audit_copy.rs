@@ -98,7 +98,13 @@ pub fn syslog_line(raw: &str, h: &str) -> Vec<u8> {
     let r: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
     let severity = if r["action"] == "refused" { 4 } else { 6 };
     // authpriv (10) * 8 + severity
-    format!("<{}>safeop[{}]: {} h={h}", 80 + severity, std::process::id(), summary(&r)).into_bytes()
+    format!(
+        "<{}>safeop[{}]: {} h={h}",
+        80 + severity,
+        std::process::id(),
+        summary(&r)
+    )
+    .into_bytes()
 }
 
 /// Sends the copy of one record; errors are returned for the tests, ignored by the caller.
@@ -125,11 +131,20 @@ mod tests {
         let raw = r#"{"seq":4,"event":"decision","action":"refused","verdict":"deny","argv":["rm","-rf","/"],"user":"root","sudo_user":"alice"}"#;
         let e = String::from_utf8(journal_entry(raw, "abc123")).expect("utf8");
         assert!(e.contains("SAFEOP_HASH=abc123\n"), "{e}");
-        assert!(e.contains("SAFEOP_SEQ=4\n") && e.contains("PRIORITY=4\n"), "{e}");
-        assert!(e.contains("MESSAGE=refused deny rm -rf / (sudo by alice)\n"), "{e}");
+        assert!(
+            e.contains("SAFEOP_SEQ=4\n") && e.contains("PRIORITY=4\n"),
+            "{e}"
+        );
+        assert!(
+            e.contains("MESSAGE=refused deny rm -rf / (sudo by alice)\n"),
+            "{e}"
+        );
         assert!(e.contains(&format!("SAFEOP_RECORD={raw}\n")), "{e}");
         let l = String::from_utf8(syslog_line(raw, "abc123")).expect("utf8");
-        assert!(l.starts_with("<84>safeop[") && l.ends_with("h=abc123"), "{l}");
+        assert!(
+            l.starts_with("<84>safeop[") && l.ends_with("h=abc123"),
+            "{l}"
+        );
     }
 
     #[test]

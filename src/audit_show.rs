@@ -95,13 +95,17 @@ pub fn line(r: &Value) -> String {
         Some(s) => format!("{} (sudo by {s})", r["user"].as_str().unwrap_or("?")),
         None => r["user"].as_str().unwrap_or("?").to_string(),
     };
+    let what = match r["torn_bytes"].as_u64() {
+        Some(n) => format!("({n} bytes of a torn write before this record)"),
+        None => crate::audit::shown_argv(r),
+    };
     let mut s = format!(
         "{} {:<8} {:<10} {:<8} {}",
         r["ts"].as_str().unwrap_or("?"),
         user,
         r["action"].as_str().unwrap_or("?"),
         r["verdict"].as_str().unwrap_or("?"),
-        crate::audit::shown_argv(r),
+        what,
     );
     if let Some(st) = r["status"].as_i64() {
         s.push_str(&format!(" (status {st})"));

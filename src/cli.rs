@@ -208,11 +208,18 @@ pub struct ExplainArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditVerb {
-    /// Check that the hash chain of the log is whole.
+    /// Check that the hash chain of the log is whole and that its end is the one its head names.
+    #[command(
+        after_help = "Each record names the hash of the one before it; the chain head beside the log (LOG.head)\nnames the last record, so records cut off the end are found too. The first broken line is named.\n\nWarnings (the chain is intact, exit 0): damage that a later append recorded (the bytes of a\nwrite cut off by a full disk or a crash, checked against their `damage` record), a torn last\nline the next append will record, a log with no head (its end cannot be proven), records the\nhead does not cover yet.\n\nExit status: 0 the chain is intact (warnings may be printed); 1 it is broken (a line edited,\nremoved, reordered, the end cut off or replaced, a torn tail the head does not vouch for, a\ndamaged head, a rotated file that does not continue the one before it); 125 the log cannot be
+read.\n\nRotation: logrotate renames the log to LOG.1 and makes an empty LOG; the first record of the
+new LOG links the last of LOG.1 (`continues`), so `safeop audit verify LOG.1 LOG` checks both as
+one chain. An empty LOG whose LOG.1 does not end where the head says is records cut off."
+    )]
     Verify {
-        /// The log (default: the one safeop writes to).
-        #[arg(value_parser = file_path)]
-        log: Option<PathBuf>,
+        /// The log (default: the one safeop writes to); several, oldest first, for a log and its
+        /// rotated predecessors (`audit.jsonl.1 audit.jsonl`): each must continue the one before.
+        #[arg(value_parser = file_path, value_name = "LOG")]
+        logs: Vec<PathBuf>,
     },
     /// Print the last records of the log, one line each (a refusal with why), filtered.
     #[command(
