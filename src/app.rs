@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::exec;
 use crate::facts::{self, Facts, Snapshot};
 use crate::policy::{self, Challenge, NoTty, Policy, Sources, Verdict};
-use crate::report;
+use crate::report::{self, out};
 use crate::text::bytes;
 use clap::Parser;
 use serde::Deserialize;
@@ -21,8 +21,15 @@ pub const NOT_FOUND: u8 = 127;
 
 pub use crate::context::sudo_mode;
 
+/// A `safeop: ` message on stderr, best effort: for errors before a failure status and for
+/// `run`'s messages, whose exit status does not depend on them (`report::out`).
 fn eprint(msg: &str) {
-    eprintln!("safeop: {msg}");
+    out::note(&format!("safeop: {msg}\n"));
+}
+
+/// A verb's exit status, or 125 when its output could not be written.
+fn written(r: Result<u8, Error>) -> u8 {
+    r.unwrap_or_else(|e| out::unwritten(&e))
 }
 
 /// safeop's whole life for one command line: the exit status (the guarded command's own when it
@@ -48,23 +55,30 @@ pub fn main(args: Vec<String>) -> u8 {
     let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { usage_code } else { 0 };
+            let code = if e.use_stderr() { usage_code } else { 0 };
+            // Help or a version that did not reach stdout is a failure; a usage error stays one.
+            return match e.print() {
+                Err(why) if code == 0 => out::unwritten(&Error::Write {
+                    stream: "stdout",
+                    why: why.to_string(),
+                }),
+                _ => code,
+            };
         }
     };
     let strict = sudo_mode();
     let sources = sources_for(cli.policy.clone());
     let code = match cli.verb {
         Verb::Run(a) => run(&sources, a),
-        Verb::Check(a) => check(&sources, a),
-        Verb::Policy(PolicyVerb::Lint { files }) => lint(&sources, &files),
-        Verb::Policy(PolicyVerb::Show) => policy_show(&sources),
-        Verb::Policy(PolicyVerb::Test { files }) => policy_test(&sources, &files),
-        Verb::Explain(a) => explain(&sources, a.name.as_deref(), a.list),
-        Verb::Audit(AuditVerb::Verify { log }) => audit_verify(log, strict),
-        Verb::Audit(AuditVerb::Show { count, log }) => audit_show(log, count, strict),
-        Verb::Facts { json, paths } => show_facts(json, paths),
-        Verb::Init { shell } => init(&shell),
+        Verb::Check(a) => written(check(&sources, a)),
+        Verb::Policy(PolicyVerb::Lint { files }) => written(lint(&sources, &files)),
+        Verb::Policy(PolicyVerb::Show) => written(policy_show(&sources)),
+        Verb::Policy(PolicyVerb::Test { files }) => written(policy_test(&sources, &files)),
+        Verb::Explain(a) => written(explain(&sources, a.name.as_deref(), a.list)),
+        Verb::Audit(AuditVerb::Verify { log }) => written(audit_verify(log, strict)),
+        Verb::Audit(AuditVerb::Show { count, log }) => written(audit_show(log, count, strict)),
+        Verb::Facts { json, paths } => written(show_facts(json, paths)),
+        Verb::Init { shell } => written(init(&shell)),
     };
     code
 }
@@ -289,7 +303,7 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
     let asks = d.verdict == Verdict::Confirm
         || (d.verdict == Verdict::Deny && a.r#override.is_some() && d.overridable());
     if d.verdict >= Verdict::Warn && !asks {
-        eprint!("{}", indent(&report::text(&argv, &op, &d)));
+        out::note(&indent(&report::text(&argv, &op, &d)));
     }
     match d.verdict {
         Verdict::Allow | Verdict::Warn => {
@@ -478,14 +492,14 @@ fn run_and_log(
     }
 }
 
-fn check(sources: &Sources, a: CheckArgs) -> u8 {
+fn check(sources: &Sources, a: CheckArgs) -> Result<u8, Error> {
     let argv = a.command;
     let op = command::parse(&argv);
     let policy = match Policy::load(sources) {
         Ok(p) => p,
         Err(e) => {
             eprint(&e.to_string());
-            return FAILED;
+            return Ok(FAILED);
         }
     };
     let thorough = a.all_findings;
@@ -495,7 +509,7 @@ fn check(sources: &Sources, a: CheckArgs) -> u8 {
             Ok(s) => Some(s),
             Err(e) => {
                 eprint(&e);
-                return FAILED;
+                return Ok(FAILED);
             }
         },
     };
@@ -512,10 +526,10 @@ fn check(sources: &Sources, a: CheckArgs) -> u8 {
         }
     };
     match a.format {
-        Format::Json => println!("{}", report::json(&argv, &op, &d, &snap)),
-        Format::Text => print!("{}", report::text(&argv, &op, &d)),
+        Format::Json => out::line(&report::json(&argv, &op, &d, &snap))?,
+        Format::Text => out::text(&report::text(&argv, &op, &d))?,
     }
-    verdict_code(d.verdict)
+    Ok(verdict_code(d.verdict))
 }
 
 fn verdict_code(v: Verdict) -> u8 {
@@ -539,7 +553,7 @@ fn read_snapshot(p: &Path) -> Result<Snapshot, String> {
 
 /// `policy lint [FILE…]`: each file on top of the embedded default, trusted as it would be where
 /// it lies; with no files, the layers in effect, stacked as `run` stacks them.
-fn lint(sources: &Sources, files: &[PathBuf]) -> u8 {
+fn lint(sources: &Sources, files: &[PathBuf]) -> Result<u8, Error> {
     let stacked = files.is_empty();
     let layers: Vec<policy::Layer> = if stacked {
         policy::layer_files(sources)
@@ -553,17 +567,17 @@ fn lint(sources: &Sources, files: &[PathBuf]) -> u8 {
             .collect()
     };
     if stacked {
-        println!(
+        out::line(&format!(
             "{}: ok (embedded; {} more layer(s) in effect)",
             policy::DEFAULT_NAME,
             layers.len()
-        );
+        ))?;
     }
     let mut base = match Policy::embedded() {
         Ok(p) => p,
         Err(e) => {
-            println!("{e}");
-            return FAILED;
+            out::line(&e.to_string())?;
+            return Ok(FAILED);
         }
     };
     let mut bad = 0;
@@ -575,8 +589,8 @@ fn lint(sources: &Sources, files: &[PathBuf]) -> u8 {
             match Policy::embedded() {
                 Ok(p) => p,
                 Err(e) => {
-                    println!("{e}");
-                    return FAILED;
+                    out::line(&e.to_string())?;
+                    return Ok(FAILED);
                 }
             }
         };
@@ -596,42 +610,38 @@ fn lint(sources: &Sources, files: &[PathBuf]) -> u8 {
                     policy::Trust::System => "system layer",
                     policy::Trust::User => "user layer: may only tighten",
                 };
-                println!(
+                out::line(&format!(
                     "{name}: ok ({} rules, {examples} examples hold), {how}",
                     own.len()
-                );
+                ))?;
                 for note in p.notes(&name, &text) {
-                    println!("{note}");
+                    out::line(&note.to_string())?;
                 }
                 if stacked {
                     base = p;
                 }
             }
             Err(e) => {
-                println!("{e}");
+                out::line(&e.to_string())?;
                 bad += 1;
             }
         }
     }
-    if bad > 0 {
-        FAILED
-    } else {
-        0
-    }
+    Ok(if bad > 0 { FAILED } else { 0 })
 }
 
 /// `policy show`: the effective policy, each piece with the file and line it came from.
-fn policy_show(sources: &Sources) -> u8 {
+fn policy_show(sources: &Sources) -> Result<u8, Error> {
     let layers = policy::layer_files(sources);
     let policy = match Policy::embedded().and_then(|p| p.with_files(&layers, sources.strict)) {
         Ok(p) => p,
         Err(e) => {
             eprint(&e.to_string());
-            return FAILED;
+            return Ok(FAILED);
         }
     };
-    print!("{}", report::policy_show(&policy));
-    0
+    out::text(&report::policy_show(&policy))?;
+    Ok(0)
 }
 
 #[derive(Deserialize)]
@@ -662,10 +672,10 @@ struct Expect {
     rules: Option<Vec<String>>,
 }
 
-fn policy_test(sources: &Sources, files: &[PathBuf]) -> u8 {
+fn policy_test(sources: &Sources, files: &[PathBuf]) -> Result<u8, Error> {
     let policy = match load(sources) {
         Ok(p) => p,
-        Err(c) => return c,
+        Err(c) => return Ok(c),
     };
     let (mut passed, mut failed) = (0, 0);
     for f in files {
@@ -674,7 +684,7 @@ fn policy_test(sources: &Sources, files: &[PathBuf]) -> u8 {
             Ok(t) => t,
             Err(e) => {
                 eprint(&format!("cannot read `{name}`: {e}"));
-                return FAILED;
+                return Ok(FAILED);
             }
         };
         let cases: CaseFile = match policy::yaml::from_str(&text) {
@@ -685,7 +695,7 @@ fn policy_test(sources: &Sources, files: &[PathBuf]) -> u8 {
                         .to_string()
                         .replacen("policy", "test file", 1),
                 );
-                return FAILED;
+                return Ok(FAILED);
             }
         };
         for c in cases.cases {
@@ -714,72 +724,73 @@ fn policy_test(sources: &Sources, files: &[PathBuf]) -> u8 {
             };
             if d.verdict == c.expect.verdict && rules_ok {
                 passed += 1;
-                println!("ok      {name}: {}", c.name);
+                out::line(&format!("ok      {name}: {}", c.name))?;
             } else {
                 failed += 1;
-                println!(
+                out::line(&format!(
                     "FAILED  {name}: {}\n        expected {} {:?}, got {} {:?}",
                     c.name,
                     c.expect.verdict.name(),
                     c.expect.rules.unwrap_or_default(),
                     d.verdict.name(),
                     got
-                );
+                ))?;
                 for f in &d.findings {
-                    println!("        [{}] {}", f.rule, f.message);
+                    out::line(&format!("        [{}] {}", f.rule, f.message))?;
                 }
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
-    if failed > 0 {
-        1
-    } else {
-        0
-    }
+    out::line(&format!("{passed} passed, {failed} failed"))?;
+    Ok(if failed > 0 { 1 } else { 0 })
 }
 
-fn explain(sources: &Sources, name: Option<&str>, list: bool) -> u8 {
+fn explain(sources: &Sources, name: Option<&str>, list: bool) -> Result<u8, Error> {
     let policy = match Policy::load_full(sources) {
         Ok(p) => p,
         Err(e) => {
             eprint(&e.to_string());
-            return FAILED;
+            return Ok(FAILED);
         }
     };
     if list {
-        println!("Rules:");
+        out::line("Rules:")?;
         for r in &policy.rules {
-            println!("  {:<28} {:<8} {}", r.id, r.verdict.name(), r.summary);
+            out::line(&format!(
+                "  {:<28} {:<8} {}",
+                r.id,
+                r.verdict.name(),
+                r.summary
+            ))?;
         }
-        println!("\nFacts:");
+        out::line("\nFacts:")?;
         for d in facts::registry() {
             let names = d.policy_names().join(" / ");
             let first = d.doc.lines().nth(1).unwrap_or("");
-            println!("  {names:<44} {first}");
+            out::line(&format!("  {names:<44} {first}"))?;
         }
-        return 0;
+        return Ok(0);
     }
     let Some(name) = name else {
-        return 2;
+        return Ok(2);
     };
     if let Some(r) = policy.rules.iter().find(|r| r.id == name) {
-        println!(
+        out::line(&format!(
             "rule {} ({}{})",
             r.id,
             r.verdict.name(),
             if r.is_final { ", final" } else { "" }
-        );
-        println!("  {}", r.summary);
+        ))?;
+        out::line(&format!("  {}", r.summary))?;
         if let Some(w) = &r.why {
-            println!("why: {w}");
+            out::line(&format!("why: {w}"))?;
         }
         if let Some(f) = &r.fix {
-            println!("way out: {f}");
+            out::line(&format!("way out: {f}"))?;
         }
         let m = &r.matches;
         let kinds: Vec<&str> = m.operation.0.iter().map(|k| k.name()).collect();
-        println!("match:");
+        out::line("match:")?;
         let any = |v: &[&str]| {
             if v.is_empty() {
                 "any".to_string()
@@ -787,53 +798,57 @@ fn explain(sources: &Sources, name: Option<&str>, list: bool) -> u8 {
                 format!("[{}]", v.join(", "))
             }
         };
-        println!("  operation: {}", any(&kinds));
+        out::line(&format!("  operation: {}", any(&kinds)))?;
         let tools: Vec<&str> = m.tool.0.iter().map(String::as_str).collect();
-        println!("  tool: {}", any(&tools));
+        out::line(&format!("  tool: {}", any(&tools)))?;
         if !m.flags.0.is_empty() {
-            println!("  flags: [{}]", m.flags.0.join(", "));
+            out::line(&format!("  flags: [{}]", m.flags.0.join(", ")))?;
         }
         if !m.not_flags.0.is_empty() {
-            println!("  not_flags: [{}]", m.not_flags.0.join(", "));
+            out::line(&format!("  not_flags: [{}]", m.not_flags.0.join(", ")))?;
         }
         match &r.when {
-            Some(c) => print!("when:\n{}", c.describe(2)),
-            None => println!("when: always (the match alone decides)"),
+            Some(c) => out::text(&format!("when:\n{}", c.describe(2)))?,
+            None => out::line("when: always (the match alone decides)")?,
         }
-        println!(
+        out::line(&format!(
             "verdict: {}{}",
             r.verdict.name(),
             r.unknown
                 .map(|u| format!(" (unknown facts: {})", u.name()))
                 .unwrap_or_default()
-        );
+        ))?;
         let mut facts = r.facts();
         let mut seen = std::collections::HashSet::new();
         facts.retain(|f| seen.insert(f.clone()));
         if !facts.is_empty() {
-            println!("reads facts: {}", facts.join(", "));
+            out::line(&format!("reads facts: {}", facts.join(", ")))?;
         }
-        println!("defined at {}", r.origin);
+        out::line(&format!("defined at {}", r.origin))?;
         for e in &r.examples {
-            println!(
+            out::line(&format!(
                 "example: {} → {}",
                 shell_words::join(&e.argv),
                 e.verdict.name()
-            );
+            ))?;
         }
-        return 0;
+        return Ok(0);
     }
     if let Some((d, _)) = facts::lookup(name) {
-        println!("fact {} ({})\n", d.policy_names().join(" / "), d.ty);
-        println!("{}", d.doc.replace("## ", ""));
-        return 0;
+        out::line(&format!(
+            "fact {} ({})\n",
+            d.policy_names().join(" / "),
+            d.ty
+        ))?;
+        out::line(&d.doc.replace("## ", ""))?;
+        return Ok(0);
     }
     if let Some((rule, file, reason)) = policy.disabled.iter().find(|(r, _, _)| r == name) {
-        println!(
+        out::line(&format!(
             "rule {rule} is switched off by {file}: {}",
             reason.as_deref().unwrap_or("no reason given")
-        );
-        return 0;
+        ))?;
+        return Ok(0);
     }
     let hint = facts::suggest(name)
         .map(|s| format!(" (did you mean `{s}`?)"))
@@ -841,35 +856,38 @@ fn explain(sources: &Sources, name: Option<&str>, list: bool) -> u8 {
     eprint(&format!(
         "no rule or fact named `{name}`{hint}; `safeop explain --list` lists them"
     ));
-    2
+    Ok(2)
 }
 
-fn audit_verify(log: Option<PathBuf>, strict: bool) -> u8 {
+fn audit_verify(log: Option<PathBuf>, strict: bool) -> Result<u8, Error> {
     let path = log.unwrap_or_else(|| audit::default_path(strict));
     match audit::verify(&path) {
         Ok(n) => {
             let noun = if n == 1 { "record" } else { "records" };
-            println!("{}: {n} {noun}, chain intact", path.display());
-            0
+            out::line(&format!("{}: {n} {noun}, chain intact", path.display()))?;
+            Ok(0)
         }
         Err((0, why)) => {
             eprint(&why);
-            FAILED
+            Ok(FAILED)
         }
         Err((line, why)) => {
-            println!("{}: chain broken at line {line}: {why}", path.display());
-            1
+            out::line(&format!(
+                "{}: chain broken at line {line}: {why}",
+                path.display()
+            ))?;
+            Ok(1)
         }
     }
 }
 
-fn audit_show(log: Option<PathBuf>, count: usize, strict: bool) -> u8 {
+fn audit_show(log: Option<PathBuf>, count: usize, strict: bool) -> Result<u8, Error> {
     let path = log.unwrap_or_else(|| audit::default_path(strict));
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {
             eprint(&format!("cannot read `{}`: {e}", path.display()));
-            return FAILED;
+            return Ok(FAILED);
         }
     };
     let lines: Vec<&str> = text.lines().collect();
@@ -877,7 +895,7 @@ fn audit_show(log: Option<PathBuf>, count: usize, strict: bool) -> u8 {
         let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
         let r = &v["r"];
         let argv = audit::shown_argv(r);
-        println!(
+        out::line(&format!(
             "{} {:<8} {:<10} {:<8} {}{}",
             r["ts"].as_str().unwrap_or("?"),
             r["user"].as_str().unwrap_or("?"),
@@ -888,9 +906,9 @@ fn audit_show(log: Option<PathBuf>, count: usize, strict: bool) -> u8 {
                 .as_i64()
                 .map(|s| format!(" (status {s})"))
                 .unwrap_or_default()
-        );
+        ))?;
     }
-    0
+    Ok(0)
 }
 
 /// Decides an operation with live facts. Used by benchmarks and embedders.
@@ -900,7 +918,7 @@ pub fn decide_live(policy: &Policy, op: &Operation) -> Decision {
 }
 
 /// Probes every host fact and every path fact of the given paths.
-fn show_facts(json: bool, paths: Vec<String>) -> u8 {
+fn show_facts(json: bool, paths: Vec<String>) -> Result<u8, Error> {
     let mut op = Operation::new("facts", Vec::new());
     op.kind = command::Kind::Overwrite;
     op.targets = paths;
@@ -917,37 +935,34 @@ fn show_facts(json: bool, paths: Vec<String>) -> u8 {
     }
     if json {
         match serde_json::to_string_pretty(&facts.snapshot()) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => out::line(&s)?,
             Err(e) => {
                 eprint(&e.to_string());
-                return FAILED;
+                return Ok(FAILED);
             }
         }
-        return 0;
+        return Ok(0);
     }
     let mut last = None;
     for (path, name, v) in lines {
         if last.as_ref() != Some(&path) {
-            println!(
-                "{}",
-                if path.is_empty() {
-                    "host:".to_string()
-                } else {
-                    format!("{}:", bytes::display(&path))
-                }
-            );
+            out::line(&if path.is_empty() {
+                "host:".to_string()
+            } else {
+                format!("{}:", bytes::display(&path))
+            })?;
             last = Some(path);
         }
         match v {
-            Ok(v) => println!("  {name:<32} {}", policy::template::show(&v)),
-            Err(e) => println!("  {name:<32} unknown: {}", e.why),
+            Ok(v) => out::line(&format!("  {name:<32} {}", policy::template::show(&v)))?,
+            Err(e) => out::line(&format!("  {name:<32} unknown: {}", e.why))?,
         }
     }
-    0
+    Ok(0)
 }
 
 /// Shell aliases for every guarded tool.
-fn init(shell: &str) -> u8 {
+fn init(shell: &str) -> Result<u8, Error> {
     let mut tools: Vec<&str> = command::TOOLS
         .iter()
         .copied()
@@ -962,20 +977,24 @@ fn init(shell: &str) -> u8 {
         "mkfs.vfat",
         "mkfs.fat",
     ]);
-    println!(
+    out::line(&format!(
         "# safeop {}: route destructive commands through safeop",
         env!("CARGO_PKG_VERSION")
-    );
-    println!("# `command dd …` or `\\dd …` still reaches the raw tool.");
+    ))?;
+    out::line("# `command dd …` or `\\dd …` still reaches the raw tool.")?;
     for t in tools {
         match shell {
-            "fish" => println!("function {t} --wraps {t}; command safeop {t} $argv; end"),
-            _ => println!("alias {t}='safeop {t}'"),
+            "fish" => out::line(&format!(
+                "function {t} --wraps {t}; command safeop {t} $argv; end"
+            ))?,
+            _ => out::line(&format!("alias {t}='safeop {t}'"))?,
         }
     }
     if shell != "fish" {
-        println!("# let `sudo dd …` expand the alias too (safeop must be in sudo's secure_path):");
-        println!("alias sudo='sudo '");
+        out::line(
+            "# let `sudo dd …` expand the alias too (safeop must be in sudo's secure_path):",
+        )?;
+        out::line("alias sudo='sudo '")?;
     }
-    0
+    Ok(0)
 }

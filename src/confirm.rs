@@ -235,14 +235,15 @@ pub fn ask(
     let tty = match OpenOptions::new().read(true).write(true).open("/dev/tty") {
         Ok(t) => t,
         Err(e) => {
-            eprint!("{shown}");
+            report::out::note(shown);
             return Err(Refusal::NoTty(format!(
                 "confirmation needed, but there is no terminal to ask on (/dev/tty: {e})"
             )));
         }
     };
     if !stderr_is_the_tty() {
-        eprint!("{shown}");
+        // The log's copy; the person sees them on the terminal whether or not it is written.
+        report::out::note(shown);
     }
     catch_interrupt();
     let prompt = match challenge {
