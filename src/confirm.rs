@@ -30,7 +30,7 @@
 //! Keys typed before the question appears (the host name and Enter typed along with the command
 //! line) are discarded with `tcflush(TCIFLUSH)` right before the question. The answer is one line
 //! read in the terminal's canonical mode with echo on (the kernel does the line editing; the
-//! previous settings come back afterwards). Ctrl-D (end of input) and Ctrl-C decline.
+//! previous settings come back afterwards). Ctrl-D (end of input) declines; Ctrl-C refuses, below.
 //!
 //! ## A signal while the question waits is a refusal
 //! SIGINT (Ctrl-C), SIGTERM, SIGHUP (the terminal hung up, or `kill -HUP`) and SIGQUIT that come
@@ -226,8 +226,9 @@ enum Line {
 /// interrupt came. Returns whether the terminal is ready (false: interrupted).
 fn wait_for_input(tty: &File) -> std::io::Result<bool> {
     let Some(wake) = wake_pipe() else {
-        // No pipe to wake on: a blocking read, which a signal interrupts (EINTR).
-        return Ok(true);
+        // No pipe to wake on: a blocking read, which a signal interrupts (EINTR: the handlers
+        // have no SA_RESTART), and the next call sees the signal.
+        return Ok(INTERRUPTED.load(Ordering::SeqCst) == 0);
     };
     loop {
         if INTERRUPTED.load(Ordering::SeqCst) != 0 {
