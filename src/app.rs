@@ -10,7 +10,7 @@ use crate::exec;
 use crate::facts::judged::{Changed, Judged};
 use crate::facts::{self, Facts, Snapshot};
 use crate::policy::{self, Challenge, NoTty, Policy, Sources, Verdict};
-use crate::report;
+use crate::report::{self, out};
 use crate::text::bytes;
 use clap::Parser;
 use serde::Deserialize;
@@ -22,8 +22,15 @@ pub const NOT_FOUND: u8 = 127;
 
 pub use crate::context::sudo_mode;
 
+/// A `safeop: ` message on stderr, best effort: for errors before a failure status and for
+/// `run`'s messages, whose exit status does not depend on them (`report::out`).
 fn eprint(msg: &str) {
-    eprintln!("safeop: {msg}");
+    out::note(&format!("safeop: {msg}\n"));
+}
+
+/// A verb's exit status, or 125 when its output could not be written.
+fn written(r: Result<u8, Error>) -> u8 {
+    r.unwrap_or_else(|e| out::unwritten(&e))
 }
 
 /// safeop's whole life for one command line: the exit status (the guarded command's own when it
@@ -56,20 +63,27 @@ pub fn main(mut args: Vec<String>) -> u8 {
     let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { usage_code } else { 0 };
+            let code = if e.use_stderr() { usage_code } else { 0 };
+            // Help or a version that did not reach stdout is a failure; a usage error stays one.
+            return match e.print() {
+                Err(why) if code == 0 => out::unwritten(&Error::Write {
+                    stream: "stdout",
+                    why: why.to_string(),
+                }),
+                _ => code,
+            };
         }
     };
     let strict = sudo_mode();
     let sources = sources_for(cli.policy.clone());
     let code = match cli.verb {
         Verb::Run(a) => run(&sources, a),
-        Verb::Check(a) => check(&sources, a),
-        Verb::Policy(PolicyVerb::Lint { files }) => lint(&sources, &files),
-        Verb::Policy(PolicyVerb::Show) => policy_show(&sources),
-        Verb::Policy(PolicyVerb::Test { files }) => policy_test(&sources, &files),
-        Verb::Explain(a) => explain(&sources, a.name.as_deref(), a.list),
-        Verb::Audit(AuditVerb::Verify { logs }) => audit_verify(logs, strict),
+        Verb::Check(a) => written(check(&sources, a)),
+        Verb::Policy(PolicyVerb::Lint { files }) => written(lint(&sources, &files)),
+        Verb::Policy(PolicyVerb::Show) => written(policy_show(&sources)),
+        Verb::Policy(PolicyVerb::Test { files }) => written(policy_test(&sources, &files)),
+        Verb::Explain(a) => written(explain(&sources, a.name.as_deref(), a.list)),
+        Verb::Audit(AuditVerb::Verify { logs }) => written(audit_verify(logs, strict)),
         Verb::Audit(AuditVerb::Show {
             count,
             since,
@@ -80,7 +94,7 @@ pub fn main(mut args: Vec<String>) -> u8 {
             refused,
             json,
             log,
-        }) => audit_show(
+        }) => written(audit_show(
             AuditShow {
                 count,
                 since,
@@ -93,12 +107,12 @@ pub fn main(mut args: Vec<String>) -> u8 {
                 log,
             },
             strict,
-        ),
-        Verb::Facts { json, paths } => show_facts(json, paths),
-        Verb::Init { shell } => init(&sources, &shell),
-        Verb::Shims(v) => shims(&sources, v),
-        Verb::Completions { shell } => completions(&shell),
-        Verb::Man { dir } => man_pages(&dir),
+        )),
+        Verb::Facts { json, paths } => written(show_facts(json, paths)),
+        Verb::Init { shell } => written(init(&sources, &shell)),
+        Verb::Shims(v) => written(shims(&sources, v)),
+        Verb::Completions { shell } => written(completions(&shell)),
+        Verb::Man { dir } => written(man_pages(&dir)),
     };
     code
 }
@@ -454,7 +468,7 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
     let asks = d.verdict == Verdict::Confirm
         || (d.verdict == Verdict::Deny && a.r#override.is_some() && d.overridable());
     if d.verdict >= Verdict::Warn && !asks {
-        eprint!("{}", indent(&report::text(&argv, &op, &d)));
+        out::note(&indent(&report::text(&argv, &op, &d)));
     }
     match d.verdict {
         Verdict::Allow | Verdict::Warn => {
@@ -732,7 +746,7 @@ fn run_and_log(
     }
 }
 
-fn check(sources: &Sources, a: CheckArgs) -> u8 {
+fn check(sources: &Sources, a: CheckArgs) -> Result<u8, Error> {
     let argv = a.command;
     // Facts of another host say nothing of this one's programs.
     let op = match &a.facts {
@@ -743,7 +757,7 @@ fn check(sources: &Sources, a: CheckArgs) -> u8 {
         Ok(p) => p,
         Err(e) => {
             eprint(&e.to_string());
-            return FAILED;
+            return Ok(FAILED);
         }
     };
     let thorough = a.all_findings;
@@ -753,7 +767,7 @@ fn check(sources: &Sources, a: CheckArgs) -> u8 {
             Ok(s) => Some(s),
             Err(e) => {
                 eprint(&e);
-                return FAILED;
+                return Ok(FAILED);
             }
         },
     };
@@ -770,10 +784,10 @@ fn check(sources: &Sources, a: CheckArgs) -> u8 {
         }
     };
     match a.format {
-        Format::Json => println!("{}", report::json(&argv, &op, &d, &snap)),
-        Format::Text => print!("{}", report::text(&argv, &op, &d)),
+        Format::Json => out::line(&report::json(&argv, &op, &d, &snap))?,
+        Format::Text => out::text(&report::text(&argv, &op, &d))?,
     }
-    verdict_code(d.verdict)
+    Ok(verdict_code(d.verdict))
 }
 
 fn verdict_code(v: Verdict) -> u8 {
@@ -797,7 +811,7 @@ fn read_snapshot(p: &Path) -> Result<Snapshot, String> {
 
 /// `policy lint [FILE…]`: each file on top of the embedded default, trusted as it would be where
 /// it lies; with no files, the layers in effect, stacked as `run` stacks them.
-fn lint(sources: &Sources, files: &[PathBuf]) -> u8 {
+fn lint(sources: &Sources, files: &[PathBuf]) -> Result<u8, Error> {
     let stacked = files.is_empty();
     let layers: Vec<policy::Layer> = if stacked {
         policy::layer_files(sources)
@@ -811,17 +825,17 @@ fn lint(sources: &Sources, files: &[PathBuf]) -> u8 {
             .collect()
     };
     if stacked {
-        println!(
+        out::line(&format!(
             "{}: ok (embedded; {} more layer(s) in effect)",
             policy::DEFAULT_NAME,
             layers.len()
-        );
+        ))?;
     }
     let mut base = match Policy::embedded() {
         Ok(p) => p,
         Err(e) => {
-            println!("{e}");
-            return FAILED;
+            out::line(&e.to_string())?;
+            return Ok(FAILED);
         }
     };
     let mut bad = 0;
@@ -833,8 +847,8 @@ fn lint(sources: &Sources, files: &[PathBuf]) -> u8 {
             match Policy::embedded() {
                 Ok(p) => p,
                 Err(e) => {
-                    println!("{e}");
-                    return FAILED;
+                    out::line(&e.to_string())?;
+                    return Ok(FAILED);
                 }
             }
         };
@@ -854,42 +868,38 @@ fn lint(sources: &Sources, files: &[PathBuf]) -> u8 {
                     policy::Trust::System => "system layer",
                     policy::Trust::User => "user layer: may only tighten",
                 };
-                println!(
+                out::line(&format!(
                     "{name}: ok ({} rules, {examples} examples hold), {how}",
                     own.len()
-                );
+                ))?;
                 for note in p.notes(&name, &text) {
-                    println!("{note}");
+                    out::line(&note.to_string())?;
                 }
                 if stacked {
                     base = p;
                 }
             }
             Err(e) => {
-                println!("{e}");
+                out::line(&e.to_string())?;
                 bad += 1;
             }
         }
     }
-    if bad > 0 {
-        FAILED
-    } else {
-        0
-    }
+    Ok(if bad > 0 { FAILED } else { 0 })
 }
 
 /// `policy show`: the effective policy, each piece with the file and line it came from.
-fn policy_show(sources: &Sources) -> u8 {
+fn policy_show(sources: &Sources) -> Result<u8, Error> {
     let layers = policy::layer_files(sources);
     let policy = match Policy::embedded().and_then(|p| p.with_files(&layers, sources.strict)) {
         Ok(p) => p,
         Err(e) => {
             eprint(&e.to_string());
-            return FAILED;
+            return Ok(FAILED);
         }
     };
-    print!("{}", report::policy_show(&policy));
-    0
+    out::text(&report::policy_show(&policy))?;
+    Ok(0)
 }
 
 #[derive(Deserialize)]
@@ -920,10 +930,10 @@ struct Expect {
     rules: Option<Vec<String>>,
 }
 
-fn policy_test(sources: &Sources, files: &[PathBuf]) -> u8 {
+fn policy_test(sources: &Sources, files: &[PathBuf]) -> Result<u8, Error> {
     let policy = match load(sources) {
         Ok(p) => p,
-        Err(c) => return c,
+        Err(c) => return Ok(c),
     };
     let (mut passed, mut failed) = (0, 0);
     for f in files {
@@ -932,7 +942,7 @@ fn policy_test(sources: &Sources, files: &[PathBuf]) -> u8 {
             Ok(t) => t,
             Err(e) => {
                 eprint(&format!("cannot read `{name}`: {e}"));
-                return FAILED;
+                return Ok(FAILED);
             }
         };
         let cases: CaseFile = match policy::yaml::from_str(&text) {
@@ -943,7 +953,7 @@ fn policy_test(sources: &Sources, files: &[PathBuf]) -> u8 {
                         .to_string()
                         .replacen("policy", "test file", 1),
                 );
-                return FAILED;
+                return Ok(FAILED);
             }
         };
         for c in cases.cases {
@@ -972,72 +982,73 @@ fn policy_test(sources: &Sources, files: &[PathBuf]) -> u8 {
             };
             if d.verdict == c.expect.verdict && rules_ok {
                 passed += 1;
-                println!("ok      {name}: {}", c.name);
+                out::line(&format!("ok      {name}: {}", c.name))?;
             } else {
                 failed += 1;
-                println!(
+                out::line(&format!(
                     "FAILED  {name}: {}\n        expected {} {:?}, got {} {:?}",
                     c.name,
                     c.expect.verdict.name(),
                     c.expect.rules.unwrap_or_default(),
                     d.verdict.name(),
                     got
-                );
+                ))?;
                 for f in &d.findings {
-                    println!("        [{}] {}", f.rule, f.message);
+                    out::line(&format!("        [{}] {}", f.rule, f.message))?;
                 }
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
-    if failed > 0 {
-        1
-    } else {
-        0
-    }
+    out::line(&format!("{passed} passed, {failed} failed"))?;
+    Ok(if failed > 0 { 1 } else { 0 })
 }
 
-fn explain(sources: &Sources, name: Option<&str>, list: bool) -> u8 {
+fn explain(sources: &Sources, name: Option<&str>, list: bool) -> Result<u8, Error> {
     let policy = match Policy::load_full(sources) {
         Ok(p) => p,
         Err(e) => {
             eprint(&e.to_string());
-            return FAILED;
+            return Ok(FAILED);
         }
     };
     if list {
-        println!("Rules:");
+        out::line("Rules:")?;
         for r in &policy.rules {
-            println!("  {:<28} {:<8} {}", r.id, r.verdict.name(), r.summary);
+            out::line(&format!(
+                "  {:<28} {:<8} {}",
+                r.id,
+                r.verdict.name(),
+                r.summary
+            ))?;
         }
-        println!("\nFacts:");
+        out::line("\nFacts:")?;
         for d in facts::registry() {
             let names = d.policy_names().join(" / ");
             let first = d.doc.lines().nth(1).unwrap_or("");
-            println!("  {names:<44} {first}");
+            out::line(&format!("  {names:<44} {first}"))?;
         }
-        return 0;
+        return Ok(0);
     }
     let Some(name) = name else {
-        return 2;
+        return Ok(2);
     };
     if let Some(r) = policy.rules.iter().find(|r| r.id == name) {
-        println!(
+        out::line(&format!(
             "rule {} ({}{})",
             r.id,
             r.verdict.name(),
             if r.is_final { ", final" } else { "" }
-        );
-        println!("  {}", r.summary);
+        ))?;
+        out::line(&format!("  {}", r.summary))?;
         if let Some(w) = &r.why {
-            println!("why: {w}");
+            out::line(&format!("why: {w}"))?;
         }
         if let Some(f) = &r.fix {
-            println!("way out: {f}");
+            out::line(&format!("way out: {f}"))?;
         }
         let m = &r.matches;
         let kinds: Vec<&str> = m.operation.0.iter().map(|k| k.name()).collect();
-        println!("match:");
+        out::line("match:")?;
         let any = |v: &[&str]| {
             if v.is_empty() {
                 "any".to_string()
@@ -1045,53 +1056,57 @@ fn explain(sources: &Sources, name: Option<&str>, list: bool) -> u8 {
                 format!("[{}]", v.join(", "))
             }
         };
-        println!("  operation: {}", any(&kinds));
+        out::line(&format!("  operation: {}", any(&kinds)))?;
         let tools: Vec<&str> = m.tool.0.iter().map(String::as_str).collect();
-        println!("  tool: {}", any(&tools));
+        out::line(&format!("  tool: {}", any(&tools)))?;
         if !m.flags.0.is_empty() {
-            println!("  flags: [{}]", m.flags.0.join(", "));
+            out::line(&format!("  flags: [{}]", m.flags.0.join(", ")))?;
         }
         if !m.not_flags.0.is_empty() {
-            println!("  not_flags: [{}]", m.not_flags.0.join(", "));
+            out::line(&format!("  not_flags: [{}]", m.not_flags.0.join(", ")))?;
         }
         match &r.when {
-            Some(c) => print!("when:\n{}", c.describe(2)),
-            None => println!("when: always (the match alone decides)"),
+            Some(c) => out::text(&format!("when:\n{}", c.describe(2)))?,
+            None => out::line("when: always (the match alone decides)")?,
         }
-        println!(
+        out::line(&format!(
             "verdict: {}{}",
             r.verdict.name(),
             r.unknown
                 .map(|u| format!(" (unknown facts: {})", u.name()))
                 .unwrap_or_default()
-        );
+        ))?;
         let mut facts = r.facts();
         let mut seen = std::collections::HashSet::new();
         facts.retain(|f| seen.insert(f.clone()));
         if !facts.is_empty() {
-            println!("reads facts: {}", facts.join(", "));
+            out::line(&format!("reads facts: {}", facts.join(", ")))?;
         }
-        println!("defined at {}", r.origin);
+        out::line(&format!("defined at {}", r.origin))?;
         for e in &r.examples {
-            println!(
+            out::line(&format!(
                 "example: {} → {}",
                 shell_words::join(&e.argv),
                 e.verdict.name()
-            );
+            ))?;
         }
-        return 0;
+        return Ok(0);
     }
     if let Some((d, _)) = facts::lookup(name) {
-        println!("fact {} ({})\n", d.policy_names().join(" / "), d.ty);
-        println!("{}", d.doc.replace("## ", ""));
-        return 0;
+        out::line(&format!(
+            "fact {} ({})\n",
+            d.policy_names().join(" / "),
+            d.ty
+        ))?;
+        out::line(&d.doc.replace("## ", ""))?;
+        return Ok(0);
     }
     if let Some((rule, file, reason)) = policy.disabled.iter().find(|(r, _, _)| r == name) {
-        println!(
+        out::line(&format!(
             "rule {rule} is switched off by {file}: {}",
             reason.as_deref().unwrap_or("no reason given")
-        );
-        return 0;
+        ))?;
+        return Ok(0);
     }
     let hint = facts::suggest(name)
         .map(|s| format!(" (did you mean `{s}`?)"))
@@ -1099,10 +1114,10 @@ fn explain(sources: &Sources, name: Option<&str>, list: bool) -> u8 {
     eprint(&format!(
         "no rule or fact named `{name}`{hint}; `safeop explain --list` lists them"
     ));
-    2
+    Ok(2)
 }
 
-fn audit_verify(logs: Vec<PathBuf>, strict: bool) -> u8 {
+fn audit_verify(logs: Vec<PathBuf>, strict: bool) -> Result<u8, Error> {
     let logs = if logs.is_empty() {
         vec![audit::default_path(strict)]
     } else {
@@ -1119,35 +1134,38 @@ fn audit_verify(logs: Vec<PathBuf>, strict: bool) -> u8 {
                 } else {
                     ""
                 };
-                println!(
+                out::line(&format!(
                     "{}: {} {noun}, chain intact{end}",
                     path.display(),
                     v.records
-                );
+                ))?;
                 for note in v.notes {
                     // A rotated file has no head of its own: its end is proven by the next file.
                     if older && note.starts_with("no chain head") {
                         continue;
                     }
-                    println!("{}: warning: {note}", path.display());
+                    out::line(&format!("{}: warning: {note}", path.display()))?;
                 }
                 start = Some((v.last, v.records));
             }
             Err(audit::Broken::Unreadable(why)) => {
                 eprint(&why);
-                return FAILED;
+                return Ok(FAILED);
             }
             Err(audit::Broken::Line(line, why)) => {
-                println!("{}: chain broken at line {line}: {why}", path.display());
-                return 1;
+                out::line(&format!(
+                    "{}: chain broken at line {line}: {why}",
+                    path.display()
+                ))?;
+                return Ok(1);
             }
             Err(audit::Broken::Head(why)) => {
-                println!("{}: chain broken: {why}", path.display());
-                return 1;
+                out::line(&format!("{}: chain broken: {why}", path.display()))?;
+                return Ok(1);
             }
         }
     }
-    0
+    Ok(0)
 }
 
 /// `audit show`'s options.
@@ -1163,7 +1181,7 @@ struct AuditShow {
     log: Option<PathBuf>,
 }
 
-fn audit_show(a: AuditShow, strict: bool) -> u8 {
+fn audit_show(a: AuditShow, strict: bool) -> Result<u8, Error> {
     let now = chrono::Utc::now();
     let time = |t: &Option<String>| {
         t.as_deref()
@@ -1174,7 +1192,7 @@ fn audit_show(a: AuditShow, strict: bool) -> u8 {
         (Ok(s), Ok(u)) => (s, u),
         (Err(e), _) | (_, Err(e)) => {
             eprint(&e);
-            return FAILED;
+            return Ok(FAILED);
         }
     };
     let filter = crate::audit_show::Filter {
@@ -1191,7 +1209,7 @@ fn audit_show(a: AuditShow, strict: bool) -> u8 {
         Ok(t) => t,
         Err(e) => {
             eprint(&format!("cannot read `{}`: {e}", path.display()));
-            return FAILED;
+            return Ok(FAILED);
         }
     };
     let lines: Vec<&[u8]> = raw
@@ -1221,9 +1239,9 @@ fn audit_show(a: AuditShow, strict: bool) -> u8 {
         });
     }
     for l in &shown[shown.len().saturating_sub(a.count)..] {
-        println!("{l}");
+        out::line(l)?;
     }
-    0
+    Ok(0)
 }
 
 /// Decides an operation with live facts. Used by benchmarks and embedders.
@@ -1233,7 +1251,7 @@ pub fn decide_live(policy: &Policy, op: &Operation) -> Decision {
 }
 
 /// Probes every host fact and every path fact of the given paths.
-fn show_facts(json: bool, paths: Vec<String>) -> u8 {
+fn show_facts(json: bool, paths: Vec<String>) -> Result<u8, Error> {
     let mut op = Operation::new("facts", Vec::new());
     op.kind = command::Kind::Overwrite;
     op.targets = paths;
@@ -1250,37 +1268,34 @@ fn show_facts(json: bool, paths: Vec<String>) -> u8 {
     }
     if json {
         match serde_json::to_string_pretty(&facts.snapshot()) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => out::line(&s)?,
             Err(e) => {
                 eprint(&e.to_string());
-                return FAILED;
+                return Ok(FAILED);
             }
         }
-        return 0;
+        return Ok(0);
     }
     let mut last = None;
     for (path, name, v) in lines {
         if last.as_ref() != Some(&path) {
-            println!(
-                "{}",
-                if path.is_empty() {
-                    "host:".to_string()
-                } else {
-                    format!("{}:", bytes::display(&path))
-                }
-            );
+            out::line(&if path.is_empty() {
+                "host:".to_string()
+            } else {
+                format!("{}:", bytes::display(&path))
+            })?;
             last = Some(path);
         }
         match v {
-            Ok(v) => println!("  {name:<32} {}", policy::template::show(&v)),
-            Err(e) => println!("  {name:<32} unknown: {}", e.why),
+            Ok(v) => out::line(&format!("  {name:<32} {}", policy::template::show(&v)))?,
+            Err(e) => out::line(&format!("  {name:<32} unknown: {}", e.why))?,
         }
     }
-    0
+    Ok(0)
 }
 
 /// `completions SHELL`: clap_complete's script for safeop's verbs and options.
-fn completions(shell: &str) -> u8 {
+fn completions(shell: &str) -> Result<u8, Error> {
     use clap::CommandFactory;
     use clap_complete::Shell;
     let sh = match shell {
@@ -1288,20 +1303,14 @@ fn completions(shell: &str) -> u8 {
         "fish" => Shell::Fish,
         _ => Shell::Bash,
     };
-    let mut out = Vec::new();
-    clap_complete::generate(sh, &mut Cli::command(), "safeop", &mut out);
-    use std::io::Write;
-    match std::io::stdout().write_all(&out) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprint(&format!("cannot write the completions: {e}"));
-            FAILED
-        }
-    }
+    let mut buf = Vec::new();
+    clap_complete::generate(sh, &mut Cli::command(), "safeop", &mut buf);
+    out::text(&String::from_utf8_lossy(&buf))?;
+    Ok(0)
 }
 
 /// `man DIR`: safeop.1 and one page per verb (safeop-run.1, safeop-policy-lint.1 …).
-fn man_pages(dir: &Path) -> u8 {
+fn man_pages(dir: &Path) -> Result<u8, Error> {
     use clap::CommandFactory;
     fn write(cmd: &clap::Command, name: &str, dir: &Path, n: &mut usize) -> Result<(), String> {
         let page = cmd
@@ -1329,56 +1338,50 @@ fn man_pages(dir: &Path) -> u8 {
         .and_then(|_| write(&cmd, "safeop", dir, &mut n));
     match result {
         Ok(()) => {
-            println!("{n} manual pages in {}", dir.display());
-            0
+            out::line(&format!("{n} manual pages in {}", dir.display()))?;
+            Ok(0)
         }
         Err(e) => {
             eprint(&e);
-            FAILED
+            Ok(FAILED)
         }
     }
 }
 
 /// `shims install|list|remove` ([`crate::shims`]).
-fn shims(sources: &Sources, v: crate::cli::ShimsVerb) -> u8 {
+fn shims(sources: &Sources, v: crate::cli::ShimsVerb) -> Result<u8, Error> {
     use crate::cli::ShimsVerb;
-    let result = match v {
+    let done: Result<Vec<String>, String> = match v {
         ShimsVerb::Install { dir, tools } => {
             let tools = match tools {
-                Some(t) => t,
-                None => match guarded_tool_names(sources) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        eprint(&e);
-                        return FAILED;
-                    }
-                },
+                Some(t) => Ok(t),
+                None => guarded_tool_names(sources),
             };
-            crate::shims::install(&dir, &tools).map(|done| {
-                for l in &done {
-                    println!("{l}");
-                }
-                println!(
-                    "{} shims in {}: put it first on PATH (a crontab's `PATH=` line, /etc/environment, a service's Environment=PATH=) for commands aliases never see",
-                    done.len(),
+            tools.and_then(|t| crate::shims::install(&dir, &t)).map(|mut done| {
+                let n = done.len();
+                done.push(format!(
+                    "{n} shims in {}: put it first on PATH (a crontab's `PATH=` line, /etc/environment, a service's Environment=PATH=) for commands aliases never see",
                     dir.display()
-                );
+                ));
+                done
             })
         }
-        ShimsVerb::List { dir } => crate::shims::list(&dir).map(|l| {
-            for p in l {
-                println!("{}", p.display());
-            }
-        }),
-        ShimsVerb::Remove { dir } => crate::shims::remove(&dir).map(|l| {
-            println!("removed {} shims from {}", l.len(), dir.display());
-        }),
+        ShimsVerb::List { dir } => {
+            crate::shims::list(&dir).map(|l| l.iter().map(|p| p.display().to_string()).collect())
+        }
+        ShimsVerb::Remove { dir } => crate::shims::remove(&dir)
+            .map(|l| vec![format!("removed {} shims from {}", l.len(), dir.display())]),
     };
-    match result {
-        Ok(()) => 0,
+    match done {
+        Ok(lines) => {
+            for l in lines {
+                out::line(&l)?;
+            }
+            Ok(0)
+        }
         Err(e) => {
             eprint(&e);
-            FAILED
+            Ok(FAILED)
         }
     }
 }
@@ -1415,28 +1418,32 @@ fn guarded_tool_names(sources: &Sources) -> Result<Vec<String>, String> {
 
 /// Shell aliases for every guarded tool and every tool a policy layer in effect names, so that
 /// what the policy guards is what the shell routes.
-fn init(sources: &Sources, shell: &str) -> u8 {
+fn init(sources: &Sources, shell: &str) -> Result<u8, Error> {
     let tools = match guarded_tool_names(sources) {
         Ok(t) => t,
         Err(e) => {
             eprint(&e);
-            return FAILED;
+            return Ok(FAILED);
         }
     };
-    println!(
+    out::line(&format!(
         "# safeop {}: route destructive commands through safeop",
         env!("CARGO_PKG_VERSION")
-    );
-    println!("# `command dd …` or `\\dd …` still reaches the raw tool.");
+    ))?;
+    out::line("# `command dd …` or `\\dd …` still reaches the raw tool.")?;
     for t in tools {
         match shell {
-            "fish" => println!("function {t} --wraps {t}; command safeop {t} $argv; end"),
-            _ => println!("alias {t}='safeop {t}'"),
+            "fish" => out::line(&format!(
+                "function {t} --wraps {t}; command safeop {t} $argv; end"
+            ))?,
+            _ => out::line(&format!("alias {t}='safeop {t}'"))?,
         }
     }
     if shell != "fish" {
-        println!("# let `sudo dd …` expand the alias too (safeop must be in sudo's secure_path):");
-        println!("alias sudo='sudo '");
+        out::line(
+            "# let `sudo dd …` expand the alias too (safeop must be in sudo's secure_path):",
+        )?;
+        out::line("alias sudo='sudo '")?;
     }
-    0
+    Ok(0)
 }

@@ -30,16 +30,27 @@
 //! Keys typed before the question appears (the host name and Enter typed along with the command
 //! line) are discarded with `tcflush(TCIFLUSH)` right before the question. The answer is one line
 //! read in the terminal's canonical mode with echo on (the kernel does the line editing; the
-//! previous settings come back afterwards). Ctrl-D (end of input) and Ctrl-C decline.
+//! previous settings come back afterwards). Ctrl-D (end of input) declines; Ctrl-C refuses, below.
+//!
+//! ## A signal while the question waits is a refusal
+//! SIGINT (Ctrl-C), SIGTERM, SIGHUP (the terminal hung up, or `kill -HUP`) and SIGQUIT that come
+//! while the question waits do not kill safeop: they end the wait, and the command is refused
+//! ("interrupted by SIGTERM at the prompt"), logged, exit 126, nothing run. The handler only
+//! notes the signal and writes a byte to a pipe that the wait polls along with the terminal, so
+//! the signal is seen whichever of safeop's threads the kernel hands it to. The dispositions in
+//! force before the question come back when it is answered.
 
 use crate::command::Operation;
 use crate::engine::Decision;
 use crate::policy::Challenge;
 use crate::report;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nix::sys::termios::{self, FlushArg, InputFlags, LocalFlags, OutputFlags, SetArg, Termios};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// The fewest non-blank characters an override's reason must have.
 pub const REASON_MIN: usize = 8;
@@ -63,36 +74,110 @@ pub fn override_reason(reason: &str) -> Result<String, String> {
 pub enum Refusal {
     /// No terminal to ask on.
     NoTty(String),
-    /// The person said no, typed something else, pressed Ctrl-D or Ctrl-C.
+    /// The person said no, typed something else, pressed Ctrl-D.
     Declined(String),
+    /// A signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT) came while the question waited.
+    Interrupted(String),
 }
 
 impl Refusal {
     pub fn reason(&self) -> &str {
         match self {
-            Refusal::NoTty(r) | Refusal::Declined(r) => r,
+            Refusal::NoTty(r) | Refusal::Declined(r) | Refusal::Interrupted(r) => r,
         }
     }
 }
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// The signals that end the wait for an answer in a refusal.
+const INTERRUPTS: [Signal; 4] = [
+    Signal::SIGINT,
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+];
 
-/// SIGINT during the prompt interrupts the read instead of killing safeop, so the refusal is
-/// reported and logged.
-fn catch_interrupt() {
-    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
-    extern "C" fn on_int(_: nix::libc::c_int) {
-        INTERRUPTED.store(true, Ordering::SeqCst);
+/// The last of [`INTERRUPTS`] that came while a question waited (0: none).
+static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
+/// The write end of the pipe that wakes the wait (-1 before it exists).
+static WAKE: AtomicI32 = AtomicI32::new(-1);
+
+extern "C" fn on_interrupt(sig: nix::libc::c_int) {
+    INTERRUPTED.store(sig, Ordering::SeqCst);
+    let fd = WAKE.load(Ordering::SeqCst);
+    if fd >= 0 {
+        // SAFETY: write(2) is async-signal-safe; `fd` is the non-blocking write end of the wake
+        // pipe, which is never closed (`wake_pipe`), so the write cannot block or land elsewhere.
+        // A full pipe already wakes the wait: that write may fail.
+        unsafe {
+            nix::libc::write(fd, b"!".as_ptr().cast(), 1);
+        }
     }
-    let act = SigAction::new(
-        SigHandler::Handler(on_int),
-        SaFlags::empty(),
-        SigSet::empty(),
-    );
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe; no SA_RESTART
-    // makes the blocked read on the terminal return EINTR.
-    unsafe {
-        let _ = sigaction(Signal::SIGINT, &act);
+}
+
+/// The read end of the pipe the interrupt handler writes to. Made once and kept open for the
+/// life of the process: the handler may run in any thread, and a pipe closed under it could
+/// have its number reused by some other file. Close-on-exec, so no command inherits it.
+fn wake_pipe() -> Option<&'static OwnedFd> {
+    static PIPE: std::sync::OnceLock<Option<(OwnedFd, OwnedFd)>> = std::sync::OnceLock::new();
+    PIPE.get_or_init(|| {
+        let flags = nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK;
+        let (r, w) = nix::unistd::pipe2(flags).ok()?;
+        WAKE.store(w.as_raw_fd(), Ordering::SeqCst);
+        Some((r, w))
+    })
+    .as_ref()
+    .map(|(r, _)| r)
+}
+
+/// While a question waits, [`INTERRUPTS`] are caught instead of killing safeop unlogged; the
+/// dispositions they had come back on drop.
+struct Interrupts {
+    old: Vec<(Signal, SigAction)>,
+}
+
+impl Interrupts {
+    fn catch() -> Interrupts {
+        INTERRUPTED.store(0, Ordering::SeqCst);
+        // Made before any handler can want it.
+        let _ = wake_pipe();
+        let act = SigAction::new(
+            SigHandler::Handler(on_interrupt),
+            SaFlags::empty(),
+            SigSet::empty(),
+        );
+        let mut old = Vec::new();
+        for s in INTERRUPTS {
+            // SAFETY: the handler stores to an atomic and calls write(2), both async-signal-safe.
+            if let Ok(o) = unsafe { sigaction(s, &act) } {
+                old.push((s, o));
+            }
+        }
+        Interrupts { old }
+    }
+
+    /// The refusal for a signal that came while the question waited, if one did.
+    fn refusal() -> Option<Refusal> {
+        let sig = INTERRUPTED.load(Ordering::SeqCst);
+        if sig == 0 {
+            return None;
+        }
+        let name = Signal::try_from(sig).map_or("a signal", |s| s.as_str());
+        // No probe helper outlives a refusal (none should run while the question waits).
+        crate::facts::helper::kill_all();
+        Some(Refusal::Interrupted(format!(
+            "interrupted by {name} at the prompt"
+        )))
+    }
+}
+
+impl Drop for Interrupts {
+    fn drop(&mut self) {
+        for (s, o) in &self.old {
+            // SAFETY: puts back the disposition that was in force before the question.
+            unsafe {
+                let _ = sigaction(*s, o);
+            }
+        }
     }
 }
 
@@ -134,7 +219,47 @@ enum Line {
     Text(String),
     /// Ctrl-D: end of input before a whole line.
     End,
+    /// One of [`INTERRUPTS`] came.
     Interrupted,
+}
+
+/// Waits until the terminal has input (in canonical mode: a whole line, or its end) or an
+/// interrupt came. Returns whether the terminal is ready (false: interrupted).
+fn wait_for_input(tty: &File) -> std::io::Result<bool> {
+    let Some(wake) = wake_pipe() else {
+        // No pipe to wake on: a blocking read, which a signal interrupts (EINTR: the handlers
+        // have no SA_RESTART), and the next call sees the signal.
+        return Ok(INTERRUPTED.load(Ordering::SeqCst) == 0);
+    };
+    loop {
+        if INTERRUPTED.load(Ordering::SeqCst) != 0 {
+            return Ok(false);
+        }
+        let mut fds = [
+            PollFd::new(tty.as_fd(), PollFlags::POLLIN),
+            PollFd::new(wake.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+        // A signal that came with the terminal's input (a hangup signals, then ends the input)
+        // was handled on the way back from poll: it is what ended the wait.
+        if INTERRUPTED.load(Ordering::SeqCst) != 0 {
+            return Ok(false);
+        }
+        let woke = fds[1].revents().is_some_and(|r| !r.is_empty());
+        let ready = fds[0].revents().is_some_and(|r| !r.is_empty());
+        if woke {
+            let mut sink = [0u8; 64];
+            while nix::unistd::read(wake, &mut sink).is_ok_and(|n| n > 0) {}
+            continue;
+        }
+        if ready {
+            return Ok(true);
+        }
+    }
 }
 
 /// Reads one line (up to Enter) from the terminal. A line cut short by Ctrl-D is no answer.
@@ -143,7 +268,7 @@ fn read_line(mut tty: &File) -> std::io::Result<Line> {
     let mut line = Vec::new();
     let mut buf = [0u8; 512];
     loop {
-        if INTERRUPTED.load(Ordering::SeqCst) {
+        if !wait_for_input(tty)? {
             return Ok(Line::Interrupted);
         }
         match tty.read(&mut buf) {
@@ -215,7 +340,8 @@ fn question_and_answer(tty: &File, shown: &str, prompt: &str) -> Result<String, 
         }
         Ok(Line::Interrupted) => {
             after_cut(&mut out);
-            Err(declined("no answer (interrupted)".into()))
+            Err(Interrupts::refusal()
+                .unwrap_or_else(|| Refusal::Interrupted("interrupted at the prompt".into())))
         }
         Err(e) => {
             after_cut(&mut out);
@@ -235,22 +361,28 @@ pub fn ask(
     let tty = match OpenOptions::new().read(true).write(true).open("/dev/tty") {
         Ok(t) => t,
         Err(e) => {
-            eprint!("{shown}");
+            report::out::note(shown);
             return Err(Refusal::NoTty(format!(
                 "confirmation needed, but there is no terminal to ask on (/dev/tty: {e})"
             )));
         }
     };
+    // From here until the answer is held, a signal refuses (and is logged) instead of killing.
+    let _interrupts = Interrupts::catch();
     if !stderr_is_the_tty() {
-        eprint!("{shown}");
+        // The log's copy; the person sees them on the terminal whether or not it is written.
+        report::out::note(shown);
     }
-    catch_interrupt();
     let prompt = match challenge {
         Challenge::YesNo => format!("{question} Run it? [y/N] "),
         Challenge::TypeTarget => format!("{question} Type the path `{expected}` to run it: "),
         Challenge::TypeHostname => format!("{question} Type this host's name to run it: "),
     };
     let typed = question_and_answer(&tty, shown, &prompt)?;
+    // A signal that came along with the answer still refuses.
+    if let Some(r) = Interrupts::refusal() {
+        return Err(r);
+    }
     check_answer(challenge, expected, &typed)
 }
 

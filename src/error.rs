@@ -21,6 +21,8 @@ pub enum Error {
     NotFound { program: String },
     /// The command was found but could not be started.
     Exec { program: String, why: String },
+    /// safeop's own output could not be written (`report::out`).
+    Write { stream: &'static str, why: String },
     /// Something else failed (audit log, terminal …).
     Other(String),
 }
@@ -52,6 +54,7 @@ impl fmt::Display for Error {
             Error::Usage(m) => write!(f, "{m}"),
             Error::NotFound { program } => write!(f, "`{program}`: command not found"),
             Error::Exec { program, why } => write!(f, "cannot run `{program}`: {why}"),
+            Error::Write { stream, why } => write!(f, "cannot write to {stream}: {why}"),
             Error::Other(m) => write!(f, "{m}"),
         }
     }

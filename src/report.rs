@@ -1,5 +1,5 @@
 //! What the user sees: a decision as text (read like a compiler diagnostic) or as JSON (the
-//! contract in DESIGN.md). All of safeop's own output goes through here.
+//! contract in DESIGN.md). All of safeop's own output goes through here: [`out`] writes it.
 //!
 //! Arguments and paths are bytes (`text::bytes`); both formats show them for people. Text shows
 //! the command line in shell words, a word with bytes that are not UTF-8 (or control characters)
@@ -7,6 +7,8 @@
 //! paths, messages, fact values and the paths the facts are keyed by — with such bytes written
 //! as the four characters `\xNN`; when any argument is not plain UTF-8 it adds `argv_hex`, the
 //! exact bytes of each argument in lowercase hex (absent otherwise).
+
+pub mod out;
 
 use crate::command::Operation;
 use crate::engine::Decision;

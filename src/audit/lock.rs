@@ -55,12 +55,12 @@ pub(crate) fn take(f: &File, path: &Path, kind: Kind) -> Result<(), String> {
         if !noted && waited >= NOTE_AFTER {
             noted = true;
             // The one message audit.rs prints itself: it is about a wait still going on.
-            eprintln!(
-                "safeop: waiting for the audit log lock held by {} on `{}` ({} s at most)",
+            crate::report::out::note(&format!(
+                "safeop: waiting for the audit log lock held by {} on `{}` ({} s at most)\n",
                 holder(f).unwrap_or_else(|| "another process".into()),
                 path.display(),
                 WAIT.as_secs()
-            );
+            ));
         }
         std::thread::sleep(pause.min(WAIT.saturating_sub(waited)));
         pause = (pause * 2).min(Duration::from_millis(50));

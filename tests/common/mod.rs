@@ -328,6 +328,16 @@ impl Test {
         self.cmd.env("PATH", format!("{}:{old}", dir.display()));
         self
     }
+    /// Sends safeop's stdout somewhere else than the captured pipe (`/dev/full`, a file).
+    pub fn stdout(mut self, to: impl Into<Stdio>) -> Test {
+        self.cmd.stdout(to);
+        self
+    }
+    /// Sends safeop's stderr somewhere else than the captured pipe.
+    pub fn stderr(mut self, to: impl Into<Stdio>) -> Test {
+        self.cmd.stderr(to);
+        self
+    }
     pub fn audit_log(&self) -> PathBuf {
         self.scratch.path("audit.jsonl")
     }
