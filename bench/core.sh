@@ -62,6 +62,28 @@ SAFEOP_POLICY=$PWD/bench/layer-guards-touch.yaml \
 python3 bench/alternate.py "$runs" "$f" ::: "$bin" run -- rm -f "$f" ::: "$work/shims/rm" -f "$f" |
     report "a shim call against safeop run" "safeop run -- rm -f FILE" "SHIMS/rm -f FILE"
 
+# 8. With a journald listening: every record is also sent as a journal entry (audit_copy.rs).
+#    The release binary honours no test hooks as root, so a stand-in journal socket is bound at
+#    journald's own path for this row when there is none (and removed after).
+if [ "$(id -u)" = 0 ] && [ ! -e /run/systemd/journal/socket ]; then
+    mkdir -p /run/systemd/journal
+    python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/run/systemd/journal/socket")
+print("ready", flush=True)
+while True:
+    s.recv(1 << 16)
+' > "$work/journal.ready" &
+    jpid=$!
+    while ! grep -q ready "$work/journal.ready" 2>/dev/null; do sleep 0.05; done
+    python3 bench/alternate.py "$runs" "$f" ::: "$env" rm -f "$f" ::: "$bin" run -- rm -f "$f" |
+        report "with a journal socket listening" "env rm -f FILE" "safeop run -- rm -f FILE"
+    kill "$jpid"; wait "$jpid" 2>/dev/null || true
+    rm -f /run/systemd/journal/socket
+    rmdir /run/systemd/journal /run/systemd 2>/dev/null || true
+fi
+
 for c in "check -- rm -rf /usr" "check -- dd if=/dev/zero of=/dev/null" "check --format json -- rm -rf /"; do
     # GNU time (package `time`) reports the real peak RSS of the one process.
     /usr/bin/time -f "%M" -o "$work/rss" "$bin" $c >/dev/null || true

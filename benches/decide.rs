@@ -30,6 +30,27 @@ fn bench(c: &mut Criterion) {
     c.bench_function("decide rm -rf (live facts)", |b| {
         b.iter(|| black_box(safeop::app::decide_live(&policy, &op)))
     });
+    // One allowed command's record: open, lock, read the tail and the head, write the line,
+    // rewrite the head (no fsync: allowed records are not synced), on a log that grows.
+    let dir = std::env::temp_dir().join(format!("safeop-bench-audit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    let log = dir.join("audit.jsonl");
+    c.bench_function("audit append (an allowed rm's record, with head)", |b| {
+        b.iter(|| {
+            let rec = safeop::audit::Record {
+                event: "decision".into(),
+                action: "allowed".into(),
+                verdict: "allow".into(),
+                argv: vec!["rm".into(), "-f".into(), "/srv/x".into()],
+                user: "root".into(),
+                host: "bench".into(),
+                ..Default::default()
+            };
+            black_box(safeop::audit::append(&log, rec).expect("append"))
+        })
+    });
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 criterion_group!(benches, bench);

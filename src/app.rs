@@ -736,6 +736,11 @@ fn run_and_log(
             rec.event = "outcome".into();
             rec.findings.clear();
             rec.status = status.code();
+            rec.signal = std::os::unix::process::ExitStatusExt::signal(&status).map(|n| {
+                nix::sys::signal::Signal::try_from(n)
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_else(|_| n.to_string())
+            });
             let _ = log(log_path, rec, strict, false);
             exec::mirror(status)
         }

@@ -128,6 +128,9 @@ pub struct Record {
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<i32>,
+    /// On an outcome record: the signal that ended the command (`SIGKILL`), when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
     /// Damage: how many bytes of a torn write lie between the record before and this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub torn_bytes: Option<u64>,

@@ -69,12 +69,13 @@ cd /
 useradd -M -s /bin/sh safeop-sudo-t || exit 98
 install -d -m 0755 -o root -g root /etc/safeop /etc/safeop/policy.d
 install -m 0644 -o root -g root {sd}/site.yaml /etc/safeop/policy.d/10-site.yaml
-printf '%s\n' 'Defaults:safeop-sudo-t env_keep += "SAFEOP_POLICY SAFEOP_AUDIT_LOG"' 'safeop-sudo-t ALL=(root) NOPASSWD: {b} run -- /usr/bin/dd *' > /etc/sudoers.d/safeop-test
+printf '%s\n' 'Defaults:safeop-sudo-t env_keep += "SAFEOP_POLICY SAFEOP_AUDIT_LOG"' 'safeop-sudo-t ALL=(root) NOPASSWD: {b} run -- /usr/bin/dd *' 'safeop-sudo-t ALL=(root) NOPASSWD: {b} run -- /usr/bin/printenv' > /etc/sudoers.d/safeop-test
 chmod 0440 /etc/sudoers.d/safeop-test
 as_user() {{ runuser -u safeop-sudo-t -- env SAFEOP_POLICY={sd}/user-layer.yaml SAFEOP_AUDIT_LOG={sd}/user-audit.jsonl "$@"; }}
 case_() {{ name=$1; shift; out=$("$@" 2>&1); rc=$?; echo "== $name rc=$rc =="; echo "$out"; }}
 case_ denied as_user sudo -n {b} run -- /usr/bin/dd if=/dev/zero of={sd}/x.deny count=1 conv=notrunc status=none
 case_ user-layer-ignored as_user sudo -n {b} run -- /usr/bin/dd if=/dev/zero of={sd}/y.ok count=1 conv=notrunc status=none
+case_ env as_user env FROM_THE_USER=1 sudo -n {b} run -- /usr/bin/printenv
 case_ raw-dd as_user sudo -n /usr/bin/dd if=/dev/zero of={sd}/x.deny count=1 conv=notrunc status=none
 case_ log cat /var/log/safeop/audit.jsonl
 chmod g+w /etc/safeop/policy.d/10-site.yaml
@@ -117,6 +118,21 @@ case_ not-roots-file as_user sudo -n {b} run -- /usr/bin/dd if=/dev/zero of={sd}
     assert!(
         !s.path("user-audit.jsonl").exists(),
         "SAFEOP_AUDIT_LOG is ignored under sudo"
+    );
+
+    // The command's environment is the one sudo built (env_reset): safeop adds nothing back,
+    // and PATH is the fixed secure one.
+    let (rc, o) = get("env");
+    assert_eq!(*rc, 0, "{o}");
+    assert!(
+        !o.contains("FROM_THE_USER"),
+        "what sudo removed stays removed: {o}"
+    );
+    assert!(o.contains("SUDO_USER=safeop-sudo-t"), "{o}");
+    assert!(
+        o.lines()
+            .any(|l| l == "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+        "{o}"
     );
 
     let (rc, o) = get("raw-dd");
