@@ -72,6 +72,82 @@ fn two_hundred_concurrent_runs_leave_one_record_each_and_the_chain_verifies() {
         .stdout_has("200 records, chain intact, its end matches its head");
 }
 
+/// Confirmed runs too: with a root-owned system layer that lets a needed confirmation run
+/// without a terminal (`no_tty: allow`, in `/etc/safeop` through an overlay in a private mount
+/// namespace), 100 confirmed and 100 allowed runs at once leave 200 decision records and 100
+/// outcome records, each once, and the chain verifies.
+#[test]
+fn concurrent_confirmed_runs_leave_their_decision_and_outcome_once() {
+    need_root!(); // the /etc overlay
+    let s = Scratch::new();
+    let log = s.path("audit.jsonl");
+    std::fs::create_dir_all(s.path("up/safeop")).expect("mkdir");
+    std::fs::create_dir_all(s.path("work")).expect("mkdir");
+    s.write(
+        "up/safeop/policy.yaml",
+        "version: 1\nsettings: { no_tty: allow }\nrules:\n  - id: scratch-asks\n    summary: asks\n    match: { operation: delete }\n    when:\n      target.name: { glob: \"*.ask\" }\n    verdict: confirm\n",
+    );
+    let mut kids = Vec::new();
+    for i in 0..200 {
+        let name = if i % 2 == 0 { format!("f/{i}.ask") } else { format!("f/{i}") };
+        s.write(&name, "x");
+        // setsid: no controlling terminal, so the confirmation is the no-terminal case
+        let mut c = std::process::Command::new("setsid");
+        c.args([
+            "--wait",
+            "unshare",
+            "--mount",
+            "sh",
+            "-c",
+            &format!(
+                "mount --make-rprivate / && mount -t overlay overlay -o lowerdir=/etc,upperdir='{}',workdir='{}/{i}' /etc && exec \"$0\" \"$@\"",
+                s.path("up").display(),
+                s.path("work").display()
+            ),
+            BIN,
+            "run",
+            "--",
+            "rm",
+            "-f",
+        ])
+        .arg(s.path(&name))
+        .env_remove("SAFEOP_POLICY")
+        .env("XDG_CONFIG_HOME", s.path("config"))
+        .env("SAFEOP_AUDIT_LOG", &log)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+        std::fs::create_dir_all(s.path(&format!("work/{i}"))).expect("mkdir");
+        kids.push(c.spawn().expect("spawn"));
+    }
+    for k in kids {
+        let out = k.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let recs = records(&log);
+    let count = |event: &str, action: &str| {
+        recs.iter()
+            .filter(|r| r["r"]["event"] == event && r["r"]["action"] == action)
+            .count()
+    };
+    assert_eq!(count("decision", "allowed"), 100);
+    assert_eq!(count("decision", "confirmed"), 100);
+    assert_eq!(count("outcome", "exited"), 100);
+    assert_eq!(recs.len(), 300);
+    let mut seqs: Vec<u64> = recs.iter().map(|r| r["r"]["seq"].as_u64().expect("seq")).collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (0..300).collect::<Vec<u64>>());
+    for i in 0..200 {
+        let name = if i % 2 == 0 { format!("f/{i}.ask") } else { format!("f/{i}") };
+        assert!(!s.path(&name).exists(), "{name} was deleted");
+    }
+    Test::new()
+        .args(["audit", "verify"])
+        .arg(&log)
+        .go()
+        .status(0)
+        .stdout_has("300 records, chain intact, its end matches its head");
+}
+
 #[test]
 fn a_rotated_log_goes_on_as_one_chain() {
     if !have("logrotate") {
