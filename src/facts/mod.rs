@@ -36,6 +36,7 @@ pub mod inuse;
 pub mod mounts;
 pub mod operation;
 pub mod path;
+pub mod proc_view;
 pub mod restore;
 pub mod scale;
 pub mod session;

@@ -6,8 +6,17 @@
 //! mode from `flags`, locks from `lock:` lines) and their process's `comm`. Process directories
 //! that cannot be read (another user's, without root) are counted, never silently skipped.
 //! The scan runs on a few threads when there are many processes.
+//!
+//! The kernel is asked before the scan (a lease, else an OFD write lock), and its word wins over
+//! what the scan can see: a writer in another PID namespace, another user's process (for a
+//! normal user) or a shared memory mapping is in no fd list this process can read, yet the
+//! kernel knows the file is open for writing. That is `open.unseen_writer`; when the kernel
+//! cannot be asked and the scan is blind somewhere ([`proc_view`], unreadable processes), the
+//! answer is a failed value, never "not open".
 
-use super::super::{answer, path::resolve, Facts, PathSubject, ProbeResult};
+use super::super::{
+    answer, failed, path::resolve, proc_view, Facts, PathSubject, ProbeResult, Role,
+};
 use super::identity::{self, Identity};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -213,46 +222,106 @@ const F_SETSIG: nix::libc::c_int = 10;
 
 /// What a lease on a regular file tells: whether any open file description other than ours has
 /// the inode open for writing (`F_RDLCK`), or open at all (`F_WRLCK`). The kernel refuses the
-/// lease with `EAGAIN` exactly then; a lease granted is dropped at once. `None` when the kernel
-/// cannot say (no `CAP_LEASE` and not the owner, a filesystem without leases, the file replaced
-/// meanwhile): then the probes look for themselves.
-fn lease_refused(path: &Path, id: &Identity, kind: nix::libc::c_int) -> Option<bool> {
+/// lease with `EAGAIN` exactly then; a lease granted is dropped at once. `Err` (why) when the
+/// kernel cannot say: no `CAP_LEASE` and not the owner, a filesystem without leases (NFS, CIFS,
+/// FUSE), the file replaced meanwhile.
+fn lease_refused(path: &Path, id: &Identity, kind: nix::libc::c_int) -> Result<bool, String> {
     use std::os::fd::AsRawFd;
     use std::os::unix::fs::OpenOptionsExt;
     if !id.is_file {
-        return None;
+        return Err("leases exist for regular files only".into());
     }
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY | nix::libc::O_CLOEXEC)
         .open(path)
-        .ok()?;
-    if !Identity::from_meta(&file.metadata().ok()?).same(id) {
-        return None;
+        .map_err(|e| format!("it cannot be opened to ask the kernel for a lease ({e})"))?;
+    let meta = file.metadata().map_err(|e| format!("fstat: {e}"))?;
+    if !Identity::from_meta(&meta).same(id) {
+        return Err("the file was replaced while safeop looked".into());
     }
     let fd = file.as_raw_fd();
     // Someone opening the file while the lease is held breaks it, and the kernel signals the
     // holder: SIGIO by default, which would kill safeop. SIGURG is ignored by default.
     // SAFETY: fcntl on an fd this function owns; F_SETSIG and F_SETLEASE take an int argument.
     if unsafe { nix::libc::fcntl(fd, F_SETSIG, nix::libc::SIGURG) } != 0 {
-        return None;
+        return Err(format!("F_SETSIG: {}", nix::errno::Errno::last()));
     }
     // SAFETY: as above.
     let r = unsafe { nix::libc::fcntl(fd, nix::libc::F_SETLEASE, kind) };
     if r == 0 {
         // SAFETY: as above; removes the lease just taken.
         unsafe { nix::libc::fcntl(fd, nix::libc::F_SETLEASE, nix::libc::F_UNLCK) };
-        return Some(false);
+        return Ok(false);
     }
     match nix::errno::Errno::last() {
-        nix::errno::Errno::EAGAIN => Some(true),
-        _ => None,
+        nix::errno::Errno::EAGAIN => Ok(true),
+        nix::errno::Errno::EACCES | nix::errno::Errno::EPERM => Err(
+            "the kernel gives a lease only to the file's owner or to a caller with CAP_LEASE"
+                .into(),
+        ),
+        nix::errno::Errno::EINVAL => {
+            Err("its filesystem gives no leases (NFS, CIFS and FUSE do not)".into())
+        }
+        e => Err(format!("F_SETLEASE: {e}")),
     }
 }
 
 /// Does anyone have a regular file open for writing? (A read lease, see [`lease_refused`].)
-pub fn written_somewhere(path: &Path, id: &Identity) -> Option<bool> {
+pub fn written_somewhere(path: &Path, id: &Identity) -> Result<bool, String> {
     lease_refused(path, id, nix::libc::F_RDLCK)
+}
+
+/// Does some open file description hold a write lock on any byte of the file? A write lock
+/// needs the file open for writing, so this says "a writer" where no lease can be had (a file
+/// of another user, NFS: its locks are the server's, so other clients' count too).
+/// `F_OFD_GETLK` on a read-only descriptor answers without locking anything.
+fn write_locked(path: &Path) -> Result<bool, String> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY | nix::libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| format!("open: {e}"))?;
+    // SAFETY: an all-zero `flock` is a valid value of this plain C struct.
+    let mut fl: nix::libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = nix::libc::F_WRLCK as i16;
+    fl.l_whence = nix::libc::SEEK_SET as i16;
+    fl.l_start = 0;
+    fl.l_len = 0; // to the end of the file, however far it grows
+    fl.l_pid = 0;
+    // SAFETY: the fd is open for the lifetime of `file`, and `fl` is a valid flock the kernel
+    // writes the conflicting lock (or F_UNLCK) into.
+    let rc = unsafe { nix::libc::fcntl(file.as_raw_fd(), nix::libc::F_OFD_GETLK, &mut fl) };
+    if rc != 0 {
+        return Err(format!("F_OFD_GETLK: {}", nix::errno::Errno::last()));
+    }
+    Ok(fl.l_type == nix::libc::F_WRLCK as i16)
+}
+
+/// What the kernel says about the writers of a regular file, whoever they are.
+#[derive(Debug, Clone, PartialEq)]
+enum KernelSays {
+    /// Open for writing somewhere (how the kernel told, for the evidence).
+    Writer(&'static str),
+    NoWriter,
+    /// It cannot say, and why.
+    CannotTell(String),
+}
+
+/// A read lease first; where none can be had, an OFD write lock still proves a writer.
+fn kernel_writers(path: &Path, id: &Identity) -> KernelSays {
+    match written_somewhere(path, id) {
+        Ok(true) => {
+            KernelSays::Writer("the kernel says it is open for writing: a read lease is refused")
+        }
+        Ok(false) => KernelSays::NoWriter,
+        Err(why) => match write_locked(path) {
+            Ok(true) => KernelSays::Writer("an open file holds a write lock on it"),
+            _ => KernelSays::CannotTell(why),
+        },
+    }
 }
 
 /// True when nothing can be using the subject as a disk, a loop backing file, a swap area, a
@@ -272,7 +341,7 @@ pub fn open_nowhere(f: &Facts, s: &PathSubject) -> bool {
         return false;
     }
     *f.memo_for("open_nowhere", s, |f| match identity::of(f, s) {
-        Ok(Some(id)) => lease_refused(&resolve(f, s), &id, nix::libc::F_WRLCK) == Some(false),
+        Ok(Some(id)) => lease_refused(&resolve(f, s), &id, nix::libc::F_WRLCK) == Ok(false),
         _ => false,
     })
 }
@@ -283,19 +352,132 @@ fn labels(list: &[&Opener]) -> Value {
     seen.into_iter().map(Value::from).collect::<Vec<_>>().into()
 }
 
-/// `open.writers`: the kernel is asked first, so an idle file costs no /proc scan.
-pub(super) fn writers_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
-    let Some(id) = identity::of(f, s)? else {
-        return Ok(answer([("open.writers", Vec::<Value>::new().into())]));
-    };
-    if idle(f, s)
-        || (f.sys_root == Path::new("/") && written_somewhere(&resolve(f, s), &id) == Some(false))
-    {
-        return Ok(answer([("open.writers", Vec::<Value>::new().into())]));
+/// Where the `/proc` scan is blind: processes it could not list (another PID namespace, hidden
+/// by `hidepid`) or whose fds it could not read (other users'). `None` when it saw them all.
+fn blind_spots(f: &Facts, unreadable: u64) -> Option<String> {
+    let mut gaps: Vec<String> = proc_view::blind_spot(f).into_iter().collect();
+    if unreadable > 0 {
+        gaps.push(format!(
+            "the fds of {unreadable} processes could not be read (other users' processes)"
+        ));
     }
-    let (list, _) = openers(f, &id)?;
+    (!gaps.is_empty()).then(|| gaps.join("; "))
+}
+
+/// Does safeop itself have the object open for writing (its own output redirected into it)?
+/// The scan leaves safeop out, the kernel does not.
+fn safeop_writes(f: &Facts, id: &Identity) -> bool {
+    let proc_dir = f.sys("/proc");
+    // The pid /proc knows us by, which is not getpid() under a /proc of another namespace.
+    let Some(me) = std::fs::read_link(proc_dir.join("self"))
+        .ok()
+        .and_then(|p| p.to_str().and_then(|p| p.parse::<u32>().ok()))
+    else {
+        return false;
+    };
+    let mut fds = Vec::new();
+    if scan_pid(&proc_dir, me, &mut fds).is_err() {
+        return false;
+    }
+    let fdinfo = proc_dir.join(me.to_string()).join("fdinfo");
+    fds.iter()
+        .filter(|(k, _, _)| *k == Key::of(id))
+        .any(|(_, _, fd)| {
+            std::fs::read_to_string(fdinfo.join(fd.to_string()))
+                .map(|t| parse_fdinfo(&t).write().unwrap_or(true))
+                .unwrap_or(true)
+        })
+}
+
+/// A writer that is the kernel's own and named by another fact: the loop driver holds its
+/// backing file open for writing, the swap code its swap file.
+fn kernel_user(f: &Facts, s: &PathSubject) -> bool {
+    let prefix = if s.role == Role::Source {
+        "source"
+    } else {
+        "target"
+    };
+    ["loop.attached", "device.swap"]
+        .iter()
+        .any(|rel| f.get(&format!("{prefix}.{rel}"), Some(s)) == Ok(Value::Bool(true)))
+}
+
+/// The answer of the writers probe.
+fn writers_answer(writers: Value, unseen: Value, evidence: Option<String>) -> ProbeResult {
+    Ok(answer([
+        ("open.writers", writers),
+        ("open.unseen_writer", unseen),
+        (
+            "open.unseen_evidence",
+            evidence.map(Value::from).unwrap_or(Value::Null),
+        ),
+    ]))
+}
+
+/// `open.writers`, `open.unseen_writer` and `open.unseen_evidence`: the kernel is asked first,
+/// so an idle file costs no /proc scan; the scan names the writers; when the kernel says "a
+/// writer" and the scan names none, the writer is one safeop cannot see.
+pub(super) fn writers_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
+    let none = || writers_answer(Vec::<Value>::new().into(), false.into(), None);
+    let Some(id) = identity::of(f, s)? else {
+        return none();
+    };
+    if idle(f, s) {
+        return none();
+    }
+    let path = resolve(f, s);
+    let live = f.sys_root == Path::new("/");
+    let ask = || {
+        if !live {
+            KernelSays::CannotTell("the kernel is not asked about a test tree".into())
+        } else if id.is_file {
+            kernel_writers(&path, &id)
+        } else {
+            KernelSays::CannotTell("the kernel gives leases on regular files only".into())
+        }
+    };
+    let kernel = ask();
+    if kernel == KernelSays::NoWriter {
+        return none();
+    }
+    let (list, unreadable) = openers(f, &id)?;
     let writers: Vec<&Opener> = list.iter().filter(|o| o.write).collect();
-    Ok(answer([("open.writers", labels(&writers))]))
+    if !writers.is_empty() {
+        return writers_answer(labels(&writers), false.into(), None);
+    }
+    let gap = blind_spots(f, unreadable);
+    match kernel {
+        KernelSays::Writer(how) => {
+            // The writer may have closed it since; safeop's own output may be the file; the
+            // loop driver and swap are writers other facts name.
+            if ask() == KernelSays::NoWriter || safeop_writes(f, &id) || kernel_user(f, s) {
+                return none();
+            }
+            let gap = gap.unwrap_or_else(|| {
+                "every process was looked at, so it is held by a shared writable memory mapping, io_uring, a descriptor in flight or a kernel user such as nfsd".into()
+            });
+            writers_answer(
+                Vec::<Value>::new().into(),
+                true.into(),
+                Some(format!(
+                    "{how}, yet no process in safeop's view has it open for writing: {gap}"
+                )),
+            )
+        }
+        KernelSays::CannotTell(why) => match gap {
+            // Every process was looked at: the scan's answer stands.
+            None => none(),
+            Some(gap) if !kernel_user(f, s) => writers_answer(
+                Vec::<Value>::new().into(),
+                failed(format!(
+                    "cannot tell whether a process safeop cannot see has it open for writing: {why}, and {gap}"
+                )),
+                None,
+            ),
+            Some(_) => none(),
+        },
+        KernelSays::NoWriter => none(),
+    }
 }
 
 /// `open.readers` and `open.unreadable`: always from the scan.
@@ -359,7 +541,7 @@ mod tests {
         let tmp = tempfile::NamedTempFile::new().unwrap();
         let id = Identity::from_meta(&std::fs::metadata(tmp.path()).unwrap());
         // NamedTempFile holds it open read-write itself.
-        assert_ne!(written_somewhere(tmp.path(), &id), Some(false));
+        assert_ne!(written_somewhere(tmp.path(), &id), Ok(false));
         let (file, path) = tmp.keep().unwrap();
         drop(file);
         let idle = written_somewhere(&path, &id);
@@ -368,8 +550,8 @@ mod tests {
         drop(ro);
         std::fs::remove_file(&path).unwrap();
         if nix::unistd::geteuid().is_root() {
-            assert_eq!(idle, Some(false));
-            assert_eq!(with_reader, Some(false), "readers do not count");
+            assert_eq!(idle, Ok(false));
+            assert_eq!(with_reader, Ok(false), "readers do not count");
         }
     }
 
@@ -382,19 +564,19 @@ mod tests {
         let (file, path) = tempfile::NamedTempFile::new().unwrap().keep().unwrap();
         let id = Identity::from_meta(&std::fs::metadata(&path).unwrap());
         let open = |p: &Path| lease_refused(p, &id, nix::libc::F_WRLCK);
-        assert_eq!(open(&path), Some(true), "our own read-write descriptor");
+        assert_eq!(open(&path), Ok(true), "our own read-write descriptor");
         drop(file);
-        assert_eq!(open(&path), Some(false), "open nowhere");
+        assert_eq!(open(&path), Ok(false), "open nowhere");
         let ro = std::fs::File::open(&path).unwrap();
-        assert_eq!(open(&path), Some(true), "a reader counts");
+        assert_eq!(open(&path), Ok(true), "a reader counts");
         drop(ro);
         let writer = std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
             .unwrap();
-        assert_eq!(open(&path), Some(true), "a writer counts");
+        assert_eq!(open(&path), Ok(true), "a writer counts");
         drop(writer);
-        assert_eq!(open(&path), Some(false));
+        assert_eq!(open(&path), Ok(false));
         std::fs::remove_file(&path).unwrap();
     }
 }
