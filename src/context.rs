@@ -4,8 +4,9 @@
 //!
 //! ## Test-only hooks
 //! `SAFEOP_SYSROOT` (where `/proc`, `/sys` and `/dev` are read from), `SAFEOP_UTMP` (the login
-//! records), `SAFEOP_FSTAB` (the fstab read for fsck facts) and `SAFEOP_TOOL_TIMEOUT` (the time
-//! limit of backup listings) exist so that the test suite can show safeop a machine it builds.
+//! records), `SAFEOP_FSTAB` (the fstab read for fsck facts), `SAFEOP_TOOL_TIMEOUT` (the time
+//! limit of backup listings) and `SAFEOP_WALK_LIMIT_MS` (the time limit of the tree walk behind
+//! `scale.entries`, to make a walk slow for real) exist so that the test suite can show safeop a machine it builds.
 //! They are never honoured in sudo mode, and never for root in a release build: root's view of
 //! the machine is the machine. A debug build (what `cargo test` runs) honours them for root too,
 //! so the root-only tests can use them. A normal user may always set them: they change only
@@ -23,6 +24,7 @@ pub const TEST_HOOKS: &[&str] = &[
     "SAFEOP_UTMP",
     "SAFEOP_FSTAB",
     "SAFEOP_TOOL_TIMEOUT",
+    "SAFEOP_WALK_LIMIT_MS",
 ];
 
 /// Whether the test-only hooks are honoured in this process.
