@@ -948,6 +948,37 @@ fn a_normal_user_cannot_see_another_users_writer_and_does_not_take_it_for_none()
         .stdout_has("cannot tell whether a process safeop cannot see");
     // Its own file, open nowhere: the kernel gives the owner a lease, and the answer is exact.
     dd(&own).status(0).stdout_lacks("unseen");
+    // What is no one's disk (a character device) is not asked about.
+    w.as_nobody()
+        .args(["check", "--", "dd"])
+        .arg(format!("if={}", own.display()))
+        .arg("of=/dev/null")
+        .go()
+        .status(0);
+}
+
+/// safeop's own output redirected into the file it judges: the kernel refuses the read lease
+/// because of safeop itself, which the /proc scan leaves out. That is no hidden writer.
+#[test]
+fn safeop_writing_its_own_report_into_the_target_is_not_a_hidden_writer() {
+    let s = Scratch::new();
+    let report = plain_image(&s, "report.txt");
+    // The shell opens the file for safeop's stdout and keeps nothing open itself after the exec.
+    let st = Command::new("sh")
+        .args([
+            "-c",
+            "exec \"$0\" check -- dd if=/dev/zero \"of=$1\" count=1 >> \"$1\"",
+        ])
+        .arg(BIN)
+        .arg(&report)
+        .env("SAFEOP_POLICY", fixture("empty-policy.yaml"))
+        .env("SAFEOP_AUDIT_LOG", s.path("audit.jsonl"))
+        .status()
+        .unwrap();
+    let data = std::fs::read(&report).unwrap();
+    let text = String::from_utf8_lossy(&data[1 << 20..]).into_owned();
+    assert_eq!(st.code(), Some(0), "{text}");
+    assert!(text.starts_with("allow: dd"), "{text}");
 }
 
 /// A loop device over an image whose name was deleted after `losetup`, the image living on as

@@ -15,6 +15,7 @@ pub mod helper;
 pub mod holders;
 pub mod identity;
 pub mod image_format;
+pub mod leases;
 pub mod libvirt;
 pub mod loop_devices;
 pub mod open_files;

@@ -7,10 +7,10 @@
 //! that cannot be read (another user's, without root) are counted, never silently skipped.
 //! The scan runs on a few threads when there are many processes.
 //!
-//! The kernel is asked before the scan (a lease, else an OFD write lock), and its word wins over
-//! what the scan can see: a writer in another PID namespace, another user's process (for a
-//! normal user) or a shared memory mapping is in no fd list this process can read, yet the
-//! kernel knows the file is open for writing. That is `open.unseen_writer`; when the kernel
+//! The kernel is asked before the scan ([`super::leases`]: a lease, else an OFD write lock), and
+//! its word wins over what the scan can see: a writer in another PID namespace, another user's
+//! process (for a normal user) or a shared memory mapping is in no fd list this process can
+//! read, yet the kernel knows the file is open for writing. That is `open.unseen_writer`; when the kernel
 //! cannot be asked and the scan is blind somewhere ([`proc_view`], unreadable processes), the
 //! answer is a failed value, never "not open".
 
@@ -18,6 +18,7 @@ use super::super::{
     answer, failed, path::resolve, proc_view, Facts, PathSubject, ProbeResult, Role,
 };
 use super::identity::{self, Identity};
+use super::leases::{kernel_writers, lease_refused, KernelSays};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -217,113 +218,6 @@ pub fn openers(f: &Facts, id: &Identity) -> Result<(Vec<Opener>, u64), String> {
     Ok((out, t.unreadable))
 }
 
-/// `F_SETSIG` from `<asm-generic/fcntl.h>` (x86, Arm, RISC-V; the libc crate does not export it).
-const F_SETSIG: nix::libc::c_int = 10;
-
-/// What a lease on a regular file tells: whether any open file description other than ours has
-/// the inode open for writing (`F_RDLCK`), or open at all (`F_WRLCK`). The kernel refuses the
-/// lease with `EAGAIN` exactly then; a lease granted is dropped at once. `Err` (why) when the
-/// kernel cannot say: no `CAP_LEASE` and not the owner, a filesystem without leases (NFS, CIFS,
-/// FUSE), the file replaced meanwhile.
-fn lease_refused(path: &Path, id: &Identity, kind: nix::libc::c_int) -> Result<bool, String> {
-    use std::os::fd::AsRawFd;
-    use std::os::unix::fs::OpenOptionsExt;
-    if !id.is_file {
-        return Err("leases exist for regular files only".into());
-    }
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY | nix::libc::O_CLOEXEC)
-        .open(path)
-        .map_err(|e| format!("it cannot be opened to ask the kernel for a lease ({e})"))?;
-    let meta = file.metadata().map_err(|e| format!("fstat: {e}"))?;
-    if !Identity::from_meta(&meta).same(id) {
-        return Err("the file was replaced while safeop looked".into());
-    }
-    let fd = file.as_raw_fd();
-    // Someone opening the file while the lease is held breaks it, and the kernel signals the
-    // holder: SIGIO by default, which would kill safeop. SIGURG is ignored by default.
-    // SAFETY: fcntl on an fd this function owns; F_SETSIG and F_SETLEASE take an int argument.
-    if unsafe { nix::libc::fcntl(fd, F_SETSIG, nix::libc::SIGURG) } != 0 {
-        return Err(format!("F_SETSIG: {}", nix::errno::Errno::last()));
-    }
-    // SAFETY: as above.
-    let r = unsafe { nix::libc::fcntl(fd, nix::libc::F_SETLEASE, kind) };
-    if r == 0 {
-        // SAFETY: as above; removes the lease just taken.
-        unsafe { nix::libc::fcntl(fd, nix::libc::F_SETLEASE, nix::libc::F_UNLCK) };
-        return Ok(false);
-    }
-    match nix::errno::Errno::last() {
-        nix::errno::Errno::EAGAIN => Ok(true),
-        nix::errno::Errno::EACCES | nix::errno::Errno::EPERM => Err(
-            "the kernel gives a lease only to the file's owner or to a caller with CAP_LEASE"
-                .into(),
-        ),
-        nix::errno::Errno::EINVAL => {
-            Err("its filesystem gives no leases (NFS, CIFS and FUSE do not)".into())
-        }
-        e => Err(format!("F_SETLEASE: {e}")),
-    }
-}
-
-/// Does anyone have a regular file open for writing? (A read lease, see [`lease_refused`].)
-pub fn written_somewhere(path: &Path, id: &Identity) -> Result<bool, String> {
-    lease_refused(path, id, nix::libc::F_RDLCK)
-}
-
-/// Does some open file description hold a write lock on any byte of the file? A write lock
-/// needs the file open for writing, so this says "a writer" where no lease can be had (a file
-/// of another user, NFS: its locks are the server's, so other clients' count too).
-/// `F_OFD_GETLK` on a read-only descriptor answers without locking anything.
-fn write_locked(path: &Path) -> Result<bool, String> {
-    use std::os::fd::AsRawFd;
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY | nix::libc::O_CLOEXEC)
-        .open(path)
-        .map_err(|e| format!("open: {e}"))?;
-    // SAFETY: an all-zero `flock` is a valid value of this plain C struct.
-    let mut fl: nix::libc::flock = unsafe { std::mem::zeroed() };
-    fl.l_type = nix::libc::F_WRLCK as i16;
-    fl.l_whence = nix::libc::SEEK_SET as i16;
-    fl.l_start = 0;
-    fl.l_len = 0; // to the end of the file, however far it grows
-    fl.l_pid = 0;
-    // SAFETY: the fd is open for the lifetime of `file`, and `fl` is a valid flock the kernel
-    // writes the conflicting lock (or F_UNLCK) into.
-    let rc = unsafe { nix::libc::fcntl(file.as_raw_fd(), nix::libc::F_OFD_GETLK, &mut fl) };
-    if rc != 0 {
-        return Err(format!("F_OFD_GETLK: {}", nix::errno::Errno::last()));
-    }
-    Ok(fl.l_type == nix::libc::F_WRLCK as i16)
-}
-
-/// What the kernel says about the writers of a regular file, whoever they are.
-#[derive(Debug, Clone, PartialEq)]
-enum KernelSays {
-    /// Open for writing somewhere (how the kernel told, for the evidence).
-    Writer(&'static str),
-    NoWriter,
-    /// It cannot say, and why.
-    CannotTell(String),
-}
-
-/// A read lease first; where none can be had, an OFD write lock still proves a writer.
-fn kernel_writers(path: &Path, id: &Identity) -> KernelSays {
-    match written_somewhere(path, id) {
-        Ok(true) => {
-            KernelSays::Writer("the kernel says it is open for writing: a read lease is refused")
-        }
-        Ok(false) => KernelSays::NoWriter,
-        Err(why) => match write_locked(path) {
-            Ok(true) => KernelSays::Writer("an open file holds a write lock on it"),
-            _ => KernelSays::CannotTell(why),
-        },
-    }
-}
-
 /// True when nothing can be using the subject as a disk, a loop backing file, a swap area, a
 /// locked image or a file open for writing: it is a directory (open(2) refuses to open one for
 /// writing, and none of those can be a directory), or a regular file open nowhere
@@ -445,14 +339,28 @@ pub(super) fn writers_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     if !writers.is_empty() {
         return writers_answer(labels(&writers), false.into(), None);
     }
+    // What the scan does not index (character devices, FIFOs, sockets) is no one's disk.
+    if !id.is_file && id.block.is_none() {
+        return none();
+    }
+    // The writer may have closed it since the kernel was asked; the loop driver and swap are
+    // writers that other facts name.
+    if matches!(kernel, KernelSays::Writer(_))
+        && (ask() == KernelSays::NoWriter || kernel_user(f, s))
+    {
+        return none();
+    }
+    // safeop's own output redirected into the file makes the kernel's "a writer" say nothing
+    // about anyone else: then only the scan speaks.
+    let kernel = match kernel {
+        KernelSays::Writer(_) if safeop_writes(f, &id) => KernelSays::CannotTell(
+            "safeop itself has it open for writing (its output goes there), so the kernel's answer says nothing of others".into(),
+        ),
+        k => k,
+    };
     let gap = blind_spots(f, unreadable);
-    match kernel {
-        KernelSays::Writer(how) => {
-            // The writer may have closed it since; safeop's own output may be the file; the
-            // loop driver and swap are writers other facts name.
-            if ask() == KernelSays::NoWriter || safeop_writes(f, &id) || kernel_user(f, s) {
-                return none();
-            }
+    match (kernel, gap) {
+        (KernelSays::Writer(how), gap) => {
             let gap = gap.unwrap_or_else(|| {
                 "every process was looked at, so it is held by a shared writable memory mapping, io_uring, a descriptor in flight or a kernel user such as nfsd".into()
             });
@@ -464,19 +372,16 @@ pub(super) fn writers_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
                 )),
             )
         }
-        KernelSays::CannotTell(why) => match gap {
-            // Every process was looked at: the scan's answer stands.
-            None => none(),
-            Some(gap) if !kernel_user(f, s) => writers_answer(
-                Vec::<Value>::new().into(),
-                failed(format!(
-                    "cannot tell whether a process safeop cannot see has it open for writing: {why}, and {gap}"
-                )),
-                None,
-            ),
-            Some(_) => none(),
-        },
-        KernelSays::NoWriter => none(),
+        (KernelSays::CannotTell(why), Some(gap)) if !kernel_user(f, s) => writers_answer(
+            Vec::<Value>::new().into(),
+            failed(format!(
+                "cannot tell whether a process safeop cannot see has it open for writing: {why}, and {gap}"
+            )),
+            None,
+        ),
+        // Every process was looked at (the scan's answer stands), or the kernel's own user
+        // explains it.
+        _ => none(),
     }
 }
 
@@ -534,49 +439,5 @@ mod tests {
         assert!(out
             .iter()
             .any(|(k, p, _)| *p == me && *k == Key::Inode(m.dev(), m.ino())));
-    }
-
-    #[test]
-    fn the_kernel_tells_whether_a_file_is_open_for_writing() {
-        let tmp = tempfile::NamedTempFile::new().unwrap();
-        let id = Identity::from_meta(&std::fs::metadata(tmp.path()).unwrap());
-        // NamedTempFile holds it open read-write itself.
-        assert_ne!(written_somewhere(tmp.path(), &id), Ok(false));
-        let (file, path) = tmp.keep().unwrap();
-        drop(file);
-        let idle = written_somewhere(&path, &id);
-        let ro = std::fs::File::open(&path).unwrap();
-        let with_reader = written_somewhere(&path, &id);
-        drop(ro);
-        std::fs::remove_file(&path).unwrap();
-        if nix::unistd::geteuid().is_root() {
-            assert_eq!(idle, Ok(false));
-            assert_eq!(with_reader, Ok(false), "readers do not count");
-        }
-    }
-
-    #[test]
-    fn the_kernel_tells_whether_a_file_is_open_at_all() {
-        if !nix::unistd::geteuid().is_root() {
-            eprintln!("SKIPPED (needs root for CAP_LEASE on any file)");
-            return;
-        }
-        let (file, path) = tempfile::NamedTempFile::new().unwrap().keep().unwrap();
-        let id = Identity::from_meta(&std::fs::metadata(&path).unwrap());
-        let open = |p: &Path| lease_refused(p, &id, nix::libc::F_WRLCK);
-        assert_eq!(open(&path), Ok(true), "our own read-write descriptor");
-        drop(file);
-        assert_eq!(open(&path), Ok(false), "open nowhere");
-        let ro = std::fs::File::open(&path).unwrap();
-        assert_eq!(open(&path), Ok(true), "a reader counts");
-        drop(ro);
-        let writer = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap();
-        assert_eq!(open(&path), Ok(true), "a writer counts");
-        drop(writer);
-        assert_eq!(open(&path), Ok(false));
-        std::fs::remove_file(&path).unwrap();
     }
 }
