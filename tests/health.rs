@@ -991,6 +991,38 @@ fn a_login_outside_this_pid_namespace_still_needs_the_hostname() {
         out["facts"]["facts"]["session.other_users"],
         serde_json::json!(["bob on pts/7 from 10.0.0.5"])
     );
+
+    // A normal user under a /proc mounted with hidepid: bob's shell (root's) is hidden from it,
+    // alive as kill(pid, 0) would say, and counts; carol's is still stale.
+    need_tool!("setpriv");
+    let w = World::new();
+    let utmp = w.path("utmp");
+    std::fs::write(&utmp, &data).expect("utmp");
+    let mut c = std::process::Command::new("unshare");
+    c.args([
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        "mount -t proc -o hidepid=invisible proc /proc && exec setpriv --reuid=65534 --regid=65534 --clear-groups \"$@\"",
+        "sh",
+    ])
+    .arg(&w.bin);
+    let out = Test::around(c)
+        .env("HOME", w.dir.path())
+        .env("XDG_CONFIG_HOME", w.path("config"))
+        .env("SAFEOP_AUDIT_LOG", w.path("log/audit.jsonl"))
+        .env("SAFEOP_UTMP", &utmp)
+        .args(["check", "--format", "json", "--", "reboot"])
+        .go()
+        .json();
+    assert_eq!(
+        out["facts"]["facts"]["session.other_users"],
+        serde_json::json!([
+            format!("bob on pts/7 from 10.0.0.5 (a session safeop cannot see: pid {live} is not in this /proc: /proc hides other users' processes from this user (it is mounted with `hidepid`))"),
+        ])
+    );
 }
 
 #[test]

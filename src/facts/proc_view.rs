@@ -20,6 +20,12 @@ pub fn blind_spot(f: &Facts) -> Option<String> {
     f.memo("proc_view", look).as_ref().clone()
 }
 
+/// Whether safeop itself runs in the initial PID namespace, where the pids other records keep
+/// (utmp) mean what kill(2) takes them for. `false` when that cannot be read.
+pub fn in_initial_pid_namespace(f: &Facts) -> bool {
+    std::fs::read_link(f.sys("/proc/self/ns/pid")).is_ok_and(|l| l == Path::new(INIT_PID_NS))
+}
+
 fn look(f: &Facts) -> Option<String> {
     if f.sys_root != Path::new("/") {
         return None;
