@@ -99,6 +99,14 @@ fn scan_pid(
     Ok(())
 }
 
+/// The pid this `/proc` knows safeop by: not getpid() when /proc belongs to an outer PID
+/// namespace (`unshare --pid` without `--mount-proc`).
+fn self_pid(proc_dir: &Path) -> Option<u32> {
+    std::fs::read_link(proc_dir.join("self"))
+        .ok()
+        .and_then(|p| p.to_str().and_then(|p| p.parse::<u32>().ok()))
+}
+
 /// One thread's share of a scan: (what, pid, fd) entries and the unreadable count.
 type ScanPart = (Vec<(Key, u32, u32)>, u64);
 
@@ -107,8 +115,8 @@ pub fn scan(f: &Facts) -> Result<Table, String> {
     let proc_dir = f.sys("/proc");
     let rd =
         std::fs::read_dir(&proc_dir).map_err(|e| format!("read `{}`: {e}", proc_dir.display()))?;
-    let me = std::process::id();
     let live = f.sys_root == Path::new("/");
+    let me = self_pid(&proc_dir).unwrap_or_else(std::process::id);
     let pids: Vec<u32> = rd
         .flatten()
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
@@ -262,11 +270,7 @@ fn blind_spots(f: &Facts, unreadable: u64) -> Option<String> {
 /// The scan leaves safeop out, the kernel does not.
 fn safeop_writes(f: &Facts, id: &Identity) -> bool {
     let proc_dir = f.sys("/proc");
-    // The pid /proc knows us by, which is not getpid() under a /proc of another namespace.
-    let Some(me) = std::fs::read_link(proc_dir.join("self"))
-        .ok()
-        .and_then(|p| p.to_str().and_then(|p| p.parse::<u32>().ok()))
-    else {
+    let Some(me) = self_pid(&proc_dir) else {
         return false;
     };
     let mut fds = Vec::new();
