@@ -7,7 +7,10 @@
 //! records), `SAFEOP_FSTAB` (the fstab read for fsck facts), `SAFEOP_TOOL_TIMEOUT` (the time
 //! limit of backup listings), `SAFEOP_HELPER_TIMEOUT` (every other helper's own time limit) and
 //! `SAFEOP_PROBE_BUDGET` (what those helpers may take together in one run; all three in seconds,
-//! `facts::helper`) exist so that the test suite can show safeop a machine it builds;
+//! `facts::helper`), `SAFEOP_WALK_LIMIT_MS` (the time limit of the tree walk behind
+//! `scale.entries`, to make a walk slow for real) and `SAFEOP_JOURNAL_SOCKET` /
+//! `SAFEOP_SYSLOG_SOCKET` (where the audit records' copy goes, `audit_copy`) exist so that the
+//! test suite can show safeop a machine it builds;
 //! `SAFEOP_AFTER_DECISION` names a program safeop runs, and waits for, after the decision (and
 //! after a confirmation's answer) just before it looks at the judged paths again: the race
 //! tests' stand-in for another process that swaps a path in that window.
@@ -33,6 +36,7 @@ pub const TEST_HOOKS: &[&str] = &[
     "SAFEOP_PROBE_BUDGET",
     "SAFEOP_JOURNAL_SOCKET",
     "SAFEOP_SYSLOG_SOCKET",
+    "SAFEOP_WALK_LIMIT_MS",
 ];
 
 /// Whether the test-only hooks are honoured in this process.

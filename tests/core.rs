@@ -775,6 +775,9 @@ fn a_user_only_nss_knows_is_named_through_getent() {
     std::os::unix::fs::symlink(rm, bin.join("rm")).unwrap();
     let logged_user = |name: &str| {
         let victim = s.file(name, 10);
+        // The user's own file: the kernel tells its owner whether anyone has it open (another
+        // user's file is "cannot tell" for a normal user, which asks).
+        std::os::unix::fs::chown(&victim, Some(UID), Some(UID)).unwrap();
         let log = s.path(&format!("{name}.jsonl"));
         let mut c = std::process::Command::new(BIN);
         c.args(["run", "--", "rm", "-f", &victim.display().to_string()])

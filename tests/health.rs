@@ -940,6 +940,91 @@ fn other_logged_in_users_need_the_hostname() {
         .stdout_lacks("reboot-cuts-off-users");
 }
 
+/// Under a private /proc (safeop in a container, or `unshare --pid --mount-proc`) the pid of a
+/// login is not listed, though its session is alive: it still counts, marked as a session
+/// safeop cannot see, where the initial namespace's /proc shows it plainly.
+#[test]
+fn a_login_outside_this_pid_namespace_still_needs_the_hostname() {
+    need_root!();
+    need_tool!("unshare");
+    let s = Scratch::new();
+    // This test process stands for bob's login shell: alive, outside safeop's namespace.
+    let live = std::process::id() as i32;
+    let mut data = utmp_record(7, live, "pts/7", "bob", "10.0.0.5");
+    data.extend(utmp_record(7, 4_194_305, "pts/8", "carol", "10.0.0.6"));
+    let utmp = s.path("utmp");
+    std::fs::write(&utmp, &data).expect("utmp");
+    let mut c = std::process::Command::new("unshare");
+    c.args(["--pid", "--kill-child", "--mount-proc"]).arg(BIN);
+    let ran = Test::around(c)
+        .env("SAFEOP_UTMP", &utmp)
+        .args(["check", "--format", "json", "--", "reboot"])
+        .go();
+    ran.status(3);
+    let out = ran.json();
+    let hidden = |who: &str, pid: i32| {
+        format!("{who} (a session safeop cannot see: pid {pid} is not in this /proc: /proc shows only the processes of one PID namespace (safeop runs in a container or under `unshare --pid`))")
+    };
+    // carol's pid may be stale or outside: from in here, no one can tell, so she counts too.
+    assert_eq!(
+        out["facts"]["facts"]["session.other_users"],
+        serde_json::json!([
+            hidden("bob on pts/7 from 10.0.0.5", live),
+            hidden("carol on pts/8 from 10.0.0.6", 4_194_305)
+        ])
+    );
+    let f = finding(&out, "reboot-cuts-off-users");
+    assert_eq!(f["challenge"], "type-hostname");
+    assert!(
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("bob on pts/7 from 10.0.0.5 (a session safeop cannot see")),
+        "{f}"
+    );
+    // From the initial namespace: bob is plainly there, carol's record is stale.
+    let out = Test::new()
+        .env("SAFEOP_UTMP", &utmp)
+        .args(["check", "--format", "json", "--", "reboot"])
+        .go()
+        .json();
+    assert_eq!(
+        out["facts"]["facts"]["session.other_users"],
+        serde_json::json!(["bob on pts/7 from 10.0.0.5"])
+    );
+
+    // A normal user under a /proc mounted with hidepid: bob's shell (root's) is hidden from it,
+    // alive as kill(pid, 0) would say, and counts; carol's is still stale.
+    need_tool!("setpriv");
+    let w = World::new();
+    let utmp = w.path("utmp");
+    std::fs::write(&utmp, &data).expect("utmp");
+    let mut c = std::process::Command::new("unshare");
+    c.args([
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        "mount -t proc -o hidepid=invisible proc /proc && exec setpriv --reuid=65534 --regid=65534 --clear-groups \"$@\"",
+        "sh",
+    ])
+    .arg(&w.bin);
+    let out = Test::around(c)
+        .env("HOME", w.dir.path())
+        .env("XDG_CONFIG_HOME", w.path("config"))
+        .env("SAFEOP_AUDIT_LOG", w.path("log/audit.jsonl"))
+        .env("SAFEOP_UTMP", &utmp)
+        .args(["check", "--format", "json", "--", "reboot"])
+        .go()
+        .json();
+    assert_eq!(
+        out["facts"]["facts"]["session.other_users"],
+        serde_json::json!([
+            format!("bob on pts/7 from 10.0.0.5 (a session safeop cannot see: pid {live} is not in this /proc: /proc hides other users' processes from this user (it is mounted with `hidepid`))"),
+        ])
+    );
+}
+
 #[test]
 fn running_guests_need_the_hostname() {
     let s = Scratch::new();
@@ -1089,7 +1174,8 @@ fn small_deletes_copies_and_restores_never_wake_smartctl_and_mass_ones_ask() {
         .expect("message")
         .to_string();
     assert!(
-        m.starts_with("mass delete (1,001 entries) on a degraded disk: "),
+        m.starts_with("mass delete on a degraded disk: ")
+            && m.contains("entries to delete: 1,001;"),
         "{m}"
     );
     assert!(m.contains("1975 reallocated sectors"), "{m}");
@@ -1139,4 +1225,95 @@ fn unreadable_smart_warns_with_the_reason_and_a_disk_without_smart_is_silent() {
         .stdout_has("allow: rm -rf")
         .stdout_lacks("degraded-disk");
     assert!(s.path("spool").exists(), "check deletes nothing");
+}
+
+/// A walk that runs out of time is a floor, not a count: on a starved CPU or a dying disk (where
+/// walks *are* slow) a mass delete counted a few hundred entries, never asked SMART and was
+/// allowed. Here the walk is made slow for real (5,000 files, a 1 ms limit through the
+/// test-only hook): on a degraded disk it asks and says the count is a floor; on a healthy
+/// disk nothing more is said; where SMART cannot be read it warns, as for any bulk job.
+#[test]
+fn a_walk_stopped_by_the_clock_counts_as_bulk_and_a_degraded_disk_asks() {
+    let s = Scratch::new();
+    for d in 0..50 {
+        fill_dir(&s.path(&format!("spool/d{d}")), 100);
+    }
+    let big = s.p("spool");
+    let facts = Test::new().args(["facts", "--json", &big]).go().json();
+    let devices = facts["paths"][&big]["disk.devices"].clone();
+    if devices.as_array().is_none_or(|d| d.is_empty()) {
+        eprintln!("SKIPPED: the scratch dir is on no disk here ({devices})");
+        return;
+    }
+    let bin = s.path("bin");
+    let log = s.path("smartctl.log");
+    failing_smartctl(&bin, &log);
+    let slow = |bin: &Path, argv: &[&str]| {
+        Test::new()
+            .env("SAFEOP_WALK_LIMIT_MS", "1")
+            .path_first(bin)
+            .args(["check", "--format", "json", "--"])
+            .args(argv)
+            .go()
+    };
+    let ran = slow(&bin, &["rm", "-rf", &big]);
+    ran.status(3);
+    assert!(
+        log.exists(),
+        "smartctl was not asked about a delete whose walk ran out of time"
+    );
+    let out = ran.json();
+    let entries = &out["facts"]["facts"]["scale.entries"]["$unknown"];
+    let why = entries
+        .as_str()
+        .unwrap_or_else(|| panic!("scale.entries is not failed: {out:#}"));
+    assert!(
+        why.starts_with("the walk stopped after 1 ms at ")
+            && why.ends_with(" entries: the tree may be much bigger"),
+        "{why}"
+    );
+    let m = finding(&out, "degraded-disk-bulk-delete")["message"]
+        .as_str()
+        .expect("message")
+        .to_string();
+    assert!(
+        m.contains(&format!("entries to delete: unknown ({why})")),
+        "{m}"
+    );
+    assert!(m.contains("1975 reallocated sectors"), "{m}");
+    // a copy of it is bulk I/O as well
+    let dst = s.path("copy");
+    std::fs::create_dir_all(&dst).expect("mkdir");
+    let r = slow(&bin, &["rsync", "-a", &big, dst.to_str().expect("utf-8")]);
+    r.status(3);
+    finding(&r.json(), "degraded-disk-bulk-io");
+    // a healthy disk: nothing more than without the clock
+    let healthy = s.path("bin-healthy");
+    stand_in(
+        &healthy,
+        "smartctl",
+        &format!("cat '{}'", cap("ata-healthy-wdc-wd20efrx.json").display()),
+    );
+    let r = slow(&healthy, &["rm", "-rf", &big]);
+    r.status(0);
+    assert_eq!(rules(&r.json()), Vec::<String>::new());
+    // SMART that cannot be read: a warning naming why, as for a big tree
+    let garbage = s.path("bin-garbage");
+    stand_in(&garbage, "smartctl", "echo garbage");
+    let r = slow(&garbage, &["rm", "-rf", &big]);
+    r.status(0);
+    let f = finding(&r.json(), "degraded-disk-bulk-delete").clone();
+    assert_eq!(f["verdict"], "warn", "{f}");
+    assert!(
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("SMART health unreadable")),
+        "{f}"
+    );
+    // without the short limit the same tree is counted in full
+    let r = Test::new()
+        .path_first(&bin)
+        .args(["check", "--format", "json", "--", "rm", "-rf", &big])
+        .go();
+    assert_eq!(r.json()["facts"]["facts"]["scale.entries"], 5051);
 }

@@ -701,3 +701,304 @@ fn an_active_swap_file_is_denied_and_the_same_file_after_swapoff_is_not() {
         .status(0)
         .stdout_lacks("swap-in-use");
 }
+
+// ---- writers safeop cannot see -----------------------------------------------------------------
+
+/// `sh` holding `path` open for appending as pid 1 of a PID namespace and `/proc` of its own
+/// (`unshare --pid --mount-proc`: a container's view), started and waited for. Dropping it kills
+/// `unshare`, and `--kill-child` takes the namespace down with it.
+fn hold_in_another_pid_namespace(path: &Path) -> Bg {
+    let ready = PathBuf::from(format!("{}.held", path.display()));
+    let b = Bg::spawn(
+        Command::new("unshare")
+            .args(["--pid", "--kill-child", "--mount-proc", "sh", "-c"])
+            .arg("exec 3>>\"$0\"; : > \"$1\"; exec sleep 60")
+            .arg(path)
+            .arg(&ready),
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !ready.exists() {
+        assert!(Instant::now() < deadline, "holder did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    b
+}
+
+/// safeop as pid 1 of a PID namespace with its own `/proc`, as it runs inside a container: the
+/// processes outside are in no /proc it can read.
+fn in_a_pid_namespace_of_its_own() -> Test {
+    let mut c = Command::new("unshare");
+    c.args(["--pid", "--kill-child", "--mount-proc"]).arg(BIN);
+    Test::around(c)
+}
+
+/// The incident shape behind `open.unseen_writer`: `dd conv=notrunc` into an image that a
+/// process in another container holds open for writing. From the host the writer is named; from
+/// a container of its own safeop sees no writer in its /proc, but the kernel refuses a read
+/// lease: the image is refused (a plain file asks), and nothing is written.
+#[test]
+fn a_writer_in_another_pid_namespace_is_one_safeop_cannot_see() {
+    need_root!();
+    need_tool!("unshare");
+    need_tool!("qemu-img");
+    let s = Scratch::new();
+    let img = s.path("web1.qcow2");
+    sh(&format!(
+        "qemu-img create -q -f qcow2 '{}' 16M",
+        img.display()
+    ));
+    let plain = plain_image(&s, "data.bin");
+    let img_holder = hold_in_another_pid_namespace(&img);
+    let plain_holder = hold_in_another_pid_namespace(&plain);
+    let before = (blake3_of(&img), blake3_of(&plain));
+
+    // The host's /proc lists the container's processes: a named writer.
+    check(&["dd", "if=/dev/zero", &of(&img), "conv=notrunc"])
+        .go()
+        .status(4)
+        .stdout_has("open-for-write-elsewhere")
+        .stdout_has("sleep (pid ");
+    // From a container of its own: the writer is a process safeop cannot see.
+    let dd = |p: &Path| {
+        in_a_pid_namespace_of_its_own().args([
+            "check",
+            "--",
+            "dd",
+            "if=/dev/zero",
+            &of(p),
+            "conv=notrunc",
+        ])
+    };
+    dd(&img)
+        .go()
+        .status(4)
+        .stdout_has("[disk-open-by-unseen-writer]")
+        .stdout_has("is open for writing by a process safeop cannot see")
+        .stdout_has("a read lease is refused")
+        .stdout_has("/proc shows only the processes of one PID namespace");
+    dd(&plain)
+        .go()
+        .status(3)
+        .stdout_has("[open-by-unseen-writer]")
+        .stdout_has("is open for writing by a process safeop cannot see")
+        .stdout_lacks("deny");
+    // The report's facts say so too.
+    let j = in_a_pid_namespace_of_its_own()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--",
+            "dd",
+            "if=/dev/zero",
+            &of(&plain),
+        ])
+        .go()
+        .json();
+    let facts = &j["facts"]["paths"][plain.display().to_string()];
+    assert_eq!(facts["open.unseen_writer"], true, "{j}");
+    assert_eq!(facts["open.writers"], serde_json::json!([]), "{j}");
+    // `run` refuses both (the plain file's confirmation has no terminal to ask); nothing written.
+    for p in [&img, &plain] {
+        in_a_pid_namespace_of_its_own()
+            .no_tty()
+            .args([
+                "run",
+                "--",
+                "dd",
+                "if=/dev/zero",
+                &of(p),
+                "conv=notrunc",
+                "count=1",
+            ])
+            .go()
+            .status(126)
+            .stderr_has("a process safeop cannot see");
+    }
+    assert_eq!(
+        (blake3_of(&img), blake3_of(&plain)),
+        before,
+        "a refused dd wrote"
+    );
+
+    // Once the container is gone, the kernel says no one writes the file: allowed again.
+    drop(plain_holder);
+    drop(img_holder);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let r = dd(&plain).go();
+        if r.code() == 0 {
+            r.stdout_lacks("unseen");
+            break;
+        }
+        assert!(Instant::now() < deadline, "still held:\n{}", r.stdout);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A normal user cannot read other users' fds, and the kernel gives it no lease on a file it
+/// does not own: a file another user holds open for writing looks like one open nowhere. Both
+/// are "cannot tell", a failed value with the reason, never "not open": the image is refused,
+/// a plain file asks. A file the user owns is still answered exactly (its lease).
+#[test]
+fn a_normal_user_cannot_see_another_users_writer_and_does_not_take_it_for_none() {
+    need_root!();
+    need_tool!("setpriv");
+    let w = World::new();
+    let img = w.file("web1.img", true);
+    let plain = w.file("data.bin", false);
+    let idle = w.file("idle.bin", false);
+    let own = w.file("own.bin", false);
+    sh(&format!("chown 65534:65534 '{}'", own.display()));
+    let _img_writer = hold(&img, "<>");
+    let plain_writer = hold(&plain, "<>");
+    let before = blake3_of(&plain);
+    let dd = |p: &Path| {
+        w.as_nobody()
+            .args(["check", "--", "dd", "if=/dev/zero", &of(p), "conv=notrunc"])
+            .go()
+    };
+
+    // root names the writer
+    check(&["dd", "if=/dev/zero", &of(&plain), "conv=notrunc"])
+        .go()
+        .status(4)
+        .stdout_has(&format!("sleep (pid {})", plain_writer.pid()));
+    // nobody cannot
+    dd(&img)
+        .status(4)
+        .stdout_has("[disk-open-by-unseen-writer] could not determine `target.open.unseen_writer`: cannot tell whether a process safeop cannot see has it open for writing")
+        .stdout_has("only to the file's owner or to a caller with CAP_LEASE")
+        .stdout_has("processes could not be read (other users' processes)");
+    dd(&plain)
+        .status(3)
+        .stdout_has("[open-by-unseen-writer] could not determine `target.open.unseen_writer`: cannot tell whether a process safeop cannot see")
+        .stdout_lacks("deny");
+    w.as_nobody()
+        .no_tty()
+        .args([
+            "run",
+            "--",
+            "dd",
+            "if=/dev/zero",
+            &of(&plain),
+            "conv=notrunc",
+            "count=1",
+        ])
+        .go()
+        .status(126)
+        .stderr_has("a process safeop cannot see");
+    assert_eq!(blake3_of(&plain), before, "the refused dd wrote");
+    // Open nowhere, but nobody cannot know that either: it asks, saying why.
+    dd(&idle)
+        .status(3)
+        .stdout_has("cannot tell whether a process safeop cannot see");
+    // Its own file, open nowhere: the kernel gives the owner a lease, and the answer is exact.
+    dd(&own).status(0).stdout_lacks("unseen");
+    // What is no one's disk (a character device) is not asked about.
+    w.as_nobody()
+        .args(["check", "--", "dd"])
+        .arg(format!("if={}", own.display()))
+        .arg("of=/dev/null")
+        .go()
+        .status(0);
+}
+
+/// safeop's own output redirected into the file it judges: the kernel refuses the read lease
+/// because of safeop itself, which the /proc scan leaves out. That is no hidden writer.
+#[test]
+fn safeop_writing_its_own_report_into_the_target_is_not_a_hidden_writer() {
+    let s = Scratch::new();
+    let report = plain_image(&s, "report.txt");
+    // The shell opens the file for safeop's stdout and keeps nothing open itself after the exec.
+    let st = Command::new("sh")
+        .args([
+            "-c",
+            "exec \"$0\" check -- dd if=/dev/zero \"of=$1\" count=1 >> \"$1\"",
+        ])
+        .arg(BIN)
+        .arg(&report)
+        .env("SAFEOP_POLICY", fixture("empty-policy.yaml"))
+        .env("SAFEOP_AUDIT_LOG", s.path("audit.jsonl"))
+        .status()
+        .unwrap();
+    let data = std::fs::read(&report).unwrap();
+    let text = String::from_utf8_lossy(&data[1 << 20..]).into_owned();
+    assert_eq!(st.code(), Some(0), "{text}");
+    assert!(text.starts_with("allow: dd"), "{text}");
+}
+
+/// A loop device over an image whose name was deleted after `losetup`, the image living on as
+/// a hard link: root asks the loop driver for the backing inode and finds it under the link.
+/// A normal user cannot open `/dev/loopN`, and sysfs shows only `PATH (deleted)`, no inode:
+/// the link cannot be told apart from any other file, so `loop.attached` is failed (a person
+/// decides), not false, and the raw disk image is refused (a writer safeop cannot see).
+#[test]
+fn a_deleted_loop_backing_file_living_on_as_a_hard_link_is_not_allowed_for_a_normal_user() {
+    need_root!();
+    need_tool!("losetup");
+    need_tool!("setpriv");
+    let w = World::new();
+    let orig = w.file("web1.img", true);
+    let link = w.path("web1-restored.img");
+    std::fs::hard_link(&orig, &link).unwrap();
+    let lo = LoopDev::attach(&orig);
+    std::fs::remove_file(&orig).unwrap();
+    let name = lo.dev.trim_start_matches("/dev/");
+    let shown = std::fs::read_to_string(format!("/sys/block/{name}/loop/backing_file")).unwrap();
+    assert!(shown.trim_end().ends_with(" (deleted)"), "{shown}");
+    let before = blake3_of(&link);
+
+    // root: the loop driver's inode matches the link
+    check(&["dd", "if=/dev/zero", &of(&link), "conv=notrunc"])
+        .go()
+        .status(4)
+        .stdout_has("loop-backing-file-in-use")
+        .stdout_has(&lo.dev);
+    // nobody: cannot tell, and says so
+    let r = w
+        .as_nobody()
+        .args([
+            "check",
+            "--all-findings",
+            "--format",
+            "json",
+            "--",
+            "dd",
+            "if=/dev/zero",
+        ])
+        .arg(of(&link))
+        .arg("conv=notrunc")
+        .go();
+    r.status(4);
+    let j = r.json();
+    let finding = |rule: &str| {
+        j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule} in {j:#}"))
+            .clone()
+    };
+    let l = finding("loop-backing-file-in-use");
+    assert_eq!(l["verdict"], "confirm", "{l}");
+    let m = l["message"].as_str().unwrap();
+    assert!(
+        m.contains("could not determine `target.loop.attached`: cannot tell whether it backs a loop device")
+            && m.contains(&format!("{} cannot be opened to ask the loop driver", lo.dev))
+            && m.contains(&format!("its backing file `{}` was deleted", orig.display())),
+        "{m}"
+    );
+    assert_eq!(finding("disk-open-by-unseen-writer")["verdict"], "deny");
+    assert_ne!(j["verdict"], "allow");
+    w.as_nobody()
+        .no_tty()
+        .args(["run", "--", "dd", "if=/dev/zero"])
+        .arg(of(&link))
+        .args(["conv=notrunc", "count=1"])
+        .go()
+        .status(126);
+    assert_eq!(blake3_of(&link), before, "the refused dd wrote");
+    drop(lo);
+}

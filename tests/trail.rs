@@ -89,7 +89,11 @@ fn concurrent_confirmed_runs_leave_their_decision_and_outcome_once() {
     );
     let mut kids = Vec::new();
     for i in 0..200 {
-        let name = if i % 2 == 0 { format!("f/{i}.ask") } else { format!("f/{i}") };
+        let name = if i % 2 == 0 {
+            format!("f/{i}.ask")
+        } else {
+            format!("f/{i}")
+        };
         s.write(&name, "x");
         // setsid: no controlling terminal, so the confirmation is the no-terminal case
         let mut c = std::process::Command::new("setsid");
@@ -121,7 +125,11 @@ fn concurrent_confirmed_runs_leave_their_decision_and_outcome_once() {
     }
     for k in kids {
         let out = k.wait_with_output().expect("wait");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let recs = records(&log);
     let count = |event: &str, action: &str| {
@@ -133,11 +141,18 @@ fn concurrent_confirmed_runs_leave_their_decision_and_outcome_once() {
     assert_eq!(count("decision", "confirmed"), 100);
     assert_eq!(count("outcome", "exited"), 100);
     assert_eq!(recs.len(), 300);
-    let mut seqs: Vec<u64> = recs.iter().map(|r| r["r"]["seq"].as_u64().expect("seq")).collect();
+    let mut seqs: Vec<u64> = recs
+        .iter()
+        .map(|r| r["r"]["seq"].as_u64().expect("seq"))
+        .collect();
     seqs.sort_unstable();
     assert_eq!(seqs, (0..300).collect::<Vec<u64>>());
     for i in 0..200 {
-        let name = if i % 2 == 0 { format!("f/{i}.ask") } else { format!("f/{i}") };
+        let name = if i % 2 == 0 {
+            format!("f/{i}.ask")
+        } else {
+            format!("f/{i}")
+        };
         assert!(!s.path(&name).exists(), "{name} was deleted");
     }
     Test::new()

@@ -37,6 +37,7 @@ pub mod judged;
 pub mod mounts;
 pub mod operation;
 pub mod path;
+pub mod proc_view;
 pub mod program;
 pub mod restore;
 pub mod scale;

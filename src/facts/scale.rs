@@ -2,10 +2,16 @@
 //! how many bytes a dd, copy or restore moves — so a policy can tell "bulk I/O" from a small job.
 //!
 //! Counting is bounded: the walk stops at [`ENTRY_CAP`] entries or after [`WALK_LIMIT`], and says
-//! so (`scale.entries_capped`), because the answer only has to be "a lot" for a huge tree. Walks
-//! never follow symbolic links. This module measures; it does not judge what is too much.
+//! so (`scale.entries_capped`), because the answer only has to be "a lot" for a huge tree. A walk
+//! stopped by the entry cap has its answer ("at least 100,000"); one stopped by the clock below
+//! the cap has not — on a starved CPU or a dying disk, where walks *are* slow, 5,000 entries
+//! counted as 758 — so then `scale.entries` and `scale.bytes` are failed values (the rule's
+//! `unknown:` decides), never a small number. Walks never follow symbolic links. This module
+//! measures; it does not judge what is too much.
 
-use super::{answer, path::resolve, FactDef, Facts, Probe, ProbeFn, ProbeResult, Role, Scope};
+use super::{
+    answer, failed, path::resolve, FactDef, Facts, Probe, ProbeFn, ProbeResult, Role, Scope,
+};
 use crate::command::Kind;
 use serde_json::Value;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
@@ -17,6 +23,14 @@ pub const ENTRY_CAP: u64 = 100_000;
 /// …or after this long.
 pub const WALK_LIMIT: Duration = Duration::from_secs(2);
 
+/// The walk's time limit: [`WALK_LIMIT`], or the test hook `SAFEOP_WALK_LIMIT_MS` (`context`),
+/// with which the test suite makes a walk slow for real.
+pub fn walk_limit() -> Duration {
+    crate::context::test_hook("SAFEOP_WALK_LIMIT_MS")
+        .and_then(|v| v.to_str().and_then(|v| v.parse::<u64>().ok()))
+        .map_or(WALK_LIMIT, Duration::from_millis)
+}
+
 /// What a bounded walk saw.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Count {
@@ -24,11 +38,13 @@ pub struct Count {
     /// Sum of the sizes of regular files seen.
     pub bytes: u64,
     pub capped: bool,
+    /// Stopped by the clock (not by the entry cap): the count says nothing about the tree's size.
+    pub timed_out: bool,
 }
 
-/// Counts `root` and everything below it (not following symlinks), up to `cap` entries or `limit`.
-pub fn count_tree(root: &Path, cap: u64, limit: Duration) -> Count {
-    let start = Instant::now();
+/// Counts `root` and everything below it (not following symlinks), up to `cap` entries or until
+/// `deadline`.
+pub fn count_tree(root: &Path, cap: u64, deadline: Instant) -> Count {
     let mut c = Count::default();
     let mut stack = vec![root.to_path_buf()];
     while let Some(p) = stack.pop() {
@@ -39,8 +55,13 @@ pub fn count_tree(root: &Path, cap: u64, limit: Duration) -> Count {
         if m.is_file() {
             c.bytes = c.bytes.saturating_add(m.len());
         }
-        if c.entries >= cap || start.elapsed() >= limit {
+        if c.entries >= cap {
             c.capped = true;
+            return c;
+        }
+        if Instant::now() >= deadline {
+            c.capped = true;
+            c.timed_out = true;
             return c;
         }
         if m.is_dir() {
@@ -145,7 +166,10 @@ fn dd_scale(f: &Facts) -> Option<u64> {
 
 fn scale_probe(f: &Facts) -> ProbeResult {
     let op = f.op;
+    let limit = walk_limit();
+    // One limit for the whole operation, however many paths it names.
     let walk = |role: Role| {
+        let deadline = Instant::now() + limit;
         let mut total = Count::default();
         for s in f.subjects(role) {
             let left = ENTRY_CAP.saturating_sub(total.entries);
@@ -153,12 +177,30 @@ fn scale_probe(f: &Facts) -> ProbeResult {
                 total.capped = true;
                 break;
             }
-            let c = count_tree(&resolve(f, &s), left, WALK_LIMIT);
+            let c = count_tree(&resolve(f, &s), left, deadline);
             total.entries += c.entries;
             total.bytes = total.bytes.saturating_add(c.bytes);
             total.capped |= c.capped;
+            total.timed_out |= c.timed_out;
+            if c.timed_out {
+                break;
+            }
         }
         total
+    };
+    // A walk the clock stopped below the entry cap counted a floor of unknown distance from the
+    // truth: unknown, not small.
+    let counted = |c: Count| -> (Value, Value, bool) {
+        if c.timed_out && c.entries < ENTRY_CAP {
+            let why = format!(
+                "the walk stopped after {} at {} entries: the tree may be much bigger",
+                show_limit(limit),
+                crate::policy::template::show(&c.entries.into())
+            );
+            (failed(why.clone()), failed(why), true)
+        } else {
+            (c.entries.into(), c.bytes.into(), c.capped)
+        }
     };
     let (entries, bytes, capped): (Value, Value, bool) = match (op.kind, op.tool.as_str()) {
         (_, "dd") => (
@@ -166,10 +208,7 @@ fn scale_probe(f: &Facts) -> ProbeResult {
             dd_scale(f).map(Value::from).unwrap_or(Value::Null),
             false,
         ),
-        (Kind::Delete, _) if op.has("recursive") => {
-            let c = walk(Role::Target);
-            (c.entries.into(), c.bytes.into(), c.capped)
-        }
+        (Kind::Delete, _) if op.has("recursive") => counted(walk(Role::Target)),
         (Kind::Delete, _) => {
             let b: u64 = f
                 .subjects(Role::Target)
@@ -179,10 +218,7 @@ fn scale_probe(f: &Facts) -> ProbeResult {
             (op.targets.len().into(), b.into(), false)
         }
         (Kind::Move | Kind::Restore | Kind::Overwrite, "mv" | "cp" | "rsync")
-        | (Kind::Overwrite | Kind::Read, "tar") => {
-            let c = walk(Role::Source);
-            (c.entries.into(), c.bytes.into(), c.capped)
-        }
+        | (Kind::Overwrite | Kind::Read, "tar") => counted(walk(Role::Source)),
         (Kind::Restore, _) => {
             // An archive or a repository: its size is a floor for what comes out of it.
             let b: u64 = f
@@ -209,6 +245,15 @@ fn scale_probe(f: &Facts) -> ProbeResult {
     ]))
 }
 
+/// `2 s`, `5 ms`: the walk's limit as the reason says it.
+fn show_limit(d: Duration) -> String {
+    if d.as_millis().is_multiple_of(1000) {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
 static SCALE: Probe = Probe {
     id: "scale",
     run: ProbeFn::Whole(scale_probe),
@@ -216,9 +261,9 @@ static SCALE: Probe = Probe {
 };
 
 pub(crate) static FACTS: &[FactDef] = &[
-    FactDef { name: "scale.entries", scope: Scope::Operation, probe: &SCALE, ty: "number", doc: "## What it tells\nHow many files and directories the operation touches: everything under the targets of a recursive delete, under the sources of `mv`, `cp`, `rsync` and of `tar -c` (a backup reads every file); the number of operands of a plain `rm`.\n## How it is found\nA walk with lstat(2) that never follows symbolic links and stops at 100,000 entries or after 2 seconds (then `scale.entries_capped` is true and the count is a floor).\n## When it is unknown\n`null` for dd, archive restores (tar, restic, borg: the restore facts count those) and other operations.\n## Example\n`rm -rf /var/spool/qmail/mess` → `48213`." },
-    FactDef { name: "scale.entries_capped", scope: Scope::Operation, probe: &SCALE, ty: "bool", doc: "## What it tells\nWhether the count in `scale.entries` stopped early (100,000 entries or 2 seconds): the real number is larger.\n## How it is found\nAs `scale.entries`.\n## When it is unknown\nNever (`false` when nothing was counted).\n## Example\n`true` for `rm -rf` of a mail spool with millions of files." },
-    FactDef { name: "scale.bytes", scope: Scope::Operation, probe: &SCALE, ty: "number", doc: "## What it tells\nHow many bytes the operation reads or writes: dd's `count=` × `ibs=`/`bs=` (bytes with `iflag=count_bytes`); without `count=`, the size of the input (a file's length, a block device's capacity) less `skip=`, and for an endless input such as /dev/zero the size of the output device. For `mv`, `cp`, `rsync` and recursive deletes the regular files under the paths walked (bounded like `scale.entries`); for archive restores the archive's size (a floor: it may be compressed).\n## How it is found\ndd size suffixes as dd reads them (`c`, `w`, `b`, `kB`, `K`, `MB`, `M`, `G` …, `AxB`), stat(2), /sys/dev/block/MAJ:MIN/size.\n## When it is unknown\n`null` when the size cannot be known before running (dd from a pipe or /dev/zero into a file, remote rsync sources).\n## Example\n`dd if=/dev/zero of=x bs=1M count=100` → `104857600`." },
+    FactDef { name: "scale.entries", scope: Scope::Operation, probe: &SCALE, ty: "number", doc: "## What it tells\nHow many files and directories the operation touches: everything under the targets of a recursive delete, under the sources of `mv`, `cp`, `rsync` and of `tar -c` (a backup reads every file); the number of operands of a plain `rm`.\n## How it is found\nA walk with lstat(2) that never follows symbolic links and stops at 100,000 entries (then `scale.entries_capped` is true and the count is a floor) or after 2 seconds for all paths together.\n## When it is unknown\n`null` for dd, archive restores (tar, restic, borg: the restore facts count those) and other operations. A fact error (the rule's `unknown:` decides) when the walk was stopped by the clock before 100,000 entries: on a starved CPU or a dying disk a big tree counts only a few hundred entries in 2 s, so the number says nothing (`the walk stopped after 2 s at 758 entries: the tree may be much bigger`); `scale.entries_capped` is then true.\n## Example\n`rm -rf /var/spool/qmail/mess` → `48213`." },
+    FactDef { name: "scale.entries_capped", scope: Scope::Operation, probe: &SCALE, ty: "bool", doc: "## What it tells\nWhether the walk behind `scale.entries` stopped early: at 100,000 entries (the count is a floor) or after 2 seconds (the count is unknown, and `scale.entries` and `scale.bytes` are fact errors that say so). Either way the tree is at least as big as a bulk job.\n## How it is found\nAs `scale.entries`.\n## When it is unknown\nNever (`false` when nothing was counted).\n## Example\n`true` for `rm -rf` of a mail spool with millions of files." },
+    FactDef { name: "scale.bytes", scope: Scope::Operation, probe: &SCALE, ty: "number", doc: "## What it tells\nHow many bytes the operation reads or writes: dd's `count=` × `ibs=`/`bs=` (bytes with `iflag=count_bytes`); without `count=`, the size of the input (a file's length, a block device's capacity) less `skip=`, and for an endless input such as /dev/zero the size of the output device. For `mv`, `cp`, `rsync` and recursive deletes the regular files under the paths walked (bounded like `scale.entries`); for archive restores the archive's size (a floor: it may be compressed).\n## How it is found\ndd size suffixes as dd reads them (`c`, `w`, `b`, `kB`, `K`, `MB`, `M`, `G` …, `AxB`), stat(2), /sys/dev/block/MAJ:MIN/size.\n## When it is unknown\n`null` when the size cannot be known before running (dd from a pipe or /dev/zero into a file, remote rsync sources). A fact error, as `scale.entries`, when the walk was stopped by the clock.\n## Example\n`dd if=/dev/zero of=x bs=1M count=100` → `104857600`." },
 ];
 
 #[cfg(test)]
@@ -238,6 +283,12 @@ mod tests {
     }
 
     #[test]
+    fn limits_as_the_reason_says_them() {
+        assert_eq!(show_limit(WALK_LIMIT), "2 s");
+        assert_eq!(show_limit(Duration::from_millis(5)), "5 ms");
+    }
+
+    #[test]
     fn bounded_walk() {
         let d = tempfile::tempdir().expect("tmp");
         for i in 0..50 {
@@ -245,19 +296,25 @@ mod tests {
         }
         std::fs::create_dir(d.path().join("sub")).expect("mkdir");
         std::os::unix::fs::symlink("/", d.path().join("sub/root")).expect("symlink");
-        let c = count_tree(d.path(), 1000, WALK_LIMIT);
+        let later = || Instant::now() + WALK_LIMIT;
+        let c = count_tree(d.path(), 1000, later());
         assert_eq!(
             c,
             Count {
                 entries: 53,
                 bytes: 250,
-                capped: false
+                capped: false,
+                timed_out: false,
             },
             "the symlink to / is one entry, not followed"
         );
-        let c = count_tree(d.path(), 10, WALK_LIMIT);
-        assert!(c.capped);
+        let c = count_tree(d.path(), 10, later());
+        assert!(c.capped && !c.timed_out);
         assert_eq!(c.entries, 10);
-        assert!(!count_tree(&d.path().join("missing"), 10, WALK_LIMIT).capped);
+        assert!(!count_tree(&d.path().join("missing"), 10, later()).capped);
+        // a deadline already past stops the walk after its first entry, by the clock
+        let c = count_tree(d.path(), 1000, Instant::now());
+        assert!(c.capped && c.timed_out);
+        assert_eq!(c.entries, 1);
     }
 }

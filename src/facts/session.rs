@@ -104,7 +104,7 @@ pub(crate) static FACTS: &[FactDef] = &[
     FactDef { name: "session.user", scope: Scope::Host, probe: &SESSION, ty: "string", doc: "## What it tells\nThe user running the command.\n## How it is found\ngetuid(2) and the user database.\n## When it is unknown\nThe numeric uid is given when the name cannot be found.\n## Example\n`root`." },
     FactDef { name: "session.uid", scope: Scope::Host, probe: &SESSION, ty: "number", doc: "## What it tells\nThe numeric user id running the command.\n## How it is found\ngetuid(2).\n## When it is unknown\nNever.\n## Example\n`0`." },
     FactDef { name: "session.sudo_user", scope: Scope::Host, probe: &SESSION, ty: "string", doc: "## What it tells\nThe user who called sudo, when the command runs under sudo.\n## How it is found\n`SUDO_USER`.\n## When it is unknown\n`null` when not under sudo.\n## Example\n`alice`." },
-    FactDef { name: "session.other_users", scope: Scope::Host, probe: &USERS, ty: "list", doc: "## What it tells\nWho else is logged in: every login a reboot or halt would cut off, other than the caller's own terminal.\n## How it is found\nThe USER_PROCESS records (type 7) of utmp (`/run/utmp`; the test hook `SAFEOP_UTMP` (`context`)), glibc's 384-byte `struct utmp`; records whose terminal is one of this process's standard descriptors are left out, and so are stale records whose process no longer exists in /proc.\n## When it is unknown\nA fact error when utmp exists but cannot be read; empty when there is no utmp (some systems no longer write it).\n## Example\n`[\"bob on pts/1 from 10.0.0.5\"]`." },
+    FactDef { name: "session.other_users", scope: Scope::Host, probe: &USERS, ty: "list", doc: "## What it tells\nWho else is logged in: every login a reboot or halt would cut off, other than the caller's own terminal.\n## How it is found\nThe USER_PROCESS records (type 7) of utmp (`/run/utmp`; the test hook `SAFEOP_UTMP` (`context`)), glibc's 384-byte `struct utmp`; records whose terminal is one of this process's standard descriptors are left out, and so are stale records whose process is gone. A process missing from /proc is gone only when safeop runs in the initial PID namespace and kill(PID, 0) says there is no such process; a live one that /proc does not show (`hidepid`), and under a private /proc (a container, `unshare --pid --mount-proc`) any one, counts as a login marked `(a session safeop cannot see: …)`: a login safeop cannot see is still a login.\n## When it is unknown\nA fact error when utmp exists but cannot be read; empty when there is no utmp (some systems no longer write it).\n## Example\n`[\"bob on pts/1 from 10.0.0.5\", \"carol on pts/2 from 10.0.0.6 (a session safeop cannot see: pid 4242 is not in this /proc: /proc shows only the processes of one PID namespace (safeop runs in a container or under `unshare --pid`))\"]`." },
     FactDef { name: "host.running_vms", scope: Scope::Host, probe: &VMS, ty: "number", doc: "## What it tells\nHow many guests run on this host and go down with it.\n## How it is found\n`virsh list --name` (libvirt, running domains) and `xl list` (Xen, without Domain-0), each only when the tool is installed (PATH; the secure PATH in sudo mode), 10 s limit each.\n## When it is unknown\nA fact error when every installed tool failed; when one of two failed the other's count is given and `host.vm_errors` says what failed. 0 when neither tool is installed.\n## Example\n`2`." },
     FactDef { name: "host.vm_names", scope: Scope::Host, probe: &VMS, ty: "list", doc: "## What it tells\nThe running guests, each with its hypervisor.\n## How it is found\nAs `host.running_vms`.\n## When it is unknown\nAs `host.running_vms`.\n## Example\n`[\"web01 (libvirt)\", \"db02 (libvirt)\"]`." },
     FactDef { name: "host.vm_errors", scope: Scope::Host, probe: &VMS, ty: "list", doc: "## What it tells\nHypervisor tools that are installed but did not answer, with their first line of stderr.\n## How it is found\nAs `host.running_vms`.\n## When it is unknown\nEmpty when every installed tool answered.\n## Example\n`[\"`virsh list --name` failed: error: failed to connect to the hypervisor\"]`." },
@@ -218,6 +218,44 @@ fn own_ttys(f: &Facts) -> Vec<String> {
         .collect()
 }
 
+/// Whether the process of a login record is still there.
+#[derive(Debug, Clone, PartialEq)]
+enum Alive {
+    /// In /proc (or a record without a pid).
+    Seen,
+    /// Maybe alive, but this /proc does not show it, and why.
+    Hidden(String),
+    /// Gone: a stale record.
+    Gone,
+}
+
+fn login_alive(f: &Facts, pid: i32) -> Alive {
+    if pid <= 0 || f.sys(&format!("/proc/{pid}")).exists() {
+        return Alive::Seen;
+    }
+    // A test tree's /proc is the whole machine.
+    if f.sys_root != std::path::Path::new("/") {
+        return Alive::Gone;
+    }
+    let hidden = |why: Option<String>| {
+        Alive::Hidden(format!(
+            "pid {pid} is not in this /proc: {}",
+            why.unwrap_or_else(|| "it is hidden from this user".into())
+        ))
+    };
+    // In the initial PID namespace, utmp's pid is the pid kill(2) takes: ESRCH is "gone",
+    // anything else a process this /proc does not show (`hidepid`). Elsewhere (a container, a
+    // private /proc) nothing here can tell a stale record from a login outside, and a pid that
+    // is listed may even be another process: it counts as a login either way.
+    if super::proc_view::in_initial_pid_namespace(f) {
+        return match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+            Err(nix::errno::Errno::ESRCH) => Alive::Gone,
+            _ => hidden(super::proc_view::blind_spot(f)),
+        };
+    }
+    hidden(super::proc_view::blind_spot(f))
+}
+
 fn users_probe(f: &Facts) -> ProbeResult {
     let path = utmp_path();
     let data = match std::fs::read(&path) {
@@ -230,14 +268,21 @@ fn users_probe(f: &Facts) -> ProbeResult {
     let others: Vec<Value> = parse_utmp(&data)
         .into_iter()
         .filter(|l| !mine.contains(&l.line))
-        .filter(|l| l.pid <= 0 || f.sys(&format!("/proc/{}", l.pid)).exists())
-        .map(|l| {
-            if l.host.is_empty() {
+        .filter_map(|l| {
+            let hidden = match login_alive(f, l.pid) {
+                Alive::Gone => return None,
+                Alive::Seen => None,
+                Alive::Hidden(why) => Some(why),
+            };
+            let mut who = if l.host.is_empty() {
                 format!("{} on {}", l.user, l.line)
             } else {
                 format!("{} on {} from {}", l.user, l.line, l.host)
+            };
+            if let Some(why) = hidden {
+                who.push_str(&format!(" (a session safeop cannot see: {why})"));
             }
-            .into()
+            Some(Value::from(who))
         })
         .collect();
     Ok(answer([("session.other_users", others.into())]))

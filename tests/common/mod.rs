@@ -419,3 +419,56 @@ pub fn stand_in(dir: &Path, name: &str, script: &str) -> PathBuf {
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod stand-in");
     p
 }
+
+/// A directory every user can reach (scratch dirs are 0700) with a copy of safeop in it (the
+/// build tree may sit below a directory a normal user cannot enter), for runs as `nobody`.
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub bin: PathBuf,
+}
+
+impl World {
+    pub fn new() -> World {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::Builder::new()
+            .prefix("safeop-world-")
+            .tempdir()
+            .unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let bin = dir.path().join("safeop");
+        std::fs::copy(BIN, &bin).unwrap();
+        // Where nobody may write its audit log.
+        sh(&format!(
+            "mkdir '{0}/log' && chown 65534:65534 '{0}/log'",
+            dir.path().display()
+        ));
+        World { dir, bin }
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    /// A file of recognisable bytes, owned by root and writable by everyone.
+    pub fn file(&self, name: &str, mbr: bool) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let p = self.path(name);
+        let mut data: Vec<u8> = (0..1 << 20).map(|i| (i % 251) as u8).collect();
+        if mbr {
+            data[510] = 0x55;
+            data[511] = 0xaa;
+        }
+        std::fs::write(&p, data).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
+        p
+    }
+    /// safeop run as `nobody` (uid 65534, no groups).
+    pub fn as_nobody(&self) -> Test {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&self.bin);
+        Test::around(c)
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env("XDG_STATE_HOME", self.path("log"))
+            .env("SAFEOP_AUDIT_LOG", self.path("log/audit.jsonl"))
+    }
+}

@@ -6,9 +6,19 @@
 //! mode from `flags`, locks from `lock:` lines) and their process's `comm`. Process directories
 //! that cannot be read (another user's, without root) are counted, never silently skipped.
 //! The scan runs on a few threads when there are many processes.
+//!
+//! The kernel is asked before the scan ([`super::leases`]: a lease, else an OFD write lock), and
+//! its word wins over what the scan can see: a writer in another PID namespace, another user's
+//! process (for a normal user) or a shared memory mapping is in no fd list this process can
+//! read, yet the kernel knows the file is open for writing. That is `open.unseen_writer`; when the kernel
+//! cannot be asked and the scan is blind somewhere ([`proc_view`], unreadable processes), the
+//! answer is a failed value, never "not open".
 
-use super::super::{answer, path::resolve, Facts, PathSubject, ProbeResult};
+use super::super::{
+    answer, failed, path::resolve, proc_view, Facts, PathSubject, ProbeResult, Role,
+};
 use super::identity::{self, Identity};
+use super::leases::{kernel_writers, lease_refused, KernelSays};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -89,6 +99,14 @@ fn scan_pid(
     Ok(())
 }
 
+/// The pid this `/proc` knows safeop by: not getpid() when /proc belongs to an outer PID
+/// namespace (`unshare --pid` without `--mount-proc`).
+fn self_pid(proc_dir: &Path) -> Option<u32> {
+    std::fs::read_link(proc_dir.join("self"))
+        .ok()
+        .and_then(|p| p.to_str().and_then(|p| p.parse::<u32>().ok()))
+}
+
 /// One thread's share of a scan: (what, pid, fd) entries and the unreadable count.
 type ScanPart = (Vec<(Key, u32, u32)>, u64);
 
@@ -97,8 +115,8 @@ pub fn scan(f: &Facts) -> Result<Table, String> {
     let proc_dir = f.sys("/proc");
     let rd =
         std::fs::read_dir(&proc_dir).map_err(|e| format!("read `{}`: {e}", proc_dir.display()))?;
-    let me = std::process::id();
     let live = f.sys_root == Path::new("/");
+    let me = self_pid(&proc_dir).unwrap_or_else(std::process::id);
     let pids: Vec<u32> = rd
         .flatten()
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
@@ -208,53 +226,6 @@ pub fn openers(f: &Facts, id: &Identity) -> Result<(Vec<Opener>, u64), String> {
     Ok((out, t.unreadable))
 }
 
-/// `F_SETSIG` from `<asm-generic/fcntl.h>` (x86, Arm, RISC-V; the libc crate does not export it).
-const F_SETSIG: nix::libc::c_int = 10;
-
-/// What a lease on a regular file tells: whether any open file description other than ours has
-/// the inode open for writing (`F_RDLCK`), or open at all (`F_WRLCK`). The kernel refuses the
-/// lease with `EAGAIN` exactly then; a lease granted is dropped at once. `None` when the kernel
-/// cannot say (no `CAP_LEASE` and not the owner, a filesystem without leases, the file replaced
-/// meanwhile): then the probes look for themselves.
-fn lease_refused(path: &Path, id: &Identity, kind: nix::libc::c_int) -> Option<bool> {
-    use std::os::fd::AsRawFd;
-    use std::os::unix::fs::OpenOptionsExt;
-    if !id.is_file {
-        return None;
-    }
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY | nix::libc::O_CLOEXEC)
-        .open(path)
-        .ok()?;
-    if !Identity::from_meta(&file.metadata().ok()?).same(id) {
-        return None;
-    }
-    let fd = file.as_raw_fd();
-    // Someone opening the file while the lease is held breaks it, and the kernel signals the
-    // holder: SIGIO by default, which would kill safeop. SIGURG is ignored by default.
-    // SAFETY: fcntl on an fd this function owns; F_SETSIG and F_SETLEASE take an int argument.
-    if unsafe { nix::libc::fcntl(fd, F_SETSIG, nix::libc::SIGURG) } != 0 {
-        return None;
-    }
-    // SAFETY: as above.
-    let r = unsafe { nix::libc::fcntl(fd, nix::libc::F_SETLEASE, kind) };
-    if r == 0 {
-        // SAFETY: as above; removes the lease just taken.
-        unsafe { nix::libc::fcntl(fd, nix::libc::F_SETLEASE, nix::libc::F_UNLCK) };
-        return Some(false);
-    }
-    match nix::errno::Errno::last() {
-        nix::errno::Errno::EAGAIN => Some(true),
-        _ => None,
-    }
-}
-
-/// Does anyone have a regular file open for writing? (A read lease, see [`lease_refused`].)
-pub fn written_somewhere(path: &Path, id: &Identity) -> Option<bool> {
-    lease_refused(path, id, nix::libc::F_RDLCK)
-}
-
 /// True when nothing can be using the subject as a disk, a loop backing file, a swap area, a
 /// locked image or a file open for writing: it is a directory (open(2) refuses to open one for
 /// writing, and none of those can be a directory), or a regular file open nowhere
@@ -272,7 +243,7 @@ pub fn open_nowhere(f: &Facts, s: &PathSubject) -> bool {
         return false;
     }
     *f.memo_for("open_nowhere", s, |f| match identity::of(f, s) {
-        Ok(Some(id)) => lease_refused(&resolve(f, s), &id, nix::libc::F_WRLCK) == Some(false),
+        Ok(Some(id)) => lease_refused(&resolve(f, s), &id, nix::libc::F_WRLCK) == Ok(false),
         _ => false,
     })
 }
@@ -283,19 +254,139 @@ fn labels(list: &[&Opener]) -> Value {
     seen.into_iter().map(Value::from).collect::<Vec<_>>().into()
 }
 
-/// `open.writers`: the kernel is asked first, so an idle file costs no /proc scan.
-pub(super) fn writers_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
-    let Some(id) = identity::of(f, s)? else {
-        return Ok(answer([("open.writers", Vec::<Value>::new().into())]));
-    };
-    if idle(f, s)
-        || (f.sys_root == Path::new("/") && written_somewhere(&resolve(f, s), &id) == Some(false))
-    {
-        return Ok(answer([("open.writers", Vec::<Value>::new().into())]));
+/// Where the `/proc` scan is blind: processes it could not list (another PID namespace, hidden
+/// by `hidepid`) or whose fds it could not read (other users'). `None` when it saw them all.
+fn blind_spots(f: &Facts, unreadable: u64) -> Option<String> {
+    let mut gaps: Vec<String> = proc_view::blind_spot(f).into_iter().collect();
+    if unreadable > 0 {
+        gaps.push(format!(
+            "the fds of {unreadable} processes could not be read (other users' processes)"
+        ));
     }
-    let (list, _) = openers(f, &id)?;
+    (!gaps.is_empty()).then(|| gaps.join("; "))
+}
+
+/// Does safeop itself have the object open for writing (its own output redirected into it)?
+/// The scan leaves safeop out, the kernel does not.
+fn safeop_writes(f: &Facts, id: &Identity) -> bool {
+    let proc_dir = f.sys("/proc");
+    let Some(me) = self_pid(&proc_dir) else {
+        return false;
+    };
+    let mut fds = Vec::new();
+    if scan_pid(&proc_dir, me, &mut fds).is_err() {
+        return false;
+    }
+    let fdinfo = proc_dir.join(me.to_string()).join("fdinfo");
+    fds.iter()
+        .filter(|(k, _, _)| *k == Key::of(id))
+        .any(|(_, _, fd)| {
+            std::fs::read_to_string(fdinfo.join(fd.to_string()))
+                .map(|t| parse_fdinfo(&t).write().unwrap_or(true))
+                .unwrap_or(true)
+        })
+}
+
+/// A writer that is the kernel's own and named by another fact: the loop driver holds its
+/// backing file open for writing, the swap code its swap file.
+fn kernel_user(f: &Facts, s: &PathSubject) -> bool {
+    let prefix = if s.role == Role::Source {
+        "source"
+    } else {
+        "target"
+    };
+    ["loop.attached", "device.swap"]
+        .iter()
+        .any(|rel| f.get(&format!("{prefix}.{rel}"), Some(s)) == Ok(Value::Bool(true)))
+}
+
+/// The answer of the writers probe.
+fn writers_answer(writers: Value, unseen: Value, evidence: Option<String>) -> ProbeResult {
+    Ok(answer([
+        ("open.writers", writers),
+        ("open.unseen_writer", unseen),
+        (
+            "open.unseen_evidence",
+            evidence.map(Value::from).unwrap_or(Value::Null),
+        ),
+    ]))
+}
+
+/// `open.writers`, `open.unseen_writer` and `open.unseen_evidence`: the kernel is asked first,
+/// so an idle file costs no /proc scan; the scan names the writers; when the kernel says "a
+/// writer" and the scan names none, the writer is one safeop cannot see.
+pub(super) fn writers_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
+    let none = || writers_answer(Vec::<Value>::new().into(), false.into(), None);
+    let Some(id) = identity::of(f, s)? else {
+        return none();
+    };
+    if idle(f, s) {
+        return none();
+    }
+    let path = resolve(f, s);
+    let live = f.sys_root == Path::new("/");
+    let ask = || {
+        if !live {
+            KernelSays::CannotTell("the kernel is not asked about a test tree".into())
+        } else if id.is_file {
+            kernel_writers(&path, &id)
+        } else {
+            KernelSays::CannotTell("the kernel gives leases on regular files only".into())
+        }
+    };
+    let kernel = ask();
+    if kernel == KernelSays::NoWriter {
+        return none();
+    }
+    let (list, unreadable) = openers(f, &id)?;
     let writers: Vec<&Opener> = list.iter().filter(|o| o.write).collect();
-    Ok(answer([("open.writers", labels(&writers))]))
+    if !writers.is_empty() {
+        return writers_answer(labels(&writers), false.into(), None);
+    }
+    // What the scan does not index (character devices, FIFOs, sockets) is no one's disk.
+    if !id.is_file && id.block.is_none() {
+        return none();
+    }
+    // The writer may have closed it since the kernel was asked; the loop driver and swap are
+    // writers that other facts name.
+    if matches!(kernel, KernelSays::Writer(_))
+        && (ask() == KernelSays::NoWriter || kernel_user(f, s))
+    {
+        return none();
+    }
+    // safeop's own output redirected into the file makes the kernel's "a writer" say nothing
+    // about anyone else: then only the scan speaks.
+    let kernel = match kernel {
+        KernelSays::Writer(_) if safeop_writes(f, &id) => KernelSays::CannotTell(
+            "safeop itself has it open for writing (its output goes there), so the kernel's answer says nothing of others".into(),
+        ),
+        k => k,
+    };
+    let gap = blind_spots(f, unreadable);
+    match (kernel, gap) {
+        (KernelSays::Writer(how), gap) => {
+            let gap = gap.unwrap_or_else(|| {
+                "every process was looked at, so it is held by a shared writable memory mapping, io_uring, a descriptor in flight or a kernel user such as nfsd".into()
+            });
+            writers_answer(
+                Vec::<Value>::new().into(),
+                true.into(),
+                Some(format!(
+                    "{how}, yet no process in safeop's view has it open for writing: {gap}"
+                )),
+            )
+        }
+        (KernelSays::CannotTell(why), Some(gap)) if !kernel_user(f, s) => writers_answer(
+            Vec::<Value>::new().into(),
+            failed(format!(
+                "cannot tell whether a process safeop cannot see has it open for writing: {why}, and {gap}"
+            )),
+            None,
+        ),
+        // Every process was looked at (the scan's answer stands), or the kernel's own user
+        // explains it.
+        _ => none(),
+    }
 }
 
 /// `open.readers` and `open.unreadable`: always from the scan.
@@ -352,49 +443,5 @@ mod tests {
         assert!(out
             .iter()
             .any(|(k, p, _)| *p == me && *k == Key::Inode(m.dev(), m.ino())));
-    }
-
-    #[test]
-    fn the_kernel_tells_whether_a_file_is_open_for_writing() {
-        let tmp = tempfile::NamedTempFile::new().unwrap();
-        let id = Identity::from_meta(&std::fs::metadata(tmp.path()).unwrap());
-        // NamedTempFile holds it open read-write itself.
-        assert_ne!(written_somewhere(tmp.path(), &id), Some(false));
-        let (file, path) = tmp.keep().unwrap();
-        drop(file);
-        let idle = written_somewhere(&path, &id);
-        let ro = std::fs::File::open(&path).unwrap();
-        let with_reader = written_somewhere(&path, &id);
-        drop(ro);
-        std::fs::remove_file(&path).unwrap();
-        if nix::unistd::geteuid().is_root() {
-            assert_eq!(idle, Some(false));
-            assert_eq!(with_reader, Some(false), "readers do not count");
-        }
-    }
-
-    #[test]
-    fn the_kernel_tells_whether_a_file_is_open_at_all() {
-        if !nix::unistd::geteuid().is_root() {
-            eprintln!("SKIPPED (needs root for CAP_LEASE on any file)");
-            return;
-        }
-        let (file, path) = tempfile::NamedTempFile::new().unwrap().keep().unwrap();
-        let id = Identity::from_meta(&std::fs::metadata(&path).unwrap());
-        let open = |p: &Path| lease_refused(p, &id, nix::libc::F_WRLCK);
-        assert_eq!(open(&path), Some(true), "our own read-write descriptor");
-        drop(file);
-        assert_eq!(open(&path), Some(false), "open nowhere");
-        let ro = std::fs::File::open(&path).unwrap();
-        assert_eq!(open(&path), Some(true), "a reader counts");
-        drop(ro);
-        let writer = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap();
-        assert_eq!(open(&path), Some(true), "a writer counts");
-        drop(writer);
-        assert_eq!(open(&path), Some(false));
-        std::fs::remove_file(&path).unwrap();
     }
 }

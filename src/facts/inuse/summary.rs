@@ -53,6 +53,10 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     check("open.writers", &|v| {
         non_empty(v).then(|| format!("is open for writing by {}", show(v)))
     });
+    check("open.unseen_writer", &|v| {
+        (v == &Value::Bool(true))
+            .then(|| "is open for writing by a process safeop cannot see".to_string())
+    });
     if reasons.is_empty() {
         if let Some(e) = errors.into_iter().next() {
             return Err(e.to_string());
