@@ -84,30 +84,7 @@ pub fn main(mut args: Vec<String>) -> u8 {
         Verb::Policy(PolicyVerb::Test { files }) => written(policy_test(&sources, &files)),
         Verb::Explain(a) => written(explain(&sources, a.name.as_deref(), a.list)),
         Verb::Audit(AuditVerb::Verify { logs }) => written(audit_verify(logs, strict)),
-        Verb::Audit(AuditVerb::Show {
-            count,
-            since,
-            until,
-            verdict,
-            user,
-            rule,
-            refused,
-            json,
-            log,
-        }) => written(audit_show(
-            AuditShow {
-                count,
-                since,
-                until,
-                verdict,
-                user,
-                rule,
-                refused,
-                json,
-                log,
-            },
-            strict,
-        )),
+        Verb::Audit(AuditVerb::Show(a)) => written(audit_show(a, strict)),
         Verb::Facts { json, paths } => written(show_facts(json, paths)),
         Verb::Init { shell } => written(init(&sources, &shell)),
         Verb::Shims(v) => written(shims(&sources, v)),
@@ -1173,20 +1150,7 @@ fn audit_verify(logs: Vec<PathBuf>, strict: bool) -> Result<u8, Error> {
     Ok(0)
 }
 
-/// `audit show`'s options.
-struct AuditShow {
-    count: usize,
-    since: Option<String>,
-    until: Option<String>,
-    verdict: Option<String>,
-    user: Option<String>,
-    rule: Option<String>,
-    refused: bool,
-    json: bool,
-    log: Option<PathBuf>,
-}
-
-fn audit_show(a: AuditShow, strict: bool) -> Result<u8, Error> {
+fn audit_show(a: crate::cli::ShowArgs, strict: bool) -> Result<u8, Error> {
     let now = chrono::Utc::now();
     let time = |t: &Option<String>| {
         t.as_deref()

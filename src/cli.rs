@@ -225,34 +225,38 @@ one chain. An empty LOG whose LOG.1 does not end where the head says is records 
     #[command(
         after_help = "Examples:\n  safeop audit show --refused --since 7d\n  safeop audit show --user alice --rule vm-disk-in-use --json\n  safeop audit show -n 100 --verdict deny --since 2026-11-01 --until 2026-12-01\n\nTimes: 2026-12-01, 2026-12-01T09:00:00Z, or an age (30m, 12h, 7d)."
     )]
-    Show {
-        /// How many of the matching records (the newest).
-        #[arg(short = 'n', default_value_t = 20)]
-        count: usize,
-        /// Records at or after this time.
-        #[arg(long, value_name = "TIME")]
-        since: Option<String>,
-        /// Records before this time.
-        #[arg(long, value_name = "TIME")]
-        until: Option<String>,
-        /// Records with this verdict.
-        #[arg(long, value_parser = ["allow", "warn", "confirm", "deny"])]
-        verdict: Option<String>,
-        /// Records of this user (or made through sudo by them).
-        #[arg(long)]
-        user: Option<String>,
-        /// Records with a finding of this rule.
-        #[arg(long, value_name = "RULE")]
-        rule: Option<String>,
-        /// Refusals only.
-        #[arg(long)]
-        refused: bool,
-        /// One JSON record per line instead of text.
-        #[arg(long)]
-        json: bool,
-        #[arg(value_parser = file_path)]
-        log: Option<PathBuf>,
-    },
+    Show(ShowArgs),
+}
+
+/// `audit show`'s options.
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// How many of the matching records (the newest).
+    #[arg(short = 'n', default_value_t = 20)]
+    pub count: usize,
+    /// Records at or after this time.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Records before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Records with this verdict.
+    #[arg(long, value_parser = ["allow", "warn", "confirm", "deny"])]
+    pub verdict: Option<String>,
+    /// Records of this user (or made through sudo by them).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Records with a finding of this rule.
+    #[arg(long, value_name = "RULE")]
+    pub rule: Option<String>,
+    /// Refusals only.
+    #[arg(long)]
+    pub refused: bool,
+    /// One JSON record per line instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[arg(value_parser = file_path)]
+    pub log: Option<PathBuf>,
 }
 
 /// A file named on safeop's own command line, by its exact bytes (the arguments arrive encoded:
