@@ -122,7 +122,8 @@ pub struct Operation {
     pub cwd: Option<String>,
     /// New root from a `chroot` wrapper; targets and sources are already re-rooted under it.
     pub root: Option<String>,
-    /// Why a guarded command was judged [`Kind::Opaque`], or other notes for the report.
+    /// Why a guarded command was judged [`Kind::Opaque`], what its `runs_code` options run, or
+    /// other notes for the report.
     pub note: Option<String>,
     /// Operations nested inside this one (`sh -c 'a; b'` once a shell parser splits it).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -183,6 +184,19 @@ impl Operation {
     pub fn opaque(&mut self, why: impl Into<String>) {
         self.kind = Kind::Opaque;
         self.note = Some(why.into());
+    }
+
+    /// Marks the operation as running a program its options name (`tar --to-command=CMD`,
+    /// `rsync -e CMD` to a remote): flag `runs_code`, and the note says which option runs what
+    /// (several such options are joined with `; `). Kind and targets stay, so the rules about
+    /// what the operation does to its paths still apply.
+    pub fn runs_code(&mut self, why: impl Into<String>) {
+        self.flag("runs_code");
+        let why = why.into();
+        self.note = Some(match self.note.take() {
+            Some(old) => format!("{old}; {why}"),
+            None => why,
+        });
     }
 
     /// True when a policy may have something to say: the tool is one safeop knows.

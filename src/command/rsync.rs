@@ -21,6 +21,12 @@
 //!   `--delete-*` variant and `--del` also set `delete`. Valued options are recorded in
 //!   `options` under the long name with underscores (`-e` → `rsh`); `exclude`, `include`,
 //!   `filter` accumulate one value a line.
+//! - `-e CMD` / `--rsh=CMD` and `--rsync-path=PROG` with a remote operand set flag `runs_code`
+//!   (kind and targets stay) with a note naming the option: rsync runs CMD to reach the other
+//!   host (over `host:path`, and over `host::module` / `rsync://` too when `-e` is given) and
+//!   PROG there, and safeop cannot see either. Without a remote operand rsync runs neither, and
+//!   `--no-e` / `--no-rsh` / `--no-rsync-path` take them back. The default remote shell (no `-e`)
+//!   is not flagged.
 
 use super::Operation;
 use crate::command::Kind;
@@ -491,6 +497,7 @@ fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
         }
         op.targets = vec![dest.clone()];
         op.kind = Kind::Restore;
+        remote_programs(op);
         return Ok(());
     }
     let Some(dest) = operands.pop() else {
@@ -507,6 +514,7 @@ fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
         }
         op.sources = operands;
         op.kind = Kind::Read;
+        remote_programs(op);
         return Ok(());
     }
     let remote_src = operands.iter().any(|s| is_remote(s));
@@ -531,7 +539,23 @@ fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
     op.sources = operands;
     op.targets = vec![dest];
     op.kind = Kind::Restore;
+    remote_programs(op);
     Ok(())
+}
+
+/// `-e CMD` and `--rsync-path=PROG` on a transfer with a remote side: programs safeop cannot see.
+fn remote_programs(op: &mut Operation) {
+    if !op.has("remote_source") && !op.has("remote_destination") {
+        return;
+    }
+    if let Some(rsh) = op.option("rsh").map(str::to_string) {
+        op.runs_code(format!(
+            "`--rsh` (`-e`) runs `{rsh}` to reach the other host"
+        ));
+    }
+    if let Some(path) = op.option("rsync_path").map(str::to_string) {
+        op.runs_code(format!("`--rsync-path` runs `{path}` on the other host"));
+    }
 }
 
 #[cfg(test)]
@@ -606,6 +630,73 @@ mod tests {
             assert_eq!(op.kind, Kind::Restore, "{line}");
             assert!(op.has("dry_run"), "{line}");
         }
+    }
+
+    #[test]
+    fn remote_shell_and_remote_program_run_code() {
+        for (line, says) in [
+            (
+                "rsync -a -e 'ssh -i k' src/ host:dst/",
+                "`--rsh` (`-e`) runs `ssh -i k`",
+            ),
+            (
+                "rsync -ae ssh src/ host:dst/",
+                "runs `ssh` to reach the other host",
+            ),
+            ("rsync -ave ssh src/ host:dst/", "runs `ssh`"),
+            ("rsync -avessh src/ host:dst/", "runs `ssh`"),
+            ("rsync -a -essh host:src/ dst/", "runs `ssh`"),
+            ("rsync --rsh=ssh -a host:src/ dst/", "runs `ssh`"),
+            (
+                "rsync --rsh 'ssh -p 22' -a host:src/ dst/",
+                "runs `ssh -p 22`",
+            ),
+            ("rsync -a src/ user@host:dst/ -e ssh", "runs `ssh`"),
+            ("rsync -e ssh -a src/ host::module/", "runs `ssh`"),
+            ("rsync -e ssh host:src/", "runs `ssh`"),
+            ("rsync -e ssh --read-batch=b host:dst/", "runs `ssh`"),
+            (
+                "rsync -a --rsync-path='sudo rsync' src/ host:dst/",
+                "`--rsync-path` runs `sudo rsync` on the other host",
+            ),
+            (
+                "rsync -a --rsync-path sudo host:src/ dst/",
+                "`--rsync-path` runs `sudo`",
+            ),
+        ] {
+            let op = parse_str(line);
+            assert!(op.has("runs_code"), "{line}: {op:?}");
+            let note = op.note.as_deref().unwrap_or("");
+            assert!(note.contains(says), "{line}: {note}");
+            assert_ne!(op.kind, Kind::Opaque, "{line}");
+        }
+        // The targets stay for the rules about restores.
+        let op = parse_str("rsync -a -e ssh --delete host:src/ /srv/www/");
+        assert_eq!(op.kind, Kind::Restore);
+        assert_eq!(op.targets, vec!["/srv/www/"]);
+        assert!(op.has("delete") && op.has("remote_source"));
+        let op = parse_str("rsync -a -e ssh --rsync-path=x src/ h:d/");
+        let note = op.note.unwrap_or_default();
+        assert!(note.contains("runs `ssh`") && note.contains("runs `x` on the other host"));
+    }
+
+    #[test]
+    fn local_transfers_run_no_remote_shell() {
+        for line in [
+            "rsync -a -e ssh src/ dst/",
+            "rsync -a --rsync-path=x src/ /dst/",
+            "rsync -a src/ host:dst/",
+            "rsync -a -e ssh --no-e src/ host:dst/",
+            "rsync -a --rsh=ssh --no-rsh src/ host:dst/",
+            "rsync -a --rsync-path=x --no-rsync-path src/ host:dst/",
+            "rsync -a ./a:b/ dst/",
+            "rsync -a -- -e ssh",
+        ] {
+            let op = parse_str(line);
+            assert!(!op.has("runs_code"), "{line}: {:?}", op.note);
+        }
+        // rsync does not abbreviate long names: `--rs` is an error, as rsync says.
+        assert_eq!(parse_str("rsync --rs=ssh a/ h:b/").kind, Kind::Opaque);
     }
 
     #[test]

@@ -25,6 +25,18 @@
 //! `-P`/`--absolute-names` on extraction lets members land outside the target: flag
 //! `absolute_names`. Compression is only informational: options["compression"] is `gzip`,
 //! `bzip2`, `xz`, `lzma`, `lzip`, `lzop`, `zstd`, `compress`, `auto`, or the `-I` program.
+//!
+//! Options that make tar run a program safeop cannot see into set flag `runs_code` (kind and
+//! targets stay) with a note naming the option and the program:
+//! - `--to-command=CMD` on extraction (every member is piped into CMD);
+//! - `-I PROG` / `--use-compress-program=PROG` (any mode);
+//! - `--checkpoint-action=exec=CMD` (only `exec=`: `dot`, `echo`, `ttyout=`, `sleep=` … run
+//!   nothing);
+//! - `-F F` / `--info-script=F` / `--new-volume-script=F` (run at each end of volume);
+//! - a remote archive: `-f host:path` (a colon after the first character with no `/` before it)
+//!   without `--force-local` makes tar run `rsh` (or `--rsh-command=CMD`) to reach `host` and
+//!   `rmt` there; flag `remote_archive` too. `--rsh-command` alone, with a local archive, runs
+//!   nothing and is not flagged.
 
 use super::{Arg, Getopt, Kind, Operation};
 
@@ -258,11 +270,21 @@ pub(super) fn join_dir(cur: &str, dir: &str) -> String {
     }
 }
 
-/// `host:path` archives are remote for GNU tar (unless `--force-local`): a colon before any slash.
+/// `host:path` archives are remote for GNU tar (unless `--force-local`): a colon after at least
+/// one character and before any slash (tar's `_remdev`).
 fn is_remote_archive(name: &str) -> bool {
     match name.find(':') {
+        Some(0) | None => false,
         Some(colon) => !name[..colon].contains('/'),
-        None => false,
+    }
+}
+
+/// An option as the user may have written it: `-I` for a letter, `--name` for a long name.
+fn spelled(name: &str) -> String {
+    if name.chars().count() == 1 {
+        format!("-{name}")
+    } else {
+        format!("--{name}")
     }
 }
 
@@ -278,6 +300,7 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
     let mut members: Vec<(String, String)> = Vec::new();
     let mut to_stdout = false;
     let mut to_command = None;
+    let mut rsh_command = None;
     let mut force_local = false;
     for a in parsed {
         let (name, value) = match a {
@@ -329,7 +352,22 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
             "zstd" => op.opt("compression", "zstd"),
             "Z" | "compress" | "uncompress" => op.opt("compression", "compress"),
             "a" | "auto-compress" => op.opt("compression", "auto"),
-            "I" | "use-compress-program" => op.opt("compression", &v),
+            "I" | "use-compress-program" => {
+                op.opt("compression", &v);
+                op.runs_code(format!(
+                    "`{}` runs `{v}` to compress or decompress the archive",
+                    spelled(&name)
+                ));
+            }
+            "checkpoint-action" if v.starts_with("exec=") => op.runs_code(format!(
+                "`--checkpoint-action=exec` runs `{}` at every checkpoint",
+                &v[5..]
+            )),
+            "F" | "info-script" | "new-volume-script" => op.runs_code(format!(
+                "`{}` runs `{v}` at the end of each volume",
+                spelled(&name)
+            )),
+            "rsh-command" => rsh_command = Some(v),
             "strip-components" => op.opt("strip_components", &v),
             "O" | "to-stdout" => to_stdout = true,
             "to-command" => to_command = Some(v),
@@ -375,8 +413,17 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
     };
     op.opt("archive", &archive);
     let to_stdio = archive == "-";
-    if !force_local && archives.iter().any(|a| is_remote_archive(a)) {
-        op.flag("remote_archive");
+    if !force_local {
+        if let Some(remote) = archives.iter().find(|a| is_remote_archive(a)) {
+            op.flag("remote_archive");
+            let via = match &rsh_command {
+                Some(c) => format!("`--rsh-command` runs `{c}`"),
+                None => "tar runs `rsh`".to_string(),
+            };
+            op.runs_code(format!(
+                "archive `{remote}` is on another host: {via} to reach it and `rmt` there (`--force-local` if it is a local file)"
+            ));
+        }
     }
     if !members.is_empty() {
         let names: Vec<&str> = members.iter().map(|(m, _)| m.as_str()).collect();
@@ -398,6 +445,7 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
                 if let Some(c) = to_command {
                     op.flag("to_command");
                     op.opt("to_command", &c);
+                    op.runs_code(format!("`--to-command` runs `{c}` for every member"));
                 }
                 op.kind = Kind::Read;
                 return;
@@ -687,6 +735,133 @@ mod tests {
         assert!(parse_str("tar -xf host:/a.tar").has("remote_archive"));
         assert!(!parse_str("tar -xf ./a:b.tar").has("remote_archive"));
         assert!(!parse_str("tar --force-local -xf c:a.tar").has("remote_archive"));
+    }
+
+    #[test]
+    fn options_that_run_code() {
+        for (line, says) in [
+            (
+                "tar -xf a.tar --to-command=cat",
+                "`--to-command` runs `cat` for every member",
+            ),
+            (
+                "tar -xf a.tar --to-command cat",
+                "`--to-command` runs `cat`",
+            ),
+            ("tar -x --to-c=cat -f a.tar", "`--to-command` runs `cat`"),
+            (
+                "tar -xf a.tar --to-command='sh -c \"rm -rf /\"'",
+                "runs `sh -c \"rm -rf /\"`",
+            ),
+            (
+                "tar -I pigz -xf a.tar",
+                "`-I` runs `pigz` to compress or decompress",
+            ),
+            ("tar -xIpigz -f a.tar", "`-I` runs `pigz`"),
+            ("tar -xI pigz -f a.tar", "`-I` runs `pigz`"),
+            ("tar xIf pigz a.tar", "`-I` runs `pigz`"),
+            (
+                "tar --use-compress-program=pigz -xf a.tar",
+                "`--use-compress-program` runs `pigz`",
+            ),
+            (
+                "tar --use-compress-program pigz -xf a.tar",
+                "`--use-compress-program` runs `pigz`",
+            ),
+            ("tar --use-comp='zstd -d' -tf a.tar", "runs `zstd -d`"),
+            ("tar -I zstd -cf a.tzst src", "`-I` runs `zstd`"),
+            (
+                "tar -xf a.tar --checkpoint-action=exec=/bin/x",
+                "`--checkpoint-action=exec` runs `/bin/x`",
+            ),
+            (
+                "tar -xf a.tar --checkpoint-action exec='kill 1'",
+                "runs `kill 1` at every checkpoint",
+            ),
+            (
+                "tar -xf a.tar --checkpoint-a=exec=x",
+                "runs `x` at every checkpoint",
+            ),
+            (
+                "tar -xf a.tar -F s.sh",
+                "`-F` runs `s.sh` at the end of each volume",
+            ),
+            ("tar -xFs.sh -f a.tar", "`-F` runs `s.sh`"),
+            ("tar xFf s.sh a.tar", "`-F` runs `s.sh`"),
+            (
+                "tar -xf a.tar --info-script=s.sh",
+                "`--info-script` runs `s.sh`",
+            ),
+            (
+                "tar -xf a.tar --new-volume-script s.sh",
+                "`--new-volume-script` runs `s.sh`",
+            ),
+            ("tar -xf a.tar --info=s.sh", "`--info-script` runs `s.sh`"),
+            (
+                "tar -xf host:/a.tar",
+                "archive `host:/a.tar` is on another host: tar runs `rsh`",
+            ),
+            (
+                "tar xf backup@host:a.tar",
+                "archive `backup@host:a.tar` is on another host",
+            ),
+            (
+                "tar -cf host:a.tar src",
+                "archive `host:a.tar` is on another host",
+            ),
+            (
+                "tar -xf h:a.tar --rsh-command=/usr/bin/ssh",
+                "`--rsh-command` runs `/usr/bin/ssh` to reach it",
+            ),
+            (
+                "tar -x --rsh /usr/bin/ssh -f h:a.tar",
+                "`--rsh-command` runs `/usr/bin/ssh`",
+            ),
+        ] {
+            let op = parse_str(line);
+            assert!(op.has("runs_code"), "{line}: {op:?}");
+            let note = op.note.as_deref().unwrap_or("");
+            assert!(note.contains(says), "{line}: {note}");
+            assert_ne!(op.kind, Kind::Opaque, "{line}");
+        }
+    }
+
+    #[test]
+    fn running_code_keeps_what_tar_does_to_its_paths() {
+        let op = parse_str("tar -I pigz -xf a.tgz -C /srv");
+        assert_eq!(op.kind, Kind::Restore);
+        assert_eq!(op.targets, vec!["/srv"]);
+        assert_eq!(op.sources, vec!["a.tgz"]);
+        let op = parse_str("tar -cf out.tar --checkpoint-action=exec=x --remove-files src");
+        assert_eq!(op.kind, Kind::Overwrite);
+        assert_eq!(op.targets, vec!["out.tar"]);
+        assert!(op.has("remove_files") && op.has("runs_code"));
+        // Two such options: both are named.
+        let op = parse_str("tar -I pigz -xf a.tgz --to-command=cat");
+        let note = op.note.unwrap_or_default();
+        assert!(note.contains("`-I` runs `pigz`") && note.contains("`--to-command` runs `cat`"));
+    }
+
+    #[test]
+    fn options_that_run_nothing() {
+        for line in [
+            "tar -xf a.tar --checkpoint-action=dot",
+            "tar -xf a.tar --checkpoint-action=echo=exec=x",
+            "tar -xf a.tar --checkpoint-action=ttyout=exec",
+            "tar -xf a.tar --checkpoint=10",
+            "tar -xf ./a:b.tar",
+            "tar -xf /srv/a:b.tar",
+            "tar -xf :a.tar",
+            "tar --force-local -xf c:a.tar",
+            "tar -xf a.tar --rsh-command=/usr/bin/ssh",
+            "tar -xf a.tar -- --to-command=x",
+            "tar -xzf a.tgz",
+            "tar -cf a.tar --to-command=x src",
+        ] {
+            let op = parse_str(line);
+            assert!(!op.has("runs_code"), "{line}: {:?}", op.note);
+            assert_ne!(op.kind, Kind::Opaque, "{line}: {:?}", op.note);
+        }
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub const FLAGS: &[&str] = &[
     "quiet", "randomize_guids", "recompute_chs", "recursive", "recursive_unlink", "relative",
     "remote_archive", "remote_destination", "remote_host", "remote_source", "remove",
     "remove_destination", "remove_files", "remove_source_files", "repack_cacheable_only",
-    "repack_small", "repack_uncompressed", "repair", "replicate", "repository", "safe_links",
+    "repack_small", "repack_uncompressed", "repair", "replicate", "repository", "runs_code", "safe_links",
     "save_space", "script", "secluded_args", "show_rc", "show_version", "shrink", "size_only",
     "skip_old_files", "sort", "sparse", "specials", "stats", "stdout", "super", "superblock_only",
     "symbolic_link", "target_is_directory", "target_is_zero", "times", "to_command", "transform",
