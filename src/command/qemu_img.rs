@@ -29,6 +29,16 @@
 //!
 //! `-U`/`--force-share` → flag `force_share` everywhere. Formats: `-f` → options["format"],
 //! `-O` → options["output_format"], `-F` → options["backing_format"].
+//!
+//! File names are read as qemu reads them, not as strings: a name whose first `:` comes before
+//! any `/` carries a protocol prefix. `file:P`, `host_device:P` and `host_cdrom:P` open the path
+//! `P` (so `convert x host_device:/dev/vda` writes `/dev/vda`, and the device rules see it);
+//! `--image-opts` / `--target-image-opts` specs open their `file.filename=` / `filename=` when
+//! the protocol driver is a file driver (or not named). `-o data_file=F` on `create`/`convert`
+//! is written too: a second target. Any other prefix (`nbd:`, `json:{…}`, `ssh://`, `iscsi://`,
+//! or `a:b.img`, which qemu refuses as protocol `a`) and image options naming no file or another
+//! driver are not files safeop can look at: on a target the operation is [`Kind::Opaque`] with
+//! a note saying why (the targets stay as written); on a source the name stays as written.
 
 use super::{Arg, Getopt, Kind, Operation};
 
@@ -238,15 +248,83 @@ pub(super) fn spec(command: &str) -> Option<Getopt<'static>> {
     })
 }
 
-/// The file named by an `--image-opts` spec (`driver=qcow2,file.filename=/x.qcow2`), else the
-/// spec itself. `,,` is an escaped comma in QEMU option strings.
-fn image_opts_file(spec: &str) -> String {
-    for (k, v) in split_opts(spec) {
-        if k == "file.filename" || k == "filename" {
-            return v;
-        }
+/// The protocol drivers that open a local file or device by its path.
+const FILE_DRIVERS: &[&str] = &["file", "host_device", "host_cdrom"];
+
+/// The path qemu opens for a file name given on the command line, or why safeop cannot follow
+/// it. As qemu's `bdrv_find_protocol` reads it: a name whose first `:` comes before any `/` has
+/// a protocol prefix (`nbd:host:10809`, `json:{…}`; any characters, `A.B:x` is protocol `A.B`,
+/// which qemu refuses). `file:`, `host_device:` and `host_cdrom:` are stripped once (the rest is
+/// the path, `file:a:b.img` is `a:b.img`); every other prefix is not a file here. A name with a
+/// colon is a plain file only with a `/` before the colon (`./a:b.img`).
+fn follow_name(name: &str) -> Result<String, String> {
+    let Some(colon) = name
+        .find([':', '/'])
+        .filter(|&i| name[i..].starts_with(':'))
+    else {
+        return Ok(name.to_string());
+    };
+    let (protocol, rest) = (&name[..colon], &name[colon + 1..]);
+    if FILE_DRIVERS.contains(&protocol) && !rest.is_empty() {
+        return Ok(rest.to_string());
     }
-    spec.to_string()
+    Err(match protocol {
+        "json" => format!("`{name}` is a `json:` block-device spec, which safeop does not follow"),
+        p if FILE_DRIVERS.contains(&p) => format!("`{name}` names no path"),
+        _ => format!(
+            "qemu reads `{name}` as protocol `{protocol}:`, not as a file safeop can look at (a file name with a colon needs a `/` before it: `./{name}`)"
+        ),
+    })
+}
+
+/// The path an `--image-opts` spec opens (`driver=qcow2,file.filename=/x.qcow2`, or
+/// `driver=file,filename=/x`), or why safeop cannot follow it. These names are taken literally
+/// (qemu parses no prefix in them); the protocol layer must be a file driver or not named
+/// (then it is `file`). `,,` is an escaped comma in QEMU option strings.
+fn follow_image_opts(spec: &str) -> Result<String, String> {
+    let pairs = split_opts(spec);
+    let get = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let (driver, file) = match (get("file.filename"), get("filename")) {
+        (Some(f), _) => (get("file.driver"), f),
+        (None, Some(f)) => (get("driver"), f),
+        (None, None) => {
+            // The protocol layer: `file.driver`, else the top driver when nothing is nested.
+            let nested = pairs
+                .iter()
+                .any(|(k, _)| k == "file" || k.starts_with("file."));
+            let protocol = get("file.driver").or(get("driver").filter(|_| !nested));
+            return Err(match protocol {
+                Some(d) if !FILE_DRIVERS.contains(&d) => format!(
+                    "image options `{spec}` open something through the `{d}` driver, not a file safeop can look at"
+                ),
+                _ => format!(
+                    "image options `{spec}` name no `filename`, so safeop cannot see what they open"
+                ),
+            });
+        }
+    };
+    match driver {
+        None if !file.is_empty() => Ok(file.to_string()),
+        Some(d) if FILE_DRIVERS.contains(&d) && !file.is_empty() => Ok(file.to_string()),
+        Some(d) => Err(format!(
+            "image options `{spec}` open `{file}` through the `{d}` driver, not as a file safeop can look at"
+        )),
+        None => Err(format!("image options `{spec}` name no path")),
+    }
+}
+
+/// [`follow_name`] or [`follow_image_opts`].
+fn follow(name: &str, image_opts: bool) -> Result<String, String> {
+    if image_opts {
+        follow_image_opts(name)
+    } else {
+        follow_name(name)
+    }
 }
 
 /// Splits a QEMU option string on single commas (`,,` stays a comma) into key=value pairs.
@@ -425,28 +503,70 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
     if let Some(s) = resize_size {
         operands.push(s);
     }
-    if let Err(e) = finish(
-        op,
-        command,
-        operands,
-        backing,
-        image_opts,
-        target_image_opts,
-        snapshot_ops,
-    ) {
+    if let Err(e) = finish(op, command, operands, backing, snapshot_ops) {
         op.targets.clear();
         op.sources.clear();
-        op.opaque(format!("qemu-img: {e}"));
+        return op.opaque(format!("qemu-img: {e}"));
+    }
+    follow_names(op, command, image_opts, target_image_opts);
+}
+
+/// Reads the file names of a parsed command as qemu opens them (see [`follow_name`]): targets
+/// and sources become the paths inside `file:`/`host_device:`/`host_cdrom:` and image options;
+/// an external `data_file=` of `create`/`convert` `-o` is a target too. A target safeop cannot
+/// follow makes the operation opaque (the targets stay as written); a source it cannot follow
+/// stays as written (nothing here is written through it).
+fn follow_names(op: &mut Operation, command: &str, image_opts: bool, target_image_opts: bool) {
+    // Which names `--image-opts` / `--target-image-opts` apply to: `convert` has its own switch
+    // for the target, `create` has none, `dd` applies it to `if=` only; the backing files of
+    // `create`, `rebase` and `bitmap` are plain names.
+    let target_opts = match command {
+        "convert" => target_image_opts,
+        "create" | "dd" => false,
+        _ => image_opts,
+    };
+    let source_opts = match command {
+        "create" | "rebase" | "bitmap" => false,
+        _ => image_opts,
+    };
+    let mut why = Vec::new();
+    for t in &mut op.targets {
+        match follow(t, target_opts) {
+            Ok(p) => *t = p,
+            Err(e) => why.push(e),
+        }
+    }
+    if matches!(command, "create" | "convert") {
+        let data_file = op
+            .option("options")
+            .map(split_opts)
+            .unwrap_or_default()
+            .into_iter()
+            .rev()
+            .find(|(k, v)| k == "data_file" && !v.is_empty());
+        if let Some((_, f)) = data_file {
+            match follow_name(&f) {
+                Ok(p) => op.targets.push(p),
+                Err(e) => {
+                    op.targets.push(f);
+                    why.push(e);
+                }
+            }
+        }
+    }
+    for s in &mut op.sources {
+        if let Ok(p) = follow(s, source_opts) {
+            *s = p;
+        }
+    }
+    if !why.is_empty() {
+        op.opaque(format!("qemu-img: {}", why.join("; ")));
     }
 }
 
-fn one_file(operands: &[String], image_opts: bool) -> Result<String, String> {
+fn one_file(operands: &[String]) -> Result<String, String> {
     match operands {
-        [f] => Ok(if image_opts {
-            image_opts_file(f)
-        } else {
-            f.clone()
-        }),
+        [f] => Ok(f.clone()),
         [] => Err("Expecting one image file name".into()),
         [_, extra, ..] => Err(format!("Expecting one image file name (extra '{extra}')")),
     }
@@ -457,17 +577,9 @@ fn finish(
     command: &str,
     operands: Vec<String>,
     backing: Option<String>,
-    image_opts: bool,
-    target_image_opts: bool,
     snapshot_ops: Vec<(char, String)>,
 ) -> Result<(), String> {
-    let file_of = |s: &String| {
-        if image_opts {
-            image_opts_file(s)
-        } else {
-            s.clone()
-        }
-    };
+    let file_of = String::clone;
     match command {
         "create" => {
             let (file, size) = match operands.as_slice() {
@@ -500,11 +612,7 @@ fn finish(
             }
             let mut files = operands;
             let dst = files.pop().unwrap_or_default();
-            op.targets.push(if target_image_opts {
-                image_opts_file(&dst)
-            } else {
-                dst
-            });
+            op.targets.push(dst);
             op.sources = files.iter().map(file_of).collect();
             if let Some(b) = backing {
                 op.opt("backing", &b);
@@ -526,12 +634,12 @@ fn finish(
             op.kind = Kind::Resize;
         }
         "commit" => {
-            op.targets.push(one_file(&operands, image_opts)?);
+            op.targets.push(one_file(&operands)?);
             op.flag("writes_backing");
             op.kind = Kind::Overwrite;
         }
         "rebase" => {
-            op.targets.push(one_file(&operands, image_opts)?);
+            op.targets.push(one_file(&operands)?);
             if let Some(b) = backing {
                 op.opt("backing", &b);
                 if !b.is_empty() {
@@ -544,14 +652,14 @@ fn finish(
             if !op.options.contains_key("options") {
                 return Err("Must specify options (-o)".into());
             }
-            op.targets.push(one_file(&operands, image_opts)?);
+            op.targets.push(one_file(&operands)?);
             op.kind = Kind::Overwrite;
         }
         "snapshot" => {
             if snapshot_ops.len() > 1 {
                 return Err("Cannot mix '-l', '-a', '-c', '-d'".into());
             }
-            let file = one_file(&operands, image_opts)?;
+            let file = one_file(&operands)?;
             let (action, name) = snapshot_ops
                 .into_iter()
                 .next()
@@ -605,7 +713,7 @@ fn finish(
             op.kind = Kind::Overwrite;
         }
         "check" | "bench" => {
-            let file = one_file(&operands, image_opts)?;
+            let file = one_file(&operands)?;
             if op.has("repair") || op.has("write") {
                 op.targets.push(file);
                 op.kind = Kind::Overwrite;
@@ -615,7 +723,7 @@ fn finish(
             }
         }
         "info" | "map" => {
-            op.sources.push(one_file(&operands, image_opts)?);
+            op.sources.push(one_file(&operands)?);
             op.kind = Kind::Read;
         }
         "measure" => {
@@ -853,6 +961,125 @@ mod tests {
         }
     }
 
+    #[test]
+    fn file_protocol_prefixes_open_the_path_inside() {
+        for (line, target) in [
+            ("qemu-img convert -O raw x.qcow2 host_device:/dev/vda", "/dev/vda"),
+            ("qemu-img convert -O raw -- x.qcow2 host_device:/dev/vda", "/dev/vda"),
+            ("qemu-img convert x.qcow2 file:/srv/a:b.raw -O raw", "/srv/a:b.raw"),
+            ("qemu-img convert x.qcow2 file:out.raw", "out.raw"),
+            ("qemu-img convert x.qcow2 ./a:b.img", "./a:b.img"),
+            ("qemu-img convert x.qcow2 /srv/c:d.img", "/srv/c:d.img"),
+            ("qemu-img dd -O raw if=x.qcow2 of=host_device:/dev/sdb", "/dev/sdb"),
+            ("qemu-img create -f raw host_cdrom:/dev/sr0 1M", "/dev/sr0"),
+            ("qemu-img resize file:file:x.img +1G", "file:x.img"),
+            ("qemu-img commit host_device:/dev/vg/top", "/dev/vg/top"),
+            ("qemu-img snapshot -c s1 file:x.qcow2", "x.qcow2"),
+            ("qemu-img check -r all host_device:/dev/sdc", "/dev/sdc"),
+            (
+                "qemu-img convert --target-image-opts -n x driver=raw,file.driver=host_device,file.filename=/dev/vda",
+                "/dev/vda",
+            ),
+            ("qemu-img convert --target-im -n x driver=file,filename=/dev/vdb", "/dev/vdb"),
+            (
+                "qemu-img convert --target-image-opts -n x driver=raw,file.filename=file:a",
+                "file:a",
+            ),
+            (
+                "qemu-img resize --image-opts driver=qcow2,file.filename=/srv/x.qcow2 +1G",
+                "/srv/x.qcow2",
+            ),
+        ] {
+            let op = parse_str(line);
+            assert_ne!(op.kind, Kind::Opaque, "{line}: {:?}", op.note);
+            assert_eq!(op.targets, vec![target], "{line}");
+        }
+        let op = parse_str("qemu-img convert -O raw file:x.qcow2 host_device:/dev/vda");
+        assert_eq!(op.sources, vec!["x.qcow2"]);
+        let op = parse_str("qemu-img info file:a:b.img");
+        assert_eq!(
+            (op.kind, op.sources),
+            (Kind::Read, vec!["a:b.img".to_string()])
+        );
+        let op = parse_str("qemu-img create -f qcow2 -b file:base.img -F raw top.qcow2");
+        assert_eq!(op.sources, vec!["base.img"]);
+        let op =
+            parse_str("qemu-img info --image-opts driver=raw,file.driver=file,file.filename=/x");
+        assert_eq!(op.sources, vec!["/x"]);
+        // An external data file is written as well.
+        let op = parse_str(
+            "qemu-img create -f qcow2 -o data_file=host_device:/dev/sdb,data_file_raw=on x.qcow2 1G",
+        );
+        assert_eq!(op.targets, vec!["x.qcow2", "/dev/sdb"]);
+        let op = parse_str("qemu-img convert -O qcow2 -o data_file=/srv/d.raw a.raw x.qcow2");
+        assert_eq!(op.targets, vec!["x.qcow2", "/srv/d.raw"]);
+    }
+
+    #[test]
+    fn targets_qemu_reaches_another_way_are_opaque() {
+        for (line, says) in [
+            (
+                "qemu-img convert -O raw x nbd:host:10809",
+                "protocol `nbd:`",
+            ),
+            (
+                "qemu-img convert -O raw x nbd+unix:///vda?socket=/s",
+                "protocol `nbd+unix:`",
+            ),
+            (
+                r#"qemu-img convert x 'json:{"file":{"driver":"file","filename":"/dev/vda"}}'"#,
+                "`json:` block-device spec",
+            ),
+            (
+                "qemu-img convert x a:b.img",
+                "needs a `/` before it: `./a:b.img`",
+            ),
+            ("qemu-img convert x A.B:c", "protocol `A.B:`"),
+            ("qemu-img resize ssh://host/x.img +1G", "protocol `ssh:`"),
+            ("qemu-img dd if=x of=iscsi://h/iqn.x/0", "protocol `iscsi:`"),
+            ("qemu-img create -f raw host_device: 1G", "names no path"),
+            (
+                "qemu-img create -f qcow2 -o data_file=nbd:h:1 x.qcow2 1G",
+                "protocol `nbd:`",
+            ),
+            (
+                "qemu-img convert --target-image-opts -n x driver=raw,file.driver=nbd,file.host=h",
+                "through the `nbd` driver",
+            ),
+            (
+                "qemu-img commit --image-opts driver=nbd,server.host=h,export=vda",
+                "through the `nbd` driver",
+            ),
+            (
+                "qemu-img commit --image-opts driver=qcow2,file=node0",
+                "name no `filename`",
+            ),
+            (
+                "qemu-img amend --image-opts -o compat=1.1 driver=ssh,filename=x",
+                "`ssh` driver",
+            ),
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Opaque, "{line}");
+            let note = op.note.as_deref().unwrap_or("");
+            assert!(
+                note.starts_with("qemu-img: ") && note.contains(says),
+                "{line}: {note}"
+            );
+            assert!(!op.targets.is_empty(), "{line}: the targets stay");
+        }
+        // Read from somewhere else, written here: the source stays as written.
+        let op = parse_str("qemu-img convert -O raw nbd:host:10809 out.raw");
+        assert_eq!(op.kind, Kind::Overwrite);
+        assert_eq!(op.sources, vec!["nbd:host:10809"]);
+        assert_eq!(op.targets, vec!["out.raw"]);
+        assert_eq!(parse_str("qemu-img info nbd:h:1").kind, Kind::Read);
+        assert_eq!(
+            parse_str("qemu-img info --image-opts driver=nbd,server.host=h").kind,
+            Kind::Read
+        );
+    }
+
     /// `create` and `resize` readings checked against qemu-img itself on a scratch image.
     #[test]
     fn agrees_with_qemu_img() {
@@ -885,6 +1112,14 @@ mod tests {
         assert!(run(line).status.success());
         assert_eq!(parse_str(line).targets, vec!["y.raw"]);
         assert!(base.join("y.raw").is_file());
+        // `file:` opens the path inside; a colon without a `/` before it is a protocol.
+        let line = "qemu-img convert x.qcow2 -O raw file:a:b.raw";
+        assert!(run(line).status.success());
+        assert_eq!(parse_str(line).targets, vec!["a:b.raw"]);
+        assert!(base.join("a:b.raw").is_file());
+        assert!(!run("qemu-img info a:b.raw").status.success());
+        assert_eq!(parse_str("qemu-img resize a:b.raw +1M").kind, Kind::Opaque);
+        assert!(run("qemu-img info ./a:b.raw").status.success());
         let _ = std::fs::remove_dir_all(&base);
     }
 }
