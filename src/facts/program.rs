@@ -68,6 +68,68 @@ fn same_file_on_path(meta: &std::fs::Metadata, path_var: Option<&OsStr>) -> Opti
     None
 }
 
+/// What GNU coreutils compiles into each of its programs (`PACKAGE_BUGREPORT`, printed by
+/// `--help`): neither busybox nor uutils carries it.
+const GNU_MARK: &[u8] = b"bug-coreutils@gnu.org";
+
+/// Is the `rm` this operation runs GNU coreutils' rm, which honours `--one-file-system`
+/// (DESIGN decision 12: uutils before its fix and busybox ignore or reject it)? `Err` says why
+/// it is not trusted; unknown is never trusted. Nothing is run (no `rm --version`): the file exec
+/// will run, found on every PATH it may be looked up on (`env PATH=…` on the command line, else
+/// safeop's, and the secure PATH when sudo may reset it), must be a regular file whose realpath
+/// is named `rm` (not a multi-call binary under a link) and carry GNU coreutils' mark.
+pub fn gnu_rm(op: &command::Operation) -> Result<(), String> {
+    if op.tool != "rm" {
+        return Err(format!("`{}` is not rm", op.tool));
+    }
+    if op.wrappers.iter().any(|w| w == "busybox") {
+        return Err("busybox's rm does not honour `--one-file-system`".into());
+    }
+    if let Some(root) = &op.root {
+        return Err(format!(
+            "the rm inside chroot `{}` is not looked at",
+            crate::text::bytes::display(root)
+        ));
+    }
+    let Some(program) = op.argv.first() else {
+        return Err("no program".into());
+    };
+    let mut paths: Vec<std::ffi::OsString> = Vec::new();
+    match op.env.get("PATH") {
+        Some(p) => paths.push(p.into()),
+        None => {
+            let strict = crate::context::sudo_mode();
+            if strict || op.wrappers.iter().any(|w| w == "sudo") {
+                paths.push(crate::exec::SECURE_PATH.into());
+            }
+            if !strict {
+                paths.extend(std::env::var_os("PATH"));
+            }
+        }
+    }
+    if paths.is_empty() {
+        paths.push(crate::exec::SECURE_PATH.into());
+    }
+    for p in paths {
+        let found = crate::exec::resolve(program, Some(p))
+            .map_err(|e| format!("cannot tell which rm runs: {e}"))?;
+        let real =
+            std::fs::canonicalize(&found).map_err(|e| format!("`{}`: {e}", found.display()))?;
+        let shown = real.display();
+        if real.file_name() != Some(OsStr::new("rm")) {
+            return Err(format!(
+                "`{}` is `{shown}`, a multi-call binary or another program, not GNU rm",
+                found.display()
+            ));
+        }
+        let text = std::fs::read(&real).map_err(|e| format!("`{shown}`: {e}"))?;
+        if !text.windows(GNU_MARK.len()).any(|w| w == GNU_MARK) {
+            return Err(format!("`{shown}` is not GNU coreutils' rm"));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,7 +116,7 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
 /// Would a write lock on bytes 100..=299 conflict? `F_OFD_GETLK` on a read-only descriptor of
 /// the file answers without touching it (SYSTEM-FACTS A.3). `None` when the file cannot be
 /// opened (permissions): the caller falls back to /proc/locks.
-fn ofd_probe(path: &std::path::Path) -> Option<bool> {
+pub(super) fn ofd_probe(path: &std::path::Path) -> Option<bool> {
     use std::os::unix::fs::OpenOptionsExt;
     use std::os::unix::io::AsRawFd;
     let file = std::fs::OpenOptions::new()
