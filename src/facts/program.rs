@@ -193,4 +193,45 @@ mod tests {
         let lone = tool(d.path(), "lone");
         assert_eq!(binary_of("lone", &lone, Some(&path)), None);
     }
+
+    fn rm_op(line: &str) -> crate::command::Operation {
+        crate::command::parse_str(line)
+    }
+
+    #[test]
+    fn gnu_rm_is_told_by_its_file() {
+        // This machine's rm, when it is GNU's (CI's is).
+        let real = std::fs::read("/bin/rm").unwrap_or_default();
+        if real.windows(GNU_MARK.len()).any(|w| w == GNU_MARK) {
+            assert_eq!(
+                gnu_rm(&rm_op("env PATH=/bin rm -rf --one-file-system x")),
+                Ok(())
+            );
+        }
+        let d = tempfile::tempdir().expect("tempdir");
+        // A script named rm is not GNU rm.
+        let rm = tool(d.path(), "rm");
+        std::fs::set_permissions(&rm, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+        let line = format!("env PATH={} rm -rf --one-file-system x", d.path().display());
+        let why = gnu_rm(&rm_op(&line)).expect_err("a script");
+        assert!(why.contains("is not GNU coreutils' rm"), "{why}");
+        // A link named rm to a multi-call binary is not either, even one that carries the mark.
+        let multi = d.path().join("multi");
+        std::fs::create_dir(&multi).expect("mkdir");
+        let cu = multi.join("coreutils");
+        std::fs::write(&cu, b"bug-coreutils@gnu.org").expect("write");
+        std::fs::set_permissions(&cu, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+        let bin = d.path().join("bin");
+        std::fs::create_dir(&bin).expect("mkdir");
+        symlink(&cu, bin.join("rm")).expect("symlink");
+        let line = format!("env PATH={} rm -rf --one-file-system x", bin.display());
+        let why = gnu_rm(&rm_op(&line)).expect_err("a multi-call binary");
+        assert!(why.contains("multi-call"), "{why}");
+        assert!(gnu_rm(&rm_op("busybox rm -rf --one-file-system x")).is_err());
+        assert!(gnu_rm(&rm_op("chroot /srv/c rm -rf --one-file-system x")).is_err());
+        let why = gnu_rm(&rm_op("env PATH=/nonexistent rm -rf x")).expect_err("none found");
+        assert!(why.contains("cannot tell which rm runs"), "{why}");
+    }
 }

@@ -298,7 +298,8 @@ mod tests {
             .split("- id: rm-recursive-system-dir\n")
             .nth(1)
             .expect("the rule");
-        let start = rule.find("in: [").expect("its list") + 5;
+        let paths = rule.find("target.path:").expect("its path test");
+        let start = paths + rule[paths..].find("in: [").expect("its list") + 5;
         let end = start + rule[start..].find(']').expect("end of list");
         let listed: BTreeSet<&str> = rule[start..end]
             .split(',')

@@ -220,3 +220,45 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
         out.into_iter().map(Value::from).collect::<Vec<_>>().into(),
     )]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn below_is_by_identity_of_a_parent() {
+        let d = tempfile::tempdir().expect("tmp");
+        let tree = d.path().join("tree");
+        std::fs::create_dir_all(tree.join("a/b")).expect("mkdir");
+        std::fs::write(tree.join("a/b/img"), b"x").expect("write");
+        std::fs::write(d.path().join("treex"), b"x").expect("write");
+        let m = std::fs::metadata(&tree).expect("stat");
+        let (dev, ino) = (m.dev(), m.ino());
+        assert!(below(&tree.join("a/b/img"), dev, ino));
+        assert!(below(&tree.join("a"), dev, ino));
+        assert!(
+            !below(&tree, dev, ino),
+            "the tree itself is not below itself"
+        );
+        assert!(
+            !below(&d.path().join("treex"), dev, ino),
+            "a common string prefix is not containment"
+        );
+        // Through another name of the same directory (a symlink stands in for a bind mount).
+        std::os::unix::fs::symlink(&tree, d.path().join("alias")).expect("symlink");
+        let alias = std::fs::canonicalize(d.path().join("alias")).expect("realpath");
+        assert!(below(&alias.join("a/b/img"), dev, ino));
+    }
+
+    #[test]
+    fn a_small_walk_lists_regular_files_only() {
+        let d = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir_all(d.path().join("s")).expect("mkdir");
+        std::fs::write(d.path().join("s/f"), b"x").expect("write");
+        std::os::unix::fs::symlink("/etc/passwd", d.path().join("link")).expect("symlink");
+        let w = walk(d.path());
+        assert!(!w.stopped);
+        let names: Vec<_> = w.files.iter().map(|(p, _, _)| p.clone()).collect();
+        assert_eq!(names, vec![d.path().join("s/f")]);
+    }
+}
