@@ -14,16 +14,13 @@
 //! `/proc/locks` once and matches its (device, inode) pairs against the walk. Nothing is opened
 //! for writing.
 
-use super::super::{
-    answer, failed, mounts, path::resolve, scale, tree, Facts, PathSubject, ProbeResult,
-};
+use super::super::{answer, failed, mounts, scale, tree, Facts, PathSubject, ProbeResult};
 use super::{loop_devices, qemu_locks, swaps};
 use crate::text::bytes;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// Up to this many regular files, each is asked for QEMU's locks itself.
 pub const PER_FILE_MAX: usize = 256;
@@ -35,49 +32,15 @@ pub fn below(p: &Path, dev: u64, ino: u64) -> bool {
         .any(|a| std::fs::metadata(a).is_ok_and(|m| (m.dev(), m.ino()) == (dev, ino)))
 }
 
-/// The regular files of a tree, walked as `scale` walks (bounded, no symlinks followed).
-struct Walk {
-    files: Vec<(PathBuf, u64, u64)>,
-    /// Stopped by the entry cap or the clock: the files are a part of the tree.
-    stopped: bool,
-}
-
-fn walk(root: &Path) -> Walk {
-    let deadline = Instant::now() + scale::walk_limit();
-    let mut w = Walk {
-        files: Vec::new(),
-        stopped: false,
-    };
-    let mut entries = 0u64;
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(p) = stack.pop() {
-        let Ok(m) = std::fs::symlink_metadata(&p) else {
-            continue;
-        };
-        entries += 1;
-        if entries >= scale::ENTRY_CAP || Instant::now() >= deadline {
-            w.stopped = true;
-            return w;
-        }
-        if m.is_file() {
-            w.files.push((p, m.dev(), m.ino()));
-        } else if m.is_dir() {
-            if let Ok(rd) = std::fs::read_dir(&p) {
-                stack.extend(rd.flatten().map(|e| e.path()));
-            }
-        }
-    }
-    w
-}
-
 /// The QEMU-locked files of the walk, or why that cannot be told.
-fn locked(f: &Facts, w: &Walk, root_dev: u64) -> Result<Vec<PathBuf>, String> {
+fn locked(f: &Facts, w: &scale::Walk, root_dev: u64) -> Result<Vec<PathBuf>, String> {
     let live = f.is_live() && f.sys_root == Path::new("/");
-    if live && !w.stopped && w.files.len() <= PER_FILE_MAX {
+    let stopped = w.count.capped;
+    if live && !stopped && w.files.len() <= PER_FILE_MAX {
         let mut out = Vec::new();
         let mut unasked = Vec::new();
         for (p, dev, ino) in &w.files {
-            match qemu_locks::ofd_probe(p) {
+            match qemu_locks::ofd_probe_file(p) {
                 Some(true) => out.push(p.clone()),
                 Some(false) => {}
                 None => unasked.push((p.clone(), *dev, *ino)),
@@ -90,7 +53,7 @@ fn locked(f: &Facts, w: &Walk, root_dev: u64) -> Result<Vec<PathBuf>, String> {
         return Ok(out);
     }
     let (found, rest) = from_proc_locks(f, &w.files)?;
-    if w.stopped {
+    if stopped {
         let on_tree = rest.iter().filter(|(maj, min, _)| {
             (u64::from(*maj), u64::from(*min))
                 == (
@@ -204,7 +167,7 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let mut out = Vec::new();
     loops_below(f, dev, ino, &mut out)?;
     swaps_below(f, dev, ino, &mut out)?;
-    let w = walk(&resolve(f, s));
+    let w = scale::tree_walk(f, s);
     match locked(f, &w, dev) {
         Ok(list) => out.extend(
             list.iter()
@@ -248,17 +211,5 @@ mod tests {
         std::os::unix::fs::symlink(&tree, d.path().join("alias")).expect("symlink");
         let alias = std::fs::canonicalize(d.path().join("alias")).expect("realpath");
         assert!(below(&alias.join("a/b/img"), dev, ino));
-    }
-
-    #[test]
-    fn a_small_walk_lists_regular_files_only() {
-        let d = tempfile::tempdir().expect("tmp");
-        std::fs::create_dir_all(d.path().join("s")).expect("mkdir");
-        std::fs::write(d.path().join("s/f"), b"x").expect("write");
-        std::os::unix::fs::symlink("/etc/passwd", d.path().join("link")).expect("symlink");
-        let w = walk(d.path());
-        assert!(!w.stopped);
-        let names: Vec<_> = w.files.iter().map(|(p, _, _)| p.clone()).collect();
-        assert_eq!(names, vec![d.path().join("s/f")]);
     }
 }
