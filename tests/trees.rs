@@ -384,8 +384,10 @@ fn a_big_tree_finds_qemus_locks_through_proc_locks() {
     need_tool!("qemu-storage-daemon");
     need_tool!("qemu-img");
     let s = Scratch::new();
-    for i in 0..300 {
-        s.write(&format!("big/f{i:03}"), "x");
+    // More files of image size than are asked one by one (4,096): /proc/locks is read.
+    let block = "x".repeat(512);
+    for i in 0..4200 {
+        s.write(&format!("big/d{}/f{i}", i % 16), &block);
     }
     let locked = s.path("big/deep/er/vm.qcow2");
     std::fs::create_dir_all(locked.parent().unwrap()).unwrap();

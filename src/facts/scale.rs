@@ -48,8 +48,13 @@ pub fn count_tree(root: &Path, cap: u64, deadline: Instant) -> Count {
     walk_tree(root, cap, deadline, None)
 }
 
-/// What one bounded walk of a tree saw: the count, and its regular files with their (device,
-/// inode), for the facts that look for in-use files below a tree (`inuse::below`).
+/// Files smaller than this (one sector) are not listed by [`tree_walk`]: no disk image a guest
+/// could keep data on is smaller.
+pub const MIN_IMAGE_BYTES: u64 = 512;
+
+/// What one bounded walk of a tree saw: the count, and its regular files of at least
+/// [`MIN_IMAGE_BYTES`] with their (device, inode), for the facts that look for in-use images
+/// below a tree (`inuse::below`).
 #[derive(Debug, Default)]
 pub struct Walk {
     pub count: Count,
@@ -96,7 +101,7 @@ fn walk_tree(
             if let Ok(rd) = std::fs::read_dir(&p) {
                 stack.extend(rd.flatten().map(|e| e.path()));
             }
-        } else if m.is_file() {
+        } else if m.is_file() && m.len() >= MIN_IMAGE_BYTES {
             if let Some(list) = files.as_deref_mut() {
                 list.push((p, m.dev(), m.ino()));
             }
@@ -359,7 +364,8 @@ mod tests {
     fn the_shared_walk_lists_regular_files_only() {
         let d = tempfile::tempdir().expect("tmp");
         std::fs::create_dir_all(d.path().join("s")).expect("mkdir");
-        std::fs::write(d.path().join("s/f"), b"x").expect("write");
+        std::fs::write(d.path().join("s/f"), [0u8; 512]).expect("write");
+        std::fs::write(d.path().join("s/small"), [0u8; 511]).expect("write");
         std::os::unix::fs::symlink("/etc/passwd", d.path().join("link")).expect("symlink");
         let mut files = Vec::new();
         let later = Instant::now() + WALK_LIMIT;
