@@ -58,7 +58,7 @@ fn walk_path(f: &Facts, path: &Path, map: &mut DiskMap, depth: usize) -> Result<
             return walk_number(f, ma, mi, map, depth);
         }
     }
-    let all = mounts::mounts(f)?;
+    let all = mounts::cached(f)?;
     let Some(m) = mounts::containing(&all, path) else {
         map.note
             .get_or_insert_with(|| format!("no mount contains `{}`", bytes::encode_path(path)));

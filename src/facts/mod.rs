@@ -44,6 +44,7 @@ pub mod scale;
 pub mod session;
 pub mod smart;
 pub mod snapshot;
+pub mod tree;
 
 /// Every fact area's table, in the order `safeop explain --list` shows them.
 pub fn registry() -> impl Iterator<Item = &'static FactDef> {
@@ -56,6 +57,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         smart::FACTS,
         fsck::FACTS,
         scale::FACTS,
+        tree::FACTS,
         restore::FACTS,
     ]
     .into_iter()

@@ -98,6 +98,12 @@ pub fn mounts(f: &Facts) -> Result<Vec<Mount>, String> {
     Ok(parse_mountinfo(&text).0)
 }
 
+/// The mounts of this machine, read once per run and shared by every probe that asks.
+pub fn cached(f: &Facts) -> Result<std::rc::Rc<Vec<Mount>>, String> {
+    let m = f.memo("mountinfo", |f| mounts(f).map(std::rc::Rc::new));
+    m.as_ref().clone()
+}
+
 /// The mount a path lives on: the longest mount point that is a prefix of it (the last mounted
 /// wins when several are stacked on one point).
 pub fn containing<'m>(mounts: &'m [Mount], path: &Path) -> Option<&'m Mount> {
@@ -140,7 +146,7 @@ pub fn device_and_partitions(f: &Facts, major: u32, minor: u32) -> (String, Vec<
 
 fn mount_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let path = resolve(f, s);
-    let all = mounts(f)?;
+    let all = cached(f)?;
     let m = containing(&all, &path);
     let is_mp = all.iter().any(|m| bytes::path(&m.mount_point) == path);
     Ok(answer([
@@ -177,7 +183,7 @@ fn device_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
         nix::sys::stat::minor(rdev) as u32,
     );
     let (name, devs, whole) = device_and_partitions(f, major, minor);
-    let all = mounts(f)?;
+    let all = cached(f)?;
     let used: Vec<&Mount> = all
         .iter()
         .filter(|m| devs.contains(&(m.major, m.minor)))

@@ -68,6 +68,68 @@ fn same_file_on_path(meta: &std::fs::Metadata, path_var: Option<&OsStr>) -> Opti
     None
 }
 
+/// What GNU coreutils compiles into each of its programs (`PACKAGE_BUGREPORT`, printed by
+/// `--help`): neither busybox nor uutils carries it.
+const GNU_MARK: &[u8] = b"bug-coreutils@gnu.org";
+
+/// Is the `rm` this operation runs GNU coreutils' rm, which honours `--one-file-system`
+/// (DESIGN decision 12: uutils before its fix and busybox ignore or reject it)? `Err` says why
+/// it is not trusted; unknown is never trusted. Nothing is run (no `rm --version`): the file exec
+/// will run, found on every PATH it may be looked up on (`env PATH=…` on the command line, else
+/// safeop's, and the secure PATH when sudo may reset it), must be a regular file whose realpath
+/// is named `rm` (not a multi-call binary under a link) and carry GNU coreutils' mark.
+pub fn gnu_rm(op: &command::Operation) -> Result<(), String> {
+    if op.tool != "rm" {
+        return Err(format!("`{}` is not rm", op.tool));
+    }
+    if op.wrappers.iter().any(|w| w == "busybox") {
+        return Err("busybox's rm does not honour `--one-file-system`".into());
+    }
+    if let Some(root) = &op.root {
+        return Err(format!(
+            "the rm inside chroot `{}` is not looked at",
+            crate::text::bytes::display(root)
+        ));
+    }
+    let Some(program) = op.argv.first() else {
+        return Err("no program".into());
+    };
+    let mut paths: Vec<std::ffi::OsString> = Vec::new();
+    match op.env.get("PATH") {
+        Some(p) => paths.push(p.into()),
+        None => {
+            let strict = crate::context::sudo_mode();
+            if strict || op.wrappers.iter().any(|w| w == "sudo") {
+                paths.push(crate::exec::SECURE_PATH.into());
+            }
+            if !strict {
+                paths.extend(std::env::var_os("PATH"));
+            }
+        }
+    }
+    if paths.is_empty() {
+        paths.push(crate::exec::SECURE_PATH.into());
+    }
+    for p in paths {
+        let found = crate::exec::resolve(program, Some(p))
+            .map_err(|e| format!("cannot tell which rm runs: {e}"))?;
+        let real =
+            std::fs::canonicalize(&found).map_err(|e| format!("`{}`: {e}", found.display()))?;
+        let shown = real.display();
+        if real.file_name() != Some(OsStr::new("rm")) {
+            return Err(format!(
+                "`{}` is `{shown}`, a multi-call binary or another program, not GNU rm",
+                found.display()
+            ));
+        }
+        let text = std::fs::read(&real).map_err(|e| format!("`{shown}`: {e}"))?;
+        if !text.windows(GNU_MARK.len()).any(|w| w == GNU_MARK) {
+            return Err(format!("`{shown}` is not GNU coreutils' rm"));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +192,46 @@ mod tests {
         // A file with one link is not looked for.
         let lone = tool(d.path(), "lone");
         assert_eq!(binary_of("lone", &lone, Some(&path)), None);
+    }
+
+    fn rm_op(line: &str) -> crate::command::Operation {
+        crate::command::parse_str(line)
+    }
+
+    #[test]
+    fn gnu_rm_is_told_by_its_file() {
+        // This machine's rm, when it is GNU's (CI's is).
+        let real = std::fs::read("/bin/rm").unwrap_or_default();
+        if real.windows(GNU_MARK.len()).any(|w| w == GNU_MARK) {
+            assert_eq!(
+                gnu_rm(&rm_op("env PATH=/bin rm -rf --one-file-system x")),
+                Ok(())
+            );
+        }
+        let d = tempfile::tempdir().expect("tempdir");
+        // A script named rm is not GNU rm.
+        let rm = tool(d.path(), "rm");
+        std::fs::set_permissions(&rm, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+        let line = format!("env PATH={} rm -rf --one-file-system x", d.path().display());
+        let why = gnu_rm(&rm_op(&line)).expect_err("a script");
+        assert!(why.contains("is not GNU coreutils' rm"), "{why}");
+        // A link named rm to a multi-call binary is not either, even one that carries the mark.
+        let multi = d.path().join("multi");
+        std::fs::create_dir(&multi).expect("mkdir");
+        let cu = multi.join("coreutils");
+        std::fs::write(&cu, b"bug-coreutils@gnu.org").expect("write");
+        std::fs::set_permissions(&cu, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+        let bin = d.path().join("bin");
+        std::fs::create_dir(&bin).expect("mkdir");
+        symlink(&cu, bin.join("rm")).expect("symlink");
+        let line = format!("env PATH={} rm -rf --one-file-system x", bin.display());
+        let why = gnu_rm(&rm_op(&line)).expect_err("a multi-call binary");
+        assert!(why.contains("multi-call"), "{why}");
+        assert!(gnu_rm(&rm_op("busybox rm -rf --one-file-system x")).is_err());
+        assert!(gnu_rm(&rm_op("chroot /srv/c rm -rf --one-file-system x")).is_err());
+        let why = gnu_rm(&rm_op("env PATH=/nonexistent rm -rf x")).expect_err("none found");
+        assert!(why.contains("cannot tell which rm runs"), "{why}");
     }
 }

@@ -15,7 +15,7 @@ use super::{
 use crate::command::Kind;
 use serde_json::Value;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The walk stops after this many entries.
@@ -45,6 +45,39 @@ pub struct Count {
 /// Counts `root` and everything below it (not following symlinks), up to `cap` entries or until
 /// `deadline`.
 pub fn count_tree(root: &Path, cap: u64, deadline: Instant) -> Count {
+    walk_tree(root, cap, deadline, None)
+}
+
+/// Files smaller than this (one sector) are not listed by [`tree_walk`]: no disk image a guest
+/// could keep data on is smaller.
+pub const MIN_IMAGE_BYTES: u64 = 512;
+
+/// What one bounded walk of a tree saw: the count, and its regular files of at least
+/// [`MIN_IMAGE_BYTES`] with their (device, inode), for the facts that look for in-use images
+/// below a tree (`inuse::below`).
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub count: Count,
+    pub files: Vec<(PathBuf, u64, u64)>,
+}
+
+/// The walk of a subject's tree, done once per run and path: the in-use facts below a tree and
+/// `scale.entries` share it.
+pub fn tree_walk(f: &Facts, s: &super::PathSubject) -> std::rc::Rc<Walk> {
+    f.memo_for("tree_walk", s, |f| {
+        let mut files = Vec::new();
+        let deadline = Instant::now() + walk_limit();
+        let count = walk_tree(&resolve(f, s), ENTRY_CAP, deadline, Some(&mut files));
+        Walk { count, files }
+    })
+}
+
+fn walk_tree(
+    root: &Path,
+    cap: u64,
+    deadline: Instant,
+    mut files: Option<&mut Vec<(PathBuf, u64, u64)>>,
+) -> Count {
     let mut c = Count::default();
     let mut stack = vec![root.to_path_buf()];
     while let Some(p) = stack.pop() {
@@ -67,6 +100,10 @@ pub fn count_tree(root: &Path, cap: u64, deadline: Instant) -> Count {
         if m.is_dir() {
             if let Ok(rd) = std::fs::read_dir(&p) {
                 stack.extend(rd.flatten().map(|e| e.path()));
+            }
+        } else if m.is_file() && m.len() >= MIN_IMAGE_BYTES {
+            if let Some(list) = files.as_deref_mut() {
+                list.push((p, m.dev(), m.ino()));
             }
         }
     }
@@ -177,7 +214,12 @@ fn scale_probe(f: &Facts) -> ProbeResult {
                 total.capped = true;
                 break;
             }
-            let c = count_tree(&resolve(f, &s), left, deadline);
+            // The first target of a recursive delete: the walk the in-use facts share.
+            let c = if role == Role::Target && left == ENTRY_CAP && op.kind == Kind::Delete {
+                tree_walk(f, &s).count
+            } else {
+                count_tree(&resolve(f, &s), left, deadline)
+            };
             total.entries += c.entries;
             total.bytes = total.bytes.saturating_add(c.bytes);
             total.capped |= c.capped;
@@ -316,5 +358,20 @@ mod tests {
         let c = count_tree(d.path(), 1000, Instant::now());
         assert!(c.capped && c.timed_out);
         assert_eq!(c.entries, 1);
+    }
+
+    #[test]
+    fn the_shared_walk_lists_regular_files_only() {
+        let d = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir_all(d.path().join("s")).expect("mkdir");
+        std::fs::write(d.path().join("s/f"), [0u8; 512]).expect("write");
+        std::fs::write(d.path().join("s/small"), [0u8; 511]).expect("write");
+        std::os::unix::fs::symlink("/etc/passwd", d.path().join("link")).expect("symlink");
+        let mut files = Vec::new();
+        let later = Instant::now() + WALK_LIMIT;
+        let c = walk_tree(d.path(), 1000, later, Some(&mut files));
+        assert_eq!(c, count_tree(d.path(), 1000, later), "the same count");
+        let names: Vec<_> = files.iter().map(|(p, _, _)| p.clone()).collect();
+        assert_eq!(names, vec![d.path().join("s/f")]);
     }
 }

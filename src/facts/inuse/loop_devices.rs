@@ -212,7 +212,7 @@ fn mount_points(f: &Facts, loops: &[&Loop]) -> Result<Vec<Value>, String> {
     if loops.is_empty() {
         return Ok(points);
     }
-    let all = mounts::mounts(f)?;
+    let all = mounts::cached(f)?;
     for l in loops {
         let Some((maj, min)) = l.number else { continue };
         let (_, devs, _) = mounts::device_and_partitions(f, maj, min);

@@ -11,6 +11,7 @@
 
 use super::{FactDef, Probe, ProbeFn, Scope};
 
+pub mod below;
 pub mod helper;
 pub mod holders;
 pub mod identity;
@@ -75,6 +76,11 @@ static IMAGE: Probe = Probe {
     run: ProbeFn::Path(image_format::probe),
     pure: false,
 };
+static BELOW: Probe = Probe {
+    id: "tree_in_use",
+    run: ProbeFn::Path(below::probe),
+    pure: false,
+};
 static IN_USE: Probe = Probe {
     id: "in_use",
     run: ProbeFn::Path(summary::probe),
@@ -91,6 +97,11 @@ pub(crate) static TABLES: &[&[FactDef]] = &[
     OPEN_FACTS,
     IMAGE_FACTS,
     SUMMARY_FACTS,
+    BELOW_FACTS,
+];
+
+static BELOW_FACTS: &[FactDef] = &[
+    FactDef { name: "tree.in_use", scope: Scope::Path, probe: &BELOW, ty: "list", doc: "## What it tells\nWhat the kernel uses below a directory that a recursive delete would remove, one sentence each: a file backing a loop device (`IMG backs /dev/loop3, mounted on /mnt/data`), an active swap file (`F is active swap`), an image carrying QEMU's locks (`IMG is locked by QEMU`: a VM, qemu-nbd or qemu-storage-daemon has it open).\n## How it is found\nFrom the kernel's own lists, once per run: `/sys/block/loop*/loop/backing_file` (the loop driver's (device, inode) confirming the name) and `/proc/swaps`; each listed path is below the directory when one of its parents, stat'ed, *is* the directory by (device, inode), so a tree reached through a bind mount still holds its images. QEMU's locks name no path: the tree is walked once (the walk of `scale.entries`: bounded, no symlinks followed); its regular files of at least 512 bytes (one sector: no usable disk image is smaller) are each asked with `F_OFD_GETLK` on bytes 100-299, up to 4,096 of them; a bigger tree's files are matched by (device, inode) against one read of `/proc/locks` (which costs 10-20 ms: the kernel waits for an RCU grace period).\n## When it is unknown\nAn empty list when the path is not a directory or nothing below it is in use. A fact error when sysfs, `/proc/swaps` or `/proc/locks` cannot be read, and when files on the tree's filesystem carry QEMU's locks but the walk stopped (100,000 entries or 2 s) before finding them and nothing else was found.\n## Example\n`rm -rf /srv/images` → `[/srv/images/web1.img backs /dev/loop3, /srv/images/db.qcow2 is locked by QEMU]`." },
 ];
 
 static IDENTITY_FACTS: &[FactDef] = &[

@@ -116,7 +116,17 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
 /// Would a write lock on bytes 100..=299 conflict? `F_OFD_GETLK` on a read-only descriptor of
 /// the file answers without touching it (SYSTEM-FACTS A.3). `None` when the file cannot be
 /// opened (permissions): the caller falls back to /proc/locks.
-fn ofd_probe(path: &std::path::Path) -> Option<bool> {
+pub(super) fn ofd_probe(path: &std::path::Path) -> Option<bool> {
+    ofd_probe_opened(path, true)
+}
+
+/// [`ofd_probe`] for a file a walk just saw to be a regular file (no second stat; whatever was
+/// swapped in since is only opened read-only, without blocking, and asked).
+pub(super) fn ofd_probe_file(path: &std::path::Path) -> Option<bool> {
+    ofd_probe_opened(path, false)
+}
+
+fn ofd_probe_opened(path: &std::path::Path, check_file: bool) -> Option<bool> {
     use std::os::unix::fs::OpenOptionsExt;
     use std::os::unix::io::AsRawFd;
     let file = std::fs::OpenOptions::new()
@@ -124,7 +134,7 @@ fn ofd_probe(path: &std::path::Path) -> Option<bool> {
         .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
         .open(path)
         .ok()?;
-    if !file.metadata().ok()?.is_file() {
+    if check_file && !file.metadata().ok()?.is_file() {
         return None;
     }
     // SAFETY: an all-zero `flock` is a valid value of this plain C struct.
