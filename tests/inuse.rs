@@ -284,16 +284,17 @@ fn hold(path: &Path, mode: &str) -> Bg {
 }
 
 #[test]
-fn a_file_open_for_writing_elsewhere_is_denied_and_a_reader_is_not() {
+fn a_file_open_for_writing_elsewhere_asks_and_a_reader_does_not() {
     let s = Scratch::new();
     let busy = plain_image(&s, "busy.raw");
     let read = plain_image(&s, "read.raw");
     let w = hold(&busy, "<>");
     let _r = hold(&read, "<");
+    // a plain file (no disk image): a person decides (tests/appended.rs: logs warn, disks deny)
     check(&["dd", "if=/dev/zero", &of(&busy)])
         .go()
-        .status(4)
-        .stdout_has("open-for-write-elsewhere")
+        .status(3)
+        .stdout_has("[open-for-write-elsewhere]")
         .stdout_has(&format!("sleep (pid {})", w.pid()));
     check(&["dd", "if=/dev/zero", &of(&read)])
         .go()
@@ -756,7 +757,7 @@ fn a_writer_in_another_pid_namespace_is_one_safeop_cannot_see() {
     check(&["dd", "if=/dev/zero", &of(&img), "conv=notrunc"])
         .go()
         .status(4)
-        .stdout_has("open-for-write-elsewhere")
+        .stdout_has("[disk-open-for-write-elsewhere]")
         .stdout_has("sleep (pid ");
     // From a container of its own: the writer is a process safeop cannot see.
     let dd = |p: &Path| {
@@ -859,10 +860,11 @@ fn a_normal_user_cannot_see_another_users_writer_and_does_not_take_it_for_none()
             .go()
     };
 
-    // root names the writer
+    // root names the writer (a plain file written in place: it asks)
     check(&["dd", "if=/dev/zero", &of(&plain), "conv=notrunc"])
         .go()
-        .status(4)
+        .status(3)
+        .stdout_has("[open-for-write-elsewhere]")
         .stdout_has(&format!("sleep (pid {})", plain_writer.pid()));
     // nobody cannot
     dd(&img)

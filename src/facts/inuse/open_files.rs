@@ -3,7 +3,9 @@
 //! One scan of `/proc/*/fd` per run, shared by every target and source: each fd is stat'ed
 //! (following the magic link, so deleted and renamed files still give their device and inode)
 //! and indexed by identity. Only the fds that match a subject get their `fdinfo` read (access
-//! mode from `flags`, locks from `lock:` lines) and their process's `comm`. Process directories
+//! mode and `O_APPEND` from `flags`, locks from `lock:` lines) and their process's `comm`. A
+//! writer whose every write lands at the end (`O_APPEND`: a logger) is told apart from one that
+//! writes anywhere, so a policy can let log rotation through and still stop a second writer. Process directories
 //! that cannot be read (another user's, without root) are counted, never silently skipped.
 //! The scan runs on a few threads when there are many processes.
 //!
@@ -56,6 +58,8 @@ pub struct Opener {
     pub fd: u32,
     pub comm: String,
     pub write: bool,
+    /// The `flags:` of its open file description (fdinfo, octal there), when they could be read.
+    pub flags: Option<u32>,
     /// The `lock:` lines of that open file (fdinfo).
     pub locks: Vec<String>,
 }
@@ -64,6 +68,40 @@ impl Opener {
     pub fn label(&self) -> String {
         format!("{} (pid {})", self.comm, self.pid)
     }
+
+    /// Whether every write through this descriptor lands at the end of the file (`O_APPEND`):
+    /// a log's writer. `false` when the flags could not be read.
+    pub fn appends(&self) -> bool {
+        self.flags.is_some_and(appends)
+    }
+
+    /// The writer and how it holds the file, as open(2) spells it:
+    /// `rsyslogd (pid 812) fd 7: O_WRONLY|O_APPEND`.
+    pub fn detail(&self) -> String {
+        let mode = match self.flags {
+            Some(f) => {
+                let access = match f & 0o3 {
+                    0 => "O_RDONLY",
+                    1 => "O_WRONLY",
+                    2 => "O_RDWR",
+                    _ => "O_ACCMODE",
+                };
+                if appends(f) {
+                    format!("{access}|O_APPEND")
+                } else {
+                    access.to_string()
+                }
+            }
+            None => "flags unreadable (counted as a writer)".to_string(),
+        };
+        format!("{} fd {}: {mode}", self.label(), self.fd)
+    }
+}
+
+/// `O_APPEND` in open flags as the kernel shows them in fdinfo (the architecture's own value:
+/// 02000 on x86, Arm and RISC-V).
+fn appends(flags: u32) -> bool {
+    flags & nix::libc::O_APPEND as u32 != 0
 }
 
 fn scan_pid(
@@ -220,6 +258,7 @@ pub fn openers(f: &Facts, id: &Identity) -> Result<(Vec<Opener>, u64), String> {
             fd: *fd,
             comm,
             write: info.write().unwrap_or(true),
+            flags: info.flags,
             locks: info.locks,
         });
     }
@@ -300,10 +339,12 @@ fn kernel_user(f: &Facts, s: &PathSubject) -> bool {
         .any(|rel| f.get(&format!("{prefix}.{rel}"), Some(s)) == Ok(Value::Bool(true)))
 }
 
-/// The answer of the writers probe.
+/// The answer of the writers probe when no process safeop can name writes the subject.
 fn writers_answer(writers: Value, unseen: Value, evidence: Option<String>) -> ProbeResult {
     Ok(answer([
         ("open.writers", writers),
+        ("open.writers_detail", Vec::<Value>::new().into()),
+        ("open.writers_append_only", Value::Null),
         ("open.unseen_writer", unseen),
         (
             "open.unseen_evidence",
@@ -312,7 +353,40 @@ fn writers_answer(writers: Value, unseen: Value, evidence: Option<String>) -> Pr
     ]))
 }
 
-/// `open.writers`, `open.unseen_writer` and `open.unseen_evidence`: the kernel is asked first,
+/// The answer when the scan names writers: who, how each holds it, and whether all of them
+/// only append. "Only appends" is vouched for only when the scan saw every process: a writer
+/// safeop cannot see beside a visible logger may write anywhere.
+fn named_writers_answer(f: &Facts, writers: &[&Opener], unreadable: u64) -> ProbeResult {
+    let append_only = if writers.iter().all(|o| o.appends()) {
+        match blind_spots(f, unreadable) {
+            None => Value::Bool(true),
+            Some(gap) => failed(format!(
+                "every writer safeop sees only appends, but one it cannot see may write anywhere: {gap}"
+            )),
+        }
+    } else {
+        Value::Bool(false)
+    };
+    let mut detail: Vec<String> = writers.iter().map(|o| o.detail()).collect();
+    detail.dedup();
+    Ok(answer([
+        ("open.writers", labels(writers)),
+        (
+            "open.writers_detail",
+            detail
+                .into_iter()
+                .map(Value::from)
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+        ("open.writers_append_only", append_only),
+        ("open.unseen_writer", false.into()),
+        ("open.unseen_evidence", Value::Null),
+    ]))
+}
+
+/// `open.writers` (with `open.writers_detail` and `open.writers_append_only`),
+/// `open.unseen_writer` and `open.unseen_evidence`: the kernel is asked first,
 /// so an idle file costs no /proc scan; the scan names the writers; when the kernel says "a
 /// writer" and the scan names none, the writer is one safeop cannot see.
 pub(super) fn writers_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
@@ -341,7 +415,7 @@ pub(super) fn writers_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let (list, unreadable) = openers(f, &id)?;
     let writers: Vec<&Opener> = list.iter().filter(|o| o.write).collect();
     if !writers.is_empty() {
-        return writers_answer(labels(&writers), false.into(), None);
+        return named_writers_answer(f, &writers, unreadable);
     }
     // What the scan does not index (character devices, FIFOs, sockets) is no one's disk.
     if !id.is_file && id.block.is_none() {
@@ -427,6 +501,33 @@ mod tests {
         assert_eq!(ro.write(), Some(false));
         assert_eq!(parse_fdinfo("flags:\t01\n").write(), Some(true));
         assert_eq!(parse_fdinfo("nonsense").write(), None);
+    }
+
+    #[test]
+    fn a_writer_says_how_it_holds_the_file() {
+        let w = |flags| Opener {
+            pid: 812,
+            fd: 7,
+            comm: "rsyslogd".into(),
+            write: true,
+            flags,
+            locks: vec![],
+        };
+        // O_WRONLY|O_APPEND|O_LARGEFILE|O_CLOEXEC, as rsyslogd's fdinfo shows it
+        let log = w(Some(0o2102001));
+        assert!(log.appends());
+        assert_eq!(log.detail(), "rsyslogd (pid 812) fd 7: O_WRONLY|O_APPEND");
+        assert!(w(Some(0o102002 | 0o2000)).appends());
+        assert_eq!(
+            w(Some(0o102002 | 0o2000)).detail(),
+            "rsyslogd (pid 812) fd 7: O_RDWR|O_APPEND"
+        );
+        let plain = w(Some(0o100001));
+        assert!(!plain.appends());
+        assert_eq!(plain.detail(), "rsyslogd (pid 812) fd 7: O_WRONLY");
+        // flags that could not be read never pass for appending
+        assert!(!w(None).appends());
+        assert!(w(None).detail().contains("counted as a writer"));
     }
 
     use std::os::unix::fs::MetadataExt;
