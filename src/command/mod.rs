@@ -185,6 +185,27 @@ impl Operation {
         self.note = Some(why.into());
     }
 
+    /// A dry run (`mkfs.ext4 -n`, `wipefs -n -a`, `sgdisk -P -Z`, `sfdisk --no-act`): the tool
+    /// works out what it would write, prints it and writes nothing. What it would have written
+    /// it only reads: [`Kind::Read`], flag `dry_run`, the would-be targets moved (first) into
+    /// the sources, so no write rule sees a target.
+    pub(crate) fn dry_run(&mut self) {
+        self.flag("dry_run");
+        let targets = std::mem::take(&mut self.targets);
+        self.sources.splice(0..0, targets);
+        self.kind = Kind::Read;
+    }
+
+    /// The command only prints its help or its version (or refuses an option it does not have,
+    /// which also writes nothing): [`Kind::Read`] with no targets, sources, flags or options.
+    pub(crate) fn prints_only(&mut self) {
+        self.kind = Kind::Read;
+        self.targets.clear();
+        self.sources.clear();
+        self.flags.clear();
+        self.options.clear();
+    }
+
     /// True when a policy may have something to say: the tool is one safeop knows.
     pub fn is_guarded(&self) -> bool {
         self.kind != Kind::Unknown
