@@ -484,6 +484,87 @@ mod tests {
         shell_words::split(line).expect("splits")
     }
 
+    /// Every guarded tool's `--help` and `--version` only print: [`Kind::Read`] with nothing
+    /// for a write rule to see (a tool without `--version` refuses it, which writes nothing too).
+    /// systemctl with no verb is no business of safeop's at all ([`Kind::Unknown`]).
+    #[test]
+    fn every_guarded_tool_s_help_and_version_only_print() {
+        let mkfs_names = [
+            "mkfs",
+            "mkfs.ext2",
+            "mkfs.ext3",
+            "mkfs.ext4",
+            "mke2fs",
+            "mkfs.xfs",
+            "mkfs.btrfs",
+            "mkfs.vfat",
+            "mkfs.fat",
+            "mkfs.msdos",
+            "mkdosfs",
+            "mkswap",
+            "mkfs.exfat",
+            "mkfs.f2fs",
+            "mkfs.ntfs",
+            "mkfs.minix",
+            "mkfs.jfs",
+        ];
+        let tools = TOOLS.iter().copied().filter(|t| !t.starts_with("mk"));
+        for tool in tools.chain(mkfs_names) {
+            for opt in ["--help", "--version"] {
+                let line = format!("{tool} {opt}");
+                let op = parse(&words(&line));
+                let want = if tool == "systemctl" {
+                    Kind::Unknown
+                } else {
+                    Kind::Read
+                };
+                assert_eq!(op.kind, want, "{line}: {:?}", op.note);
+                assert!(op.targets.is_empty(), "{line}: {:?}", op.targets);
+                // Behind a wrapper, too.
+                let op = parse(&words(&format!("sudo {line}")));
+                assert_eq!(op.kind, want, "sudo {line}");
+            }
+        }
+        // The short spellings, where the tool's own manual says they are help or version.
+        for line in [
+            "qemu-img -h",
+            "qemu-img -V",
+            "wipefs -h",
+            "wipefs -V",
+            "mkfs -h",
+            "mkfs -V",
+            "mke2fs -V",
+            "mkfs.ext4 -V",
+            "mkfs.xfs -V",
+            "mkfs.btrfs -V",
+            "mkswap -h",
+            "mkswap -V",
+            "mkfs.exfat -h",
+            "mkfs.exfat -V",
+            "mkfs.f2fs -V",
+            "mkfs.ntfs -h",
+            "mkfs.ntfs -V",
+            "mkfs.minix -h",
+            "mkfs.minix -V",
+            "fdisk -h",
+            "fdisk -V",
+            "sfdisk -h",
+            "sfdisk -v",
+            "parted -h",
+            "parted -v",
+            "sgdisk -?",
+            "sgdisk -V",
+            "cfdisk -h",
+            "cfdisk -V",
+            "restic -h",
+            "borg -V",
+        ] {
+            let op = parse(&words(line));
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
+            assert!(op.targets.is_empty(), "{line}");
+        }
+    }
+
     #[test]
     fn one_naming_rule() {
         assert_eq!(tool_name("/usr/sbin/mkfs.ext4"), "mkfs");
