@@ -6,18 +6,33 @@
 //!   family `-t` is the filesystem type and `-T` the usage type (options["usage_type"]).
 //! - `mkfs [-V] [-t TYPE] FS-OPTIONS DEVICE [SIZE]` (util-linux front end) → TYPE (default
 //!   `ext2`); the options after its own are read by the TYPE family's rules. `-V` twice is a dry
-//!   run of the front end → flag `dry_run`.
+//!   run of the front end (the builder is not run) → flag `dry_run`; `-V` alone prints the
+//!   version.
 //!
 //! Each family's option letters are known (ext/mke2fs, xfs, fat, btrfs, swap, exfat, f2fs, ntfs,
 //! minix), so an option value (`-L data`) is never taken for the device. The device is the first
 //! operand; a second operand is the size (options["size"]) — btrfs takes several devices, all
 //! targets. For any other TYPE the option letters are unknown: every operand that is not a plain
 //! number is taken as a target (over-inclusive on purpose) and flag `device_guessed` is set.
-//! Flags: `force` (`-F` ext/ntfs, `-f` xfs/btrfs/swap, `--force`), `dry_run` (`-n` ext/ntfs,
-//! `-N` xfs), `check_badblocks` (`-c`), `superblock_only` (mke2fs `-S`: rewrites superblock and
-//! group descriptors only), `create_file` (mkfs.fat `-C`). Sources: mke2fs `-d DIR` (populate
-//! from), `-l FILE` (bad-block list). `--help`, and the builders' version options (`mke2fs -V`,
-//! `mkfs.xfs -V`, `mkswap -V`; the front end's `-V` is "verbose") → [`Kind::Read`].
+//! Flags: `force` (`-F` ext/ntfs, `-f` xfs/btrfs/swap, `--force`), `check_badblocks` (`-c`),
+//! `superblock_only` (mke2fs `-S`: rewrites superblock and group descriptors only),
+//! `create_file` (mkfs.fat `-C`). Sources: mke2fs `-d DIR` (populate from), `-l FILE` (bad-block
+//! list).
+//!
+//! A dry run writes nothing to the device: mke2fs `-n` ("do not actually create a
+//! filesystem"), mkfs.xfs `-N` (print the geometry and stop), mkntfs `-n`/`--no-action`, the
+//! front end's `-V -V` → [`Kind::Read`] with flag `dry_run`, the device a source
+//! ([`Operation::dry_run`]), wherever the letter stands (`-qn`, after the device). (mke2fs `-n
+//! -z FILE` still creates the undo file; xfs's `-n` is naming options, not a dry run.)
+//!
+//! Only printing → [`Kind::Read`], nothing else kept ([`Operation::prints_only`]): `--help`
+//! everywhere; the version options of the builders that have one (`-V` of mke2fs, mkfs.xfs,
+//! mkfs.btrfs, mkswap, mkfs.exfat, mkfs.f2fs, mkntfs, mkfs.minix; `--version` of the getopt_long
+//! ones); `-h` where it is help (mkswap, exfat, f2fs, ntfs, minix; not mkfs.fat, whose `-h` is
+//! hidden sectors). mke2fs and mkfs.xfs read plain getopt: their `--help`/`--version` are refused
+//! with the usage text, which writes nothing either. The front end's `-V` is "verbose" unless
+//! it is the only argument; for an mkfs.TYPE with unknown letters only a first argument
+//! `--help`/`--version` counts (a later one may be an option's value).
 
 use super::{Arg, Getopt, Kind, Operation};
 
@@ -54,19 +69,19 @@ pub(super) fn family(fstype: &str) -> Option<Family> {
             "bdeEgiGIJlLmMNoOrsCtTUz",
             "cjnqSvDFKV",
             &[],
-            &[],
+            &["help", "version"],
             &["F"],
             &["n"],
-            &["V"],
+            &["V", "help", "version"],
         ),
         "xfs" => f(
             "bdilLmnprs",
             "KNqCfV",
             &["protofile"],
-            &[],
+            &["help", "version"],
             &["f"],
             &["N"],
-            &["V"],
+            &["V", "help", "version"],
         ),
         "vfat" | "fat" | "msdos" => f(
             "bfDFgilmMnrRsSh",
@@ -164,10 +179,10 @@ pub(super) fn family(fstype: &str) -> Option<Family> {
             "acCdeEglmoORsStTUzw",
             "hifrVq",
             &[],
-            &[],
+            &["help", "version"],
             &["f"],
             &[],
-            &["V", "h"],
+            &["V", "h", "help", "version"],
         ),
         "ntfs" => f(
             "cspHSzLN",
@@ -199,15 +214,19 @@ pub(super) fn family(fstype: &str) -> Option<Family> {
             &["n", "no-action"],
             &["V", "version", "h", "help"],
         ),
-        "minix" => f(
-            "nil",
-            "c123v",
-            &["namelength", "inodes", "badblocks"],
-            &["check", "version", "help"],
-            &[],
-            &[],
-            &["version", "help"],
-        ),
+        "minix" => {
+            let mut fam = f(
+                "nil",
+                "c123vVh",
+                &["namelength", "inodes", "badblocks"],
+                &["check", "version", "help"],
+                &[],
+                &[],
+                &["V", "version", "h", "help"],
+            );
+            fam.spec.long_opt = &["lock"];
+            fam
+        }
         _ => return None,
     })
 }
@@ -236,15 +255,18 @@ pub(crate) fn parse(op: &mut Operation, program: &str, args: &[String]) {
             (t, args, ext)
         }
         None => {
-            // The util-linux front end: its own options first, then the builder's.
+            // The util-linux front end: its own options first, then the builder's. `-V` alone
+            // prints the version; anywhere else it is "verbose".
+            if args.len() == 1 && args[0] == "-V" {
+                return op.prints_only();
+            }
             let mut fstype = "ext2".to_string();
             let mut verbose = 0;
             let mut i = 0;
             while i < args.len() {
                 let a = args[i].as_str();
                 if a == "-h" || a == "--help" || a == "--version" {
-                    op.kind = Kind::Read;
-                    return;
+                    return op.prints_only();
                 } else if a == "-V" || a == "--verbose" {
                     verbose += 1;
                 } else if a == "-t" || a == "--type" {
@@ -270,10 +292,11 @@ pub(crate) fn parse(op: &mut Operation, program: &str, args: &[String]) {
         }
     };
     op.opt("fstype", &fstype);
-    if ext_program {
-        return builder(op, &name, "ext4", &fstype, rest);
+    let family_type = if ext_program { "ext4" } else { fstype.as_str() };
+    builder(op, &name, family_type, &fstype, rest);
+    if op.kind == Kind::Format && op.has("dry_run") {
+        op.dry_run();
     }
-    builder(op, &name, &fstype, &fstype, rest)
 }
 
 /// Reads a builder's own options. `family_type` picks the option rules, `fstype` is recorded.
@@ -297,9 +320,7 @@ fn builder(op: &mut Operation, name: &str, family_type: &str, fstype: &str, args
         };
         let o = opt.as_str();
         if fam.info.contains(&o) {
-            op.flags.clear();
-            op.kind = Kind::Read;
-            return;
+            return op.prints_only();
         }
         if fam.force.contains(&o) {
             op.flag("force");
@@ -377,9 +398,13 @@ fn builder(op: &mut Operation, name: &str, family_type: &str, fstype: &str, args
 
 /// An mkfs.TYPE whose options are unknown: every operand that is not a number may be the device.
 fn guess(op: &mut Operation, fstype: &str, args: &[String]) {
-    if args.iter().any(|a| a == "--help" || a == "-h") {
-        op.kind = Kind::Read;
-        return;
+    // Its letters are unknown, so a later `--help` may be an option's value (`-L --help`):
+    // only a first argument `--help` or `--version` is taken to print and stop.
+    if matches!(
+        args.first().map(String::as_str),
+        Some("--help" | "--version")
+    ) {
+        return op.prints_only();
     }
     let mut after_dashdash = false;
     for a in args {
@@ -450,9 +475,6 @@ mod tests {
         let op = parse_str("mke2fs -T largefile /dev/sdc1");
         assert_eq!(op.option("fstype"), Some("ext2"));
         assert_eq!(op.option("usage_type"), Some("largefile"));
-        let op = parse_str("mke2fs -n /dev/sdc1");
-        assert_eq!(op.kind, Kind::Format);
-        assert!(op.has("dry_run"));
         let op = parse_str("mkfs.ext3 -b 4096 -i 8192 -N 100000 -m 1 -O ^has_journal -E stride=16 -d /srv/root -j /dev/sdc1 262144");
         assert_eq!(op.targets, vec!["/dev/sdc1"]);
         assert_eq!(op.option("size"), Some("262144"));
@@ -471,11 +493,12 @@ mod tests {
         assert!(op.has("force"));
         assert_eq!(op.option("fstype"), Some("xfs"));
         assert_eq!(op.option("label"), Some("data"));
-        assert!(parse_str("mkfs.xfs -N /dev/md0").has("dry_run"));
         let op = parse_str("mkfs.xfs -f -d name=/dev/md1,su=64k");
         assert_eq!(op.targets, vec!["/dev/md1"]);
         // -n is naming options for xfs, not a dry run.
-        assert!(!parse_str("mkfs.xfs -n size=8k /dev/md0").has("dry_run"));
+        let op = parse_str("mkfs.xfs -n size=8k /dev/md0");
+        assert!(!op.has("dry_run"));
+        assert_eq!(op.kind, Kind::Format);
     }
 
     #[test]
@@ -520,8 +543,8 @@ mod tests {
 
     #[test]
     fn other_families() {
-        let op = parse_str("mkfs.ntfs -f -L win -n /dev/sdd1");
-        assert!(op.has("dry_run"));
+        let op = parse_str("mkfs.ntfs -f -L win /dev/sdd1");
+        assert_eq!(op.kind, Kind::Format);
         assert_eq!(op.targets, vec!["/dev/sdd1"]);
         let op = parse_str("mkfs.exfat -L usb /dev/sde1");
         assert_eq!(op.targets, vec!["/dev/sde1"]);
@@ -536,6 +559,122 @@ mod tests {
         assert!(op.has("device_guessed"));
         assert!(op.targets.contains(&"/dev/sdf1".to_string()));
         assert_eq!(op.option("fstype"), Some("jfs"));
+    }
+
+    /// Every spelling of a dry run only reads the device: no target for a write rule to see.
+    #[test]
+    fn dry_runs_only_read() {
+        for line in [
+            "mkfs.ext4 -n /dev/sdc1",
+            "mke2fs -n /dev/sdc1",
+            "mkfs.ext4 -qn /dev/sdc1",
+            "mkfs.ext4 -nq /dev/sdc1",
+            "mkfs.ext4 -Fn -L data /dev/sdc1",
+            "mkfs.ext4 /dev/sdc1 -n",
+            "mkfs.ext4 -F /dev/sdc1 1024 -n",
+            "mkfs.ext3 -n -t ext4 /dev/sdc1",
+            "mke2fs -t ext4 -n -F -L data /dev/sdc1",
+            "/usr/sbin/mkfs.ext2 -n /dev/sdc1",
+            "mkfs -t ext4 -n /dev/sdc1",
+            "mkfs -V -V -t ext4 /dev/sdc1",
+            "mkfs -V -V -t jfs /dev/sdc1",
+            "mkfs -t ext4 -V -V /dev/sdc1",
+            "mkfs.xfs -N /dev/sdc1",
+            "mkfs.xfs -f -N -L data /dev/sdc1",
+            "mkfs.xfs /dev/sdc1 -N",
+            "mkfs.xfs -qN /dev/sdc1",
+            "mkfs -t xfs -N /dev/sdc1",
+            "mkfs.ntfs -n /dev/sdc1",
+            "mkfs.ntfs --no-action -f /dev/sdc1",
+            "mkfs.ntfs --no-act /dev/sdc1",
+            "mkfs.ntfs -fn /dev/sdc1",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
+            assert!(op.has("dry_run"), "{line}");
+            assert!(op.targets.is_empty(), "{line}");
+            assert_eq!(
+                op.sources.first().map(String::as_str),
+                Some("/dev/sdc1"),
+                "{line}"
+            );
+        }
+        // The populate directory stays a source behind the device.
+        let op = parse_str("mke2fs -n -d /srv/root /dev/sdc1");
+        assert_eq!(op.sources, vec!["/dev/sdc1", "/srv/root"]);
+        // Not dry runs: a single -V is verbose; mkfs.fat and mkfs.btrfs have no dry run.
+        for line in [
+            "mkfs -V -t ext4 /dev/sdc1",
+            "mkfs.btrfs -f /dev/sdc1",
+            "mkfs.vfat -n BOOT /dev/sdc1",
+            "mkfs.minix -n 30 /dev/sdc1",
+            "mkfs.ext4 -L -n /dev/sdc1",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Format, "{line}: {:?}", op.note);
+            assert!(!op.has("dry_run"), "{line}");
+        }
+    }
+
+    /// Help and version forms print and stop; a look-alike that is an option's value does not.
+    #[test]
+    fn help_and_version_only_print() {
+        for line in [
+            "mkfs --help",
+            "mkfs -h",
+            "mkfs --version",
+            "mkfs -V",
+            "mkfs.ext4 -V",
+            "mkfs.ext4 -V /dev/sdc1",
+            "mkfs.ext4 -F /dev/sdc1 -V",
+            "mke2fs -V",
+            "mkfs.ext4 --help",
+            "mkfs.ext4 --version",
+            "mke2fs --help",
+            "mkfs.xfs -V",
+            "mkfs.xfs --help",
+            "mkfs.btrfs --help",
+            "mkfs.btrfs --version",
+            "mkfs.btrfs -V",
+            "mkfs.btrfs -f --help /dev/sdc1",
+            "mkfs.vfat --help",
+            "mkfs.fat --version",
+            "mkdosfs --help",
+            "mkswap -V",
+            "mkswap -h",
+            "mkswap --help",
+            "mkswap --version",
+            "mkfs.exfat -V",
+            "mkfs.exfat --help",
+            "mkfs.f2fs -V",
+            "mkfs.f2fs --help",
+            "mkfs.ntfs -V",
+            "mkfs.ntfs --help",
+            "mkfs.minix -V",
+            "mkfs.minix -h",
+            "mkfs.minix --version",
+            "mkfs.minix --help",
+            "mkfs.jfs --help",
+            "mkfs.jfs --version",
+            "mkfs -t jfs --help",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
+            assert!(op.targets.is_empty() && op.sources.is_empty(), "{line}");
+            assert!(op.flags.is_empty(), "{line}");
+        }
+        for line in [
+            "mkfs.ext4 -L --help /dev/sdc1",
+            "mkfs.ext4 -L -V /dev/sdc1",
+            "mkfs.vfat -h 63 /dev/sdc1",
+            "mkfs.jfs -L --help /dev/sdc1",
+            "mkfs.jfs -V /dev/sdc1",
+            "mkfs -V /dev/sdc1",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Format, "{line}: {:?}", op.note);
+            assert!(op.targets.contains(&"/dev/sdc1".to_string()), "{line}");
+        }
     }
 
     #[test]
@@ -575,8 +714,11 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert_eq!(op.targets, vec![path.clone()]);
-        assert!(op.has("dry_run"));
+        assert_eq!(
+            (op.kind, op.sources.clone()),
+            (Kind::Read, vec![path.clone()])
+        );
+        assert!(op.has("dry_run") && op.targets.is_empty());
         // Nothing was written: the image is still all zeros.
         let data = std::fs::read(&img).expect("read");
         assert!(data.iter().all(|b| *b == 0));

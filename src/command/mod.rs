@@ -199,6 +199,27 @@ impl Operation {
         });
     }
 
+    /// A dry run (`mkfs.ext4 -n`, `wipefs -n -a`, `sgdisk -P -Z`, `sfdisk --no-act`): the tool
+    /// works out what it would write, prints it and writes nothing. What it would have written
+    /// it only reads: [`Kind::Read`], flag `dry_run`, the would-be targets moved (first) into
+    /// the sources, so no write rule sees a target.
+    pub(crate) fn dry_run(&mut self) {
+        self.flag("dry_run");
+        let targets = std::mem::take(&mut self.targets);
+        self.sources.splice(0..0, targets);
+        self.kind = Kind::Read;
+    }
+
+    /// The command only prints its help or its version (or refuses an option it does not have,
+    /// which also writes nothing): [`Kind::Read`] with no targets, sources, flags or options.
+    pub(crate) fn prints_only(&mut self) {
+        self.kind = Kind::Read;
+        self.targets.clear();
+        self.sources.clear();
+        self.flags.clear();
+        self.options.clear();
+    }
+
     /// True when a policy may have something to say: the tool is one safeop knows.
     pub fn is_guarded(&self) -> bool {
         self.kind != Kind::Unknown
@@ -475,6 +496,87 @@ mod tests {
 
     fn words(line: &str) -> Vec<String> {
         shell_words::split(line).expect("splits")
+    }
+
+    /// Every guarded tool's `--help` and `--version` only print: [`Kind::Read`] with nothing
+    /// for a write rule to see (a tool without `--version` refuses it, which writes nothing too).
+    /// systemctl with no verb is no business of safeop's at all ([`Kind::Unknown`]).
+    #[test]
+    fn every_guarded_tool_s_help_and_version_only_print() {
+        let mkfs_names = [
+            "mkfs",
+            "mkfs.ext2",
+            "mkfs.ext3",
+            "mkfs.ext4",
+            "mke2fs",
+            "mkfs.xfs",
+            "mkfs.btrfs",
+            "mkfs.vfat",
+            "mkfs.fat",
+            "mkfs.msdos",
+            "mkdosfs",
+            "mkswap",
+            "mkfs.exfat",
+            "mkfs.f2fs",
+            "mkfs.ntfs",
+            "mkfs.minix",
+            "mkfs.jfs",
+        ];
+        let tools = TOOLS.iter().copied().filter(|t| !t.starts_with("mk"));
+        for tool in tools.chain(mkfs_names) {
+            for opt in ["--help", "--version"] {
+                let line = format!("{tool} {opt}");
+                let op = parse(&words(&line));
+                let want = if tool == "systemctl" {
+                    Kind::Unknown
+                } else {
+                    Kind::Read
+                };
+                assert_eq!(op.kind, want, "{line}: {:?}", op.note);
+                assert!(op.targets.is_empty(), "{line}: {:?}", op.targets);
+                // Behind a wrapper, too.
+                let op = parse(&words(&format!("sudo {line}")));
+                assert_eq!(op.kind, want, "sudo {line}");
+            }
+        }
+        // The short spellings, where the tool's own manual says they are help or version.
+        for line in [
+            "qemu-img -h",
+            "qemu-img -V",
+            "wipefs -h",
+            "wipefs -V",
+            "mkfs -h",
+            "mkfs -V",
+            "mke2fs -V",
+            "mkfs.ext4 -V",
+            "mkfs.xfs -V",
+            "mkfs.btrfs -V",
+            "mkswap -h",
+            "mkswap -V",
+            "mkfs.exfat -h",
+            "mkfs.exfat -V",
+            "mkfs.f2fs -V",
+            "mkfs.ntfs -h",
+            "mkfs.ntfs -V",
+            "mkfs.minix -h",
+            "mkfs.minix -V",
+            "fdisk -h",
+            "fdisk -V",
+            "sfdisk -h",
+            "sfdisk -v",
+            "parted -h",
+            "parted -v",
+            "sgdisk -?",
+            "sgdisk -V",
+            "cfdisk -h",
+            "cfdisk -V",
+            "restic -h",
+            "borg -V",
+        ] {
+            let op = parse(&words(line));
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
+            assert!(op.targets.is_empty(), "{line}");
+        }
     }
 
     #[test]

@@ -5,19 +5,22 @@
 //! is [`Kind::Read`] with the devices as sources. Interactive programs (`fdisk DEV`, `gdisk DEV`,
 //! `cfdisk DEV`, `parted DEV` with no command) are Partition: what the person will type is not
 //! known, and writing is one keystroke away.
-//! - fdisk: `-l`/`-x`/`-s` → Read; otherwise one device → Partition. Options kept: `-w`/`-W`
+//! - fdisk: `-l`/`-x`/`-s` → Read (fdisk has no dry run); otherwise one device → Partition. Options kept: `-w`/`-W`
 //!   (options["wipe"], ["wipe_partitions"]), `-t` (options["label"]), `-b`, `-u`, `-c`, `-B`
 //!   (flag `protect_boot`), `-n` (flag `noauto_pt`).
 //! - sfdisk: `-l`/`--list`, `-d`/`--dump`, `-J`/`--json`, `-s`/`--show-size`, `-V`/`--verify`,
-//!   `-F`/`--list-free`, `-g`, `-G`, `-T` → Read. `--delete DEV [N…]` → Partition (flag `delete`,
-//!   options["partitions"]); `--part-type|--part-uuid|--part-label|--part-attrs DEV N VALUE` and
-//!   `--disk-id DEV ID` → Partition, without the VALUE they only print → Read; `--activate`,
+//!   `-F`/`--list-free`, `-g`, `-G`, `-T` → Read (`-v` is sfdisk's version). `--delete DEV [N…]`
+//!   → Partition (flag `delete`, options["partitions"]); `--part-type|--part-uuid|--part-label|
+//!   --part-attrs DEV N VALUE` and `--disk-id DEV ID` → Partition, without the VALUE they only
+//!   print → Read; `--activate DEV N…` (without N it lists the bootable partitions → Read),
 //!   `--reorder`, `--relocate`, `--move-data` → Partition; the default (script on stdin) →
-//!   Partition. `-n`/`--no-act` → flag `dry_run` (Kind unchanged), `-a`/`--append` → `append`,
-//!   `-N N` → options["partno"], `-f` → `force`.
+//!   Partition. `-n`/`--no-act` makes any of these a dry run → Read, flag `dry_run`, the device a
+//!   source. `-a`/`--append` → `append`, `-N N` → options["partno"], `-f` → `force`.
 //! - parted: `-l`/`--list` → Read. After the device come commands (unique prefixes accepted, as
 //!   parted does): only `print`, `unit`, `align-check`, `help`, `version`, `quit` and `select` →
-//!   Read; any other (mklabel, mkpart, rm, resizepart, set, name, …, or an ambiguous prefix) →
+//!   Read — unless `-f`/`--fix`, which answers "Fix" to exceptions in script mode and so rewrites
+//!   a GPT that `print` finds wanting (seen with parted 3.5) → Partition; `-l --fix` is opaque
+//!   (it may rewrite any disk); any other (mklabel, mkpart, rm, resizepart, set, name, …, or an ambiguous prefix) →
 //!   Partition; no command → interactive → Partition. options["commands"] = the words after the
 //!   device. `-s`/`--script` → flag `script`, `-a`/`--align` → options["align"], `-f`/`--fix` →
 //!   flag `fix`. `select DEV` moves later commands to DEV (added to the targets).
@@ -26,9 +29,14 @@
 //!   `-N`, `-d`, `-t`, `-c`, `-G`, `-U`, `-u`, `-A …:set`, `-g`, `-m`, `-h`, `-r`, `-s`, `-l`,
 //!   `-e`, `-j`, `-k`, `-C`, `-T`, `-R`) → Partition, each recorded as a flag under its long name
 //!   (`zap_all`, `clear`, `new`, `delete` …). `-R DEV2` (replicate) writes DEV2's table: DEV2 is
-//!   the target and the device named last is a source. `-P`/`--pretend` → flag `dry_run`.
+//!   the target and the device named last is a source. `-P`/`--pretend` ("changes are not
+//!   written to disk") → a dry run: Read, flag `dry_run`, the device a source — except with
+//!   `-R`, which sgdisk (1.0.9) writes onto DEV2 even when pretending: still Partition, no flag.
 //! - gdisk: `-l` → Read, else Partition. cfdisk: `-r`/`--read-only` → Read, else Partition (no
 //!   device → cfdisk's default `/dev/sda`, flag `default_device`).
+//! - Help and version (`-h`/`--help`; `-V`/`--version`, parted's and sfdisk's `-v`; sgdisk's
+//!   `-?`, `--usage`, `-L`) only print → Read with nothing kept. gdisk has neither: it takes
+//!   `--help` for a device file name and stops when there is none.
 
 use super::{Arg, Getopt, Kind, Operation};
 
@@ -125,10 +133,7 @@ fn fdisk(op: &mut Operation, args: &[String]) {
             Arg::Opt(n, v) => (n, v.unwrap_or_default()),
         };
         match name.as_str() {
-            "h" | "help" | "V" | "version" => {
-                op.kind = Kind::Read;
-                return;
-            }
+            "h" | "help" | "V" | "version" => return op.prints_only(),
             "l" | "list" | "x" | "list-details" | "s" | "getsz" => list = true,
             "w" | "wipe" => op.opt("wipe", &value),
             "W" | "wipe-partitions" => op.opt("wipe_partitions", &value),
@@ -228,12 +233,9 @@ fn sfdisk(op: &mut Operation, args: &[String]) {
             Arg::Opt(n, v) => (n, v.unwrap_or_default()),
         };
         match name.as_str() {
-            "h" | "help" | "V" | "version" => {
-                op.kind = Kind::Read;
-                return;
-            }
+            "h" | "help" | "v" | "version" => return op.prints_only(),
             "l" | "list" | "d" | "dump" | "J" | "json" | "s" | "show-size" | "F" | "list-free"
-            | "g" | "show-geometry" | "G" | "show-pt-geometry" | "T" | "list-types" | "v"
+            | "g" | "show-geometry" | "G" | "show-pt-geometry" | "T" | "list-types" | "V"
             | "verify" | "backup-pt-sectors" | "print-id" | "id" => read_cmd = true,
             "delete" | "A" | "activate" | "r" | "reorder" | "relocate" | "part-type"
             | "part-uuid" | "part-label" | "part-attrs" | "disk-id" | "change-id" => {
@@ -269,7 +271,8 @@ fn sfdisk(op: &mut Operation, args: &[String]) {
         };
         let read = match c.as_str() {
             "part-type" | "part-uuid" | "part-label" | "part-attrs" => rest.len() < 2,
-            "disk-id" => rest.is_empty(),
+            // `--activate DEV` with no partition numbers lists the bootable ones.
+            "disk-id" | "activate" => rest.is_empty(),
             _ => false,
         };
         if c == "delete" {
@@ -286,15 +289,29 @@ fn sfdisk(op: &mut Operation, args: &[String]) {
         } else if !rest.is_empty() {
             op.opt("arguments", &rest.join(" "));
         }
-        return finish(op, read, vec![dev.clone()]);
+        finish(op, read, vec![dev.clone()]);
+        return no_act(op);
     }
     if read_cmd {
         return finish(op, true, operands);
     }
     match operands.as_slice() {
-        [dev] => finish(op, false, vec![dev.clone()]),
+        [dev] => {
+            finish(op, false, vec![dev.clone()]);
+            no_act(op)
+        }
         [] => op.opaque("sfdisk: no disk device specified"),
         [_, extra, ..] => op.opaque(format!("sfdisk: unexpected argument '{extra}'")),
+    }
+}
+
+/// sfdisk `-n`/`--no-act` ("do everything except write to the device"): whatever would be
+/// written is only read. Checked on images with util-linux 2.38 for a script on stdin, an
+/// empty stdin, `--delete`, `--part-*`, `--disk-id`, `--activate`, `--reorder`, `--relocate`,
+/// `--wipe`, `--append`, `-N`.
+fn no_act(op: &mut Operation) {
+    if op.kind == Kind::Partition && op.has("dry_run") {
+        op.dry_run();
     }
 }
 
@@ -345,15 +362,16 @@ fn parted(op: &mut Operation, args: &[String]) {
         let a = args[i].as_str();
         i += 1;
         if only_words {
-            words.push(a.to_string());
+            // After `--` the first word is still the device (`parted -s -- /dev/sdb print`).
+            match device {
+                None => device = Some(a.to_string()),
+                Some(_) => words.push(a.to_string()),
+            }
             continue;
         }
         match a {
             "--" => only_words = true,
-            "-h" | "--help" | "-v" | "--version" => {
-                op.kind = Kind::Read;
-                return;
-            }
+            "-h" | "--help" | "-v" | "--version" => return op.prints_only(),
             "-l" | "--list" => list = true,
             "-s" | "--script" => op.flag("script"),
             "-m" | "--machine" => op.flag("machine"),
@@ -386,6 +404,11 @@ fn parted(op: &mut Operation, args: &[String]) {
         }
     }
     if list {
+        if op.has("fix") {
+            // In script mode `--fix` answers "Fix" to every exception: any disk listed may
+            // have its GPT rewritten.
+            return op.opaque("parted: --list with --fix may rewrite the table of any disk");
+        }
         let devices: Vec<String> = device.into_iter().chain(words).collect();
         return finish(op, true, devices);
     }
@@ -440,7 +463,8 @@ fn parted(op: &mut Operation, args: &[String]) {
             }
         }
     }
-    finish(op, read, devices);
+    // `--fix` lets even `print` repair (rewrite) a table it finds wanting.
+    finish(op, read && !op.has("fix"), devices);
 }
 
 /// sgdisk options taking a value (short letter, long name, writes?).
@@ -495,13 +519,14 @@ fn sgdisk(op: &mut Operation, args: &[String]) {
     let mut writes = false;
     let mut replicate = None;
     let mut info_only = false;
+    let mut pretend = false;
     let mut i = 0;
     let mut only_operands = false;
     // popt: `-n 1:0:0`, `-n1:0:0`, `--new=1:0:0`, `--new 1:0:0`, bundled flags, no abbreviations.
     let mut handle = |op: &mut Operation, long: &str, value: Option<String>, w: bool| {
         match long {
             "help" | "version" | "list-types" => info_only = true,
-            "pretend" => op.flag("dry_run"),
+            "pretend" => pretend = true,
             "replicate" => replicate = value.clone(),
             "attributes" => {
                 let v = value.clone().unwrap_or_default();
@@ -596,10 +621,7 @@ fn sgdisk(op: &mut Operation, args: &[String]) {
         }
     }
     if info_only && devices.is_empty() {
-        op.flags.clear();
-        op.options.clear();
-        op.kind = Kind::Read;
-        return;
+        return op.prints_only();
     }
     let dev = match devices.as_slice() {
         [d] => d.clone(),
@@ -607,13 +629,16 @@ fn sgdisk(op: &mut Operation, args: &[String]) {
         [_, extra, ..] => return op.opaque(format!("sgdisk: unexpected argument '{extra}'")),
     };
     if let Some(second) = replicate {
-        // The table of DEV is copied onto the second device.
+        // The table of DEV is copied onto the second device, `--pretend` or not.
         op.sources.push(dev);
         op.targets.push(second);
         op.kind = Kind::Partition;
         return;
     }
     finish(op, !writes, vec![dev]);
+    if pretend {
+        op.dry_run();
+    }
 }
 
 fn gdisk(op: &mut Operation, args: &[String]) {
@@ -622,10 +647,7 @@ fn gdisk(op: &mut Operation, args: &[String]) {
     for a in args {
         match a.as_str() {
             "-l" => list = true,
-            "-h" | "--help" | "-V" | "--version" => {
-                op.kind = Kind::Read;
-                return;
-            }
+            "-h" | "--help" | "-V" | "--version" => return op.prints_only(),
             _ if a.starts_with('-') => return op.opaque(format!("gdisk: invalid option '{a}'")),
             _ => devices.push(a.clone()),
         }
@@ -658,10 +680,7 @@ fn cfdisk(op: &mut Operation, args: &[String]) {
         match a {
             Arg::Operand(d) => devices.push(d),
             Arg::Opt(n, _) => match n.as_str() {
-                "h" | "help" | "V" | "version" => {
-                    op.kind = Kind::Read;
-                    return;
-                }
+                "h" | "help" | "V" | "version" => return op.prints_only(),
                 "r" | "read-only" => read = true,
                 "z" | "zero" => op.flag("zero"),
                 _ => {}
@@ -731,6 +750,11 @@ mod tests {
             "sfdisk -F /dev/sda",
             "sfdisk --part-type /dev/sda 1",
             "sfdisk --disk-id /dev/sda",
+            "sfdisk -A /dev/sda",
+            "sfdisk --activate /dev/sda",
+            "sfdisk --verify /dev/sda",
+            "sfdisk -V /dev/sda",
+            "sfdisk -lJ /dev/sda",
         ] {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
@@ -750,9 +774,9 @@ mod tests {
         let op = parse_str("sfdisk /dev/sdb");
         assert_eq!(op.kind, Kind::Partition);
         assert_eq!(op.targets, vec!["/dev/sdb"]);
-        let op = parse_str("sfdisk -N 2 --no-act -f /dev/sdb");
+        let op = parse_str("sfdisk -N 2 -f /dev/sdb");
         assert_eq!(op.kind, Kind::Partition);
-        assert!(op.has("dry_run") && op.has("force"));
+        assert!(op.has("force"));
         assert_eq!(op.option("partno"), Some("2"));
         let op = parse_str("sfdisk --append /dev/sdb");
         assert!(op.has("append"));
@@ -763,6 +787,7 @@ mod tests {
             "sfdisk --part-label /dev/sda 1 data",
             "sfdisk --disk-id /dev/sda 0x1234",
             "sfdisk -A /dev/sda 1",
+            "sfdisk --activate /dev/sda -",
             "sfdisk -r /dev/sda",
             "sfdisk --relocate gpt-bak-std /dev/sda",
             "sfdisk --wipe always /dev/sda",
@@ -785,6 +810,43 @@ mod tests {
         }
     }
 
+    /// `--no-act` turns every writing form into a read of the device, wherever it stands.
+    #[test]
+    fn sfdisk_no_act_only_reads() {
+        for line in [
+            "sfdisk --no-act /dev/sda",
+            "sfdisk -n /dev/sda",
+            "sfdisk /dev/sda -n",
+            "sfdisk --no-a /dev/sda",
+            "sfdisk -nf /dev/sda",
+            "sfdisk -fn -N 2 /dev/sda",
+            "sfdisk -n -N 2 /dev/sda",
+            "sfdisk --append --no-act /dev/sda",
+            "sfdisk -n --wipe always /dev/sda",
+            "sfdisk --no-act --delete /dev/sda 1",
+            "sfdisk --delete /dev/sda -n",
+            "sfdisk --no-act --part-type /dev/sda 1 83",
+            "sfdisk --no-act --part-label /dev/sda 1 data",
+            "sfdisk --no-act --part-uuid /dev/sda 1 0f7e4a3c-2d5b-4c1e-9a8f-6b3d2e1c0a9b",
+            "sfdisk --no-act --part-attrs /dev/sda 1 RequiredPartition",
+            "sfdisk --no-act --disk-id /dev/sda 0x1234",
+            "sfdisk -n -A /dev/sda 1",
+            "sfdisk -n -r /dev/sda",
+            "sfdisk --no-act --relocate gpt-bak-std /dev/sda",
+            "sfdisk --no-act -N 1 --move-data /dev/sda",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
+            assert!(op.has("dry_run"), "{line}");
+            assert!(op.targets.is_empty(), "{line}");
+            assert_eq!(op.sources, vec!["/dev/sda"], "{line}");
+        }
+        // `-N n`: the n is the partition number's value, not --no-act.
+        let op = parse_str("sfdisk -N n /dev/sda");
+        assert_eq!(op.kind, Kind::Partition);
+        assert!(!op.has("dry_run"));
+    }
+
     #[test]
     fn parted() {
         for line in [
@@ -799,6 +861,9 @@ mod tests {
             "parted -s /dev/sdb unit s print mklabel msdos",
             "parted /dev/sdb",
             "parted -s /dev/sdb r 1",
+            "parted -s --fix /dev/sdb print",
+            "parted -sf /dev/sdb print",
+            "parted -s /dev/sdb -f unit s print",
         ] {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Partition, "{line}: {:?}", op.note);
@@ -827,13 +892,39 @@ mod tests {
             "parted -sm /dev/sdb unit s print free",
             "parted /dev/sdb p",
             "parted -s /dev/sdb align-check optimal 1",
-            "parted --help",
-            "parted -v",
+            "parted --script /dev/sdb print",
+            "parted /dev/sdb unit MiB print",
+            "parted -s /dev/sdb unit s print free",
+            "parted -s /dev/sdb print all",
+            "parted -s /dev/sdb print list",
+            "parted /dev/sdb print devices",
+            "parted -m -s /dev/sdb unit B print",
+            "parted --machine --script /dev/sdb print",
+            "parted -j /dev/sdb print",
+            "parted /dev/sdb -s p",
+            "parted -s /dev/sdb pr",
+            "parted -s /dev/sdb unit MiB print unit s print",
+            "parted -s /dev/sdb help mkpart",
+            "parted -s /dev/sdb version",
+            "parted -s -- /dev/sdb print",
         ] {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
             assert!(op.targets.is_empty(), "{line}");
         }
+        for line in [
+            "parted --help",
+            "parted -h",
+            "parted -v",
+            "parted --version",
+            "parted /dev/sdb --help",
+            "parted -s /dev/sdb -v",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
+            assert!(op.targets.is_empty() && op.sources.is_empty(), "{line}");
+        }
+        assert_eq!(parse_str("parted -l --fix").kind, Kind::Opaque);
         let op = parse_str("parted -s /dev/sdb select /dev/sdc mklabel gpt");
         assert_eq!(op.targets, vec!["/dev/sdb", "/dev/sdc"]);
         assert_eq!(parse_str("parted -q /dev/sdb").kind, Kind::Opaque);
@@ -877,9 +968,6 @@ mod tests {
             assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
             assert!(op.targets.is_empty(), "{line}");
         }
-        let op = parse_str("sgdisk -P -Z /dev/sdb");
-        assert_eq!(op.kind, Kind::Partition);
-        assert!(op.has("dry_run"));
         let op = parse_str("sgdisk -R /dev/sdc /dev/sdb");
         assert_eq!(op.kind, Kind::Partition);
         assert_eq!(op.targets, vec!["/dev/sdc"]);
@@ -896,12 +984,102 @@ mod tests {
         }
     }
 
+    /// `--pretend` writes nothing, whatever else is asked — except a replica.
+    #[test]
+    fn sgdisk_pretend_only_reads() {
+        for line in [
+            "sgdisk -P -Z /dev/sdb",
+            "sgdisk --pretend -Z /dev/sdb",
+            "sgdisk --pretend --zap-all /dev/sdb",
+            "sgdisk -Z -P /dev/sdb",
+            "sgdisk -Z /dev/sdb -P",
+            "sgdisk -PZ /dev/sdb",
+            "sgdisk -ZP /dev/sdb",
+            "sgdisk -Pz /dev/sdb",
+            "sgdisk -P -o -n 1:0:+512M -t 1:ef00 -c 1:EFI /dev/sdb",
+            "sgdisk --pretend --new=1:0:0 --typecode=1:8300 /dev/sdb",
+            "sgdisk -P -d 2 /dev/sdb",
+            "sgdisk -P -G -g /dev/sdb",
+            "sgdisk -P -A 1:set:2 /dev/sdb",
+            "sgdisk -P -m 1:2 /dev/sdb",
+            "sgdisk -P -h 1 /dev/sdb",
+            "sgdisk -P -l /root/sdb.gpt /dev/sdb",
+            "sgdisk -P -e -s /dev/sdb",
+            "sgdisk -Pp /dev/sdb",
+            "sgdisk --pretend --print /dev/sdb",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
+            assert!(op.has("dry_run"), "{line}");
+            assert!(op.targets.is_empty(), "{line}");
+            assert_eq!(op.sources, vec!["/dev/sdb"], "{line}");
+        }
+        // sgdisk writes the replica even when pretending.
+        for line in [
+            "sgdisk -P -R /dev/sdc /dev/sdb",
+            "sgdisk --pretend --replicate=/dev/sdc /dev/sdb",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Partition, "{line}");
+            assert_eq!(op.targets, vec!["/dev/sdc"], "{line}");
+            assert!(!op.has("dry_run"), "{line}");
+        }
+        // `-c 1:P`: the P is a partition name, not --pretend.
+        let op = parse_str("sgdisk -c 1:P /dev/sdb");
+        assert_eq!(op.kind, Kind::Partition);
+        assert!(!op.has("dry_run"));
+        let op = parse_str("sgdisk -cP /dev/sdb");
+        assert_eq!(op.kind, Kind::Partition);
+    }
+
+    /// Every help and version spelling of the partitioners only prints.
+    #[test]
+    fn help_and_version_only_print() {
+        for line in [
+            "fdisk -h",
+            "fdisk --help",
+            "fdisk -V",
+            "fdisk --version",
+            "fdisk -V /dev/sdb",
+            "sfdisk -h",
+            "sfdisk --help",
+            "sfdisk -v",
+            "sfdisk --version",
+            "sfdisk --delete /dev/sdb --help",
+            "sgdisk --help",
+            "sgdisk -?",
+            "sgdisk --usage",
+            "sgdisk -V",
+            "sgdisk --version",
+            "sgdisk -L",
+            "sgdisk --list-types",
+            "gdisk -h",
+            "gdisk --help",
+            "gdisk -V",
+            "gdisk --version",
+            "cfdisk -h",
+            "cfdisk --help",
+            "cfdisk -V",
+            "cfdisk --version",
+            "cfdisk --help /dev/sdb",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
+            assert!(op.targets.is_empty() && op.sources.is_empty(), "{line}");
+            assert!(op.flags.is_empty(), "{line}");
+        }
+    }
+
     #[test]
     fn gdisk_and_cfdisk() {
         let op = parse_str("gdisk /dev/nvme0n1");
         assert_eq!(op.kind, Kind::Partition);
         assert_eq!(op.targets, vec!["/dev/nvme0n1"]);
-        assert_eq!(parse_str("gdisk -l /dev/nvme0n1").kind, Kind::Read);
+        for line in ["gdisk -l /dev/nvme0n1", "gdisk /dev/nvme0n1 -l"] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}");
+            assert_eq!(op.sources, vec!["/dev/nvme0n1"], "{line}");
+        }
         assert_eq!(parse_str("gdisk").kind, Kind::Opaque);
         let op = parse_str("cfdisk /dev/sdb");
         assert_eq!(op.kind, Kind::Partition);

@@ -6,6 +6,8 @@
 //! runlevel 1/s/S stop every service but a shell: as disruptive as a reboot for a server).
 //! There are no targets: what is affected is this machine (or `-H HOST` → flag `remote_host`,
 //! options["host"]; `-M NAME` → flag `other_machine`, options["machine"]).
+//! - `--help` only prints; so does `--version` — systemd's halt and shutdown do not have it and
+//!   refuse it, which stops them just the same → [`Kind::Read`].
 //! - reboot/poweroff/halt: the program name gives the action, `--reboot`, `-p`/`--poweroff`,
 //!   `--halt` change it; `-w`/`--wtmp-only` only writes wtmp → [`Kind::Read`]; `-f` → flag
 //!   `force` (options["force_count"]: `-ff` skips even the service manager); `-n` → `no_sync`.
@@ -55,6 +57,7 @@ pub(super) const HALT_SPEC: Getopt = Getopt {
     long_opt: &[],
     long_flag: &[
         "help",
+        "version",
         "halt",
         "poweroff",
         "reboot",
@@ -80,12 +83,7 @@ fn halt(op: &mut Operation, args: &[String]) {
         match a {
             Arg::Operand(o) => operands.push(o),
             Arg::Opt(name, _) => match name.as_str() {
-                "help" => {
-                    op.kind = Kind::Read;
-                    op.options.clear();
-                    op.flags.clear();
-                    return;
-                }
+                "help" | "version" => return op.prints_only(),
                 "halt" => action = "halt".into(),
                 "p" | "poweroff" => action = "poweroff".into(),
                 "reboot" => action = "reboot".into(),
@@ -115,7 +113,9 @@ pub(super) const SHUTDOWN_SPEC: Getopt = Getopt {
     short_flag: "HPrhkKacfFn",
     long_arg: &[],
     long_opt: &[],
-    long_flag: &["help", "halt", "poweroff", "reboot", "no-wall", "show"],
+    long_flag: &[
+        "help", "version", "halt", "poweroff", "reboot", "no-wall", "show",
+    ],
     permute: true,
 };
 
@@ -154,10 +154,7 @@ fn shutdown(op: &mut Operation, args: &[String]) {
         match a {
             Arg::Operand(o) => operands.push(o),
             Arg::Opt(name, _) => match name.as_str() {
-                "help" => {
-                    op.kind = Kind::Read;
-                    return;
-                }
+                "help" | "version" => return op.prints_only(),
                 "H" | "halt" => action = "halt",
                 "P" | "poweroff" => action = "poweroff",
                 "h" if action != "halt" => action = "poweroff",

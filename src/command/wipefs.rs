@@ -1,9 +1,12 @@
 //! `wipefs` argv → Operation (util-linux 2.38 wipefs: getopt_long, permuted, long prefixes).
 //!
 //! With `-a`/`--all` or `-o`/`--offset` wipefs erases signatures → [`Kind::Format`] of every
-//! device operand; with neither it only lists them → [`Kind::Read`]. `-n`/`--no-act` → flag
-//! `dry_run` (Kind stays Format: policies decide). Flags `all`, `force`, `backup`; options
-//! `offset` (several `-o` one a line), `types`.
+//! device operand; with neither it only lists them → [`Kind::Read`]. `-n`/`--no-act` ("causes
+//! everything to be done except for the write(2) call") makes an erase a dry run: [`Kind::Read`]
+//! with flag `dry_run` and the devices as sources ([`Operation::dry_run`]), in any order or
+//! bundle (`-an`, `-a /dev/sdb -n`). (`-n -b` still writes the backup files into `$HOME`.)
+//! `-h`/`--help`, `-V`/`--version` only print. Flags `all`, `force`, `backup`; options `offset`
+//! (several `-o` one a line), `types`.
 
 use super::{Arg, Getopt, Kind, Operation};
 
@@ -39,11 +42,7 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
             Arg::Opt(name, value) => {
                 let v = value.unwrap_or_default();
                 match name.as_str() {
-                    "h" | "help" | "V" | "version" => {
-                        op.kind = Kind::Read;
-                        op.targets.clear();
-                        return;
-                    }
+                    "h" | "help" | "V" | "version" => return op.prints_only(),
                     "a" | "all" => {
                         erase = true;
                         op.flag("all");
@@ -71,6 +70,9 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
         return op.opaque("wipefs: no device specified");
     }
     op.kind = if erase { Kind::Format } else { Kind::Read };
+    if erase && op.has("dry_run") {
+        op.dry_run();
+    }
 }
 
 #[cfg(test)]
@@ -112,16 +114,32 @@ mod tests {
     }
 
     #[test]
-    fn dry_run_stays_format() {
+    fn dry_run_only_reads() {
         for line in [
             "wipefs -n -a /dev/sdb",
             "wipefs --no-act --all /dev/sdb",
+            "wipefs --no-a --all /dev/sdb",
             "wipefs -an /dev/sdb",
+            "wipefs -na /dev/sdb",
+            "wipefs -afn /dev/sdb",
+            "wipefs -a /dev/sdb -n",
+            "wipefs /dev/sdb --all --no-act",
+            "wipefs -n -o 0x438 /dev/sdb",
+            "wipefs -no 0x438 /dev/sdb",
+            "wipefs -n -a -t ext4 -b /dev/sdb",
         ] {
             let op = parse_str(line);
-            assert_eq!(op.kind, Kind::Format, "{line}");
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
             assert!(op.has("dry_run"), "{line}");
+            assert!(op.targets.is_empty(), "{line}");
+            assert_eq!(op.sources, vec!["/dev/sdb"], "{line}");
         }
+        let op = parse_str("wipefs -n -a /dev/sdb /dev/sdc");
+        assert_eq!(op.sources, vec!["/dev/sdb", "/dev/sdc"]);
+        // `-o n`: the n is the offset's value, not --no-act.
+        let op = parse_str("wipefs -a -o n /dev/sdb");
+        assert_eq!(op.kind, Kind::Format);
+        assert!(!op.has("dry_run"));
     }
 
     #[test]
@@ -136,8 +154,18 @@ mod tests {
             assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
             assert_eq!(op.targets, vec!["/dev/sdb"], "{line}");
         }
-        assert_eq!(parse_str("wipefs -h").kind, Kind::Read);
-        assert_eq!(parse_str("wipefs --version").kind, Kind::Read);
+        for line in [
+            "wipefs -h",
+            "wipefs --help",
+            "wipefs -V",
+            "wipefs --version",
+            "wipefs -a --help /dev/sdb",
+            "wipefs -aV /dev/sdb",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}");
+            assert!(op.targets.is_empty() && op.flags.is_empty(), "{line}");
+        }
     }
 
     #[test]
@@ -188,8 +216,11 @@ mod tests {
                 .expect("wipefs");
             let said = String::from_utf8_lossy(&out.stdout).to_string();
             assert!(said.contains(&path), "{said}");
-            assert_eq!(op.targets, vec![path.clone()]);
-            assert!(op.has("dry_run"));
+            assert_eq!(
+                (op.kind, op.sources.clone()),
+                (Kind::Read, vec![path.clone()])
+            );
+            assert!(op.has("dry_run") && op.targets.is_empty());
             // The image is untouched: a listing still finds ext4.
             let out = Command::new("wipefs")
                 .args(["-p", &path])
