@@ -107,11 +107,23 @@ pub fn cached(f: &Facts) -> Result<std::rc::Rc<Vec<Mount>>, String> {
 /// The mount a path lives on: the longest mount point that is a prefix of it (the last mounted
 /// wins when several are stacked on one point).
 pub fn containing<'m>(mounts: &'m [Mount], path: &Path) -> Option<&'m Mount> {
+    use std::os::unix::ffi::OsStrExt;
+    // Byte prefixes on whole components (what `Path::starts_with` means for the absolute,
+    // normalized paths compared here), without decoding or splitting: probes ask this for
+    // every system directory against every mount.
+    let p = path.as_os_str().as_bytes();
     let mut best: Option<&Mount> = None;
     for m in mounts {
-        if path.starts_with(bytes::path(&m.mount_point))
-            && best.is_none_or(|b| m.mount_point.len() >= b.mount_point.len())
-        {
+        let mp = bytes::path(&m.mount_point);
+        let mp = mp.as_os_str().as_bytes();
+        let mp = if mp.len() > 1 {
+            mp.strip_suffix(b"/").unwrap_or(mp)
+        } else {
+            mp
+        };
+        let under = p.starts_with(mp)
+            && (mp == b"/" || p.len() == mp.len() || p.get(mp.len()) == Some(&b'/'));
+        if under && best.is_none_or(|b| m.mount_point.len() >= b.mount_point.len()) {
             best = Some(m);
         }
     }

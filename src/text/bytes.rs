@@ -162,7 +162,13 @@ pub fn path(s: &str) -> Cow<'_, Path> {
 /// Reads a file the system writes (mountinfo, a sysfs attribute) as an encoded string: bytes that
 /// are not UTF-8 are kept, never replaced.
 pub fn read(p: &Path) -> std::io::Result<String> {
-    std::fs::read(p).map(encode_vec)
+    use std::io::Read;
+    // /proc and /sys files say they are empty: with room for 16 KiB up front the whole of a
+    // mountinfo or /proc/swaps comes in one read, not a dozen growing ones.
+    let mut f = std::fs::File::open(p)?;
+    let mut v = Vec::with_capacity(16 * 1024);
+    f.read_to_end(&mut v)?;
+    Ok(encode_vec(v))
 }
 
 /// For people: each escaped byte as `\xNN` (`DIR/\xff`); a plain string as it is.
