@@ -1,4 +1,6 @@
-//! The verbs: glue from the command line to the pipeline. Exit statuses follow DESIGN.md.
+//! The door (argv in, exit status out: shims, the bare form, the fast path) and the two verbs that
+//! are the pipeline itself, `run` and `check`. The other verbs live in `verbs/`, one file each.
+//! Exit statuses follow DESIGN.md.
 
 use crate::audit::{self, Record};
 use crate::cli::{AuditVerb, CheckArgs, Cli, Format, PolicyVerb, RunArgs, Verb, VERBS};
@@ -13,7 +15,6 @@ use crate::policy::{self, Challenge, NoTty, Policy, Sources, Verdict};
 use crate::report::{self, out};
 use crate::text::bytes;
 use clap::Parser;
-use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 pub const REFUSED: u8 = 126;
@@ -24,7 +25,7 @@ pub use crate::context::sudo_mode;
 
 /// A `safeop: ` message on stderr, best effort: for errors before a failure status and for
 /// `run`'s messages, whose exit status does not depend on them (`report::out`).
-fn eprint(msg: &str) {
+pub(crate) fn eprint(msg: &str) {
     out::note(&format!("safeop: {msg}\n"));
 }
 
@@ -79,17 +80,27 @@ pub fn main(mut args: Vec<String>) -> u8 {
     let code = match cli.verb {
         Verb::Run(a) => run(&sources, a),
         Verb::Check(a) => written(check(&sources, a)),
-        Verb::Policy(PolicyVerb::Lint { files }) => written(lint(&sources, &files)),
-        Verb::Policy(PolicyVerb::Show) => written(policy_show(&sources)),
-        Verb::Policy(PolicyVerb::Test { files }) => written(policy_test(&sources, &files)),
-        Verb::Explain(a) => written(explain(&sources, a.name.as_deref(), a.list)),
-        Verb::Audit(AuditVerb::Verify { logs }) => written(audit_verify(logs, strict)),
-        Verb::Audit(AuditVerb::Show(a)) => written(audit_show(a, strict)),
-        Verb::Facts { json, paths } => written(show_facts(json, paths)),
-        Verb::Init { shell } => written(init(&sources, &shell)),
-        Verb::Shims(v) => written(shims(&sources, v)),
-        Verb::Completions { shell } => written(completions(&shell)),
-        Verb::Man { dir } => written(man_pages(&dir)),
+        Verb::Policy(PolicyVerb::Lint { files }) => {
+            written(crate::verbs::policy::lint(&sources, &files))
+        }
+        Verb::Policy(PolicyVerb::Show) => written(crate::verbs::policy::policy_show(&sources)),
+        Verb::Policy(PolicyVerb::Test { files }) => {
+            written(crate::verbs::policy::policy_test(&sources, &files))
+        }
+        Verb::Explain(a) => written(crate::verbs::explain::explain(
+            &sources,
+            a.name.as_deref(),
+            a.list,
+        )),
+        Verb::Audit(AuditVerb::Verify { logs }) => {
+            written(crate::verbs::audit::audit_verify(logs, strict))
+        }
+        Verb::Audit(AuditVerb::Show(a)) => written(crate::verbs::audit::audit_show(a, strict)),
+        Verb::Facts { json, paths } => written(crate::verbs::facts::show_facts(json, paths)),
+        Verb::Init { shell } => written(crate::verbs::install::init(&sources, &shell)),
+        Verb::Shims(v) => written(crate::verbs::install::shims(&sources, v)),
+        Verb::Completions { shell } => written(crate::verbs::install::completions(&shell)),
+        Verb::Man { dir } => written(crate::verbs::install::man_pages(&dir)),
     };
     code
 }
@@ -174,7 +185,7 @@ fn bare_form(mut args: Vec<String>) -> Vec<String> {
     args
 }
 
-fn cwd() -> PathBuf {
+pub(crate) fn cwd() -> PathBuf {
     std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"))
 }
 
@@ -250,7 +261,7 @@ fn parse_here(argv: &[String], path_var: Option<&std::ffi::OsStr>) -> Operation 
     op
 }
 
-fn load(sources: &Sources) -> Result<Policy, u8> {
+pub(crate) fn load(sources: &Sources) -> Result<Policy, u8> {
     Policy::load(sources).map_err(|e| {
         eprint(&e.to_string());
         eprint("the command was not run");
@@ -791,628 +802,8 @@ fn read_snapshot(p: &Path) -> Result<Snapshot, String> {
     })
 }
 
-/// `policy lint [FILE…]`: each file on top of the embedded default, trusted as it would be where
-/// it lies; with no files, the layers in effect, stacked as `run` stacks them.
-fn lint(sources: &Sources, files: &[PathBuf]) -> Result<u8, Error> {
-    let stacked = files.is_empty();
-    let layers: Vec<policy::Layer> = if stacked {
-        policy::layer_files(sources)
-    } else {
-        files
-            .iter()
-            .map(|f| policy::Layer {
-                path: f.clone(),
-                system_location: policy::layers::trust_of(f) == policy::Trust::System,
-            })
-            .collect()
-    };
-    if stacked {
-        out::line(&format!(
-            "{}: ok (embedded; {} more layer(s) in effect)",
-            policy::DEFAULT_NAME,
-            layers.len()
-        ))?;
-    }
-    let mut base = match Policy::embedded() {
-        Ok(p) => p,
-        Err(e) => {
-            out::line(&e.to_string())?;
-            return Ok(FAILED);
-        }
-    };
-    let mut bad = 0;
-    for layer in &layers {
-        let name = layer.path.display().to_string();
-        let mut p = if stacked {
-            base.clone()
-        } else {
-            match Policy::embedded() {
-                Ok(p) => p,
-                Err(e) => {
-                    out::line(&e.to_string())?;
-                    return Ok(FAILED);
-                }
-            }
-        };
-        let result = policy::layers::read_layer(layer, sources.strict).and_then(|(text, trust)| {
-            p.add_layer_as(&name, &text, true, trust)
-                .map(|_| (trust, text))
-        });
-        match result {
-            Ok((trust, text)) => {
-                let own: Vec<&policy::Rule> = p
-                    .rules
-                    .iter()
-                    .filter(|r| r.origin.starts_with(&format!("{name}:")))
-                    .collect();
-                let examples: usize = own.iter().map(|r| r.examples.len()).sum();
-                let how = match trust {
-                    policy::Trust::System => "system layer",
-                    policy::Trust::User => "user layer: may only tighten",
-                };
-                out::line(&format!(
-                    "{name}: ok ({} rules, {examples} examples hold), {how}",
-                    own.len()
-                ))?;
-                for note in p.notes(&name, &text) {
-                    out::line(&note.to_string())?;
-                }
-                if stacked {
-                    base = p;
-                }
-            }
-            Err(e) => {
-                out::line(&e.to_string())?;
-                bad += 1;
-            }
-        }
-    }
-    Ok(if bad > 0 { FAILED } else { 0 })
-}
-
-/// `policy show`: the effective policy, each piece with the file and line it came from.
-fn policy_show(sources: &Sources) -> Result<u8, Error> {
-    let layers = policy::layer_files(sources);
-    let policy = match Policy::embedded().and_then(|p| p.with_files(&layers, sources.strict)) {
-        Ok(p) => p,
-        Err(e) => {
-            eprint(&e.to_string());
-            return Ok(FAILED);
-        }
-    };
-    out::text(&report::policy_show(&policy))?;
-    Ok(0)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CaseFile {
-    cases: Vec<Case>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Case {
-    name: String,
-    argv: Vec<String>,
-    #[serde(default, deserialize_with = "facts::snapshot::facts_map")]
-    facts: serde_json::Map<String, serde_json::Value>,
-    #[serde(default, deserialize_with = "facts::snapshot::paths_map")]
-    paths: std::collections::BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
-    #[serde(default)]
-    cwd: Option<String>,
-    expect: Expect,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Expect {
-    verdict: Verdict,
-    #[serde(default)]
-    rules: Option<Vec<String>>,
-}
-
-fn policy_test(sources: &Sources, files: &[PathBuf]) -> Result<u8, Error> {
-    let policy = match load(sources) {
-        Ok(p) => p,
-        Err(c) => return Ok(c),
-    };
-    let (mut passed, mut failed) = (0, 0);
-    for f in files {
-        let name = f.display().to_string();
-        let text = match std::fs::read_to_string(f) {
-            Ok(t) => t,
-            Err(e) => {
-                eprint(&format!("cannot read `{name}`: {e}"));
-                return Ok(FAILED);
-            }
-        };
-        let cases: CaseFile = match policy::yaml::from_str(&text) {
-            Ok(c) => c,
-            Err(e) => {
-                eprint(
-                    &Error::policy(&name, e.line, e.column, e.message)
-                        .to_string()
-                        .replacen("policy", "test file", 1),
-                );
-                return Ok(FAILED);
-            }
-        };
-        for c in cases.cases {
-            let op = command::parse(&c.argv);
-            let snap = Snapshot {
-                version: Some(1),
-                facts: c.facts,
-                paths: c.paths,
-            };
-            let d = engine::decide_offline(
-                &policy,
-                &op,
-                PathBuf::from(c.cwd.as_deref().unwrap_or("/")),
-                snap,
-            );
-            let mut got: Vec<String> = d.findings.iter().map(|f| f.rule.clone()).collect();
-            got.sort();
-            got.dedup();
-            let rules_ok = match &c.expect.rules {
-                None => true,
-                Some(want) => {
-                    let mut want = want.clone();
-                    want.sort();
-                    want == got
-                }
-            };
-            if d.verdict == c.expect.verdict && rules_ok {
-                passed += 1;
-                out::line(&format!("ok      {name}: {}", c.name))?;
-            } else {
-                failed += 1;
-                out::line(&format!(
-                    "FAILED  {name}: {}\n        expected {} {:?}, got {} {:?}",
-                    c.name,
-                    c.expect.verdict.name(),
-                    c.expect.rules.unwrap_or_default(),
-                    d.verdict.name(),
-                    got
-                ))?;
-                for f in &d.findings {
-                    out::line(&format!("        [{}] {}", f.rule, f.message))?;
-                }
-            }
-        }
-    }
-    out::line(&format!("{passed} passed, {failed} failed"))?;
-    Ok(if failed > 0 { 1 } else { 0 })
-}
-
-fn explain(sources: &Sources, name: Option<&str>, list: bool) -> Result<u8, Error> {
-    let policy = match Policy::load_full(sources) {
-        Ok(p) => p,
-        Err(e) => {
-            eprint(&e.to_string());
-            return Ok(FAILED);
-        }
-    };
-    if list {
-        out::line("Rules:")?;
-        for r in &policy.rules {
-            out::line(&format!(
-                "  {:<28} {:<8} {}",
-                r.id,
-                r.verdict.name(),
-                r.summary
-            ))?;
-        }
-        out::line("\nFacts:")?;
-        for d in facts::registry() {
-            let names = d.policy_names().join(" / ");
-            let first = d.doc.lines().nth(1).unwrap_or("");
-            out::line(&format!("  {names:<44} {first}"))?;
-        }
-        return Ok(0);
-    }
-    let Some(name) = name else {
-        return Ok(2);
-    };
-    if let Some(r) = policy.rules.iter().find(|r| r.id == name) {
-        out::line(&format!(
-            "rule {} ({}{})",
-            r.id,
-            r.verdict.name(),
-            if r.is_final { ", final" } else { "" }
-        ))?;
-        out::line(&format!("  {}", r.summary))?;
-        if let Some(w) = &r.why {
-            out::line(&format!("why: {w}"))?;
-        }
-        if let Some(f) = &r.fix {
-            out::line(&format!("way out: {f}"))?;
-        }
-        let m = &r.matches;
-        let kinds: Vec<&str> = m.operation.0.iter().map(|k| k.name()).collect();
-        out::line("match:")?;
-        let any = |v: &[&str]| {
-            if v.is_empty() {
-                "any".to_string()
-            } else {
-                format!("[{}]", v.join(", "))
-            }
-        };
-        out::line(&format!("  operation: {}", any(&kinds)))?;
-        let tools: Vec<&str> = m.tool.0.iter().map(String::as_str).collect();
-        out::line(&format!("  tool: {}", any(&tools)))?;
-        if !m.flags.0.is_empty() {
-            out::line(&format!("  flags: [{}]", m.flags.0.join(", ")))?;
-        }
-        if !m.not_flags.0.is_empty() {
-            out::line(&format!("  not_flags: [{}]", m.not_flags.0.join(", ")))?;
-        }
-        match &r.when {
-            Some(c) => out::text(&format!("when:\n{}", c.describe(2)))?,
-            None => out::line("when: always (the match alone decides)")?,
-        }
-        out::line(&format!(
-            "verdict: {}{}",
-            r.verdict.name(),
-            r.unknown
-                .map(|u| format!(" (unknown facts: {})", u.name()))
-                .unwrap_or_default()
-        ))?;
-        let mut facts = r.facts();
-        let mut seen = std::collections::HashSet::new();
-        facts.retain(|f| seen.insert(f.clone()));
-        if !facts.is_empty() {
-            out::line(&format!("reads facts: {}", facts.join(", ")))?;
-        }
-        out::line(&format!("defined at {}", r.origin))?;
-        for e in &r.examples {
-            out::line(&format!(
-                "example: {} → {}",
-                shell_words::join(&e.argv),
-                e.verdict.name()
-            ))?;
-        }
-        return Ok(0);
-    }
-    if let Some((d, _)) = facts::lookup(name) {
-        out::line(&format!(
-            "fact {} ({})\n",
-            d.policy_names().join(" / "),
-            d.ty
-        ))?;
-        out::line(&d.doc.replace("## ", ""))?;
-        return Ok(0);
-    }
-    if let Some((rule, file, reason)) = policy.disabled.iter().find(|(r, _, _)| r == name) {
-        out::line(&format!(
-            "rule {rule} is switched off by {file}: {}",
-            reason.as_deref().unwrap_or("no reason given")
-        ))?;
-        return Ok(0);
-    }
-    let hint = facts::suggest(name)
-        .map(|s| format!(" (did you mean `{s}`?)"))
-        .unwrap_or_default();
-    eprint(&format!(
-        "no rule or fact named `{name}`{hint}; `safeop explain --list` lists them"
-    ));
-    Ok(2)
-}
-
-fn audit_verify(logs: Vec<PathBuf>, strict: bool) -> Result<u8, Error> {
-    let logs = if logs.is_empty() {
-        vec![audit::default_path(strict)]
-    } else {
-        logs
-    };
-    let mut start: Option<(String, u64)> = None;
-    for (i, path) in logs.iter().enumerate() {
-        let older = i + 1 < logs.len();
-        match audit::verify_from(path, start.take()) {
-            Ok(v) => {
-                let noun = if v.records == 1 { "record" } else { "records" };
-                let end = if v.proven {
-                    ", its end matches its head"
-                } else {
-                    ""
-                };
-                out::line(&format!(
-                    "{}: {} {noun}, chain intact{end}",
-                    path.display(),
-                    v.records
-                ))?;
-                for note in v.notes {
-                    // A rotated file has no head of its own: its end is proven by the next file.
-                    if older && note.starts_with("no chain head") {
-                        continue;
-                    }
-                    out::line(&format!("{}: warning: {note}", path.display()))?;
-                }
-                start = Some((v.last, v.records));
-            }
-            Err(audit::Broken::Unreadable(why)) => {
-                eprint(&why);
-                return Ok(FAILED);
-            }
-            Err(audit::Broken::Line(line, why)) => {
-                out::line(&format!(
-                    "{}: chain broken at line {line}: {why}",
-                    path.display()
-                ))?;
-                return Ok(1);
-            }
-            Err(audit::Broken::Head(why)) => {
-                out::line(&format!("{}: chain broken: {why}", path.display()))?;
-                return Ok(1);
-            }
-        }
-    }
-    Ok(0)
-}
-
-fn audit_show(a: crate::cli::ShowArgs, strict: bool) -> Result<u8, Error> {
-    let now = chrono::Utc::now();
-    let time = |t: &Option<String>| {
-        t.as_deref()
-            .map(|t| crate::audit_show::parse_time(t, now))
-            .transpose()
-    };
-    let (since, until) = match (time(&a.since), time(&a.until)) {
-        (Ok(s), Ok(u)) => (s, u),
-        (Err(e), _) | (_, Err(e)) => {
-            eprint(&e);
-            return Ok(FAILED);
-        }
-    };
-    let filter = crate::audit_show::Filter {
-        since,
-        until,
-        verdict: a.verdict,
-        user: a.user,
-        rule: a.rule,
-        refused: a.refused,
-    };
-    let path = a.log.unwrap_or_else(|| audit::default_path(strict));
-    // Bytes, not text: a torn last line may end inside a character.
-    let raw = match std::fs::read(&path) {
-        Ok(t) => t,
-        Err(e) => {
-            eprint(&format!("cannot read `{}`: {e}", path.display()));
-            return Ok(FAILED);
-        }
-    };
-    let lines: Vec<&[u8]> = raw
-        .strip_suffix(b"\n")
-        .unwrap_or(&raw)
-        .split(|b| *b == b'\n')
-        .filter(|_| !raw.is_empty())
-        .collect();
-    let mut shown: Vec<String> = Vec::new();
-    for (n, l) in lines.iter().enumerate() {
-        let Ok(v) = serde_json::from_slice::<serde_json::Value>(l) else {
-            shown.push(format!(
-                "line {}: {} bytes that are no record (`safeop audit verify` says more)",
-                n + 1,
-                l.len()
-            ));
-            continue;
-        };
-        let r = &v["r"];
-        if !filter.keeps(r) {
-            continue;
-        }
-        shown.push(if a.json {
-            r.to_string()
-        } else {
-            crate::audit_show::line(r)
-        });
-    }
-    for l in &shown[shown.len().saturating_sub(a.count)..] {
-        out::line(l)?;
-    }
-    Ok(0)
-}
-
 /// Decides an operation with live facts. Used by benchmarks and embedders.
 pub fn decide_live(policy: &Policy, op: &Operation) -> Decision {
     let facts = Facts::live(op, cwd(), PathBuf::from("/"));
     engine::decide(policy, &facts, true)
-}
-
-/// Probes every host fact and every path fact of the given paths.
-fn show_facts(json: bool, paths: Vec<String>) -> Result<u8, Error> {
-    let mut op = Operation::new("facts", Vec::new());
-    op.kind = command::Kind::Overwrite;
-    op.targets = paths;
-    let facts = Facts::live(&op, cwd(), crate::context::sys_root());
-    let mut lines = Vec::new();
-    for d in facts::registry().filter(|d| d.scope == facts::Scope::Host) {
-        lines.push((String::new(), d.name.to_string(), facts.get(d.name, None)));
-    }
-    for s in facts.subjects(facts::Role::Target) {
-        for d in facts::registry().filter(|d| d.scope == facts::Scope::Path) {
-            let v = facts.get(&format!("target.{}", d.name), Some(&s));
-            lines.push((s.arg.clone(), d.name.to_string(), v));
-        }
-    }
-    if json {
-        match serde_json::to_string_pretty(&facts.snapshot()) {
-            Ok(s) => out::line(&s)?,
-            Err(e) => {
-                eprint(&e.to_string());
-                return Ok(FAILED);
-            }
-        }
-        return Ok(0);
-    }
-    let mut last = None;
-    for (path, name, v) in lines {
-        if last.as_ref() != Some(&path) {
-            out::line(&if path.is_empty() {
-                "host:".to_string()
-            } else {
-                format!("{}:", bytes::display(&path))
-            })?;
-            last = Some(path);
-        }
-        match v {
-            Ok(v) => out::line(&format!("  {name:<32} {}", policy::template::show(&v)))?,
-            Err(e) => out::line(&format!("  {name:<32} unknown: {}", e.why))?,
-        }
-    }
-    Ok(0)
-}
-
-/// `completions SHELL`: clap_complete's script for safeop's verbs and options.
-fn completions(shell: &str) -> Result<u8, Error> {
-    use clap::CommandFactory;
-    use clap_complete::Shell;
-    let sh = match shell {
-        "zsh" => Shell::Zsh,
-        "fish" => Shell::Fish,
-        _ => Shell::Bash,
-    };
-    let mut buf = Vec::new();
-    clap_complete::generate(sh, &mut Cli::command(), "safeop", &mut buf);
-    out::text(&String::from_utf8_lossy(&buf))?;
-    Ok(0)
-}
-
-/// `man DIR`: safeop.1 and one page per verb (safeop-run.1, safeop-policy-lint.1 …).
-fn man_pages(dir: &Path) -> Result<u8, Error> {
-    use clap::CommandFactory;
-    fn write(cmd: &clap::Command, name: &str, dir: &Path, n: &mut usize) -> Result<(), String> {
-        let page = cmd
-            .clone()
-            .name(name.to_string())
-            .display_name(name.replace('-', " "));
-        let path = dir.join(format!("{name}.1"));
-        let mut buf = Vec::new();
-        clap_mangen::Man::new(page)
-            .render(&mut buf)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        std::fs::write(&path, buf)
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-        *n += 1;
-        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-            write(sub, &format!("{name}-{}", sub.get_name()), dir, n)?;
-        }
-        Ok(())
-    }
-    let mut cmd = Cli::command();
-    cmd.build();
-    let mut n = 0;
-    let result = std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))
-        .and_then(|_| write(&cmd, "safeop", dir, &mut n));
-    match result {
-        Ok(()) => {
-            out::line(&format!("{n} manual pages in {}", dir.display()))?;
-            Ok(0)
-        }
-        Err(e) => {
-            eprint(&e);
-            Ok(FAILED)
-        }
-    }
-}
-
-/// `shims install|list|remove` ([`crate::shims`]).
-fn shims(sources: &Sources, v: crate::cli::ShimsVerb) -> Result<u8, Error> {
-    use crate::cli::ShimsVerb;
-    let done: Result<Vec<String>, String> = match v {
-        ShimsVerb::Install { dir, tools } => {
-            let tools = match tools {
-                Some(t) => Ok(t),
-                None => guarded_tool_names(sources),
-            };
-            tools.and_then(|t| crate::shims::install(&dir, &t)).map(|mut done| {
-                let n = done.len();
-                done.push(format!(
-                    "{n} shims in {}: put it first on PATH (a crontab's `PATH=` line, /etc/environment, a service's Environment=PATH=) for commands aliases never see",
-                    dir.display()
-                ));
-                done
-            })
-        }
-        ShimsVerb::List { dir } => {
-            crate::shims::list(&dir).map(|l| l.iter().map(|p| p.display().to_string()).collect())
-        }
-        ShimsVerb::Remove { dir } => crate::shims::remove(&dir)
-            .map(|l| vec![format!("removed {} shims from {}", l.len(), dir.display())]),
-    };
-    match done {
-        Ok(lines) => {
-            for l in lines {
-                out::line(&l)?;
-            }
-            Ok(0)
-        }
-        Err(e) => {
-            eprint(&e);
-            Ok(FAILED)
-        }
-    }
-}
-
-/// The names `init` aliases and `shims install` links: every tool safeop parses, the mkfs
-/// variants, and every tool a policy layer in effect names (`match: { tool: find }`).
-fn guarded_tool_names(sources: &Sources) -> Result<Vec<String>, String> {
-    let mut tools: Vec<String> = command::TOOLS.iter().map(|t| t.to_string()).collect();
-    tools.extend(
-        [
-            "mkfs.ext2",
-            "mkfs.ext3",
-            "mkfs.ext4",
-            "mkfs.xfs",
-            "mkfs.btrfs",
-            "mkfs.vfat",
-            "mkfs.fat",
-        ]
-        .map(String::from),
-    );
-    let p = Policy::load(sources).map_err(|e| e.to_string())?;
-    for r in &p.rules {
-        for t in &r.matches.tool.0 {
-            let plain = !t.is_empty()
-                && t.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c));
-            if plain && !tools.contains(t) && t != "sudo" && !t.starts_with("safeop") {
-                tools.push(t.clone());
-            }
-        }
-    }
-    Ok(tools)
-}
-
-/// Shell aliases for every guarded tool and every tool a policy layer in effect names, so that
-/// what the policy guards is what the shell routes.
-fn init(sources: &Sources, shell: &str) -> Result<u8, Error> {
-    let tools = match guarded_tool_names(sources) {
-        Ok(t) => t,
-        Err(e) => {
-            eprint(&e);
-            return Ok(FAILED);
-        }
-    };
-    out::line(&format!(
-        "# safeop {}: route destructive commands through safeop",
-        env!("CARGO_PKG_VERSION")
-    ))?;
-    out::line("# `command dd …` or `\\dd …` still reaches the raw tool.")?;
-    for t in tools {
-        match shell {
-            "fish" => out::line(&format!(
-                "function {t} --wraps {t}; command safeop {t} $argv; end"
-            ))?,
-            _ => out::line(&format!("alias {t}='safeop {t}'"))?,
-        }
-    }
-    if shell != "fish" {
-        out::line(
-            "# let `sudo dd …` expand the alias too (safeop must be in sudo's secure_path):",
-        )?;
-        out::line("alias sudo='sudo '")?;
-    }
-    Ok(0)
 }

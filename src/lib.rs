@@ -24,5 +24,6 @@ pub mod policy;
 pub mod report;
 pub mod shims;
 pub mod text;
+pub mod verbs;
 
 pub use app::main;
