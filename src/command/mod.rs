@@ -638,4 +638,14 @@ mod tests {
         assert_eq!(op.wrappers, ["chroot", "sudo"]);
         assert_eq!(op.aliases[0].written, "zz");
     }
+
+    /// Every kind's policy name is the name it serializes under, and reads back.
+    #[test]
+    fn kind_names_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_name(k.name()), Some(k));
+            assert_eq!(serde_json::to_value(k).expect("serializes"), k.name());
+        }
+        assert_eq!(Kind::DestroyBackup.name(), "destroy-backup");
+    }
 }
