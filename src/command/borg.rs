@@ -8,9 +8,14 @@
 //!   source = `REPO::ARCHIVE`; options `repo` (absent when it comes from BORG_REPO: `::ARCHIVE`),
 //!   `archive`, `paths` / `exclude` / `pattern` (one a line), `strip_components`. `--stdout`
 //!   (flag `stdout`) and `-n`/`--dry-run` (flag `dry_run`) write nothing → [`Kind::Read`].
-//! - `delete`, `prune`, `compact`, `recreate` → [`Kind::Delete`], target = the repository, flag
-//!   `repository`; `delete REPO` without an archive (and without `-a`/`-P`/`--first`/`--last`)
-//!   deletes the whole repository → flag `whole_repository`. `-n` → `dry_run` (Kind unchanged).
+//! - `delete`, `prune`, `compact` → [`Kind::DestroyBackup`], flag `repository`, target = the
+//!   repository when it is a path here (not `ssh://…`, `host:path`, nor BORG_REPO's: options
+//!   ["repo"] names it all the same); options `archive` (one a line) and `destroys` (what goes,
+//!   in words, for the rule's message). `delete REPO` without an archive (and without
+//!   `-a`/`-P`/`--first`/`--last`) deletes the whole repository → flag `whole_repository`.
+//!   `-n`/`--dry-run` (delete, prune) only reads → [`Kind::Read`], flag `dry_run`, the
+//!   repository a source.
+//! - `recreate` → [`Kind::Delete`], target = the repository, flag `repository`.
 //! - Every other command → [`Kind::Read`] (`create` writes only into the repository).
 //!   options["subcommand"] names it; their own options are not checked.
 //!
@@ -403,19 +408,93 @@ fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
             }
             if let Some(r) = &repo {
                 op.opt("repo", r);
-                op.targets.push(r.clone());
+                if command == "recreate" || !is_remote(r) {
+                    op.targets.push(r.clone());
+                }
             }
             if !archives.is_empty() {
                 op.opt("archive", &archives.join("\n"));
             }
             op.flag("repository");
-            op.kind = Kind::Delete;
+            if command == "recreate" {
+                op.kind = Kind::Delete;
+            } else {
+                let what = destroys(op, &command, &archives, repo.as_deref());
+                op.opt("destroys", &what);
+                op.kind = Kind::DestroyBackup;
+                if op.has("dry_run") {
+                    op.dry_run();
+                }
+            }
         }
         _ => {
             op.kind = Kind::Read;
         }
     }
     Ok(())
+}
+
+/// A repository borg reaches over the network (`ssh://…`, `user@host:path`, `host:path`): not a
+/// path on this machine, so not a target the facts could look at.
+fn is_remote(repo: &str) -> bool {
+    if repo.contains("://") {
+        return !repo.starts_with("file://");
+    }
+    match repo.split_once(':') {
+        Some((host, _)) => !host.is_empty() && !host.contains('/'),
+        None => false,
+    }
+}
+
+/// What a delete/prune/compact destroys, in words (options["destroys"], the rule's message).
+fn destroys(op: &Operation, command: &str, archives: &[String], repo: Option<&str>) -> String {
+    let repo = match repo {
+        Some(r) => format!("borg repository `{r}`"),
+        None => "the borg repository BORG_REPO names".to_string(),
+    };
+    let selection = ["glob_archives", "match_archives", "prefix"]
+        .iter()
+        .find_map(|k| op.option(k).map(|v| (*k, v)));
+    match command {
+        "delete" if op.has("whole_repository") => format!("deletes the whole {repo}"),
+        "delete" if !archives.is_empty() => {
+            let noun = if archives.len() == 1 {
+                "archive"
+            } else {
+                "archives"
+            };
+            format!("deletes {noun} {} from {repo}", archives.join(", "))
+        }
+        "delete" => match selection {
+            Some((k, v)) => format!(
+                "deletes the archives matching {} `{}` from {repo}",
+                k.replace('_', "-"),
+                v.replace('\n', "`, `")
+            ),
+            None => match (op.option("first"), op.option("last")) {
+                (Some(n), _) => format!("deletes the first {n} archives from {repo}"),
+                (_, Some(n)) => format!("deletes the last {n} archives from {repo}"),
+                _ => format!("deletes archives from {repo}"),
+            },
+        },
+        "prune" => {
+            let keep: Vec<String> = op
+                .options
+                .iter()
+                .filter(|(k, _)| k.starts_with("keep_"))
+                .map(|(k, v)| format!("--{} {v}", k.replace('_', "-")))
+                .collect();
+            if keep.is_empty() {
+                format!("deletes the archives no keep rule keeps from {repo}")
+            } else {
+                format!(
+                    "deletes every archive the keep rules ({}) do not keep from {repo}",
+                    keep.join(", ")
+                )
+            }
+        }
+        _ => format!("frees for good the space of the archives deleted or pruned from {repo}"),
+    }
 }
 
 #[cfg(test)]
@@ -487,39 +566,149 @@ mod tests {
     #[test]
     fn deleting_commands() {
         let op = parse_str("borg delete /repo::old");
-        assert_eq!(op.kind, Kind::Delete);
+        assert_eq!(op.kind, Kind::DestroyBackup);
         assert_eq!(op.targets, vec!["/repo"]);
         assert_eq!(op.option("archive"), Some("old"));
         assert!(op.has("repository") && !op.has("whole_repository"));
+        assert_eq!(
+            op.option("destroys"),
+            Some("deletes archive old from borg repository `/repo`")
+        );
         let op = parse_str("borg delete /repo");
         assert!(op.has("whole_repository"));
+        assert_eq!(
+            op.option("destroys"),
+            Some("deletes the whole borg repository `/repo`")
+        );
         let op = parse_str("borg delete -a 'web-*' /repo");
         assert!(!op.has("whole_repository"));
+        assert_eq!(
+            op.option("destroys"),
+            Some(
+                "deletes the archives matching glob-archives `web-*` from borg repository `/repo`"
+            )
+        );
         let op = parse_str("borg delete /repo::a1 a2 a3");
         assert_eq!(op.option("archive"), Some("a1\na2\na3"));
+        assert_eq!(
+            op.option("destroys"),
+            Some("deletes archives a1, a2, a3 from borg repository `/repo`")
+        );
         let op = parse_str("borg -r /repo delete a1");
         assert_eq!(op.targets, vec!["/repo"]);
         assert_eq!(op.option("archive"), Some("a1"));
         for line in [
+            "borg delete /repo::old",
+            "borg delete /repo",
+            "borg delete --repo /repo old",
+            "borg delete --repo=/repo old",
+            "borg delete -r/repo old",
+            "borg -v delete --stats /repo::old",
+            "borg delete --force --force /repo",
+            "borg delete --last 3 /repo",
+            "borg delete -- /repo::old",
+            "borg delete --list -- /repo::-odd",
             "borg prune --keep-daily 7 --keep-weekly 4 /repo",
             "borg prune -d 7 -w 4 -m 6 --list /repo",
             "borg prune -v --list --keep-within=10d /repo",
+            "borg prune --keep-daily=7 -- /repo",
             "borg compact /repo",
             "borg compact --cleanup-commits /repo",
-            "borg recreate --exclude '*.iso' /repo::arch",
+            "borg compact --threshold 5 /repo",
             "borg -r /repo prune -d 7",
+            "borg -r /repo compact",
+            "sudo borg delete /repo::old",
+            "borg delete file:///repo::old",
         ] {
             let op = parse_str(line);
-            assert_eq!(op.kind, Kind::Delete, "{line}: {:?}", op.note);
-            assert_eq!(op.targets, vec!["/repo"], "{line}");
+            assert_eq!(op.kind, Kind::DestroyBackup, "{line}: {:?}", op.note);
+            let want = if line.contains("file://") {
+                "file:///repo"
+            } else {
+                "/repo"
+            };
+            assert_eq!(op.targets, vec![want], "{line}");
+            assert_eq!(op.option("repo"), Some(want), "{line}");
+            assert!(op.option("destroys").is_some(), "{line}");
         }
-        let op = parse_str("borg prune -n --keep-daily 7 /repo");
+        assert_eq!(
+            parse_str("borg delete --list -- /repo::-odd").option("archive"),
+            Some("-odd")
+        );
+        assert_eq!(
+            parse_str("borg prune -d 7 -w 4 /repo").option("destroys"),
+            Some(
+                "deletes every archive the keep rules (--keep-daily 7, --keep-weekly 4) do not keep from borg repository `/repo`"
+            )
+        );
+        assert!(parse_str("borg compact /repo")
+            .option("destroys")
+            .is_some_and(|d| d.starts_with("frees for good")));
+        // recreate rewrites archives: still a delete inside the repository.
+        let op = parse_str("borg recreate --exclude '*.iso' /repo::arch");
         assert_eq!(op.kind, Kind::Delete);
-        assert!(op.has("dry_run"));
-        // Repository from BORG_REPO: no target, still a delete.
-        let op = parse_str("borg prune --keep-daily 7");
-        assert_eq!(op.kind, Kind::Delete);
-        assert!(op.targets.is_empty());
+        assert_eq!(op.targets, vec!["/repo"]);
+    }
+
+    #[test]
+    fn deleting_without_a_local_repository() {
+        // Repository from BORG_REPO: no target, still destroys backups.
+        for line in [
+            "borg prune --keep-daily 7",
+            "borg delete ::mon",
+            "env BORG_REPO=/repo borg delete ::mon",
+            "borg compact",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::DestroyBackup, "{line}");
+            assert!(op.targets.is_empty(), "{line}");
+            assert!(op
+                .option("destroys")
+                .is_some_and(|d| d.contains("the borg repository BORG_REPO names")));
+        }
+        // Remote repositories are no path here: named in options, not targets.
+        for (line, repo) in [
+            ("borg delete ssh://u@nas/./borg::mon", "ssh://u@nas/./borg"),
+            ("borg delete u@nas:borg::mon", "u@nas:borg"),
+            ("borg prune -d 7 nas:/srv/borg", "nas:/srv/borg"),
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::DestroyBackup, "{line}");
+            assert!(op.targets.is_empty(), "{line}");
+            assert_eq!(op.option("repo"), Some(repo), "{line}");
+        }
+    }
+
+    #[test]
+    fn dry_runs_and_help_only_read() {
+        for line in [
+            "borg delete --dry-run /repo::mon",
+            "borg delete -n /repo::mon",
+            "borg delete -n /repo",
+            "borg delete --dry-ru /repo",
+            "borg delete -nv --list /repo::mon",
+            "borg prune -n --keep-daily 7 /repo",
+            "borg prune --dry-run -d 7 /repo",
+            "borg -r /repo prune -n -d 7",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
+            assert!(op.has("dry_run"), "{line}");
+            assert!(op.targets.is_empty(), "{line}");
+            assert_eq!(op.sources, vec!["/repo"], "{line}");
+        }
+        for line in [
+            "borg delete --help",
+            "borg prune -h",
+            "borg compact --help /repo",
+            "borg help delete",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
+            assert!(op.targets.is_empty(), "{line}");
+        }
+        // compact has no dry run: -n is refused.
+        assert_eq!(parse_str("borg compact -n /repo").kind, Kind::Opaque);
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub enum Kind {
     Resize,
     /// Reboots, halts or powers off the machine.
     Reboot,
+    /// Destroys backups inside a backup repository (borg delete/prune/compact, restic
+    /// forget/prune): the repository (when named by a local path) is the target.
+    #[serde(rename = "destroy-backup")]
+    DestroyBackup,
     /// Only reads its targets (qemu-img info, tar -t, dd with no of=).
     Read,
     /// A guarded tool whose arguments could not be understood (complex `sh -c` payloads, bad options).
@@ -61,7 +65,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Overwrite,
         Kind::Delete,
         Kind::Move,
@@ -70,6 +74,7 @@ impl Kind {
         Kind::Partition,
         Kind::Resize,
         Kind::Reboot,
+        Kind::DestroyBackup,
         Kind::Read,
         Kind::Opaque,
         Kind::Unknown,
@@ -85,6 +90,7 @@ impl Kind {
             Kind::Partition => "partition",
             Kind::Resize => "resize",
             Kind::Reboot => "reboot",
+            Kind::DestroyBackup => "destroy-backup",
             Kind::Read => "read",
             Kind::Opaque => "opaque",
             Kind::Unknown => "unknown",
@@ -631,5 +637,15 @@ mod tests {
         assert_eq!(op.targets, ["/mnt/srv"], "still under the new root");
         assert_eq!(op.wrappers, ["chroot", "sudo"]);
         assert_eq!(op.aliases[0].written, "zz");
+    }
+
+    /// Every kind's policy name is the name it serializes under, and reads back.
+    #[test]
+    fn kind_names_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_name(k.name()), Some(k));
+            assert_eq!(serde_json::to_value(k).expect("serializes"), k.name());
+        }
+        assert_eq!(Kind::DestroyBackup.name(), "destroy-backup");
     }
 }

@@ -7,14 +7,18 @@
 //!   `exclude` (and the case-insensitive `iinclude` / `iexclude`, each one a line), `host`,
 //!   `path`, `tag`, `overwrite`; flags `delete`, `dry_run`, `verify`, `sparse`. Without
 //!   `--target` restic refuses → opaque.
-//! - `forget` and `prune` → [`Kind::Delete`] with the repository as target and flag
-//!   `repository` (no target when the repository comes from the environment); `forget --prune`
-//!   → flag `prune`; `-n`/`--dry-run` → flag `dry_run`. `rewrite --forget` deletes the original
-//!   snapshots → Delete too.
+//! - `forget` and `prune` → [`Kind::DestroyBackup`] with the repository as target and flag
+//!   `repository` (no target when the repository comes from the environment or
+//!   `--repository-file`, or is reached through a backend other than `local:`); options
+//!   `snapshots` (one a line) and `destroys` (what goes, in words, for the rule's message);
+//!   `forget --prune` → flag `prune`. `-n`/`--dry-run` only reads → [`Kind::Read`], flag
+//!   `dry_run`, the repository a source. `rewrite --forget` deletes the original snapshots →
+//!   [`Kind::Delete`].
 //! - Everything else (`init`, `backup`, `snapshots`, `ls`, `stats`, `check`, `cat`, `find`,
-//!   `diff`, `dump`, `mount`, `copy`, `tag`, `key`, `unlock`, …) → [`Kind::Read`]: it writes
-//!   only into the repository, never over live data (`backup` included; options["subcommand"]
-//!   says which). Their own flags are not checked.
+//!   `diff`, `dump`, `mount`, `copy`, `tag`, `key` (`key remove` drops a key, never data; restic
+//!   refuses to drop the one in use), `unlock`, …) → [`Kind::Read`]: it writes only into the
+//!   repository, never over live data (`backup` included; options["subcommand"] says which).
+//!   Their own flags are not checked.
 //!
 //! The repository comes from `-r`/`--repo` or `--repository-file FILE` (then options
 //! ["repository_file"]); `RESTIC_REPOSITORY` is not read here (pure): `repo` is left unset and
@@ -320,8 +324,13 @@ fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
                 op.opt("snapshots", &operands.join("\n"));
             }
             op.flag("repository");
-            op.targets.extend(repo);
-            op.kind = Kind::Delete;
+            op.targets.extend(repo.as_deref().and_then(local_path));
+            let what = destroys(op, &command, &operands, repo.as_deref());
+            op.opt("destroys", &what);
+            op.kind = Kind::DestroyBackup;
+            if op.has("dry_run") {
+                op.dry_run();
+            }
         }
         "rewrite" if args.iter().any(|a| a == "--forget") => {
             op.flag("repository");
@@ -338,6 +347,60 @@ fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The local path of a repository (`/srv/restic`, `local:/srv/restic`); `None` for one
+/// reached through another backend (`sftp:`, `rest:`, `s3:`, `b2:`, `azure:`, `gs:`,
+/// `swift:`, `rclone:`), which is no path on this machine the facts could look at.
+fn local_path(repo: &str) -> Option<String> {
+    if let Some(p) = repo.strip_prefix("local:") {
+        return Some(p.to_string());
+    }
+    const BACKENDS: &[&str] = &["sftp", "rest", "s3", "b2", "azure", "gs", "swift", "rclone"];
+    match repo.split_once(':') {
+        Some((scheme, _)) if BACKENDS.contains(&scheme) => None,
+        _ => Some(repo.to_string()),
+    }
+}
+
+/// What a forget/prune destroys, in words (options["destroys"], the rule's message).
+fn destroys(op: &Operation, command: &str, snapshots: &[String], repo: Option<&str>) -> String {
+    let repo = match (repo, op.option("repository_file")) {
+        (Some(r), _) => format!("restic repository `{r}`"),
+        (None, Some(f)) => format!("the restic repository named in `{f}`"),
+        (None, None) => "the restic repository RESTIC_REPOSITORY names".to_string(),
+    };
+    if command == "prune" {
+        return format!("prunes from {repo} the data no snapshot refers to any more, for good");
+    }
+    let which = if snapshots.is_empty() {
+        let keep: Vec<String> = op
+            .options
+            .iter()
+            .filter(|(k, _)| k.starts_with("keep_"))
+            .map(|(k, v)| format!("--{} {}", k.replace('_', "-"), v.replace('\n', ",")))
+            .collect();
+        if keep.is_empty() {
+            "the snapshots no keep rule keeps".to_string()
+        } else {
+            format!(
+                "every snapshot the keep rules ({}) do not keep",
+                keep.join(", ")
+            )
+        }
+    } else {
+        let noun = if snapshots.len() == 1 {
+            "snapshot"
+        } else {
+            "snapshots"
+        };
+        format!("{noun} {}", snapshots.join(", "))
+    };
+    if op.has("prune") {
+        format!("forgets {which} in {repo} and prunes their data")
+    } else {
+        format!("forgets {which} in {repo} (their data goes at the next prune)")
+    }
 }
 
 #[cfg(test)]
@@ -418,20 +481,27 @@ mod tests {
     }
 
     #[test]
-    fn forget_and_prune_delete() {
+    fn forget_and_prune_destroy_backups() {
         for line in [
             "restic -r /srv/repo forget --keep-daily 7 --prune",
             "restic forget -r /srv/repo -d 7 -w 4 --prune",
             "restic -r /srv/repo prune",
             "restic -r /srv/repo forget 4bba301e",
+            "restic --repo /srv/repo forget 4bba301e",
+            "restic --repo=/srv/repo forget --keep-last=1",
+            "restic -r/srv/repo forget -l 1",
+            "restic forget --prune --keep-last 1 --repo /srv/repo",
+            "restic -r /srv/repo forget -- 4bba301e",
+            "restic -r local:/srv/repo prune --max-unused 5%",
+            "sudo -u backup restic -r /srv/repo prune",
         ] {
             let op = parse_str(line);
-            assert_eq!(op.kind, Kind::Delete, "{line}: {:?}", op.note);
+            assert_eq!(op.kind, Kind::DestroyBackup, "{line}: {:?}", op.note);
             assert_eq!(op.targets, vec!["/srv/repo"], "{line}");
             assert!(op.has("repository"), "{line}");
+            assert!(op.option("destroys").is_some(), "{line}");
         }
         assert!(parse_str("restic -r /r forget --keep-last 3 --prune").has("prune"));
-        assert!(parse_str("restic -r /r forget -n --keep-last 3").has("dry_run"));
         assert_eq!(
             parse_str("restic -r /r forget --keep-last 3")
                 .option("keep_last")
@@ -440,9 +510,94 @@ mod tests {
             Some("3")
         );
         assert_eq!(
+            parse_str("restic -r /r forget --prune --keep-last 1").option("destroys"),
+            Some("forgets every snapshot the keep rules (--keep-last 1) do not keep in restic repository `/r` and prunes their data")
+        );
+        assert_eq!(
+            parse_str("restic -r /r forget a1 b2").option("destroys"),
+            Some("forgets snapshots a1, b2 in restic repository `/r` (their data goes at the next prune)")
+        );
+        assert_eq!(
+            parse_str("restic -r /r forget -- a1").option("snapshots"),
+            Some("a1")
+        );
+        assert!(parse_str("restic -r /r prune")
+            .option("destroys")
+            .is_some_and(|d| d.starts_with("prunes from restic repository `/r`")));
+        // rewrite --forget stays a delete of the originals.
+        assert_eq!(
             parse_str("restic -r /r rewrite --forget --exclude x latest").kind,
             Kind::Delete
         );
+    }
+
+    #[test]
+    fn repository_not_a_local_path() {
+        for (line, names) in [
+            (
+                "restic forget --prune --keep-last 1",
+                "RESTIC_REPOSITORY names",
+            ),
+            (
+                "env RESTIC_REPOSITORY=/r restic forget --keep-last 1",
+                "RESTIC_REPOSITORY names",
+            ),
+            (
+                "restic --repository-file /etc/restic/repo prune",
+                "named in `/etc/restic/repo`",
+            ),
+            (
+                "restic -r sftp:nas:/srv/restic prune",
+                "`sftp:nas:/srv/restic`",
+            ),
+            (
+                "restic -r s3:s3.amazonaws.com/b forget x",
+                "`s3:s3.amazonaws.com/b`",
+            ),
+            (
+                "restic -r rest:http://h:8000/ prune",
+                "`rest:http://h:8000/`",
+            ),
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::DestroyBackup, "{line}");
+            assert!(op.targets.is_empty(), "{line}");
+            assert!(
+                op.option("destroys").is_some_and(|d| d.contains(names)),
+                "{line}: {:?}",
+                op.option("destroys")
+            );
+        }
+    }
+
+    #[test]
+    fn dry_runs_help_and_keys_only_read() {
+        for line in [
+            "restic -r /srv/repo forget --dry-run --keep-last 1",
+            "restic -r /srv/repo forget -n --keep-last 1 --prune",
+            "restic -r /srv/repo forget --dry-run 4bba301e",
+            "restic -r /srv/repo prune --dry-run",
+            "restic -r /srv/repo prune -n",
+            "restic forget -nr /srv/repo --keep-last 1",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
+            assert!(op.has("dry_run"), "{line}");
+            assert!(op.targets.is_empty(), "{line}");
+            assert_eq!(op.sources, vec!["/srv/repo"], "{line}");
+        }
+        for line in [
+            "restic forget --help",
+            "restic -r /srv/repo prune -h",
+            "restic help forget",
+            // Removes a key, never data (restic refuses to remove the key in use).
+            "restic -r /srv/repo key remove 4bba301e",
+            "restic -r /srv/repo key list",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
+            assert!(op.targets.is_empty(), "{line}");
+        }
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub const OPTIONS: &[&str] = &[
     "checksum_seed", "chmod", "chown", "chunker_params", "command", "commands", "comment",
     "compare_dest", "compress_choice", "compress_level", "compress_threads", "compression",
     "confine_root", "contimeout", "copy_as", "copy_dest", "count", "data_device", "debug",
-    "debug_profile", "debug_topic", "delete", "disk_guid", "early_input", "exclude", "exclude_file",
+    "debug_profile", "debug_topic", "delete", "destroys", "disk_guid", "early_input", "exclude", "exclude_file",
     "exclude_from", "exclude_if_present", "exclude_xattr", "extended", "features", "files_from",
     "filter", "first", "force_count", "format", "format_b", "fstype", "glob_archives", "gpttombr",
     "group_by", "groupmap", "host", "http_user_agent", "hybrid", "ibs", "iconv", "iexclude",

@@ -45,7 +45,7 @@ pub(crate) static FACTS: &[FactDef] = &[
         scope: Scope::Operation,
         probe: &ARGV,
         ty: "string",
-        doc: "## What it tells\nWhat the command does: overwrite, delete, move, restore, format, partition, resize, reboot, read, opaque (a guarded tool whose arguments were not understood) or unknown.\n## How it is found\nFrom the argv, parsed the way the tool parses it, after wrappers (sudo, env, nice …) are peeled.\n## When it is unknown\nNever.\n## Example\n`dd if=/dev/zero of=disk.img` → `overwrite`.",
+        doc: "## What it tells\nWhat the command does: overwrite, delete, move, restore, format, partition, resize, reboot, destroy-backup (borg delete/prune/compact, restic forget/prune), read, opaque (a guarded tool whose arguments were not understood) or unknown.\n## How it is found\nFrom the argv, parsed the way the tool parses it, after wrappers (sudo, env, nice …) are peeled.\n## When it is unknown\nNever.\n## Example\n`dd if=/dev/zero of=disk.img` → `overwrite`.",
     },
     FactDef {
         name: "operation.tool",
