@@ -408,3 +408,50 @@ fn a_big_tree_finds_qemus_locks_through_proc_locks() {
         .status(4)
         .stdout_has(&format!("{} is locked by QEMU", locked.display()));
 }
+
+/// Issue 10's table by identity: `chroot/etc` bound from `/etc` is `/etc` to a move, to a sync
+/// with a delete flag into it and to a tool that removes its sources. Only `check`ed.
+#[test]
+fn moves_syncs_and_removed_sources_of_a_bound_etc_are_denied_naming_etc() {
+    need_root!();
+    let c = Chroot::new();
+    std::fs::create_dir_all(c.s.path("empty")).unwrap();
+    let etc = c.p("etc");
+    let etc_slash = format!("{etc}/");
+    let empty = format!("{}/", c.s.p("empty"));
+    let archive = c.s.p("x.tar");
+    let old = c.s.p("old-etc");
+    for (argv, rule) in [
+        (
+            vec!["mv", &*etc, &*old],
+            "move-takes-system-dir-away-by-another-path",
+        ),
+        (
+            vec!["rsync", "-a", "--delete", &*empty, &*etc_slash],
+            "sync-deletes-below-system-dir-by-another-path",
+        ),
+        (
+            vec!["tar", "-cf", &*archive, "--remove-files", &*etc],
+            "sources-removed-from-system-dir-by-another-path",
+        ),
+        (
+            vec!["rsync", "-a", "--remove-source-files", &*etc_slash, &*old],
+            "sources-removed-from-system-dir-by-another-path",
+        ),
+    ] {
+        Test::new()
+            .args(["check", "--"])
+            .args(&argv)
+            .go()
+            .status(4)
+            .stdout_has(&format!("[{rule}]"))
+            .stdout_has("is system directory `/etc`");
+    }
+    // The chroot's own directories are not.
+    let bin = c.p("bin");
+    Test::new()
+        .args(["check", "--", "mv", &*bin, &*old])
+        .go()
+        .status(0);
+    assert!(c.s.path("chroot/bin/sh").exists());
+}

@@ -121,6 +121,23 @@ mod tests {
         assert!(!op.has("target_is_directory"));
     }
 
+    /// Issue 10's table: the moved system directories are the sources (what
+    /// `move-takes-system-dir-away` reads), whatever form the destination takes.
+    #[test]
+    fn system_dirs_moved_are_sources() {
+        for (line, sources, target) in [
+            ("mv /usr /usr.old", vec!["/usr"], "/usr.old"),
+            ("mv -t /tmp /etc /usr", vec!["/etc", "/usr"], "/tmp"),
+            ("mv /etc/ /srv/", vec!["/etc/"], "/srv/"),
+            ("mv -T / /old-root", vec!["/"], "/old-root"),
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Move, "{line}");
+            assert_eq!(op.sources, sources, "{line}");
+            assert_eq!(op.targets, vec![target], "{line}");
+        }
+    }
+
     #[test]
     fn last_of_force_interactive_noclobber_wins() {
         assert!(parse_str("mv -i -f a b").has("force"));

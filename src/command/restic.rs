@@ -447,6 +447,22 @@ mod tests {
         assert_eq!(op.option("repo"), Some("s3:host/bucket"));
     }
 
+    /// restic >= 0.17: `restore --delete` deletes what the snapshot does not have below the target.
+    #[test]
+    fn restore_delete_into_root() {
+        for line in [
+            "restic restore latest --target / --delete",
+            "restic -r /srv/repo restore --delete latest -t /",
+            "restic restore latest --delete --target=/",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Restore, "{line}: {:?}", op.note);
+            assert_eq!(op.targets, vec!["/"], "{line}");
+            assert!(op.has("delete") && !op.has("dry_run"), "{line}");
+        }
+        assert!(!parse_str("restic restore latest --target /").has("delete"));
+    }
+
     #[test]
     fn restore_without_target_or_repo() {
         let op = parse_str("restic restore latest");

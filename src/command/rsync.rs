@@ -618,6 +618,34 @@ mod tests {
         assert!(parse_str("rsync -a --remove-source-files s/ d").has("remove_source_files"));
     }
 
+    /// Issue 10's table: every delete spelling into `/` or a system directory carries `delete`
+    /// (what `sync-deletes-below-system-dir` matches), the destination as the target.
+    #[test]
+    fn every_delete_spelling_into_a_system_dir_sets_delete() {
+        for spelling in [
+            "--delete",
+            "--del",
+            "--delete-before",
+            "--delete-during",
+            "--delete-after",
+            "--delete-delay",
+            "--delete-excluded",
+        ] {
+            for dest in ["/", "/etc/", "/usr"] {
+                let line = format!("rsync -a {spelling} empty/ {dest}");
+                let op = parse_str(&line);
+                assert_eq!(op.kind, Kind::Restore, "{line}");
+                assert!(op.has("delete"), "{line}");
+                assert_eq!(op.targets, vec![dest], "{line}");
+                assert!(!op.has("dry_run"), "{line}");
+            }
+        }
+        assert!(!parse_str("rsync -a --delete-missing-args s/ d").has("delete"));
+        let op = parse_str("rsync -a --remove-source-files /etc/ d/");
+        assert!(op.has("remove_source_files") && !op.has("delete"));
+        assert_eq!(op.sources, vec!["/etc/"]);
+    }
+
     #[test]
     fn dry_run_keeps_kind() {
         for line in [

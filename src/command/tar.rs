@@ -660,6 +660,13 @@ mod tests {
         assert_eq!(op.sources, vec!["src"]);
         let op = parse_str("tar --create --file=out.tar --remove-files src");
         assert!(op.has("remove_files"));
+        // Issue 10's table: the removed sources as paths, `-C` taken in.
+        let op = parse_str("tar -cf x.tar --remove-files /etc");
+        assert!(op.has("remove_files"));
+        assert_eq!(op.sources, vec!["/etc"]);
+        let op = parse_str("tar -C / -cf x.tar --remove-files usr");
+        assert!(op.has("remove_files"));
+        assert_eq!(op.sources, vec!["/usr"]);
         // To standard output: nothing on disk is written.
         let op = parse_str("tar czf - /etc");
         assert_eq!(op.kind, Kind::Read);

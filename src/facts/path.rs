@@ -32,11 +32,19 @@ pub fn resolve(f: &Facts, s: &PathSubject) -> PathBuf {
         .clone()
 }
 
+/// Whether the operation acts on a symlink operand itself rather than what it points to: rm's
+/// operands, and both sides of mv (mv renames a link, it does not move what the link names).
+pub fn acts_on_link(kind: Kind, role: super::Role) -> bool {
+    match kind {
+        Kind::Delete => role == super::Role::Target,
+        Kind::Move => matches!(role, super::Role::Target | super::Role::Source),
+        _ => false,
+    }
+}
+
 fn resolve_live(f: &Facts, s: &PathSubject) -> PathBuf {
     let raw = f.cwd.join(bytes::path(&s.arg));
-    let keep_last = matches!(f.op.kind, Kind::Delete | Kind::Move)
-        && s.role == super::Role::Target
-        && !s.arg.ends_with('/');
+    let keep_last = acts_on_link(f.op.kind, s.role) && !s.arg.ends_with('/');
     if keep_last {
         if let (Some(parent), Some(name)) = (raw.parent(), raw.file_name()) {
             return super::normalize(&canonical_prefix(parent).join(name));

@@ -116,7 +116,7 @@ fn system_dir_of(
 /// when nothing is there or it is not a directory.
 pub fn tree_root(f: &Facts, s: &PathSubject) -> Option<std::fs::Metadata> {
     let path = resolve(f, s);
-    let on_link = matches!(f.op.kind, Kind::Delete | Kind::Move) && s.role == Role::Target;
+    let on_link = super::path::acts_on_link(f.op.kind, s.role);
     let m = if on_link {
         std::fs::symlink_metadata(&path)
     } else {
@@ -280,7 +280,7 @@ static COVERS: Probe = Probe {
 pub(crate) static FACTS: &[FactDef] = &[
     FactDef { name: "tree.mounts", scope: Scope::Path, probe: &MOUNTS_BELOW, ty: "list", doc: "## What it tells\nThe filesystems mounted below a directory, each as `MOUNTPOINT (SOURCE, FSTYPE)` (a bind mount's source as `DEVICE[DIR]`, as findmnt shows it): a recursive delete of the directory goes on into each of them, so `rm -rf chroot/` with the host's `/etc` bind-mounted at `chroot/etc` deletes the host's `/etc`.\n## How it is found\n/proc/self/mountinfo (read once per run): every mount point of which the directory's resolved path is a proper prefix, bind mounts included. The mount point *is* the path the kernel hangs the mount on, so this string comparison is exact; the directory itself being a mount point is `is_mountpoint`.\n## When it is unknown\nAn empty list when the path is not a directory (rm removes a symlink, not what it points to) or nothing is mounted below it; a fact error when mountinfo cannot be read.\n## Example\n`rm -rf /srv/chroot` → `[/srv/chroot/etc (/dev/vda[/etc], ext4), /srv/chroot/home (/dev/vda[/home], ext4)]`." },
     FactDef { name: "tree.mounts_same_fs", scope: Scope::Path, probe: &MOUNTS_BELOW, ty: "list", doc: "## What it tells\nThe mounts below a directory (as `tree.mounts`) whose mount point is on the directory's own filesystem: bind mounts of a directory of the same filesystem. `rm --one-file-system` does not stop at these: it compares each directory's device with the operand's, and a bind mount of the same filesystem has the same (GNU coreutils 9.1 deletes through one).\n## How it is found\nThe mounts of `tree.mounts`; stat(2) of each mount point against the directory's st_dev.\n## When it is unknown\nAs `tree.mounts`.\n## Example\n`/srv/chroot/etc (/dev/vda[/etc], ext4)` when `/srv` is on `/dev/vda` too." },
-    FactDef { name: "is_system_dir", scope: Scope::Path, probe: &SYSTEM_DIR, ty: "bool", doc: "## What it tells\nWhether the directory *is* a system directory (`/`, `/etc`, `/usr/lib` … the list of `rm-recursive-system-dir`) by identity, whatever path names it: `chroot/etc` bind-mounted from `/etc`, or `/mnt/root/usr` on a second mount of the root filesystem.\n## How it is found\nlstat(2) of the resolved path (rm acts on a symlink itself) against the (device, inode) of each system directory, stat'ed once per run.\n## When it is unknown\n`false` when the path is not a directory or nothing is there.\n## Example\n`/srv/chroot/etc` after `mount --bind /etc /srv/chroot/etc` → `true`." },
+    FactDef { name: "is_system_dir", scope: Scope::Path, probe: &SYSTEM_DIR, ty: "bool", doc: "## What it tells\nWhether the directory *is* a system directory (`/`, `/etc`, `/usr/lib` … the list of `rm-recursive-system-dir`) by identity, whatever path names it: `chroot/etc` bind-mounted from `/etc`, or `/mnt/root/usr` on a second mount of the root filesystem.\n## How it is found\nlstat(2) of the resolved path when the command acts on a symlink itself (rm's operands, both sides of mv), stat(2) otherwise against the (device, inode) of each system directory, stat'ed once per run.\n## When it is unknown\n`false` when the path is not a directory or nothing is there.\n## Example\n`/srv/chroot/etc` after `mount --bind /etc /srv/chroot/etc` → `true`." },
     FactDef { name: "system_dir", scope: Scope::Path, probe: &SYSTEM_DIR, ty: "path", doc: "## What it tells\nWhich system directory the path is by identity (see `is_system_dir`), for the message.\n## How it is found\nAs `is_system_dir`.\n## When it is unknown\n`null` when it is none.\n## Example\n`/srv/chroot/etc` → `/etc`." },
     FactDef { name: "operation.covers_system_dir", scope: Scope::Operation, probe: &COVERS, ty: "list", doc: "## What it tells\nThe system directories every entry of which a delete names: `rm -rf /usr/lib/*` is what the shell makes of a delete of `/usr/lib`, one operand per entry.\n## How it is found\nThe operands' resolved paths are grouped by parent; when two or more share a parent that is a system directory (by path, or by identity as `is_system_dir`), the parent is read (readdir(3)) and compared: every entry whose name does not start with `.` (what `*` expands to) must be an operand. Nothing is read for operands with different parents.\n## When it is unknown\nAn empty list when no system directory is covered, and for operations other than deletes.\n## Example\n`rm -rf /usr/lib/*` → `[/usr/lib]`." },
     FactDef { name: "operation.one_file_system", scope: Scope::Operation, probe: &ONE_FS, ty: "bool", doc: "## What it tells\nWhether a recursive delete stays on the filesystem of each operand: `rm --one-file-system` given, and the rm that will run is GNU coreutils' rm, which honours it (DESIGN decision 12: busybox and uutils before its fix ignore or reject it). It still goes into bind mounts of the same filesystem: see `tree.mounts_same_fs`.\n## How it is found\nThe flag from the argv. The program is not run (no `rm --version`): the file exec will run is found on the PATH it will be looked up on (one set by `env PATH=` on the command line, else safeop's, and also the secure PATH when sudo is a wrapper); its realpath must be named `rm` (not busybox or a multi-call `coreutils` under a link), and the file must carry `bug-coreutils@gnu.org`, which GNU coreutils builds into every program. Read only when something is mounted below the tree.\n## When it is unknown\nNever unknown: what cannot be told is `false` (not trusted), and `operation.one_file_system_why` says why.\n## Example\n`rm -rf --one-file-system /srv/chroot` with `/usr/bin/rm` from GNU coreutils → `true`; `busybox rm -rf --one-file-system …` → `false`." },
@@ -308,6 +308,33 @@ mod tests {
             .collect();
         let ours: BTreeSet<&str> = SYSTEM_DIRS.iter().copied().filter(|d| *d != "/").collect();
         assert_eq!(listed, ours);
+    }
+
+    /// The rules of issue 10's table (what takes a system directory away besides `rm`) list
+    /// the same directories, with `/`.
+    #[test]
+    fn the_lists_of_the_sync_move_and_removed_sources_rules_are_the_same() {
+        let text = include_str!("../../policies/default.yaml");
+        let ours: BTreeSet<&str> = SYSTEM_DIRS.iter().copied().collect();
+        for id in [
+            "sync-deletes-below-system-dir",
+            "move-takes-system-dir-away",
+            "sources-removed-from-system-dir",
+        ] {
+            let rule = text
+                .split(&format!("- id: {id}\n"))
+                .nth(1)
+                .unwrap_or_else(|| panic!("rule {id}"));
+            let rule = &rule[..rule.find("- id: ").unwrap_or(rule.len())];
+            let start = rule.find("in: [").expect("its list") + 5;
+            let end = start + rule[start..].find(']').expect("end of list");
+            let listed: BTreeSet<&str> = rule[start..end]
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            assert_eq!(listed, ours, "{id}");
+        }
     }
 
     #[test]
