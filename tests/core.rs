@@ -718,6 +718,10 @@ fn closed_standard_fds_are_reopened_on_dev_null() {
     );
     let st = close(&[0, 1, 2])
         .args(["run", "--", "sh", &script.display().to_string()])
+        // hermetic: no layer or log of the machine's is read or written
+        .env("SAFEOP_AUDIT_LOG", s0.path("audit.jsonl"))
+        .env("XDG_CONFIG_HOME", s0.path("config"))
+        .env_remove("SAFEOP_POLICY")
         .status()
         .unwrap();
     assert_eq!(st.code(), Some(0), "{st:?}");
