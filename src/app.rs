@@ -484,18 +484,14 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
             match ask_or_refuse(&policy, challenge, &expected, &shown) {
                 Ok(()) => {
                     let rec = base_record(&argv, &d, "confirmed");
-                    if let Err(c) = log(&log_path, rec, strict, must_log) {
-                        return c;
-                    }
-                    run_and_log(
-                        &argv,
-                        &d,
-                        &judged,
-                        &log_path,
+                    let run = Forked {
+                        argv: &argv,
+                        d: &d,
+                        judged: &judged,
+                        log_path: &log_path,
                         strict,
-                        path_var,
-                        path_override,
-                    )
+                    };
+                    run.record_then_run(rec, must_log, path_var, path_override)
                 }
                 Err(r) => refuse(&argv, &d, &log_path, strict, r.reason()),
             }
@@ -529,22 +525,51 @@ fn run(sources: &Sources, a: RunArgs) -> u8 {
                     let mut rec = base_record(&argv, &d, "overridden");
                     rec.reason = Some(reason);
                     let must_log = policy.audit_failure == policy::AuditFailure::Refuse;
-                    if let Err(c) = log(&log_path, rec, strict, must_log) {
-                        return c;
-                    }
-                    run_and_log(
-                        &argv,
-                        &d,
-                        &judged,
-                        &log_path,
+                    let run = Forked {
+                        argv: &argv,
+                        d: &d,
+                        judged: &judged,
+                        log_path: &log_path,
                         strict,
-                        path_var,
-                        path_override,
-                    )
+                    };
+                    run.record_then_run(rec, must_log, path_var, path_override)
                 }
                 Err(r) => refuse(&argv, &d, &log_path, strict, r.reason()),
             }
         }
+    }
+}
+
+/// A confirmed or overridden command: its decision record first (refusing when that must be
+/// written and cannot), then the fork, the wait and the outcome record.
+struct Forked<'a> {
+    argv: &'a [String],
+    d: &'a Decision,
+    judged: &'a Judged,
+    log_path: &'a Path,
+    strict: bool,
+}
+
+impl Forked<'_> {
+    fn record_then_run(
+        &self,
+        rec: Record,
+        must_log: bool,
+        path_var: Option<std::ffi::OsString>,
+        path_override: Option<&str>,
+    ) -> u8 {
+        if let Err(c) = log(self.log_path, rec, self.strict, must_log) {
+            return c;
+        }
+        run_and_log(
+            self.argv,
+            self.d,
+            self.judged,
+            self.log_path,
+            self.strict,
+            path_var,
+            path_override,
+        )
     }
 }
 
