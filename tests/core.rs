@@ -777,13 +777,15 @@ fn a_user_only_nss_knows_is_named_through_getent() {
         .find(|p| Path::new(p).exists())
         .expect("rm");
     std::os::unix::fs::symlink(rm, bin.join("rm")).unwrap();
+    // run as that user: a copy it can reach, wherever the checkout lies
+    let (_bin_dir, reachable) = bin_for_others();
     let logged_user = |name: &str| {
         let victim = s.file(name, 10);
         // The user's own file: the kernel tells its owner whether anyone has it open (another
         // user's file is "cannot tell" for a normal user, which asks).
         std::os::unix::fs::chown(&victim, Some(UID), Some(UID)).unwrap();
         let log = s.path(&format!("{name}.jsonl"));
-        let mut c = std::process::Command::new(BIN);
+        let mut c = std::process::Command::new(&reachable);
         c.args(["run", "--", "rm", "-f", &victim.display().to_string()])
             .env_clear()
             .env("PATH", &bin)

@@ -342,9 +342,11 @@ fn a_lingering_getent_does_not_hold_the_audit_step() {
     );
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
-    let mut cmd = Command::new(BIN);
+    // a copy the user can reach, wherever the checkout lies; no fixture layer it could not read
+    let (_bin_dir, reachable) = bin_for_others();
+    let mut cmd = Command::new(&reachable);
     cmd.uid(UID).gid(UID);
-    let t = Test::around(cmd);
+    let t = Test::around(cmd).env_remove("SAFEOP_POLICY");
     let dir = t.scratch.dir.path().to_path_buf();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
     let (bin, pids) = (dir.join("bin"), dir.join("pids"));

@@ -422,6 +422,20 @@ pub fn stand_in(dir: &Path, name: &str, script: &str) -> PathBuf {
 
 /// A directory every user can reach (scratch dirs are 0700) with a copy of safeop in it (the
 /// build tree may sit below a directory a normal user cannot enter), for runs as `nobody`.
+/// A copy of safeop that any user can run: the checkout (and so `BIN`) may lie in a directory only
+/// root can enter (`/root`, a clone in `mktemp -d`). Keep the directory while the copy is used.
+pub fn bin_for_others() -> (tempfile::TempDir, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix("safeop-bin-")
+        .tempdir()
+        .expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let bin = dir.path().join("safeop");
+    std::fs::copy(BIN, &bin).expect("copy safeop");
+    (dir, bin)
+}
+
 pub struct World {
     pub dir: tempfile::TempDir,
     pub bin: PathBuf,
@@ -465,7 +479,11 @@ impl World {
         let mut c = Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .arg(&self.bin);
+        // No SAFEOP_POLICY: the checkout's fixtures may lie in a directory only root can enter
+        // (a clone in `mktemp -d`); with an empty config dir the embedded default is the policy,
+        // as with the empty fixture layer.
         Test::around(c)
+            .env_remove("SAFEOP_POLICY")
             .env("HOME", self.dir.path())
             .env("XDG_CONFIG_HOME", self.path("config"))
             .env("XDG_STATE_HOME", self.path("log"))
