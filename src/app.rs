@@ -789,18 +789,21 @@ fn check(sources: &Sources, a: CheckArgs) -> Result<u8, Error> {
             }
         },
     };
-    let (d, snap) = match snapshot {
+    let (d, snap, effects) = match snapshot {
         Some(s) => {
             let facts = Facts::from_snapshot(&op, cwd(), s);
             let d = engine::decide(&policy, &facts, thorough);
-            (d, facts.snapshot())
+            (d, facts.snapshot(), facts.effects())
         }
         None => {
             let facts = Facts::live(&op, cwd(), crate::context::sys_root());
             let d = engine::decide(&policy, &facts, thorough);
-            (d, facts.snapshot())
+            (d, facts.snapshot(), facts.effects())
         }
     };
+    // What the command does, as the machine resolved it (`cp x DIR/` writes `DIR/x`).
+    let mut op = op;
+    op.effects = effects.as_ref().clone();
     match a.format {
         Format::Json => out::line(&report::json(&argv, &op, &d, &snap))?,
         Format::Text => out::text(&report::text(&argv, &op, &d))?,

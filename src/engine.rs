@@ -104,8 +104,9 @@ pub fn decide(policy: &Policy, facts: &Facts, thorough: bool) -> Decision {
         switched_off: Vec::new(),
         expired: Vec::new(),
     };
+    let effects = facts.effects();
     for rule in &policy.rules {
-        if !rule.matches_op(facts.op) {
+        if !applies(rule, facts.op, &effects) {
             continue;
         }
         d.rules_matched += 1;
@@ -201,12 +202,45 @@ fn exception_for(policy: &Policy, rule: &Rule, f: &Finding) -> Option<String> {
         .map(|(e, file)| format!("{} (exception in {file}, expires {})", e.reason, e.expires))
 }
 
+/// Whether a rule selects the operation: one of its resolved effects matches (an operation of
+/// a tool safeop does not parse has none, and is matched by its kind).
+fn applies(rule: &Rule, op: &Operation, effects: &[command::Effect]) -> bool {
+    if op.effects.is_empty() && effects.is_empty() {
+        return rule.matches_kind_only(op);
+    }
+    !rule.matching_effects(op, effects).is_empty()
+}
+
+/// The paths a rule's `target.*` facts are asked of: the paths of the effects it matches that
+/// write, delete, format … (not those that only read: those are `source.*`), each once.
+fn target_subjects(rule: &Rule, facts: &Facts) -> Vec<PathSubject> {
+    let effects = facts.effects();
+    if facts.op.effects.is_empty() && effects.is_empty() {
+        return facts.subjects(Role::Target);
+    }
+    let mut out: Vec<PathSubject> = Vec::new();
+    for e in rule.matching_effects(facts.op, &effects) {
+        let Some(p) = e.path.as_deref() else {
+            continue;
+        };
+        if e.kind == command::Kind::Read || out.iter().any(|s| s.arg == p) {
+            continue;
+        }
+        out.push(facts.subject(Role::Target, p));
+    }
+    out
+}
+
 /// The subjects a rule must be evaluated for: each target and/or each source it reads.
 fn combos(rule: &Rule, facts: &Facts) -> Option<Vec<(Option<PathSubject>, Option<PathSubject>)>> {
     let names = rule.facts();
     let wants_t = names.iter().any(|n| n.starts_with("target."));
     let wants_s = names.iter().any(|n| n.starts_with("source."));
-    let ts = facts.subjects(Role::Target);
+    let ts = if wants_t {
+        target_subjects(rule, facts)
+    } else {
+        Vec::new()
+    };
     let ss = facts.subjects(Role::Source);
     // A rule that reads one side only needs that side; one that reads both needs at least one,
     // and the missing side's facts read as null (not applicable).
@@ -351,7 +385,7 @@ pub fn example_verdict(policy: &Policy, rule: &Rule, ex: &Example) -> Verdict {
     };
     let cwd = PathBuf::from(ex.cwd.as_deref().unwrap_or("/"));
     let facts = Facts::hypothetical(&op, cwd, snap);
-    if !rule.matches_op(&op) {
+    if !applies(rule, &op, &facts.effects()) {
         return Verdict::Allow;
     }
     evaluate(policy, rule, &facts)

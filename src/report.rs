@@ -69,6 +69,11 @@ pub fn text(argv: &[String], op: &Operation, d: &Decision) -> String {
         Verdict::Deny => "deny",
     };
     s.push_str(&format!("{head}: {cmd}\n"));
+    for e in op.effects.iter().filter(|e| e.because.is_some()) {
+        if let Some(b) = &e.because {
+            s.push_str(&format!("  note: {}\n", bytes::display(b)));
+        }
+    }
     for a in &op.aliases {
         s.push_str(&format!(
             "  note: `{}` is `{}`\n",

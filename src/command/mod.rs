@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 mod borg;
 mod cp;
 mod dd;
+pub mod effect;
 mod mkfs;
 mod mv;
 mod partition;
@@ -30,6 +31,7 @@ mod vocab;
 mod wipefs;
 pub mod wrappers;
 
+pub use effect::{Effect, Lands};
 pub use vocab::{is_tool_name, tool_names, FLAGS, OPTIONS};
 
 /// What an operation does to its targets. Policies match on these names.
@@ -58,6 +60,10 @@ pub enum Kind {
     DestroyBackup,
     /// Only reads its targets (qemu-img info, tar -t, dd with no of=).
     Read,
+    /// Runs a program safeop cannot see into (`tar --to-command`, `rsync -e`): only ever an
+    /// effect beside the command's main kind, never the kind itself.
+    #[serde(rename = "run-code")]
+    RunCode,
     /// A guarded tool whose arguments could not be understood (complex `sh -c` payloads, bad options).
     Opaque,
     /// A tool safeop does not know. It passes untouched.
@@ -65,7 +71,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Overwrite,
         Kind::Delete,
         Kind::Move,
@@ -76,6 +82,7 @@ impl Kind {
         Kind::Reboot,
         Kind::DestroyBackup,
         Kind::Read,
+        Kind::RunCode,
         Kind::Opaque,
         Kind::Unknown,
     ];
@@ -92,13 +99,20 @@ impl Kind {
             Kind::Reboot => "reboot",
             Kind::DestroyBackup => "destroy-backup",
             Kind::Read => "read",
+            Kind::RunCode => "run-code",
             Kind::Opaque => "opaque",
             Kind::Unknown => "unknown",
         }
     }
 
+    /// A kind by its policy name, or by the name an effect of it goes by (`create` is a
+    /// restore's effect, `move-away` a move's).
     pub fn from_name(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == s)
+        match s {
+            "create" => Some(Kind::Restore),
+            "move-away" => Some(Kind::Move),
+            _ => Kind::ALL.into_iter().find(|k| k.name() == s),
+        }
     }
 }
 
@@ -134,6 +148,9 @@ pub struct Operation {
     /// Operations nested inside this one (`sh -c 'a; b'` once a shell parser splits it).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Operation>,
+    /// Everything the command does, effect by effect ([`effect::derive`]); `kind` and
+    /// `targets` are its main effect.
+    pub effects: Vec<Effect>,
     /// Programs the machine showed to be another than their name says (a symlink `zz` to
     /// `/usr/bin/dd`): found outside `command/` and handed in through [`reread_as`].
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -165,6 +182,7 @@ impl Operation {
             root: None,
             note: None,
             parts: Vec::new(),
+            effects: Vec::new(),
             aliases: Vec::new(),
         }
     }
@@ -292,7 +310,9 @@ pub fn is_guarded_name(tool: &str) -> bool {
 
 /// Parses a full command line: peels wrappers, then hands the rest to the tool's parser.
 pub fn parse(argv: &[String]) -> Operation {
-    wrappers::peel(argv, 0)
+    let mut op = wrappers::peel(argv, 0);
+    effect::fill(&mut op);
+    op
 }
 
 /// The same command line read again once the machine has said what its program is: `binary` (a
@@ -325,6 +345,7 @@ pub fn reread_as(op: &Operation, binary: &str) -> Operation {
     };
     new.aliases
         .splice(0..0, op.aliases.iter().cloned().chain([alias]));
+    effect::fill(&mut new);
     new
 }
 

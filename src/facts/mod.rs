@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 pub mod disk;
+pub mod effects;
 pub mod fsck;
 pub mod helper;
 pub mod inuse;
@@ -332,6 +333,20 @@ impl<'a> Facts<'a> {
         let v = Rc::new(make(self));
         self.subject_memo.borrow_mut().insert(k, v.clone());
         v
+    }
+
+    /// The operation's effects, resolved against the machine (`effects`): once per run.
+    pub fn effects(&self) -> Rc<Vec<crate::command::Effect>> {
+        effects::resolved(self)
+    }
+
+    /// One path of the operation (encoded, as written) as a subject of `role`.
+    pub fn subject(&self, role: Role, arg: &str) -> PathSubject {
+        PathSubject {
+            role,
+            arg: arg.to_string(),
+            abs: normalize(&self.cwd.join(bytes::path(arg))),
+        }
     }
 
     /// The paths of one role, as subjects.

@@ -179,12 +179,60 @@ impl Rule {
         out
     }
 
+    /// Whether the rule can have something to say about the operation as parsed: one of its
+    /// effects matches, or may once the machine says where it lands ([`Effect::could_be`]).
+    /// Cheap; the engine then asks [`Rule::matching_effects`] of the resolved effects.
+    ///
+    /// [`Effect::could_be`]: crate::command::Effect::could_be
     pub fn matches_op(&self, op: &crate::command::Operation) -> bool {
+        if op.effects.is_empty() {
+            return self.matches_kind_only(op);
+        }
+        op.effects.iter().any(|e| self.matches_effect(op, e, true))
+    }
+
+    /// The effects the rule is about: those of a kind its `match.operation` names (any kind
+    /// when it names none), by a tool it names, carrying all its `flags` and none of its
+    /// `not_flags` (which the command's own flags exclude too).
+    pub fn matching_effects<'e>(
+        &self,
+        op: &crate::command::Operation,
+        effects: &'e [crate::command::Effect],
+    ) -> Vec<&'e crate::command::Effect> {
+        effects
+            .iter()
+            .filter(|e| self.matches_effect(op, e, false))
+            .collect()
+    }
+
+    /// An operation with no effects at all (a tool safeop does not know) is matched by its kind.
+    pub fn matches_kind_only(&self, op: &crate::command::Operation) -> bool {
         let m = &self.matches;
         (m.operation.0.is_empty() || m.operation.0.contains(&op.kind))
             && (m.tool.0.is_empty() || m.tool.0.contains(&op.tool))
             && m.flags.0.iter().all(|f| op.has(f))
             && !m.not_flags.0.iter().any(|f| op.has(f))
+    }
+
+    fn matches_effect(
+        &self,
+        op: &crate::command::Operation,
+        e: &crate::command::Effect,
+        could: bool,
+    ) -> bool {
+        let m = &self.matches;
+        let kind = m.operation.0.is_empty()
+            || m.operation
+                .0
+                .iter()
+                .any(|k| if could { e.could_be(*k) } else { e.kind == *k });
+        kind && (m.tool.0.is_empty() || m.tool.0.contains(&op.tool))
+            && m.flags.0.iter().all(|f| e.flags.contains(f))
+            && !m
+                .not_flags
+                .0
+                .iter()
+                .any(|f| e.flags.contains(f) || op.has(f))
     }
 }
 
@@ -337,12 +385,26 @@ fn default_positions() -> Positions {
     positions
 }
 
+/// [`Rule::matches_op`] on a rule's `match:` as `build.rs` extracted it (the rule unread).
 fn spec_matches(spec: &MatchSpec, op: &crate::command::Operation) -> bool {
     let (kinds, tools, flags, not_flags) = spec;
-    (kinds.is_empty() || kinds.contains(&op.kind.name()))
-        && (tools.is_empty() || tools.contains(&op.tool.as_str()))
-        && flags.iter().all(|f| op.has(f))
-        && !not_flags.iter().any(|f| op.has(f))
+    if !(tools.is_empty() || tools.contains(&op.tool.as_str())) {
+        return false;
+    }
+    if op.effects.is_empty() {
+        return (kinds.is_empty() || kinds.contains(&op.kind.name()))
+            && flags.iter().all(|f| op.has(f))
+            && !not_flags.iter().any(|f| op.has(f));
+    }
+    op.effects.iter().any(|e| {
+        (kinds.is_empty()
+            || kinds
+                .iter()
+                .filter_map(|k| crate::command::Kind::from_name(k))
+                .any(|k| e.could_be(k)))
+            && flags.iter().all(|f| e.flags.contains(*f))
+            && !not_flags.iter().any(|f| e.flags.contains(*f) || op.has(f))
+    })
 }
 
 impl Policy {

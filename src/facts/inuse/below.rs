@@ -114,14 +114,14 @@ fn from_proc_locks(
 }
 
 /// `PATH backs /dev/loopN[, mounted on MNT]` for each loop device backed by a file below.
-fn loops_below(f: &Facts, dev: u64, ino: u64, out: &mut Vec<String>) -> Result<(), String> {
+fn loops_below(f: &Facts, dev: u64, ino: u64, out: &mut Vec<InUse>) -> Result<(), String> {
     let all = f.memo("loop_devices", loop_devices::list);
     let all = all.as_ref().as_ref().map_err(Clone::clone)?;
     for l in all {
         if l.deleted {
             continue; // no name left to delete
         }
-        let path = bytes::path(&l.backing_file);
+        let path = bytes::path(&l.backing_file).into_owned();
         // The name must still be the backing file (the loop driver says which inode it is).
         let here = std::fs::metadata(&path).ok();
         let same = match (&l.backing, &here) {
@@ -145,44 +145,69 @@ fn loops_below(f: &Facts, dev: u64, ino: u64, out: &mut Vec<String>) -> Result<(
                 line.push_str(&format!(", mounted on {}", points.join(", ")));
             }
         }
-        out.push(line);
+        out.push(InUse { path, what: line });
     }
     Ok(())
 }
 
-fn swaps_below(f: &Facts, dev: u64, ino: u64, out: &mut Vec<String>) -> Result<(), String> {
+fn swaps_below(f: &Facts, dev: u64, ino: u64, out: &mut Vec<InUse>) -> Result<(), String> {
     let p = f.sys("/proc/swaps");
     let text = bytes::read(&p).map_err(|e| format!("read `{}`: {e}", p.display()))?;
     for s in swaps::parse(&text) {
-        if s.kind == "file" && below(&bytes::path(&s.filename), dev, ino) {
-            out.push(format!("{} is active swap", s.filename));
+        let path = bytes::path(&s.filename).into_owned();
+        if s.kind == "file" && below(&path, dev, ino) {
+            out.push(InUse {
+                path,
+                what: format!("{} is active swap", s.filename),
+            });
         }
     }
     Ok(())
 }
 
-pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
-    let Some(root) = tree::tree_root(f, s) else {
-        return Ok(answer([("tree.in_use", Vec::<Value>::new().into())]));
-    };
+/// One object the kernel says is in use below a tree: its path and what holds it.
+#[derive(Debug, Clone)]
+pub struct InUse {
+    pub path: PathBuf,
+    /// `PATH backs /dev/loop0, mounted on /mnt`, `PATH is active swap`, `PATH is locked by QEMU`.
+    pub what: String,
+}
+
+/// Every in-use object below the tree at `s` (loop backing files, active swap files, images
+/// carrying QEMU's locks), or why that cannot be told. `None`: `s` is no directory.
+pub fn in_use_below(f: &Facts, s: &PathSubject) -> Option<Result<Vec<InUse>, String>> {
+    let root = tree::tree_root(f, s)?;
     let (dev, ino) = (root.dev(), root.ino());
     let mut out = Vec::new();
-    loops_below(f, dev, ino, &mut out)?;
-    swaps_below(f, dev, ino, &mut out)?;
+    if let Err(e) =
+        loops_below(f, dev, ino, &mut out).and_then(|()| swaps_below(f, dev, ino, &mut out))
+    {
+        return Some(Err(e));
+    }
     let w = scale::tree_walk(f, s);
     match locked(f, &w, dev) {
-        Ok(list) => out.extend(
-            list.iter()
-                .map(|p| format!("{} is locked by QEMU", bytes::encode_path(p))),
-        ),
-        Err(why) if out.is_empty() => {
-            return Ok(answer([("tree.in_use", failed(why))]));
-        }
+        Ok(list) => out.extend(list.into_iter().map(|p| InUse {
+            what: format!("{} is locked by QEMU", bytes::encode_path(&p)),
+            path: p,
+        })),
+        Err(why) if out.is_empty() => return Some(Err(why)),
         Err(_) => {}
     }
+    Some(Ok(out))
+}
+
+pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
+    let list = match in_use_below(f, s) {
+        None => Vec::new(),
+        Some(Ok(list)) => list,
+        Some(Err(why)) => return Ok(answer([("tree.in_use", failed(why))])),
+    };
     Ok(answer([(
         "tree.in_use",
-        out.into_iter().map(Value::from).collect::<Vec<_>>().into(),
+        list.into_iter()
+            .map(|u| Value::from(u.what))
+            .collect::<Vec<_>>()
+            .into(),
     )]))
 }
 
