@@ -304,8 +304,29 @@ fn member_names(f: &Facts) -> Option<HashSet<String>> {
     if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
         return None;
     }
+    // Member names on the command line select what is extracted (a name and what is below it).
+    let chosen: Vec<String> =
+        f.op.options
+            .get("members")
+            .map(|m| {
+                m.lines()
+                    .map(|l| l.trim_matches('/').trim_start_matches("./").to_string())
+                    .filter(|l| !l.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+    let selected = |name: &str| {
+        let name = name.trim_matches('/').trim_start_matches("./");
+        chosen.is_empty()
+            || chosen.iter().any(|c| {
+                name == c || (name.starts_with(c.as_str()) && name.as_bytes()[c.len()] == b'/')
+            })
+    };
     let mut names = HashSet::new();
     super::restore::archive::walk_file(&path, &mut |m| {
+        if !selected(&m.path) {
+            return;
+        }
         let comps: Vec<&str> = m
             .path
             .split('/')

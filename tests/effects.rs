@@ -1,0 +1,376 @@
+//! Effects, not spellings (issue 10): a copy, sync, move or extraction is judged by the paths it
+//! really writes — a device named as a copy's destination, an in-use image that a copy into a
+//! directory or an archive's member lands on — with real loop devices and real `qemu-nbd` locks.
+//! System paths and the root disk only ever go to `check`; `run` touches scratch files, and a
+//! refused run leaves every target's hash unchanged.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn check(args: &[&str]) -> Test {
+    Test::new().args(["check", "--"]).args(args)
+}
+
+fn run(args: &[&str]) -> Test {
+    Test::new().args(["run", "--"]).args(args).no_tty()
+}
+
+/// The disk `/` is on, as a device node (`/dev/vda` here), if the machine has one.
+fn root_disk() -> Option<String> {
+    let out = Command::new("findmnt")
+        .args(["-n", "-o", "SOURCE", "/"])
+        .output()
+        .ok()?;
+    let src = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let out = Command::new("lsblk")
+        .args(["-n", "-d", "-o", "PKNAME", &src])
+        .output()
+        .ok()?;
+    let parent = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let disk = if parent.is_empty() {
+        src
+    } else {
+        format!("/dev/{parent}")
+    };
+    Path::new(&disk).exists().then_some(disk)
+}
+
+#[test]
+fn a_copy_or_sync_onto_the_root_disk_is_an_overwrite_of_it() {
+    need_root!();
+    let Some(disk) = root_disk() else {
+        eprintln!("SKIPPED: no block device holds / here");
+        return;
+    };
+    let s = Scratch::new();
+    let img = s.file("img", 4096).display().to_string();
+    for argv in [
+        vec!["cp", "-a", &img, &disk],
+        vec!["cp", "-R", &img, &disk],
+        vec!["cp", &img, &disk],
+        vec!["rsync", "--write-devices", "--inplace", &img, &disk],
+        vec!["rsync", "-a", "--write-devices", &img, &disk],
+    ] {
+        let r = check(&argv).go();
+        r.status(4).stdout_has("device-holds-root");
+        let j = Test::new()
+            .args(["check", "--format", "json", "--"])
+            .args(&argv)
+            .go()
+            .json();
+        let effects = j["operation"]["effects"].as_array().expect("effects");
+        assert!(
+            effects
+                .iter()
+                .any(|e| e["kind"] == "overwrite" && e["path"] == disk.as_str()),
+            "{argv:?}: {effects:?}"
+        );
+        assert_eq!(
+            j["operation"]["targets"][0],
+            disk.as_str(),
+            "main effect kept"
+        );
+    }
+}
+
+/// Waits until /proc/locks shows a lock on the file's inode (qemu-nbd takes them after start-up).
+fn wait_for_lock(p: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let ino = std::fs::metadata(p).expect("image").ino();
+    let needle = format!(":{ino} ");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if std::fs::read_to_string("/proc/locks")
+            .expect("/proc/locks")
+            .contains(&needle)
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("no lock on {} appeared in /proc/locks", p.display());
+}
+
+/// `images/vm.qcow2` served by a real qemu-nbd (its locks held), `images/disk.img` attached to a
+/// real loop device, and copies of both names under `src/`.
+struct Images {
+    _nbd: Bg,
+    lo: LoopDev,
+    s: Scratch,
+}
+
+impl Images {
+    fn new() -> Images {
+        let s = Scratch::new();
+        std::fs::create_dir_all(s.path("images")).expect("mkdir");
+        let vm = s.path("images/vm.qcow2");
+        sh(&format!(
+            "qemu-img create -q -f qcow2 '{}' 16M",
+            vm.display()
+        ));
+        let nbd = Bg::spawn(
+            Command::new("qemu-nbd")
+                .arg("--persistent")
+                .arg(format!("--socket={}", s.path("nbd.sock").display()))
+                .args(["-f", "qcow2"])
+                .arg(&vm),
+        );
+        wait_for_lock(&vm);
+        let disk = s.file("images/disk.img", 1 << 20);
+        let lo = LoopDev::attach(&disk);
+        s.file("images/notes.txt", 100);
+        s.file("src/vm.qcow2", 1 << 16);
+        s.file("src/disk.img", 1 << 16);
+        s.file("other/notes.txt", 200);
+        Images { _nbd: nbd, lo, s }
+    }
+    fn p(&self, rel: &str) -> String {
+        self.s.p(rel)
+    }
+    fn hashes(&self) -> (String, String) {
+        (
+            blake3_of(&self.s.path("images/vm.qcow2")),
+            blake3_of(&self.s.path("images/disk.img")),
+        )
+    }
+}
+
+#[test]
+fn a_copy_onto_an_in_use_image_is_denied_and_run_leaves_it_unchanged() {
+    need_root!();
+    need_tool!("qemu-nbd");
+    need_tool!("losetup");
+    let w = Images::new();
+    let before = w.hashes();
+    let (vm, disk, src) = (
+        w.p("images/vm.qcow2"),
+        w.p("images/disk.img"),
+        w.p("src/vm.qcow2"),
+    );
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["cp", "-R", &src, &disk], "loop-backing-file-in-use"),
+        (vec!["cp", "-a", &src, &vm], "image-locked-by-qemu"),
+        (vec!["cp", "-a", &src, &disk], "loop-backing-file-in-use"),
+        (
+            vec!["rsync", "-a", "--inplace", &src, &vm],
+            "image-locked-by-qemu",
+        ),
+        (vec!["mv", &src, &vm], "image-locked-by-qemu"),
+    ];
+    for (argv, rule) in &cases {
+        check(argv).go().status(4).stdout_has(rule);
+        run(argv).go().status(126);
+        assert_eq!(w.hashes(), before, "{argv:?} changed an image");
+    }
+    check(&["cp", "-a", &src, &vm])
+        .go()
+        .stdout_has(&format!("`{vm}` is a file: cp writes over it"));
+    check(&["cp", "-R", &src, &disk]).go().stdout_has(&w.lo.dev);
+}
+
+#[test]
+fn a_copy_into_a_directory_is_judged_where_each_source_lands() {
+    need_root!();
+    need_tool!("qemu-nbd");
+    need_tool!("losetup");
+    let w = Images::new();
+    let before = w.hashes();
+    let images = w.p("images");
+    let images_slash = format!("{images}/");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["cp".into(), w.p("src/vm.qcow2"), images_slash.clone()],
+            "image-locked-by-qemu",
+        ),
+        (
+            vec!["cp".into(), w.p("src/disk.img"), images.clone()],
+            "loop-backing-file-in-use",
+        ),
+        (
+            vec![
+                "cp".into(),
+                "-t".into(),
+                images.clone(),
+                w.p("src/vm.qcow2"),
+            ],
+            "image-locked-by-qemu",
+        ),
+        (
+            vec!["mv".into(), w.p("src/vm.qcow2"), images_slash.clone()],
+            "image-locked-by-qemu",
+        ),
+        // A tree copied over the directory: its `vm.qcow2` lands on the locked one.
+        (
+            vec![
+                "cp".into(),
+                "-a".into(),
+                format!("{}/.", w.p("src")),
+                images.clone(),
+            ],
+            "image-locked-by-qemu",
+        ),
+        (
+            vec![
+                "rsync".into(),
+                "-a".into(),
+                format!("{}/", w.p("src")),
+                images_slash.clone(),
+            ],
+            "image-locked-by-qemu",
+        ),
+        (
+            vec![
+                "rsync".into(),
+                "-a".into(),
+                format!("{}/", w.p("src")),
+                images_slash.clone(),
+            ],
+            "loop-backing-file-in-use",
+        ),
+    ];
+    for (argv, rule) in &cases {
+        let r = check(&argv.iter().map(String::as_str).collect::<Vec<_>>()).go();
+        // `check` stops at the first deny; ask for every finding to see each rule.
+        let all = Test::new()
+            .args(["check", "--all-findings", "--"])
+            .args(argv)
+            .go();
+        r.status(4);
+        all.status(4).stdout_has(rule);
+        run(&argv.iter().map(String::as_str).collect::<Vec<_>>())
+            .go()
+            .status(126);
+        assert_eq!(w.hashes(), before, "{argv:?} changed an image");
+    }
+    // Names that land on nothing in use go ahead: the in-use images are not what is written.
+    let notes = w.p("other/notes.txt");
+    check(&["cp", &notes, &images_slash]).go().status(0);
+    check(&["cp", "-a", &format!("{}/.", w.p("other")), &images])
+        .go()
+        .status(0);
+    run(&["cp", &notes, &images_slash]).go().status(0);
+    assert_eq!(
+        std::fs::read(w.s.path("images/notes.txt"))
+            .expect("copied")
+            .len(),
+        200
+    );
+    assert_eq!(w.hashes(), before);
+}
+
+#[test]
+fn an_extraction_is_judged_by_the_members_that_land_on_in_use_images() {
+    need_root!();
+    need_tool!("qemu-nbd");
+    need_tool!("losetup");
+    let w = Images::new();
+    let before = w.hashes();
+    let with_vm = w.p("with-vm.tar");
+    sh(&format!(
+        "tar -cf '{with_vm}' -C '{}' vm.qcow2 disk.img",
+        w.p("src")
+    ));
+    let without = w.p("notes.tar");
+    sh(&format!(
+        "tar -cf '{without}' -C '{}' notes.txt",
+        w.p("other")
+    ));
+    let images = w.p("images");
+    for argv in [
+        vec!["tar", "-xf", &with_vm, "-C", &images, "--overwrite"],
+        vec!["tar", "-xf", &with_vm, "-C", &images],
+        vec!["tar", "-C", &images, "-xf", &with_vm, "vm.qcow2"],
+    ] {
+        let r = check(&argv).go();
+        r.status(4);
+        assert!(
+            r.stdout.contains("image-locked-by-qemu")
+                || r.stdout.contains("loop-backing-file-in-use"),
+            "{argv:?}: {}",
+            r.stdout
+        );
+        run(&argv).go().status(126);
+        assert_eq!(w.hashes(), before, "{argv:?} changed an image");
+    }
+    // Only disk.img selected: the locked vm.qcow2 is not written, the loop backing file is.
+    Test::new()
+        .args([
+            "check",
+            "--all-findings",
+            "--",
+            "tar",
+            "-xf",
+            &with_vm,
+            "-C",
+            &images,
+            "disk.img",
+        ])
+        .go()
+        .status(4)
+        .stdout_has("loop-backing-file-in-use")
+        .stdout_lacks("image-locked-by-qemu");
+    // An archive whose members land on nothing in use goes ahead.
+    check(&["tar", "-xf", &without, "-C", &images, "--overwrite"])
+        .go()
+        .status(0);
+    run(&["tar", "-xf", &without, "-C", &images, "--overwrite"])
+        .go()
+        .status(0);
+    assert_eq!(w.hashes(), before);
+}
+
+#[test]
+fn copies_onto_files_nothing_uses_go_ahead() {
+    let s = Scratch::new();
+    let a = s.file("a", 1000).display().to_string();
+    let b = s.file("b", 10).display().to_string();
+    let d = s.path("d");
+    std::fs::create_dir_all(&d).expect("mkdir");
+    s.file("d/a", 10);
+    let d = d.display().to_string();
+    for argv in [
+        vec!["cp", &a, &b],
+        vec!["cp", "-a", &a, &b],
+        vec!["cp", &a, &d],
+        vec!["mv", &b, &d],
+    ] {
+        check(&argv).go().status(0).stdout_lacks("deny");
+    }
+    run(&["cp", &a, &d]).go().status(0);
+    assert_eq!(std::fs::read(s.path("d/a")).expect("copied").len(), 1000);
+}
+
+#[test]
+fn json_lists_every_effect_of_a_command() {
+    let j = Test::new()
+        .args(["check", "--format", "json", "--"])
+        .args(["rsync", "-a", "--delete", "empty/", "/"])
+        .go()
+        .json();
+    let effects: Vec<(String, String, bool)> = j["operation"]["effects"]
+        .as_array()
+        .expect("effects")
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap_or("").to_string(),
+                e["path"].as_str().unwrap_or("").to_string(),
+                e["tree"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    assert_eq!(
+        effects,
+        [
+            ("create".into(), "/".into(), true),
+            ("read".into(), "empty/".into(), false),
+            ("delete".into(), "/".into(), true),
+        ]
+    );
+    assert_eq!(j["operation"]["kind"], "restore");
+    assert_eq!(j["operation"]["targets"][0], "/");
+    assert_eq!(j["verdict"], "deny");
+}
