@@ -290,6 +290,7 @@ fn set_record_context(op: &Operation, policy: &Policy) {
         "sources": op.sources,
         "flags": op.flags,
         "wrappers": op.wrappers,
+        "effects": op.effects,
     });
     let files = policy
         .layers
