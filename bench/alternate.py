@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times two commands run alternately, one run of each in turn, and prints their medians.
 
-    bench/alternate.py [--tree N] RUNS FILE ::: CMD_A... ::: CMD_B...
+    bench/alternate.py [--tree N] [--ok CODE] RUNS FILE ::: CMD_A... ::: CMD_B...
 
 Before every run FILE is created (empty), so a command like `rm -f FILE` has its victim; with
 `--tree N` FILE is a directory of N empty files instead (for `rm -rf FILE`). That is done in
@@ -12,7 +12,8 @@ commands alike: with hyperfine's all-of-A-then-all-of-B the same noise moves the
 on the 2-core development VM.
 
 Prints one JSON object: runs, median_a/median_b (ms), ratio of the medians, and the median of
-the run-by-run ratios b/a. A run that exits non-zero aborts the benchmark.
+the run-by-run ratios b/a. A run that exits non-zero aborts the benchmark, but for exit status
+CODE given with `--ok` (`safeop check` of a denied command exits 4).
 """
 import json
 import os
@@ -25,8 +26,13 @@ import time
 def main() -> int:
     args = sys.argv[1:]
     tree = None
-    if args[:1] == ["--tree"]:
-        tree, args = int(args[1]), args[2:]
+    ok = {0}
+    while args[:1] in (["--tree"], ["--ok"]):
+        if args[0] == "--tree":
+            tree = int(args[1])
+        else:
+            ok.add(int(args[1]))
+        args = args[2:]
     if len(args) < 5 or args[2] != ":::" or ":::" not in args[3:]:
         print(__doc__, file=sys.stderr)
         return 2
@@ -53,7 +59,7 @@ def main() -> int:
         t1 = time.perf_counter_ns()
         os.close(err)
         code = os.waitstatus_to_exitcode(status)
-        if code != 0:
+        if code not in ok:
             why = open(errlog).read().strip()
             raise SystemExit(f"`{' '.join(cmd)}` exited {code}: {why}")
         return (t1 - t0) / 1e6

@@ -772,7 +772,11 @@ fn check(sources: &Sources, a: CheckArgs) -> Result<u8, Error> {
         None => parse_here(&argv, path_for_exec(sources.strict).0.as_deref()),
         Some(_) => command::parse(&argv),
     };
-    let policy = match Policy::load(sources) {
+    // As `run` does: only the embedded rules that can match this command are read, then every
+    // layer (a layer's rules may match any tool, and one that cannot be read fails the check).
+    let layers = crate::policy::layer_files(sources);
+    let loaded = Policy::embedded_for(&op).and_then(|p| p.with_files(&layers, sources.strict));
+    let policy = match loaded {
         Ok(p) => p,
         Err(e) => {
             eprint(&e.to_string());
