@@ -374,3 +374,34 @@ fn json_lists_every_effect_of_a_command() {
     assert_eq!(j["operation"]["targets"][0], "/");
     assert_eq!(j["verdict"], "deny");
 }
+
+#[test]
+fn moving_a_tree_takes_its_mounts_and_in_use_files_along_so_it_is_denied() {
+    need_root!();
+    need_tool!("losetup");
+    let s = Scratch::new();
+    let img = s.file("tree/images/disk.img", 1 << 20);
+    s.file("tree/notes.txt", 10);
+    std::fs::create_dir_all(s.path("tree/mnt")).expect("mkdir");
+    let mnt = MountGuard::tmpfs(&s.path("tree/mnt"), "size=1M");
+    let lo = LoopDev::attach(&img);
+    let tree = s.p("tree");
+    let away = s.p("tree.old");
+    Test::new()
+        .args(["check", "--all-findings", "--", "mv", &tree, &away])
+        .go()
+        .status(4)
+        .stdout_has("move-takes-mounts-along")
+        .stdout_has(&format!("{tree}/mnt"))
+        .stdout_has("move-takes-in-use-files-along")
+        .stdout_has(&lo.dev);
+    let before = blake3_of(&img);
+    run(&["mv", &tree, &away]).go().status(126);
+    assert!(s.path("tree/images/disk.img").exists(), "the tree stayed");
+    assert_eq!(blake3_of(&img), before);
+    drop(lo);
+    drop(mnt);
+    // Nothing below it any more: the move goes ahead.
+    run(&["mv", &tree, &away]).go().status(0);
+    assert!(s.path("tree.old/notes.txt").exists());
+}
