@@ -237,7 +237,7 @@ fn scale_probe(f: &Facts) -> ProbeResult {
             let why = format!(
                 "the walk stopped after {} at {} entries: the tree may be much bigger",
                 show_limit(limit),
-                crate::policy::template::show(&c.entries.into())
+                crate::text::show::show(&c.entries.into())
             );
             (failed(why.clone()), failed(why), true)
         } else {

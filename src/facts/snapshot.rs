@@ -278,7 +278,7 @@ mod tests {
     }
 
     fn yaml(text: &str) -> Result<Given, String> {
-        crate::policy::yaml::from_str::<Given>(text)
+        crate::text::yaml::from_str::<Given>(text)
             .map_err(|e| format!("line {} column {}: {}", e.line, e.column, e.message))
     }
 

@@ -12,7 +12,7 @@ pub mod condition;
 pub mod layers;
 pub mod template;
 pub mod vocab;
-pub mod yaml;
+pub use crate::text::yaml;
 
 use crate::error::Error;
 use condition::Cond;

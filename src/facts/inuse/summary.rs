@@ -3,7 +3,7 @@
 //! fact cache, so nothing is probed twice.
 
 use super::super::{answer, FactError, Facts, PathSubject, ProbeResult, Role};
-use crate::policy::template::show;
+use crate::text::show::show;
 use serde_json::Value;
 
 pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {

@@ -152,7 +152,7 @@ fn match_comps(pat: &[&str], comps: &[&str]) -> bool {
         None => comps.is_empty(),
         Some((&"**", rest)) => (0..=comps.len()).any(|i| match_comps(rest, &comps[i..])),
         Some((p, rest)) => comps.split_first().is_some_and(|(c, more)| {
-            crate::policy::condition::glob_match(p, c) && match_comps(rest, more)
+            crate::text::glob::glob_match(p, c) && match_comps(rest, more)
         }),
     }
 }
@@ -169,7 +169,7 @@ fn leads_to(pattern: &str, dir: &str) -> bool {
         && comps
             .iter()
             .zip(&pat)
-            .all(|(c, p)| crate::policy::condition::glob_match(p, c))
+            .all(|(c, p)| crate::text::glob::glob_match(p, c))
 }
 
 /// `restic restore SNAPSHOT[:SUBFOLDER] --target DIR`.

@@ -85,7 +85,7 @@ fn show(what: &str, done: &(Mutex<bool>, std::sync::Condvar)) {
         if *finished {
             return;
         }
-        let n = crate::policy::template::show(&SEEN.load(Ordering::Relaxed).into());
+        let n = crate::text::show::show(&SEEN.load(Ordering::Relaxed).into());
         SHOWN.store(true, Ordering::Relaxed);
         let mut e = std::io::stderr().lock();
         let _ = write!(
