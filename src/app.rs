@@ -1,21 +1,20 @@
-//! The door (argv in, exit status out: shims, the bare form, the fast path) and the two verbs that
-//! are the pipeline itself, `run` and `check`. The other verbs live in `verbs/`, one file each.
+//! The door: argv in, exit status out (shims, the bare form, the fast path), and what the verbs
+//! share (the working directory, the PATH to resolve programs from, reading the command line as
+//! this machine's programs are). Each verb lives in `verbs/`, one file each.
 //! Exit statuses follow DESIGN.md.
 
-use crate::audit::{self, Record};
-use crate::cli::{AuditVerb, CheckArgs, Cli, Format, PolicyVerb, RunArgs, Verb, VERBS};
+use crate::cli::{AuditVerb, Cli, PolicyVerb, RunArgs, Verb, VERBS};
 use crate::command::{self, Operation};
-use crate::confirm::{self, Refusal};
+use crate::confirm::{self};
 use crate::engine::{self, Decision};
 use crate::error::Error;
 use crate::exec;
-use crate::facts::judged::{Changed, Judged};
-use crate::facts::{self, Facts, Snapshot};
-use crate::policy::{self, Challenge, NoTty, Policy, Sources, Verdict};
-use crate::report::{self, out};
+use crate::facts::{self, Facts};
+use crate::policy::{self, Policy, Sources};
+use crate::report::out;
 use crate::text::bytes;
 use clap::Parser;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub const REFUSED: u8 = 126;
 pub const FAILED: u8 = 125;
@@ -59,7 +58,7 @@ pub fn main(mut args: Vec<String>) -> u8 {
     }
     // The guarded path skips clap (about 0.2 ms cold) when the line is in its plain form.
     if let Some((policy, run_args)) = quick_run(&args) {
-        return run(&sources_for(policy), run_args);
+        return crate::verbs::run::run(&sources_for(policy), run_args);
     }
     let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
@@ -78,8 +77,8 @@ pub fn main(mut args: Vec<String>) -> u8 {
     let strict = sudo_mode();
     let sources = sources_for(cli.policy.clone());
     let code = match cli.verb {
-        Verb::Run(a) => run(&sources, a),
-        Verb::Check(a) => written(check(&sources, a)),
+        Verb::Run(a) => crate::verbs::run::run(&sources, a),
+        Verb::Check(a) => written(crate::verbs::check::check(&sources, a)),
         Verb::Policy(PolicyVerb::Lint { files }) => {
             written(crate::verbs::policy::lint(&sources, &files))
         }
@@ -189,7 +188,7 @@ pub(crate) fn cwd() -> PathBuf {
     std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"))
 }
 
-fn path_for_exec(strict: bool) -> (Option<std::ffi::OsString>, Option<&'static str>) {
+pub(crate) fn path_for_exec(strict: bool) -> (Option<std::ffi::OsString>, Option<&'static str>) {
     if strict {
         (Some(exec::SECURE_PATH.into()), Some(exec::SECURE_PATH))
     } else {
@@ -223,7 +222,11 @@ fn fast_path(args: &[String]) -> Option<u8> {
     if facts::program::binary_of(program, &found, path_var.as_deref()).is_some() {
         return None;
     }
-    Some(exec_path(&found, &args[cmd_start..], path_override))
+    Some(crate::verbs::run::exec_path(
+        &found,
+        &args[cmd_start..],
+        path_override,
+    ))
 }
 
 /// The operation a command line is, read on this machine (DESIGN decision 10): a program whose
@@ -231,7 +234,7 @@ fn fast_path(args: &[String]) -> Option<u8> {
 /// find it and judged by what it is (`facts::program`: a symlink `zz` to dd is dd, and the
 /// operation says so). argv is not changed. Not under `chroot` (the program lives in the new
 /// root), and only for names not known: a known one costs nothing here.
-fn parse_here(argv: &[String], path_var: Option<&std::ffi::OsStr>) -> Operation {
+pub(crate) fn parse_here(argv: &[String], path_var: Option<&std::ffi::OsStr>) -> Operation {
     let mut op = command::parse(argv);
     for _ in 0..8 {
         if op.is_guarded() || op.root.is_some() {
@@ -266,572 +269,6 @@ pub(crate) fn load(sources: &Sources) -> Result<Policy, u8> {
         eprint(&e.to_string());
         eprint("the command was not run");
         FAILED
-    })
-}
-
-/// What every record of this run carries beyond the decision itself: the operation, the
-/// policy files in effect, and the challenge once one is asked. Set by `run` as it learns them.
-#[derive(Default)]
-struct RecordContext {
-    operation: Option<serde_json::Value>,
-    policy: Vec<serde_json::Value>,
-    challenge: Option<String>,
-}
-
-thread_local! {
-    static RECORD_CONTEXT: std::cell::RefCell<RecordContext> = std::cell::RefCell::default();
-}
-
-fn set_record_context(op: &Operation, policy: &Policy) {
-    let operation = serde_json::json!({
-        "tool": op.tool,
-        "kind": op.kind.name(),
-        "targets": op.targets,
-        "sources": op.sources,
-        "flags": op.flags,
-        "wrappers": op.wrappers,
-        "effects": op.effects,
-    });
-    let files = policy
-        .layers
-        .iter()
-        .zip(&policy.layer_hashes)
-        .map(|((name, _), h)| serde_json::json!({"file": name, "blake3": h}))
-        .collect();
-    RECORD_CONTEXT.with(|c| {
-        let mut c = c.borrow_mut();
-        c.operation = Some(operation);
-        c.policy = files;
-    });
-}
-
-fn set_record_challenge(ch: Challenge) {
-    let name = match ch {
-        Challenge::YesNo => "yes-no",
-        Challenge::TypeTarget => "type-target",
-        Challenge::TypeHostname => "type-hostname",
-    };
-    RECORD_CONTEXT.with(|c| c.borrow_mut().challenge = Some(name.to_string()));
-}
-
-fn base_record(argv: &[String], d: &Decision, action: &str) -> Record {
-    let (user, sudo_user) = who();
-    let (operation, policy, challenge) = RECORD_CONTEXT.with(|c| {
-        let c = c.borrow();
-        (c.operation.clone(), c.policy.clone(), c.challenge.clone())
-    });
-    Record {
-        operation,
-        policy,
-        challenge,
-        event: "decision".into(),
-        action: action.into(),
-        verdict: d.verdict.name().into(),
-        user,
-        sudo_user,
-        sudo_command: sudo_mode()
-            .then(|| std::env::var("SUDO_COMMAND").ok())
-            .flatten(),
-        tty: tty_name(),
-        host: nix::unistd::gethostname()
-            .map(|h| h.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        findings: d
-            .findings
-            .iter()
-            .map(|f| {
-                let mut j =
-                    serde_json::json!({"rule": f.rule, "verdict": f.verdict, "message": f.message});
-                if !f.evidence.is_empty() {
-                    j["evidence"] = serde_json::Value::Object(f.evidence.clone());
-                }
-                // A finding a failed probe decided carries the fact and why (issue 14).
-                if let Some(e) = &f.fact_error {
-                    j["fact_error"] = serde_json::json!({"fact": e.fact, "why": e.why});
-                }
-                j
-            })
-            .collect(),
-        ..Default::default()
-    }
-    .command(argv, &cwd())
-}
-
-/// The terminal of the first standard descriptor that is one.
-fn tty_name() -> Option<String> {
-    use std::os::fd::BorrowedFd;
-    (0..3).find_map(|fd| {
-        // SAFETY: fds 0-2 are always open (main.rs opens /dev/null on any that is closed).
-        let fd = unsafe { BorrowedFd::borrow_raw(fd) };
-        nix::unistd::ttyname(fd)
-            .ok()
-            .map(|p| crate::text::bytes::encode_path(&p))
-    })
-}
-
-fn who() -> (String, Option<String>) {
-    (
-        crate::facts::session::user_name(nix::unistd::getuid()),
-        std::env::var("SUDO_USER").ok(),
-    )
-}
-
-/// Appends a record. When it cannot be written: in sudo mode, or for a record the command may
-/// not run without (`required`: a confirmed or overridden run under `audit_failure: refuse`),
-/// the command is refused; otherwise safeop warns and goes on.
-fn log(path: &Path, rec: Record, strict: bool, required: bool) -> Result<(), u8> {
-    let argv = shell_words::join(&rec.argv);
-    match audit::append(path, rec) {
-        Ok(done) => {
-            for note in done.notes {
-                eprint(&note);
-            }
-            // The copy for journald or syslog: best effort, the file is the record of truth.
-            let _ = crate::audit_copy::send(&done.raw, &done.hash);
-            Ok(())
-        }
-        Err(e) if strict => {
-            eprint(&format!(
-                "{e}; in sudo mode nothing runs without its audit record: `{argv}` was not run"
-            ));
-            Err(REFUSED)
-        }
-        Err(e) if required => {
-            eprint(&unlogged_refusal(&e, &argv));
-            Err(REFUSED)
-        }
-        Err(e) => {
-            eprint(&format!("warning: {e}; the decision was not logged"));
-            Ok(())
-        }
-    }
-}
-
-fn unlogged_refusal(e: &str, argv: &str) -> String {
-    format!(
-        "{e}. A command that needs a confirmation or an override does not run without its audit record: `{argv}` was not run. Make the log writable (space, permissions, SAFEOP_AUDIT_LOG), or let such commands run unrecorded with `settings: {{ audit_failure: run }}` in a root-owned layer in /etc/safeop/."
-    )
-}
-
-/// Before a challenge: can the record of its answer be written? (`Err` = refuse now.)
-fn log_ready(path: &Path, argv: &[String], policy: &Policy, strict: bool) -> Result<(), u8> {
-    if !strict && policy.audit_failure == policy::AuditFailure::Run {
-        return Ok(());
-    }
-    audit::writable(path).map_err(|e| {
-        eprint(&unlogged_refusal(&e, &shell_words::join(argv)));
-        REFUSED
-    })
-}
-
-fn run(sources: &Sources, a: RunArgs) -> u8 {
-    let argv = a.command;
-    let strict = sources.strict;
-    let (path_var, path_override) = path_for_exec(strict);
-    let op = parse_here(&argv, path_var.as_deref());
-    let layers = crate::policy::layer_files(sources);
-    // Without layers only the embedded rules can match; a layer is always read (and a layer that
-    // cannot be read fails the run), since its rules may match any tool.
-    if layers.is_empty() && !Policy::embedded_could_match(&op) {
-        return exec_now(&argv, path_var, path_override);
-    }
-    // Only the embedded rules that match this command are read, then the layers.
-    let loaded = Policy::embedded_for(&op).and_then(|p| p.with_files(&layers, strict));
-    let policy = match loaded {
-        Ok(p) => p,
-        Err(e) => {
-            eprint(&e.to_string());
-            eprint("the command was not run");
-            return FAILED;
-        }
-    };
-    let facts = Facts::live(&op, cwd(), crate::context::sys_root());
-    set_record_context(&op, &policy);
-    // An override must know every finding (a final deny anywhere keeps it a deny).
-    let d = engine::decide(&policy, &facts, a.r#override.is_some());
-    if d.rules_matched == 0 {
-        return exec_now(&argv, path_var, path_override);
-    }
-    let log_path = audit::default_path(strict);
-    // When safeop asks, `confirm` shows the findings with the question (on the terminal).
-    let asks = d.verdict == Verdict::Confirm
-        || (d.verdict == Verdict::Deny && a.r#override.is_some() && d.overridable());
-    if d.verdict >= Verdict::Warn && !asks {
-        out::note(&indent(&report::text(&argv, &op, &d)));
-    }
-    match d.verdict {
-        Verdict::Allow | Verdict::Warn => {
-            let action = if d.verdict == Verdict::Warn {
-                "warned"
-            } else {
-                "allowed"
-            };
-            let judged = Judged::of(&facts);
-            if let Err(c) = log(&log_path, base_record(&argv, &d, action), strict, false) {
-                return c;
-            }
-            let last_look = || still_judged(&judged, &argv, &d, &log_path, strict);
-            exec_checked(&argv, path_var, path_override, last_look)
-        }
-        Verdict::Confirm => {
-            let must_log = policy.audit_failure == policy::AuditFailure::Refuse;
-            if let Err(c) = log_ready(&log_path, &argv, &policy, strict) {
-                return c;
-            }
-            let judged = Judged::of(&facts);
-            let (challenge, expected) = strongest_challenge(&d, &facts);
-            set_record_challenge(challenge);
-            let shown = confirm::findings(&argv, &op, &d, challenge);
-            match ask_or_refuse(&policy, challenge, &expected, &shown) {
-                Ok(()) => {
-                    let rec = base_record(&argv, &d, "confirmed");
-                    let run = Forked {
-                        argv: &argv,
-                        d: &d,
-                        judged: &judged,
-                        log_path: &log_path,
-                        strict,
-                    };
-                    run.record_then_run(rec, must_log, path_var, path_override)
-                }
-                Err(r) => refuse(&argv, &d, &log_path, strict, r.reason()),
-            }
-        }
-        Verdict::Deny => {
-            let Some(reason) = a.r#override else {
-                return refuse(&argv, &d, &log_path, strict, "denied by policy");
-            };
-            if !d.overridable() {
-                let why = "denied by a final rule; --override cannot lift it";
-                eprint(why);
-                return refuse(&argv, &d, &log_path, strict, why);
-            }
-            if let Err(c) = log_ready(&log_path, &argv, &policy, strict) {
-                return c;
-            }
-            let judged = Judged::of(&facts);
-            set_record_challenge(Challenge::TypeHostname);
-            let host = facts
-                .get("hostname", None)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            match confirm::ask(
-                Challenge::TypeHostname,
-                &host,
-                &format!("Override the deny ({reason})?"),
-                &confirm::findings(&argv, &op, &d, Challenge::TypeHostname),
-            ) {
-                Ok(()) => {
-                    let mut rec = base_record(&argv, &d, "overridden");
-                    rec.reason = Some(reason);
-                    let must_log = policy.audit_failure == policy::AuditFailure::Refuse;
-                    let run = Forked {
-                        argv: &argv,
-                        d: &d,
-                        judged: &judged,
-                        log_path: &log_path,
-                        strict,
-                    };
-                    run.record_then_run(rec, must_log, path_var, path_override)
-                }
-                Err(r) => refuse(&argv, &d, &log_path, strict, r.reason()),
-            }
-        }
-    }
-}
-
-/// A confirmed or overridden command: its decision record first (refusing when that must be
-/// written and cannot), then the fork, the wait and the outcome record.
-struct Forked<'a> {
-    argv: &'a [String],
-    d: &'a Decision,
-    judged: &'a Judged,
-    log_path: &'a Path,
-    strict: bool,
-}
-
-impl Forked<'_> {
-    fn record_then_run(
-        &self,
-        rec: Record,
-        must_log: bool,
-        path_var: Option<std::ffi::OsString>,
-        path_override: Option<&str>,
-    ) -> u8 {
-        if let Err(c) = log(self.log_path, rec, self.strict, must_log) {
-            return c;
-        }
-        run_and_log(
-            self.argv,
-            self.d,
-            self.judged,
-            self.log_path,
-            self.strict,
-            path_var,
-            path_override,
-        )
-    }
-}
-
-fn indent(s: &str) -> String {
-    s.lines().map(|l| format!("safeop: {l}\n")).collect()
-}
-
-fn strongest_challenge(d: &Decision, facts: &Facts) -> (Challenge, String) {
-    let f = d
-        .findings
-        .iter()
-        .filter(|f| f.verdict == Verdict::Confirm)
-        .max_by_key(|f| f.challenge.unwrap_or(Challenge::YesNo));
-    match f.and_then(|f| f.challenge.map(|c| (c, f))) {
-        Some((Challenge::TypeHostname, _)) => (
-            Challenge::TypeHostname,
-            facts
-                .get("hostname", None)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-        ),
-        // The path as the finding names it (`target.path`), which the way out asks for.
-        Some((Challenge::TypeTarget, f)) => (
-            Challenge::TypeTarget,
-            f.target_name
-                .as_deref()
-                .map(|p| bytes::display(p).into_owned())
-                .unwrap_or_default(),
-        ),
-        _ => (Challenge::YesNo, String::new()),
-    }
-}
-
-fn ask_or_refuse(
-    policy: &Policy,
-    challenge: Challenge,
-    expected: &str,
-    shown: &str,
-) -> Result<(), Refusal> {
-    match confirm::ask(challenge, expected, "This needs your confirmation.", shown) {
-        Err(Refusal::NoTty(why)) if policy.no_tty == NoTty::Allow => {
-            eprint(&format!("{why}; the policy's `no_tty: allow` lets it run"));
-            Ok(())
-        }
-        other => other,
-    }
-}
-
-fn refuse(argv: &[String], d: &Decision, log_path: &Path, strict: bool, reason: &str) -> u8 {
-    let mut rec = base_record(argv, d, "refused");
-    rec.reason = Some(reason.to_string());
-    let _ = log(log_path, rec, strict, false);
-    let hint = if reason.contains("no terminal") {
-        " Run it from a terminal to answer the challenge, or change the policy (an `exceptions:` entry with a reason and expiry)."
-    } else {
-        ""
-    };
-    eprint(&format!(
-        "refused ({reason}); `{}` was not run.{hint}",
-        bytes::shell_join(argv)
-    ));
-    REFUSED
-}
-
-fn exec_now(
-    argv: &[String],
-    path_var: Option<std::ffi::OsString>,
-    path_override: Option<&str>,
-) -> u8 {
-    exec_checked(argv, path_var, path_override, || Ok(()))
-}
-
-/// Resolves the program, takes the last look (`Err` = refused with that status), and replaces
-/// safeop with the command.
-fn exec_checked(
-    argv: &[String],
-    path_var: Option<std::ffi::OsString>,
-    path_override: Option<&str>,
-    last_look: impl FnOnce() -> Result<(), u8>,
-) -> u8 {
-    match exec::resolve(&argv[0], path_var) {
-        Ok(p) => {
-            if let Err(c) = last_look() {
-                return c;
-            }
-            exec_path(&p, argv, path_override)
-        }
-        Err(e) => {
-            eprint(&e.to_string());
-            NOT_FOUND
-        }
-    }
-}
-
-fn exec_path(p: &Path, argv: &[String], path_override: Option<&str>) -> u8 {
-    let e = exec::replace(p, argv, path_override);
-    eprint(&e.to_string());
-    FAILED
-}
-
-/// The last look before the exec (DESIGN decision 9): every path the decision judged is still
-/// what it was judged to be, or the command is refused, with a record saying what changed. argv
-/// is never rewritten to what was judged: a change refuses. A run with no judged paths looks at
-/// nothing. The test-only hook `SAFEOP_AFTER_DECISION` runs first (`context`).
-fn still_judged(
-    judged: &Judged,
-    argv: &[String],
-    d: &Decision,
-    log_path: &Path,
-    strict: bool,
-) -> Result<(), u8> {
-    if let Some(program) = crate::context::test_hook("SAFEOP_AFTER_DECISION") {
-        if let Err(e) = std::process::Command::new(&program).status() {
-            eprint(&format!(
-                "test hook SAFEOP_AFTER_DECISION: cannot run `{}`: {e}",
-                Path::new(&program).display()
-            ));
-        }
-    }
-    judged
-        .recheck()
-        .map_err(|changed| refuse_changed(argv, d, log_path, strict, &changed))
-}
-
-/// A command refused at the last look: the decision stands in the log, this outcome beside it.
-fn refuse_changed(
-    argv: &[String],
-    d: &Decision,
-    log_path: &Path,
-    strict: bool,
-    changed: &Changed,
-) -> u8 {
-    let mut rec = base_record(argv, d, "refused");
-    rec.event = "outcome".into();
-    rec.findings.clear();
-    rec.reason = Some(changed.to_string());
-    let _ = log(log_path, rec, strict, false);
-    eprint(&format!(
-        "refused ({changed}); `{}` was not run. Run it again to have what is there now judged.",
-        bytes::shell_join(argv)
-    ));
-    REFUSED
-}
-
-fn run_and_log(
-    argv: &[String],
-    d: &Decision,
-    judged: &Judged,
-    log_path: &Path,
-    strict: bool,
-    path_var: Option<std::ffi::OsString>,
-    path_override: Option<&str>,
-) -> u8 {
-    let path = match exec::resolve(&argv[0], path_var) {
-        Ok(p) => p,
-        Err(e) => {
-            eprint(&e.to_string());
-            return NOT_FOUND;
-        }
-    };
-    // The answer may have taken minutes: look again after it.
-    if let Err(c) = still_judged(judged, argv, d, log_path, strict) {
-        return c;
-    }
-    match exec::run_child(&path, argv, path_override) {
-        Ok(status) => {
-            let mut rec = base_record(
-                argv,
-                d,
-                if status.code().is_some() {
-                    "exited"
-                } else {
-                    "killed"
-                },
-            );
-            rec.event = "outcome".into();
-            rec.findings.clear();
-            rec.status = status.code();
-            rec.signal = std::os::unix::process::ExitStatusExt::signal(&status).map(|n| {
-                nix::sys::signal::Signal::try_from(n)
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_else(|_| n.to_string())
-            });
-            let _ = log(log_path, rec, strict, false);
-            exec::mirror(status)
-        }
-        Err(e) => {
-            eprint(&e.to_string());
-            FAILED
-        }
-    }
-}
-
-fn check(sources: &Sources, a: CheckArgs) -> Result<u8, Error> {
-    let argv = a.command;
-    // Facts of another host say nothing of this one's programs.
-    let op = match &a.facts {
-        None => parse_here(&argv, path_for_exec(sources.strict).0.as_deref()),
-        Some(_) => command::parse(&argv),
-    };
-    // As `run` does: only the embedded rules that can match this command are read, then every
-    // layer (a layer's rules may match any tool, and one that cannot be read fails the check).
-    let layers = crate::policy::layer_files(sources);
-    let loaded = Policy::embedded_for(&op).and_then(|p| p.with_files(&layers, sources.strict));
-    let policy = match loaded {
-        Ok(p) => p,
-        Err(e) => {
-            eprint(&e.to_string());
-            return Ok(FAILED);
-        }
-    };
-    let thorough = a.all_findings;
-    let snapshot = match &a.facts {
-        None => None,
-        Some(p) => match read_snapshot(p) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                eprint(&e);
-                return Ok(FAILED);
-            }
-        },
-    };
-    let (d, snap, effects) = match snapshot {
-        Some(s) => {
-            let facts = Facts::from_snapshot(&op, cwd(), s);
-            let d = engine::decide(&policy, &facts, thorough);
-            (d, facts.snapshot(), facts.effects())
-        }
-        None => {
-            let facts = Facts::live(&op, cwd(), crate::context::sys_root());
-            let d = engine::decide(&policy, &facts, thorough);
-            (d, facts.snapshot(), facts.effects())
-        }
-    };
-    // What the command does, as the machine resolved it (`cp x DIR/` writes `DIR/x`).
-    let mut op = op;
-    op.effects = effects.as_ref().clone();
-    match a.format {
-        Format::Json => out::line(&report::json(&argv, &op, &d, &snap))?,
-        Format::Text => out::text(&report::text(&argv, &op, &d))?,
-    }
-    Ok(verdict_code(d.verdict))
-}
-
-fn verdict_code(v: Verdict) -> u8 {
-    match v {
-        Verdict::Allow | Verdict::Warn => 0,
-        Verdict::Confirm => 3,
-        Verdict::Deny => 4,
-    }
-}
-
-fn read_snapshot(p: &Path) -> Result<Snapshot, String> {
-    let text = std::fs::read_to_string(p)
-        .map_err(|e| format!("cannot read facts snapshot `{}`: {e}", p.display()))?;
-    Snapshot::from_json(&text).map_err(|(line, column, e)| {
-        format!(
-            "facts snapshot `{}` line {line} column {column}: {e}",
-            p.display()
-        )
     })
 }
 

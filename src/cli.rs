@@ -1,4 +1,4 @@
-//! The command line, as clap definitions only. What each verb does lives in `app.rs`.
+//! The command line, as clap definitions only. What each verb does lives in `verbs/`, one file each.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

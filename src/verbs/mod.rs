@@ -1,8 +1,10 @@
 //! One file per verb (or family of verbs), each reading like a subcommand: what the verb does
-//! with the pipeline's parts. `run` and `check`, which are the pipeline itself, stay in `app.rs`.
+//! with the pipeline's parts.
 
 pub mod audit;
+pub mod check;
 pub mod explain;
 pub mod facts;
 pub mod install;
 pub mod policy;
+pub mod run;
