@@ -188,3 +188,41 @@ fn rm_of_a_link_the_hook_replaces_is_refused() {
     assert!(text.contains("\"action\":\"allowed\""), "{text}");
     assert!(text.contains("\"action\":\"refused\""), "{text}");
 }
+
+/// `cp new.img DIR/` is judged on `DIR/web1.img`, the file it lands on (issue 10's effects): a
+/// landing path flipped onto a loop-attached image after the decision is refused every time.
+#[test]
+fn a_copy_s_landing_path_flipped_after_the_decision_is_refused_every_time() {
+    need_root!();
+    let s = Scratch::new();
+    let img = s.file("web1.img", 1 << 20);
+    let _lo = LoopDev::attach(&img);
+    let new = s.file("new/web1.img", 4096);
+    let dir = s.path("images");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let landing = dir.join("web1.img");
+    let harmless = s.file("old-web1.img", 4096);
+    let flip = stand_in(
+        &s.path("bin"),
+        "flip",
+        &format!("ln -sfn '{}' '{}'", img.display(), landing.display()),
+    );
+    let img_before = blake3_of(&img);
+    for i in 0..RUNS / 5 {
+        point(&landing, &harmless);
+        let cp = [
+            "cp".to_string(),
+            new.display().to_string(),
+            format!("{}/", dir.display()),
+        ];
+        Test::new().args(["check", "--"]).args(&cp).go().status(0);
+        let r = Test::new()
+            .env("SAFEOP_AFTER_DECISION", &flip)
+            .args(["run", "--"])
+            .args(&cp)
+            .go();
+        assert_eq!(r.code(), 126, "run {i}: {}", r.stderr);
+        r.stderr_has("changed after the decision");
+    }
+    assert_eq!(blake3_of(&img), img_before, "the attached image is intact");
+}

@@ -256,6 +256,25 @@ impl Judged {
                 });
             }
         }
+        // The paths the machine showed an effect lands on (`cp x DIR/` writes `DIR/x`; an
+        // in-use image an extraction writes over): judged too, so looked at again.
+        for e in f.effects().iter().filter(|e| e.because.is_some()) {
+            let Some(arg) = e.path.as_deref() else {
+                continue;
+            };
+            if paths.iter().any(|p| p.arg == arg) {
+                continue;
+            }
+            let s = f.subject(Role::Target, arg);
+            let written = f.cwd.join(bytes::path(arg));
+            let mut then = View::look(&written);
+            then.reached = Seen::judged(&identity::of(f, &s), &then.reached);
+            paths.push(JudgedPath {
+                arg: arg.to_string(),
+                written,
+                then,
+            });
+        }
         Judged { paths }
     }
 
