@@ -405,3 +405,76 @@ fn moving_a_tree_takes_its_mounts_and_in_use_files_along_so_it_is_denied() {
     run(&["mv", &tree, &away]).go().status(0);
     assert!(s.path("tree.old/notes.txt").exists());
 }
+
+/// A loop device over an image with a GPT of two partitions, partitions scanned (`losetup -P`,
+/// then `partx -a` where the loop driver does not scan itself).
+fn partitioned(s: &Scratch) -> LoopDev {
+    let img = s.path("disk.img");
+    std::fs::File::create(&img)
+        .and_then(|f| f.set_len(64 << 20))
+        .expect("image");
+    sh(&format!(
+        "printf 'label: gpt\\n,20M\\n,20M\\n' | sfdisk -q '{}'",
+        img.display()
+    ));
+    let out = Command::new("losetup")
+        .args(["--find", "--show", "--partscan"])
+        .arg(&img)
+        .output()
+        .expect("losetup");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lo = LoopDev {
+        dev: String::from_utf8_lossy(&out.stdout).trim().to_string(),
+    };
+    let p2 = format!("{}p2", lo.dev);
+    if !Path::new(&p2).exists() {
+        sh(&format!("partx -a '{}'", lo.dev));
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !Path::new(&p2).exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(Path::new(&p2).exists(), "no {p2}");
+    lo
+}
+
+#[test]
+fn a_partition_whose_disk_has_another_partition_mounted_needs_its_name_typed() {
+    need_root!();
+    need_tool!("sfdisk");
+    need_tool!("partx");
+    need_tool!("mkfs.ext4");
+    let s = Scratch::new();
+    let lo = partitioned(&s);
+    let (p1, p2) = (format!("{}p1", lo.dev), format!("{}p2", lo.dev));
+    sh(&format!("mkfs.ext4 -q '{p1}'"));
+    std::fs::create_dir_all(s.path("mnt")).expect("mkdir");
+    let mnt = MountGuard::mount(&p1, &s.path("mnt"));
+    let of = format!("of={p2}");
+    check(&["dd", "if=/dev/zero", &of, "count=1"])
+        .go()
+        .status(3)
+        .stdout_has("same-disk-mounted")
+        .stdout_has(&s.p("mnt"));
+    let before = blake3_of(Path::new(&p2));
+    run(&["dd", "if=/dev/zero", &of, "count=1", "conv=notrunc"])
+        .go()
+        .status(126);
+    assert_eq!(
+        blake3_of(Path::new(&p2)),
+        before,
+        "the partition is unchanged"
+    );
+    drop(mnt);
+    check(&["dd", "if=/dev/zero", &of, "count=1"])
+        .go()
+        .status(0)
+        .stdout_lacks("same-disk-mounted");
+    if Path::new(&format!("{}p1", lo.dev)).exists() {
+        let _ = Command::new("partx").args(["-d", &lo.dev]).status();
+    }
+}

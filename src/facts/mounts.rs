@@ -156,6 +156,18 @@ pub fn device_and_partitions(f: &Facts, major: u32, minor: u32) -> (String, Vec<
     (name, devs, !is_partition)
 }
 
+/// The whole disk a partition `major:minor` is on (its parent in sysfs), if it is a partition.
+fn disk_of(f: &Facts, major: u32, minor: u32) -> Option<(u32, u32)> {
+    let link = f.sys(&format!("/sys/dev/block/{major}:{minor}"));
+    if !link.join("partition").exists() {
+        return None;
+    }
+    let parent = std::fs::canonicalize(&link).ok()?.parent()?.join("dev");
+    let d = std::fs::read_to_string(parent).ok()?;
+    let (a, b) = d.trim().split_once(':')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
 fn mount_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let path = resolve(f, s);
     let all = cached(f)?;
@@ -202,7 +214,23 @@ fn device_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
         .collect();
     let points: Vec<Value> = used.iter().map(|m| m.mount_point.clone().into()).collect();
     let holds_root = used.iter().any(|m| m.mount_point == "/");
+    // A partition: what else of its disk is mounted (the disk itself, its other partitions).
+    let disk_mounts: Vec<Value> = if whole {
+        Vec::new()
+    } else {
+        let mut out = Vec::new();
+        if let Some((maj, min)) = disk_of(f, major, minor) {
+            let (_, others, _) = device_and_partitions(f, maj, min);
+            for m in all.iter().filter(|m| {
+                others.contains(&(m.major, m.minor)) && !devs.contains(&(m.major, m.minor))
+            }) {
+                out.push(format!("{} ({})", m.mount_point, m.source).into());
+            }
+        }
+        out
+    };
     Ok(answer([
+        ("device.disk_mounts", disk_mounts.into()),
         ("device.name", name.into()),
         ("device.number", format!("{major}:{minor}").into()),
         ("device.whole_disk", whole.into()),
@@ -228,6 +256,7 @@ pub(crate) static FACTS: &[FactDef] = &[
     FactDef { name: "mount.fstype", scope: Scope::Path, probe: &MOUNT, ty: "string", doc: "## What it tells\nThe type of the filesystem the path lives on (`ext4`, `xfs`, `tmpfs` …).\n## How it is found\n/proc/self/mountinfo.\n## When it is unknown\nWhen mountinfo cannot be read: a fact error.\n## Example\n`ext4`." },
     FactDef { name: "mount.source", scope: Scope::Path, probe: &MOUNT, ty: "string", doc: "## What it tells\nThe source of the filesystem the path lives on, as the kernel names it.\n## How it is found\n/proc/self/mountinfo.\n## When it is unknown\nWhen mountinfo cannot be read: a fact error.\n## Example\n`/dev/vda1`." },
     FactDef { name: "is_mountpoint", scope: Scope::Path, probe: &MOUNT, ty: "bool", doc: "## What it tells\nWhether the path itself is a mount point.\n## How it is found\n/proc/self/mountinfo.\n## When it is unknown\nWhen mountinfo cannot be read: a fact error.\n## Example\n`/srv` → `true`." },
+    FactDef { name: "device.disk_mounts", scope: Scope::Path, probe: &DEVICE, ty: "list", doc: "## What it tells\nFor a partition: what else on the same disk is mounted (the whole disk, or its other partitions), as `MOUNTPOINT (SOURCE)`. Empty for a whole disk (`device.mountpoints` covers its partitions) and for a partition whose disk has nothing else mounted.\n## How it is found\nThe partition's parent in /sys/dev/block/MAJ:MIN (canonicalized), that disk's partitions from sysfs, and their `major:minor` against /proc/self/mountinfo.\n## When it is unknown\n`null` when the path is not a block device; a fact error when mountinfo cannot be read.\n## Example\n`/dev/sdb2` while `/dev/sdb1` is mounted on /srv → `[\"/srv (/dev/sdb1)\"]`." },
     FactDef { name: "device.name", scope: Scope::Path, probe: &DEVICE, ty: "string", doc: "## What it tells\nThe kernel name of a block device (`sda`, `loop3`, `nvme0n1p2`).\n## How it is found\n/sys/dev/block/MAJ:MIN from stat(2)'s st_rdev, so by-id links and odd names resolve.\n## When it is unknown\n`null` when the path is not a block device.\n## Example\n`/dev/disk/by-id/ata-X` → `sda`." },
     FactDef { name: "device.number", scope: Scope::Path, probe: &DEVICE, ty: "string", doc: "## What it tells\nThe `major:minor` of a block device.\n## How it is found\nstat(2) st_rdev.\n## When it is unknown\n`null` when the path is not a block device.\n## Example\n`8:0`." },
     FactDef { name: "device.whole_disk", scope: Scope::Path, probe: &DEVICE, ty: "bool", doc: "## What it tells\nWhether a block device is a whole disk rather than a partition.\n## How it is found\nNo `partition` file under /sys/dev/block/MAJ:MIN.\n## When it is unknown\n`null` when the path is not a block device.\n## Example\n`/dev/sda` → `true`, `/dev/sda1` → `false`." },
