@@ -478,3 +478,30 @@ fn a_partition_whose_disk_has_another_partition_mounted_needs_its_name_typed() {
         let _ = Command::new("partx").args(["-d", &lo.dev]).status();
     }
 }
+
+#[test]
+fn shrinking_a_bare_filesystem_image_is_denied_and_leaves_it_whole() {
+    need_tool!("mkfs.ext4");
+    let s = Scratch::new();
+    let img = s.path("fs.img");
+    std::fs::File::create(&img)
+        .and_then(|f| f.set_len(8 << 20))
+        .expect("image");
+    sh(&format!("mkfs.ext4 -q -F '{}'", img.display()));
+    let i = img.display().to_string();
+    check(&["truncate", "-s", "1M", &i])
+        .go()
+        .status(4)
+        .stdout_has("image-shrunk")
+        .stdout_has("raw-ext");
+    let before = blake3_of(&img);
+    run(&["truncate", "-s", "1M", &i]).go().status(126);
+    assert_eq!(blake3_of(&img), before);
+    assert_eq!(std::fs::metadata(&img).expect("stat").len(), 8 << 20);
+    // Growing it cuts nothing off: it still asks, as any change to a disk image does.
+    check(&["truncate", "-s", "+1M", &i])
+        .go()
+        .status(3)
+        .stdout_lacks("image-shrunk")
+        .stdout_has("disk-image-overwrite");
+}

@@ -42,6 +42,17 @@ pub fn detect(head: &[u8], tail: Option<&[u8]>) -> Option<&'static str> {
     if at(510, &[0x55, 0xaa]) {
         return Some("raw-mbr");
     }
+    // A bare filesystem, no partition table (`mkfs.ext4 fs.img`, what a loop mount or a Xen
+    // `file:` disk uses): ext2/3/4's superblock magic at 1024 + 56, XFS's at 0, LUKS's.
+    if at(1080, &[0x53, 0xef]) {
+        return Some("raw-ext");
+    }
+    if at(0, b"XFSB") {
+        return Some("raw-xfs");
+    }
+    if at(0, b"LUKS\xba\xbe") {
+        return Some("raw-luks");
+    }
     None
 }
 
@@ -122,6 +133,11 @@ mod tests {
         gpt[512..520].copy_from_slice(b"EFI PART");
         assert_eq!(detect(&gpt, None), Some("raw-gpt"));
         assert_eq!(detect(&at(510, &[0x55, 0xaa]), None), Some("raw-mbr"));
+        assert_eq!(detect(&at(1080, &[0x53, 0xef]), None), Some("raw-ext"));
+        assert_eq!(detect(&at(0, b"XFSB"), None), Some("raw-xfs"));
+        assert_eq!(detect(&at(0, b"LUKS\xba\xbe"), None), Some("raw-luks"));
+        // An inactive swap area holds nothing to keep: no disk image (removing one is routine).
+        assert_eq!(detect(&at(4086, b"SWAPSPACE2"), None), None);
         assert_eq!(detect(&[0u8; 4096], None), None);
         assert_eq!(detect(b"QF", None), None, "short files are not images");
     }

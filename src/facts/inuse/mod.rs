@@ -146,7 +146,7 @@ static OPEN_FACTS: &[FactDef] = &[
 ];
 
 static IMAGE_FACTS: &[FactDef] = &[
-    FactDef { name: "image.format", scope: Scope::Path, probe: &IMAGE, ty: "string", doc: "## What it tells\nWhat disk-image format a regular file is: `qcow2`, `qcow`, `qed`, `vmdk`, `vhd`, `vhdx`, `vdi`, `raw-gpt` or `raw-mbr` (a raw disk with a partition table), or `null` for anything else.\n## How it is found\nMagic bytes in the first 4 KiB (the GPT header at byte 512 or 4096, the MBR signature at 510) and the `conectix` footer in the last 512 bytes of a fixed VHD. Opened read-only, never read further.\n## When it is unknown\n`null` for missing paths, directories and block devices; a fact error when the file cannot be read.\n## Example\n`web1.qcow2` → `qcow2`." },
+    FactDef { name: "image.format", scope: Scope::Path, probe: &IMAGE, ty: "string", doc: "## What it tells\nWhat disk-image format a regular file is: `qcow2`, `qcow`, `qed`, `vmdk`, `vhd`, `vhdx`, `vdi`, `raw-gpt` or `raw-mbr` (a raw disk with a partition table), `raw-ext`, `raw-xfs` or `raw-luks` (a bare filesystem or LUKS volume with no partition table; an inactive swap area is none), or `null` for anything else.\n## How it is found\nMagic bytes in the first 4 KiB (the GPT header at byte 512 or 4096, the MBR signature at 510, ext's superblock magic at 1080, XFS's and LUKS's at 0) and the `conectix` footer in the last 512 bytes of a fixed VHD. Opened read-only, never read further.\n## When it is unknown\n`null` for missing paths, directories and block devices; a fact error when the file cannot be read.\n## Example\n`web1.qcow2` → `qcow2`." },
 ];
 
 static SUMMARY_FACTS: &[FactDef] = &[
