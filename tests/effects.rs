@@ -505,3 +505,33 @@ fn shrinking_a_bare_filesystem_image_is_denied_and_leaves_it_whole() {
         .stdout_lacks("image-shrunk")
         .stdout_has("disk-image-overwrite");
 }
+
+#[test]
+fn a_whole_loop_device_is_a_whole_disk_however_it_is_reached() {
+    need_root!();
+    need_tool!("losetup");
+    let s = Scratch::new();
+    let img = s.file("disk.img", 1 << 20);
+    let lo = LoopDev::attach(&img);
+    // A by-id style link, as udev makes them (made in the scratch dir, not in /dev).
+    let link = s.path("by-id-link");
+    std::os::unix::fs::symlink(&lo.dev, &link).expect("symlink");
+    for target in [lo.dev.clone(), link.display().to_string()] {
+        check(&["dd", "if=/dev/zero", &format!("of={target}"), "count=1"])
+            .go()
+            .status(3)
+            .stdout_has("whole-disk-write")
+            .stdout_has(&format!("`{}` is a whole disk", lo.dev));
+    }
+    let before = blake3_of(&img);
+    run(&[
+        "dd",
+        "if=/dev/zero",
+        &format!("of={}", lo.dev),
+        "count=1",
+        "conv=notrunc",
+    ])
+    .go()
+    .status(126);
+    assert_eq!(blake3_of(&img), before);
+}
