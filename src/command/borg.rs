@@ -35,50 +35,23 @@ use super::{Arg, Kind, Operation, Scope};
 
 /// What only the top-level parser has.
 const TOP: Getopt = Getopt {
-    short_flag: "V",
     pairs: &[('V', "version")],
     ..ARGPARSE
 };
 
 /// borg's common options, before the command or after it.
+#[rustfmt::skip]
 pub(super) const COMMON: Getopt = Getopt {
-    short_arg: "r",
-    short_flag: "hvp",
     long_arg: &[
-        "debug-topic",
-        "lock-wait",
-        "umask",
-        "remote-path",
-        "remote-ratelimit",
-        "upload-ratelimit",
-        "remote-buffer",
-        "upload-buffer",
-        "debug-profile",
-        "rsh",
-        "repo",
+        "debug-topic", "lock-wait", "umask", "remote-path", "remote-ratelimit", "upload-ratelimit",
+        "remote-buffer", "upload-buffer", "debug-profile", "rsh", "repo",
     ],
     long_flag: &[
-        "help",
-        "critical",
-        "error",
-        "warning",
-        "info",
-        "verbose",
-        "debug",
-        "progress",
-        "iec",
-        "log-json",
-        "bypass-lock",
-        "show-version",
-        "show-rc",
-        "consider-part-files",
-        "version",
+        "help", "critical", "error", "warning", "info", "verbose", "debug", "progress", "iec",
+        "log-json", "bypass-lock", "show-version", "show-rc", "consider-part-files", "version",
     ],
     pairs: &[
-        ('h', "help"),
-        ('v', "verbose"),
-        ('p', "progress"),
-        ('r', "repo"),
+        ('h', "help"), ('v', "verbose"), ('p', "progress"), ('r', "repo"),
     ],
     repeated: &["debug-topic"],
     ..ARGPARSE
@@ -86,152 +59,92 @@ pub(super) const COMMON: Getopt = Getopt {
 
 /// The own options of the commands this parser reads (borg 1.2 `COMMAND --help`).
 pub(super) fn command_spec(cmd: &str) -> Option<Getopt<'static>> {
-    const SELECT: &[&str] = &["exclude", "pattern", "glob-archives", "match-archives"];
     Some(match cmd {
-        "extract" => Getopt {
-            short_arg: "e",
-            short_flag: "n",
-            long_arg: &[
-                "exclude",
-                "exclude-from",
-                "pattern",
-                "patterns-from",
-                "strip-components",
-            ],
-            long_flag: &[
-                "list",
-                "dry-run",
-                "numeric-owner",
-                "numeric-ids",
-                "nobsdflags",
-                "noflags",
-                "noacls",
-                "noxattrs",
-                "stdout",
-                "sparse",
-                "continue",
-            ],
-            pairs: &[('e', "exclude"), ('n', "dry-run")],
-            repeated: SELECT,
-            ..ARGPARSE
-        },
-        "delete" => Getopt {
-            short_arg: "aP",
-            short_flag: "ns",
-            long_arg: &[
-                "glob-archives",
-                "prefix",
-                "match-archives",
-                "sort-by",
-                "first",
-                "last",
-            ],
-            long_flag: &[
-                "dry-run",
-                "list",
-                "stats",
-                "cache-only",
-                "force",
-                "keep-security-info",
-                "save-space",
-                "consider-checkpoints",
-            ],
-            pairs: &[
-                ('a', "glob-archives"),
-                ('P', "prefix"),
-                ('n', "dry-run"),
-                ('s', "stats"),
-            ],
-            repeated: SELECT,
-            ..ARGPARSE
-        },
-        "prune" => Getopt {
-            short_arg: "HdwmyPa",
-            short_flag: "ns",
-            long_arg: &[
-                "keep-within",
-                "keep-last",
-                "keep-secondly",
-                "keep-minutely",
-                "keep-hourly",
-                "keep-daily",
-                "keep-weekly",
-                "keep-monthly",
-                "keep-yearly",
-                "prefix",
-                "glob-archives",
-                "match-archives",
-            ],
-            long_flag: &[
-                "dry-run",
-                "force",
-                "stats",
-                "list",
-                "list-pruned",
-                "list-kept",
-                "save-space",
-            ],
-            pairs: &[
-                ('H', "keep-hourly"),
-                ('d', "keep-daily"),
-                ('w', "keep-weekly"),
-                ('m', "keep-monthly"),
-                ('y', "keep-yearly"),
-                ('P', "prefix"),
-                ('a', "glob-archives"),
-                ('n', "dry-run"),
-                ('s', "stats"),
-            ],
-            repeated: SELECT,
-            ..ARGPARSE
-        },
-        "compact" => Getopt {
-            long_arg: &["threshold"],
-            long_flag: &["cleanup-commits"],
-            ..ARGPARSE
-        },
-        "recreate" => Getopt {
-            short_arg: "ecCa",
-            short_flag: "ns",
-            long_arg: &[
-                "exclude",
-                "exclude-from",
-                "pattern",
-                "patterns-from",
-                "exclude-if-present",
-                "target",
-                "checkpoint-interval",
-                "comment",
-                "timestamp",
-                "compression",
-                "chunker-params",
-                "glob-archives",
-                "match-archives",
-                "filter",
-            ],
-            // `--recompress [MODE]`: argparse takes the next word as MODE when it is no option.
-            long_opt: &["recompress"],
-            long_flag: &[
-                "list",
-                "dry-run",
-                "stats",
-                "exclude-caches",
-                "keep-exclude-tags",
-            ],
-            pairs: &[
-                ('e', "exclude"),
-                ('c', "checkpoint-interval"),
-                ('C', "compression"),
-                ('a', "glob-archives"),
-                ('n', "dry-run"),
-                ('s', "stats"),
-            ],
-            repeated: SELECT,
-            ..ARGPARSE
-        },
+        "extract" => EXTRACT,
+        "delete" => DELETE,
+        "prune" => PRUNE,
+        "compact" => COMPACT,
+        "recreate" => RECREATE,
         _ => return None,
     })
 }
+
+/// The values that select archives or files, kept one a line.
+const SELECT: &[&str] = &["exclude", "pattern", "glob-archives", "match-archives"];
+
+#[rustfmt::skip]
+const EXTRACT: Getopt = Getopt {
+    long_arg: &[
+        "exclude", "exclude-from", "pattern", "patterns-from", "strip-components",
+    ],
+    long_flag: &[
+        "list", "dry-run", "numeric-owner", "numeric-ids", "nobsdflags", "noflags", "noacls",
+        "noxattrs", "stdout", "sparse", "continue",
+    ],
+    pairs: &[('e', "exclude"), ('n', "dry-run")],
+    repeated: SELECT,
+    ..ARGPARSE
+};
+
+#[rustfmt::skip]
+const DELETE: Getopt = Getopt {
+    long_arg: &[
+        "glob-archives", "prefix", "match-archives", "sort-by", "first", "last",
+    ],
+    long_flag: &[
+        "dry-run", "list", "stats", "cache-only", "force", "keep-security-info", "save-space",
+        "consider-checkpoints",
+    ],
+    pairs: &[
+        ('a', "glob-archives"), ('P', "prefix"), ('n', "dry-run"), ('s', "stats"),
+    ],
+    repeated: SELECT,
+    ..ARGPARSE
+};
+
+#[rustfmt::skip]
+const PRUNE: Getopt = Getopt {
+    long_arg: &[
+        "keep-within", "keep-last", "keep-secondly", "keep-minutely", "keep-hourly", "keep-daily",
+        "keep-weekly", "keep-monthly", "keep-yearly", "prefix", "glob-archives", "match-archives",
+    ],
+    long_flag: &[
+        "dry-run", "force", "stats", "list", "list-pruned", "list-kept", "save-space",
+    ],
+    pairs: &[
+        ('H', "keep-hourly"), ('d', "keep-daily"), ('w', "keep-weekly"), ('m', "keep-monthly"),
+        ('y', "keep-yearly"), ('P', "prefix"), ('a', "glob-archives"), ('n', "dry-run"),
+        ('s', "stats"),
+    ],
+    repeated: SELECT,
+    ..ARGPARSE
+};
+
+const COMPACT: Getopt = Getopt {
+    long_arg: &["threshold"],
+    long_flag: &["cleanup-commits"],
+    ..ARGPARSE
+};
+
+#[rustfmt::skip]
+const RECREATE: Getopt = Getopt {
+    long_arg: &[
+        "exclude", "exclude-from", "pattern", "patterns-from", "exclude-if-present", "target",
+        "checkpoint-interval", "comment", "timestamp", "compression", "chunker-params",
+        "glob-archives", "match-archives", "filter",
+    ],
+    // `--recompress [MODE]`: argparse takes the next word as MODE when it is no option.
+    long_opt: &["recompress"],
+    long_flag: &[
+        "list", "dry-run", "stats", "exclude-caches", "keep-exclude-tags",
+    ],
+    pairs: &[
+        ('e', "exclude"), ('c', "checkpoint-interval"), ('C', "compression"),
+        ('a', "glob-archives"), ('n', "dry-run"), ('s', "stats"),
+    ],
+    repeated: SELECT,
+    ..ARGPARSE
+};
 
 pub(crate) fn parse(op: &mut Operation, args: &[String], env: &Scope) {
     match read_line(op, args) {

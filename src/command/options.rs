@@ -13,7 +13,7 @@
 //! | `short_arg` / `long_arg` | a value is required | all |
 //! | `short_opt` | the value is optional and attached (`-cdos`, getopt's `c::`; `-v=2` under `short_equals`) | fdisk, cfdisk, sudo `-h`, restic `-v` |
 //! | `long_opt` | the value is optional and follows `=` (`--preserve-root=all`; the next word too under `optional_next`) | rm, cp, tar, env, sudo, borg `--recompress` |
-//! | `pairs` | a short letter spells a long option (`('e', "rsh")`): it is reported by the long name | rsync, borg, restic, sgdisk |
+//! | `pairs` | a short letter spells a long option (`('e', "rsh")`): it takes a value as the long one does, and is reported by the long name | rsync, borg, restic, sgdisk, sudo |
 //! | `negatable` | `--no-NAME` takes NAME back (rsync's own list: `--no-perms`, `--no-p`), reported as `no-NAME` | rsync |
 //! | `repeated` | every value counts, one a line, when [`keep`] records them (`-o k=v -o k2=v2`) | restic, borg, rsync, sgdisk |
 //! | `permute` | options may follow operands (GNU); `false`: the first operand ends them (`+` in getopt's optstring) | wrappers, qemu-img's global options, shells |
@@ -38,19 +38,10 @@
 //! permutes).
 
 use super::Operation;
+pub(crate) use wording::Dialect;
+use wording::Problem;
 
-/// Whose words an error is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Dialect {
-    /// glibc getopt_long: `invalid option -- 'q'`, `option '--foo' requires an argument`.
-    Getopt,
-    /// popt as rsync reports it: `-Q: unknown option`, `--rsh: missing argument`.
-    Popt,
-    /// Go's pflag (cobra): `unknown shorthand flag: 'q' in -q`, `flag needs an argument: --repo`.
-    Pflag,
-    /// Python's argparse: `unrecognized arguments: -q`, `argument -e/--exclude: expected one argument`.
-    Argparse,
-}
+mod wording;
 
 /// What to do with an option the table does not have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +73,8 @@ pub(crate) struct Getopt<'a> {
     pub long_opt: &'a [&'a str],
     /// Long names without a value.
     pub long_flag: &'a [&'a str],
-    /// Short letters that are another spelling of a long name: reported by the long name.
+    /// Short letters that are another spelling of a long name: read as the long name is (a
+    /// value or not) unless the short lists say otherwise, and reported by the long name.
     pub pairs: &'a [(char, &'a str)],
     /// Names (long, or a short letter) that `--no-NAME` takes back; reported as `no-LONGNAME`.
     pub negatable: &'a [&'a str],
@@ -201,17 +193,6 @@ enum Takes {
     No,
     Required,
     Optional,
-}
-
-/// What went wrong, before it is worded in the table's dialect.
-enum Problem<'w> {
-    UnknownShort(char, &'w str),
-    UnknownLong(&'w str),
-    MissingShort(char, &'w str),
-    MissingLong(String, &'w str),
-    Unwanted(String, &'w str),
-    Ambiguous(&'w str, Vec<String>),
-    NotBool(String, &'w str),
 }
 
 impl<'a> Getopt<'a> {
@@ -381,11 +362,14 @@ impl<'t, 'a> Reader<'t, 'a> {
         Ok(())
     }
 
+    /// A short letter: from a table's letters, or a pair (read as its long name is).
     fn find_short(&self, c: char) -> Option<(Takes, String)> {
-        self.tables.iter().find_map(|t| {
-            let takes = t.short(c)?;
-            let name = t.paired(c).map_or_else(|| c.to_string(), str::to_string);
-            Some((takes, name))
+        let tables = self.tables;
+        tables.iter().find_map(|t| {
+            let paired = t.paired(c);
+            let long = |l| tables.iter().find_map(|t| t.long(l));
+            let takes = t.short(c).or_else(|| paired.and_then(long))?;
+            Some((takes, paired.map_or_else(|| c.to_string(), str::to_string)))
         })
     }
 
@@ -569,90 +553,8 @@ impl<'t, 'a> Reader<'t, 'a> {
         }
     }
 
-    /// How a short letter is shown in an error: `-e/--exclude` (argparse), `-e`.
-    fn spelled(&self, c: char) -> String {
-        match self.tables.iter().find_map(|t| t.paired(c)) {
-            Some(l) => format!("-{c}/--{l}"),
-            None => format!("-{c}"),
-        }
-    }
-
-    /// How a long option is shown in an error: `-e/--exclude` (argparse, pflag), `--exclude`.
-    fn spelled_long(&self, long: &str) -> String {
-        let short = self
-            .tables
-            .iter()
-            .find_map(|t| t.pairs.iter().find(|(_, l)| *l == long).map(|(s, _)| *s));
-        match (self.rules.dialect, short) {
-            (Dialect::Argparse, Some(s)) => format!("-{s}/--{long}"),
-            (Dialect::Pflag, Some(s)) => format!("-{s}, --{long}"),
-            _ => format!("--{long}"),
-        }
-    }
-
     fn say(&self, p: Problem) -> String {
-        use Dialect::*;
-        match (self.rules.dialect, p) {
-            (Getopt, Problem::UnknownShort(c, _)) => format!("invalid option -- '{c}'"),
-            (Getopt, Problem::UnknownLong(w)) => format!("unrecognized option '{w}'"),
-            (Getopt, Problem::MissingShort(c, _)) => {
-                format!("option requires an argument -- '{c}'")
-            }
-            (Getopt, Problem::MissingLong(l, _)) => format!("option '--{l}' requires an argument"),
-            (Getopt, Problem::Unwanted(l, _)) => {
-                format!("option '--{l}' doesn't allow an argument")
-            }
-            (Getopt | Popt, Problem::Ambiguous(n, hits)) => {
-                let all: Vec<String> = hits.iter().map(|h| format!("'--{h}'")).collect();
-                format!(
-                    "option '--{n}' is ambiguous; possibilities: {}",
-                    all.join(" ")
-                )
-            }
-            (Popt, Problem::UnknownShort(_, w) | Problem::UnknownLong(w)) => {
-                format!("{w}: unknown option")
-            }
-            (Popt, Problem::MissingShort(_, w) | Problem::MissingLong(_, w)) => {
-                format!("{w}: missing argument")
-            }
-            (Popt, Problem::Unwanted(_, w)) => format!("{w}: option does not take an argument"),
-            (Pflag, Problem::UnknownShort(c, w)) => {
-                format!("unknown shorthand flag: '{c}' in {w}")
-            }
-            (Pflag, Problem::UnknownLong(w)) => format!("unknown flag: {w}"),
-            (Pflag, Problem::MissingShort(c, _)) => {
-                format!("flag needs an argument: '{c}' in -{c}")
-            }
-            (Pflag, Problem::MissingLong(l, _)) => format!("flag needs an argument: --{l}"),
-            (Pflag, Problem::Ambiguous(n, _)) => format!("unknown flag: --{n}"),
-            (Pflag | Getopt | Popt | Argparse, Problem::NotBool(l, w)) => {
-                let v = w.split_once('=').map_or("", |(_, v)| v);
-                format!(
-                    "invalid argument \"{v}\" for \"{}\" flag: strconv.ParseBool: parsing \"{v}\": invalid syntax",
-                    self.spelled_long(&l)
-                )
-            }
-            (Pflag | Argparse, Problem::Unwanted(l, w)) => {
-                let v = w.split_once('=').map_or(w, |(_, v)| v);
-                format!(
-                    "argument {}: ignored explicit argument '{v}'",
-                    self.spelled_long(&l)
-                )
-            }
-            (Argparse, Problem::UnknownShort(_, w) | Problem::UnknownLong(w)) => {
-                format!("unrecognized arguments: {w}")
-            }
-            (Argparse, Problem::MissingShort(c, _)) => {
-                format!("argument {}: expected one argument", self.spelled(c))
-            }
-            (Argparse, Problem::MissingLong(l, _)) => {
-                format!("argument {}: expected one argument", self.spelled_long(&l))
-            }
-            (Argparse, Problem::Ambiguous(n, hits)) => {
-                let all: Vec<String> = hits.iter().map(|h| format!("--{h}")).collect();
-                format!("ambiguous option: --{n} could match {}", all.join(", "))
-            }
-        }
+        wording::say(self.rules.dialect, self.tables, p)
     }
 }
 
@@ -676,14 +578,16 @@ pub(crate) fn read<'t>(tables: &'t [Getopt<'t>], args: &[String]) -> Result<Vec<
     Reader::new(tables, args).collect()
 }
 
+/// A command word and the words after it.
+pub(crate) type Command<'a> = (String, &'a [String]);
+
 /// `TOOL [GLOBAL OPTIONS] COMMAND [ARGS…]` (borg, restic, qemu-img): the global options, read by
 /// `global` up to the first operand, and that operand (the command) with the words after it,
 /// for the command's own table. No command: `None`.
-#[allow(clippy::type_complexity)]
 pub(crate) fn split_command<'a>(
     global: &[Getopt],
     args: &'a [String],
-) -> Result<(Vec<Arg>, Option<(String, &'a [String])>), String> {
+) -> Result<(Vec<Arg>, Option<Command<'a>>), String> {
     let mut reader = Reader::new(global, args).stop_at_operand();
     let mut before = Vec::new();
     while let Some(a) = reader.next() {

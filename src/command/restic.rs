@@ -34,29 +34,14 @@ use super::options::{keep, read, split_command, Getopt, Unknown, PFLAG};
 use super::{Arg, Kind, Operation, Scope};
 
 /// Global flags: before the command or after it.
+#[rustfmt::skip]
 pub(super) const GLOBAL: Getopt = Getopt {
-    short_arg: "rpo",
-    // `-v` counts (`-vv`); `--verbose=2` sets the level.
-    short_opt: "v",
-    short_flag: "qh",
     long_arg: &[
-        "repo",
-        "repository-file",
-        "password-file",
-        "password-command",
-        "cache-dir",
-        "option",
-        "limit-upload",
-        "limit-download",
-        "cacert",
-        "tls-client-cert",
-        "key-hint",
-        "pack-size",
-        "compression",
-        "retry-lock",
-        "stuck-request-timeout",
-        "http-user-agent",
+        "repo", "repository-file", "password-file", "password-command", "cache-dir", "option",
+        "limit-upload", "limit-download", "cacert", "tls-client-cert", "key-hint", "pack-size",
+        "compression", "retry-lock", "stuck-request-timeout", "http-user-agent",
     ],
+    // `-v` counts (`-vv`); `--verbose=2` sets the level.
     long_opt: &["verbose"],
     long_flag: &[
         "no-cache",
@@ -73,11 +58,7 @@ pub(super) const GLOBAL: Getopt = Getopt {
         "version",
     ],
     pairs: &[
-        ('r', "repo"),
-        ('p', "password-file"),
-        ('o', "option"),
-        ('q', "quiet"),
-        ('v', "verbose"),
+        ('r', "repo"), ('p', "password-file"), ('o', "option"), ('q', "quiet"), ('v', "verbose"),
         ('h', "help"),
     ],
     repeated: &["option"],
@@ -87,31 +68,16 @@ pub(super) const GLOBAL: Getopt = Getopt {
 /// The snapshot filter restic's commands share (`--host` is `-H` where `-H` is free).
 const FILTER: &[&str] = &["host", "tag", "path"];
 
+#[rustfmt::skip]
 pub(super) const RESTORE: Getopt = Getopt {
-    short_arg: "tieH",
     long_arg: &[
-        "target",
-        "include",
-        "exclude",
-        "iinclude",
-        "iexclude",
-        "include-file",
-        "exclude-file",
-        "iinclude-file",
-        "iexclude-file",
-        "host",
-        "path",
-        "tag",
-        "overwrite",
-        "exclude-xattr",
+        "target", "include", "exclude", "iinclude", "iexclude", "include-file", "exclude-file",
+        "iinclude-file", "iexclude-file", "host", "path", "tag", "overwrite", "exclude-xattr",
         "include-xattr",
     ],
     long_flag: &["verify", "delete", "dry-run", "sparse"],
     pairs: &[
-        ('t', "target"),
-        ('i', "include"),
-        ('e', "exclude"),
-        ('H', "host"),
+        ('t', "target"), ('i', "include"), ('e', "exclude"), ('H', "host"),
     ],
     repeated: &[
         "include", "exclude", "iinclude", "iexclude", "host", "path", "tag",
@@ -119,96 +85,51 @@ pub(super) const RESTORE: Getopt = Getopt {
     ..PFLAG
 };
 
+#[rustfmt::skip]
 pub(super) const FORGET: Getopt = Getopt {
-    short_arg: "lHdwmyg",
-    short_flag: "cn",
     long_arg: &[
-        "keep-last",
-        "keep-hourly",
-        "keep-daily",
-        "keep-weekly",
-        "keep-monthly",
-        "keep-yearly",
-        "keep-within",
-        "keep-within-hourly",
-        "keep-within-daily",
-        "keep-within-weekly",
-        "keep-within-monthly",
-        "keep-within-yearly",
-        "keep-tag",
-        "host",
-        "tag",
-        "path",
-        "group-by",
-        "max-unused",
-        "max-repack-size",
+        "keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly",
+        "keep-within", "keep-within-hourly", "keep-within-daily", "keep-within-weekly",
+        "keep-within-monthly", "keep-within-yearly", "keep-tag", "host", "tag", "path", "group-by",
+        "max-unused", "max-repack-size",
     ],
     long_flag: &[
-        "unsafe-allow-remove-all",
-        "compact",
-        "dry-run",
-        "prune",
-        "repack-cacheable-only",
-        "repack-small",
-        "repack-uncompressed",
+        "unsafe-allow-remove-all", "compact", "dry-run", "prune", "repack-cacheable-only",
+        "repack-small", "repack-uncompressed",
     ],
     pairs: &[
-        ('l', "keep-last"),
-        ('H', "keep-hourly"),
-        ('d', "keep-daily"),
-        ('w', "keep-weekly"),
-        ('m', "keep-monthly"),
-        ('y', "keep-yearly"),
-        ('g', "group-by"),
-        ('c', "compact"),
+        ('l', "keep-last"), ('H', "keep-hourly"), ('d', "keep-daily"), ('w', "keep-weekly"),
+        ('m', "keep-monthly"), ('y', "keep-yearly"), ('g', "group-by"), ('c', "compact"),
         ('n', "dry-run"),
     ],
     repeated: FILTER,
     ..PFLAG
 };
 
+#[rustfmt::skip]
 pub(super) const PRUNE: Getopt = Getopt {
-    short_flag: "n",
     long_arg: &[
         "max-unused",
         "max-repack-size",
         "unsafe-recover-no-free-space",
     ],
     long_flag: &[
-        "dry-run",
-        "repack-cacheable-only",
-        "repack-small",
-        "repack-uncompressed",
+        "dry-run", "repack-cacheable-only", "repack-small", "repack-uncompressed",
     ],
     pairs: &[('n', "dry-run")],
     ..PFLAG
 };
 
 /// restic 0.15–0.18 `rewrite`.
+#[rustfmt::skip]
 pub(super) const REWRITE: Getopt = Getopt {
-    short_arg: "eiH",
-    short_flag: "ns",
     long_arg: &[
-        "exclude",
-        "exclude-file",
-        "iexclude",
-        "iexclude-file",
-        "include",
-        "include-file",
-        "iinclude",
-        "iinclude-file",
-        "host",
-        "tag",
-        "path",
-        "new-host",
-        "new-time",
+        "exclude", "exclude-file", "iexclude", "iexclude-file", "include", "include-file",
+        "iinclude", "iinclude-file", "host", "tag", "path", "new-host", "new-time",
     ],
     long_flag: &["forget", "dry-run", "snapshot-summary"],
     pairs: &[
-        ('e', "exclude"),
-        ('i', "include"),
-        ('H', "host"),
-        ('n', "dry-run"),
+        ('e', "exclude"), ('i', "include"), ('H', "host"), ('n', "dry-run"),
         ('s', "snapshot-summary"),
     ],
     repeated: &[

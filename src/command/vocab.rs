@@ -145,6 +145,12 @@ mod tests {
         for c in spec.short_opt.chars() {
             out.push(vec![format!("-{c}")]);
         }
+        for (c, l) in spec.pairs {
+            match spec.long_arg.contains(l) {
+                true => out.push(vec![format!("-{c}"), "1".into()]),
+                false => out.push(vec![format!("-{c}")]),
+            }
+        }
         for c in spec.short_flag.chars() {
             out.push(vec![format!("-{c}")]);
         }

@@ -173,7 +173,10 @@ fn options(
 }
 
 /// The wrappers that are only a table and the options that stop them running a command.
-fn table(base: &str) -> Option<(Getopt<'static>, fn(&str) -> Means)> {
+/// A wrapper's table, and what each option it reads means.
+type Wrapper = (Getopt<'static>, fn(&str) -> Means);
+
+fn table(base: &str) -> Option<Wrapper> {
     // Help and version print and exit; the rest is each tool's own.
     const INFO: &[&str] = &["help", "version"];
     Some(match base {
@@ -200,8 +203,6 @@ fn table(base: &str) -> Option<(Getopt<'static>, fn(&str) -> Means)> {
         ),
         "ionice" => (
             Getopt {
-                short_arg: "cnpPu",
-                short_flag: "thV",
                 long_arg: &["class", "classdata", "pid", "pgid", "uid"],
                 long_flag: &["ignore", "help", "version"],
                 pairs: &[
@@ -288,7 +289,7 @@ fn table(base: &str) -> Option<(Getopt<'static>, fn(&str) -> Means)> {
         ),
         "setsid" => (
             Getopt {
-                short_flag: "cfwhV",
+                short_flag: "cfw",
                 long_flag: &["ctty", "fork", "wait", "help", "version"],
                 pairs: &[('h', "help"), ('V', "version")],
                 ..POSIX
@@ -310,52 +311,25 @@ fn stops(name: &str, list: &[&str]) -> Means {
 
 /// sudo 1.9 (`+Aa:BbC:c:D:Eeg:Hh::iKklNnP:p:R:r:SsT:t:U:u:Vv`, less the BSD-only `-a`), then
 /// `VAR=value` assignments before the command.
+#[rustfmt::skip]
 const SUDO: Getopt = Getopt {
-    short_arg: "CDgpRrtTUuc",
+    short_arg: "CgprtTUuc",
     // `-h` alone is help; `-hHOST` names a host, which sudo only allows with `-l`.
     short_opt: "h",
-    short_flag: "AbBEeHiKklNnPSsVv",
+    short_flag: "AbBEHikNnPSs",
     long_arg: &[
-        "close-from",
-        "chdir",
-        "group",
-        "host",
-        "prompt",
-        "chroot",
-        "role",
-        "type",
-        "command-timeout",
-        "other-user",
-        "user",
-        "login-class",
+        "close-from", "chdir", "group", "host", "prompt", "chroot", "role", "type",
+        "command-timeout", "other-user", "user", "login-class",
     ],
     long_opt: &["preserve-env"],
     long_flag: &[
-        "askpass",
-        "background",
-        "bell",
-        "edit",
-        "help",
-        "list",
-        "login",
-        "non-interactive",
-        "preserve-groups",
-        "remove-timestamp",
-        "reset-timestamp",
-        "set-home",
-        "shell",
-        "stdin",
-        "validate",
-        "version",
+        "askpass", "background", "bell", "edit", "help", "list", "login", "non-interactive",
+        "preserve-groups", "remove-timestamp", "reset-timestamp", "set-home", "shell", "stdin",
+        "validate", "version",
     ],
     pairs: &[
-        ('D', "chdir"),
-        ('R', "chroot"),
-        ('e', "edit"),
-        ('l', "list"),
-        ('v', "validate"),
-        ('K', "remove-timestamp"),
-        ('V', "version"),
+        ('D', "chdir"), ('R', "chroot"), ('e', "edit"), ('l', "list"), ('v', "validate"),
+        ('K', "remove-timestamp"), ('V', "version"),
     ],
     ..POSIX
 };
@@ -387,24 +361,16 @@ fn sudo(argv: &[String], around: &mut Around) -> Peeled {
 }
 
 /// coreutils 9 env (`+C:iS:u:v0`).
+#[rustfmt::skip]
 const ENV: Getopt = Getopt {
-    short_arg: "uCS",
-    short_flag: "iv0",
+    short_flag: "v0",
     long_arg: &["unset", "chdir", "split-string"],
     long_opt: &["block-signal", "default-signal", "ignore-signal"],
     long_flag: &[
-        "ignore-environment",
-        "null",
-        "debug",
-        "list-signal-handling",
-        "help",
-        "version",
+        "ignore-environment", "null", "debug", "list-signal-handling", "help", "version",
     ],
     pairs: &[
-        ('u', "unset"),
-        ('C', "chdir"),
-        ('S', "split-string"),
-        ('i', "ignore-environment"),
+        ('u', "unset"), ('C', "chdir"), ('S', "split-string"), ('i', "ignore-environment"),
     ],
     ..POSIX
 };
@@ -504,6 +470,7 @@ fn finish_env(op: &mut Operation, vars: Vec<(String, String)>, cwd: Option<Strin
 }
 
 /// coreutils chroot (`+`, long options only), then NEWROOT, then the command.
+#[rustfmt::skip]
 const CHROOT: Getopt = Getopt {
     long_arg: &["userspec", "groups"],
     long_flag: &["skip-chdir", "help", "version"],
@@ -555,11 +522,11 @@ fn shell_spec(base: &str) -> Getopt<'static> {
 /// until a real shell parser judges it.
 fn shell(argv: &[String], base: &str, depth: usize, scope: &Scope) -> Operation {
     let spec = shell_spec(base);
-    let mut reader = Reader::new(std::slice::from_ref(&spec), &argv[1..]);
+    let reader = Reader::new(std::slice::from_ref(&spec), &argv[1..]);
     let mut has_c = false;
     let mut script = None;
     let mut unclear = None;
-    while let Some(a) = reader.next() {
+    for a in reader {
         match a {
             Ok(Arg::Opt(n, _)) => has_c |= n == "c",
             Ok(Arg::Operand(s)) => {

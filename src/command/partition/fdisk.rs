@@ -11,30 +11,17 @@
 use super::finish;
 use crate::command::{options::GNU, Arg, Getopt, Operation};
 
+#[rustfmt::skip]
 pub(in crate::command) const FDISK_SPEC: Getopt = Getopt {
     short_arg: "bCHoStwW",
     short_opt: "cuL",
     short_flag: "BlnsvVhx",
     long_arg: &[
-        "sector-size",
-        "cylinders",
-        "heads",
-        "output",
-        "sectors",
-        "type",
-        "wipe",
-        "wipe-partitions",
+        "sector-size", "cylinders", "heads", "output", "sectors", "type", "wipe", "wipe-partitions",
     ],
     long_opt: &["compatibility", "color", "units", "lock"],
     long_flag: &[
-        "bytes",
-        "protect-boot",
-        "list",
-        "list-details",
-        "noauto-pt",
-        "getsz",
-        "help",
-        "version",
+        "bytes", "protect-boot", "list", "list-details", "noauto-pt", "getsz", "help", "version",
     ],
     ..GNU
 };
@@ -76,6 +63,7 @@ pub(super) fn fdisk(op: &mut Operation, args: &[String]) {
     }
 }
 
+#[rustfmt::skip]
 pub(in crate::command) const CFDISK_SPEC: Getopt = Getopt {
     short_opt: "L",
     short_flag: "hrVz",

@@ -16,19 +16,13 @@
 use super::finish;
 use crate::command::{options::GNU, Arg, Getopt, Kind, Operation};
 
+#[rustfmt::skip]
 pub(in crate::command) const PARTED_SPEC: Getopt = Getopt {
     short_arg: "a",
     short_flag: "hlmjsfv",
     long_arg: &["align"],
     long_flag: &[
-        "help",
-        "list",
-        "machine",
-        "json",
-        "script",
-        "fix",
-        "version",
-        "-pretend-input-tty",
+        "help", "list", "machine", "json", "script", "fix", "version", "-pretend-input-tty",
     ],
     ..GNU
 };
