@@ -90,6 +90,7 @@ const EXTRACT: Getopt = Getopt {
 const DELETE: Getopt = Getopt {
     long_arg: &[
         "glob-archives", "prefix", "match-archives", "sort-by", "first", "last",
+        "checkpoint-interval",
     ],
     long_flag: &[
         "dry-run", "list", "stats", "cache-only", "force", "keep-security-info", "save-space",
@@ -97,6 +98,7 @@ const DELETE: Getopt = Getopt {
     ],
     pairs: &[
         ('a', "glob-archives"), ('P', "prefix"), ('n', "dry-run"), ('s', "stats"),
+        ('c', "checkpoint-interval"),
     ],
     repeated: SELECT,
     ..ARGPARSE
@@ -107,6 +109,7 @@ const PRUNE: Getopt = Getopt {
     long_arg: &[
         "keep-within", "keep-last", "keep-secondly", "keep-minutely", "keep-hourly", "keep-daily",
         "keep-weekly", "keep-monthly", "keep-yearly", "prefix", "glob-archives", "match-archives",
+        "checkpoint-interval",
     ],
     long_flag: &[
         "dry-run", "force", "stats", "list", "list-pruned", "list-kept", "save-space",
@@ -114,7 +117,7 @@ const PRUNE: Getopt = Getopt {
     pairs: &[
         ('H', "keep-hourly"), ('d', "keep-daily"), ('w', "keep-weekly"), ('m', "keep-monthly"),
         ('y', "keep-yearly"), ('P', "prefix"), ('a', "glob-archives"), ('n', "dry-run"),
-        ('s', "stats"),
+        ('s', "stats"), ('c', "checkpoint-interval"),
     ],
     repeated: SELECT,
     ..ARGPARSE
@@ -793,6 +796,15 @@ mod tests {
             parse_str("borg extract --exclude --list /repo::a").kind,
             Kind::Opaque
         );
+        // borg 1.2.4 `delete --help` and `prune --help` list `-c SECONDS`.
+        for line in [
+            "borg delete -c 60 /repo::a",
+            "borg prune --checkpoint-int=60 -d 7 /repo",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::DestroyBackup, "{line}: {:?}", op.note);
+            assert_eq!(op.option("checkpoint_interval"), Some("60"), "{line}");
+        }
         // `-V` is the top-level parser's.
         assert_eq!(parse_str("borg -V").kind, Kind::Read);
         assert_eq!(parse_str("borg delete -V /repo").kind, Kind::Opaque);

@@ -1,3 +1,4 @@
+#![cfg(test)]
 //! The reader itself, table entry by table entry (the parsers' tests show it per tool).
 
 use super::*;

@@ -3,7 +3,7 @@
 //! - sgdisk: printing options (`-p`, `-v`, `-i N`, `-O`, `-L`, `-D`, `-E`, `-f`, `-F`, `-b
 //!   FILE`, `-A list`, `-A N:show|get`) → Read; every table-changing option ([`WRITES`]: `-Z`,
 //!   `-z`, `-o`, `-n`, `-N`, `-d`, `-t`, `-c`, `-G`, `-U`, `-u`, `-A …:set`, `-g`, `-m`, `-h`,
-//!   `-r`, `-s`, `-l`, `-e`, `-j`, `-k`, `-C`, `-T`, `-R`) → Partition, each recorded as a flag
+//!   `-r`, `-s`, `-l`, `-e`, `-j`, `-k`, `-C`, `-T`, `-R`, `-B`, `-S`) → Partition, each recorded as a flag
 //!   under its long name (`zap_all`, `clear`, `new`, `delete` …), values one a line under it too.
 //!   `-R DEV2` (replicate) writes DEV2's table: DEV2 is the target and the device named last is
 //!   a source. `-P`/`--pretend` ("changes are not written to disk") → a dry run: Read, flag
@@ -17,36 +17,40 @@ use super::finish;
 use crate::command::options::{keep, POPT};
 use crate::command::{Arg, Getopt, Kind, Operation};
 
+/// sgdisk's options that take a value; every value counts (`-n 1:0:+1G -n 2:0:0`).
+#[rustfmt::skip]
+const VALUED: &[&str] = &[
+    "set-alignment", "attributes", "backup", "byte-swap-name", "change-name", "delete", "hybrid",
+    "info",
+    "move-main-table", "move-backup-table", "load-backup", "gpttombr", "new", "largest-new",
+    "transpose", "replicate", "resize-table", "typecode", "transform-bsd", "partition-guid",
+    "disk-guid",
+];
+
+/// sgdisk 1.0.9 `--help` (`-k` from 1.0.10).
 #[rustfmt::skip]
 pub(in crate::command) const SGDISK_SPEC: Getopt = Getopt {
-    long_arg: &[
-        "set-alignment", "attributes", "backup", "change-name", "delete", "hybrid", "info",
-        "adjust-main-table", "move-backup-table", "load-backup", "gpttombr", "new", "largest-new",
-        "transpose", "replicate", "typecode", "transform-bsd", "partition-guid", "disk-guid",
-    ],
+    long_arg: VALUED,
     long_flag: &[
-        "recompute-chs", "display-alignment", "move-second-header", "end-of-largest",
-        "first-in-largest", "first-aligned-in-largest", "mbrtogpt", "randomize-guids", "align-end",
-        "list-types", "clear", "print-mbr", "print", "pretend", "sort", "verify", "version", "zap",
-        "zap-all", "help", "usage",
+        "recompute-chs", "display-alignment", "move-second-header",
+        "end-of-largest", "first-in-largest", "first-aligned-in-largest", "mbrtogpt",
+        "randomize-guids", "align-end", "list-types", "clear", "print-mbr", "print", "pretend",
+        "sort", "verify", "version", "zap", "zap-all", "help", "usage",
     ],
     pairs: &[
-        ('a', "set-alignment"), ('A', "attributes"), ('b', "backup"), ('c', "change-name"),
-        ('d', "delete"), ('h', "hybrid"), ('i', "info"), ('j', "adjust-main-table"),
-        ('k', "move-backup-table"), ('l', "load-backup"), ('m', "gpttombr"), ('n', "new"),
-        ('N', "largest-new"), ('r', "transpose"), ('R', "replicate"), ('t', "typecode"),
-        ('T', "transform-bsd"), ('u', "partition-guid"), ('U', "disk-guid"), ('C', "recompute-chs"),
+        ('a', "set-alignment"), ('A', "attributes"), ('b', "backup"), ('B', "byte-swap-name"),
+        ('c', "change-name"), ('d', "delete"), ('h', "hybrid"), ('i', "info"),
+        ('j', "move-main-table"), ('k', "move-backup-table"), ('l', "load-backup"),
+        ('m', "gpttombr"), ('n', "new"), ('N', "largest-new"), ('r', "transpose"),
+        ('R', "replicate"), ('S', "resize-table"), ('t', "typecode"), ('T', "transform-bsd"),
+        ('u', "partition-guid"), ('U', "disk-guid"), ('C', "recompute-chs"),
         ('D', "display-alignment"), ('e', "move-second-header"), ('E', "end-of-largest"),
         ('f', "first-in-largest"), ('F', "first-aligned-in-largest"), ('g', "mbrtogpt"),
         ('G', "randomize-guids"), ('I', "align-end"), ('L', "list-types"), ('o', "clear"),
         ('O', "print-mbr"), ('p', "print"), ('P', "pretend"), ('s', "sort"), ('v', "verify"),
         ('V', "version"), ('z', "zap"), ('Z', "zap-all"), ('?', "help"),
     ],
-    repeated: &[
-        "set-alignment", "attributes", "backup", "change-name", "delete", "hybrid", "info",
-        "adjust-main-table", "move-backup-table", "load-backup", "gpttombr", "new", "largest-new",
-        "transpose", "replicate", "typecode", "transform-bsd", "partition-guid", "disk-guid",
-    ],
+    repeated: VALUED,
     ..POPT
 };
 
@@ -55,7 +59,7 @@ const WRITES: &[&str] = &[
     "change-name",
     "delete",
     "hybrid",
-    "adjust-main-table",
+    "move-main-table",
     "move-backup-table",
     "load-backup",
     "gpttombr",
@@ -75,6 +79,8 @@ const WRITES: &[&str] = &[
     "sort",
     "zap",
     "zap-all",
+    "byte-swap-name",
+    "resize-table",
 ];
 
 pub(super) fn sgdisk(op: &mut Operation, args: &[String]) {
@@ -165,6 +171,11 @@ mod tests {
             "sgdisk -A 1:set:2 /dev/sdb",
             "sgdisk -z /dev/sdb",
             "sgdisk -n=1:0:0 /dev/sdb",
+            // sgdisk 1.0.9 `--help`: `-j, --move-main-table`, `-S, --resize-table`,
+            // `-B, --byte-swap-name`.
+            "sgdisk --move-main-table=2048 /dev/sdb",
+            "sgdisk -S 256 /dev/sdb",
+            "sgdisk -B 1 /dev/sdb",
         ] {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Partition, "{line}: {:?}", op.note);
