@@ -21,10 +21,9 @@ use crate::command::{Arg, Getopt, Kind, Operation};
 #[rustfmt::skip]
 const VALUED: &[&str] = &[
     "set-alignment", "attributes", "backup", "byte-swap-name", "change-name", "delete", "hybrid",
-    "info",
-    "move-main-table", "move-backup-table", "load-backup", "gpttombr", "new", "largest-new",
-    "transpose", "replicate", "resize-table", "typecode", "transform-bsd", "partition-guid",
-    "disk-guid",
+    "info", "move-main-table", "move-backup-table", "load-backup", "gpttombr", "new",
+    "largest-new", "transpose", "replicate", "resize-table", "typecode", "transform-bsd",
+    "partition-guid", "disk-guid",
 ];
 
 /// sgdisk 1.0.9 `--help` (`-k` from 1.0.10).
