@@ -174,11 +174,12 @@ fn read_line(op: &mut Operation, args: &[String]) -> Result<Option<Option<String
         record(op, &[COMMON], a);
     }
     let Some((command, rest)) = command else {
-        op.kind = Kind::Read;
+        // `borg`, `borg --help`, `borg -V`: only prints.
+        op.prints_only();
         return Ok(None);
     };
     if command == "help" {
-        op.kind = Kind::Read;
+        op.prints_only();
         return Ok(None);
     }
     let tables = match command_spec(&command) {
@@ -193,9 +194,7 @@ fn read_line(op: &mut Operation, args: &[String]) -> Result<Option<Option<String
         record(op, &tables, a);
     }
     if op.has("help") || op.has("version") {
-        op.flags.clear();
-        op.options.clear();
-        op.kind = Kind::Read;
+        op.prints_only();
         return Ok(None);
     }
     op.opt("subcommand", &command);

@@ -75,15 +75,12 @@ pub(super) fn peel(argv: &[String], depth: usize, scope: &Scope) -> Operation {
         "chroot" => chroot(argv, &mut around),
         "busybox" => Peeled::Next(1),
         "sh" | "bash" | "dash" | "zsh" | "ksh" => return shell(argv, &base, depth, scope),
-        // DURATION comes first, then the command.
-        "timeout" => {
-            match table(&base).map(|(spec, means)| options(argv, &spec, |n, _| means(n))) {
-                Some(Peeled::Next(i)) => Peeled::Next(i + 1),
-                other => other.unwrap_or(Peeled::Next(1)),
-            }
-        }
         _ => match table(&base) {
-            Some((spec, means)) => options(argv, &spec, |n, _| means(n)),
+            Some((spec, means)) => match options(argv, &spec, |n, _| means(n)) {
+                // timeout: DURATION comes first, then the command.
+                Peeled::Next(i) if base == "timeout" => Peeled::Next(i + 1),
+                other => other,
+            },
             None => Peeled::Next(1),
         },
     };
