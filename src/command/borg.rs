@@ -1,437 +1,349 @@
 //! `borg` argv → Operation (borg 1.2 argparse rules, borg 2 `-r/--repo` spelling accepted).
 //!
-//! Common options go before the command or after it; `--name value`, `--name=value`, `-e PAT`,
-//! `-ePAT`, bundled short flags (`-nv`), unique prefixes of long names (`--dry-ru`, as argparse
-//! allows), `--` ends options.
+//! Common options go before the command or after it, the command's own only after it (borg
+//! refuses `borg --dry-run delete …`); `--name value`, `--name=value`, `-e PAT`, `-ePAT`,
+//! `-e=PAT`, bundled short flags (`-nv`), unique prefixes of long names (`--dry-ru`, as
+//! argparse allows), `--` ends options; a value may not look like an option (`-e -x` is
+//! refused, as argparse does).
 //! - `extract REPO::ARCHIVE [PATH…]` (or `borg -r REPO extract ARCHIVE`) → [`Kind::Restore`]:
 //!   borg extracts into the current directory, so the target is `.` (a wrapper's `cwd` applies);
 //!   source = `REPO::ARCHIVE`; options `repo` (absent when it comes from BORG_REPO: `::ARCHIVE`),
 //!   `archive`, `paths` / `exclude` / `pattern` (one a line), `strip_components`. `--stdout`
 //!   (flag `stdout`) and `-n`/`--dry-run` (flag `dry_run`) write nothing → [`Kind::Read`].
-//! - `delete`, `prune`, `compact` → [`Kind::DestroyBackup`], flag `repository`, target = the
-//!   repository when it is a path here (not `ssh://…`, `host:path`, nor BORG_REPO's: options
-//!   ["repo"] names it all the same); options `archive` (one a line) and `destroys` (what goes,
-//!   in words, for the rule's message). `delete REPO` without an archive (and without
-//!   `-a`/`-P`/`--first`/`--last`) deletes the whole repository → flag `whole_repository`.
-//!   `-n`/`--dry-run` (delete, prune) only reads → [`Kind::Read`], flag `dry_run`, the
-//!   repository a source.
-//! - `recreate` → [`Kind::Delete`], target = the repository, flag `repository`.
+//! - `delete`, `prune`, `compact`, and `recreate` without `--target` → [`Kind::DestroyBackup`],
+//!   flag `repository`, target = the repository when it is a path here (not `ssh://…`,
+//!   `host:path`, nor BORG_REPO's: options["repo"] names it all the same); options `archive`
+//!   (one a line) and `destroys` (what goes, in words, for the rule's message). `delete REPO`
+//!   without an archive (and without `-a`/`-P`/`--first`/`--last`) deletes the whole repository
+//!   → flag `whole_repository`. `recreate [REPO::ARCHIVE | REPO] [PATH…]` rewrites the archive
+//!   (or every archive, or those `-a` matches) in place: the original goes when the new one is
+//!   done (borg recreate --help); with `--target NAME` a new archive is made and the original
+//!   kept → [`Kind::Read`], options["target"]. `-n`/`--dry-run` (delete, prune, recreate) only
+//!   reads → [`Kind::Read`], flag `dry_run`, the repository a source.
 //! - Every other command → [`Kind::Read`] (`create` writes only into the repository).
 //!   options["subcommand"] names it; their own options are not checked.
+//! - Programs borg runs that safeop cannot see set flag `runs_code` ([`programs`]):
+//!   `--rsh CMD` (or `BORG_RSH`) and `--remote-path PROG` (or `BORG_REMOTE_PATH`) for a
+//!   repository that is not a path here (or whose place is not known), `BORG_PASSCOMMAND`
+//!   always.
 //!
 //! Unknown options on extract/delete/prune/compact/recreate make the line opaque, as borg
 //! refuses them ("unrecognized arguments").
 
-use super::{Kind, Operation};
+use super::options::{keep, read, split_command, Getopt, Unknown, ARGPARSE};
+use super::{Arg, Kind, Operation, Scope};
 
-/// Options taking a value: (short letter, long name).
-type Table = &'static [(Option<char>, &'static str)];
+/// What only the top-level parser has.
+const TOP: Getopt = Getopt {
+    pairs: &[('V', "version")],
+    ..ARGPARSE
+};
 
-pub(super) const COMMON_ARG: Table = &[
-    (None, "debug-topic"),
-    (None, "lock-wait"),
-    (None, "umask"),
-    (None, "remote-path"),
-    (None, "remote-ratelimit"),
-    (None, "upload-ratelimit"),
-    (None, "upload-buffer"),
-    (None, "debug-profile"),
-    (None, "rsh"),
-    (Some('r'), "repo"),
-];
+/// borg's common options, before the command or after it.
+#[rustfmt::skip]
+pub(super) const COMMON: Getopt = Getopt {
+    long_arg: &[
+        "debug-topic", "lock-wait", "umask", "remote-path", "remote-ratelimit", "upload-ratelimit",
+        "remote-buffer", "upload-buffer", "debug-profile", "rsh", "repo",
+    ],
+    long_flag: &[
+        "help", "critical", "error", "warning", "info", "verbose", "debug", "progress", "iec",
+        "log-json", "bypass-lock", "show-version", "show-rc", "consider-part-files", "version",
+    ],
+    pairs: &[
+        ('h', "help"), ('v', "verbose"), ('p', "progress"), ('r', "repo"),
+    ],
+    repeated: &["debug-topic"],
+    ..ARGPARSE
+};
 
-pub(super) const COMMON_FLAG: Table = &[
-    (Some('h'), "help"),
-    (None, "critical"),
-    (None, "error"),
-    (None, "warning"),
-    (None, "info"),
-    (Some('v'), "verbose"),
-    (None, "debug"),
-    (Some('p'), "progress"),
-    (None, "iec"),
-    (None, "log-json"),
-    (None, "bypass-lock"),
-    (None, "show-version"),
-    (None, "show-rc"),
-    (None, "consider-part-files"),
-    (None, "version"),
-];
-
-pub(super) fn command_tables(cmd: &str) -> Option<(Table, Table)> {
+/// The own options of the commands this parser reads (borg 1.2 `COMMAND --help`).
+pub(super) fn command_spec(cmd: &str) -> Option<Getopt<'static>> {
     Some(match cmd {
-        "extract" => (
-            &[
-                (Some('e'), "exclude"),
-                (None, "exclude-from"),
-                (None, "pattern"),
-                (None, "patterns-from"),
-                (None, "strip-components"),
-            ],
-            &[
-                (None, "list"),
-                (Some('n'), "dry-run"),
-                (None, "numeric-owner"),
-                (None, "numeric-ids"),
-                (None, "nobsdflags"),
-                (None, "noflags"),
-                (None, "noacls"),
-                (None, "noxattrs"),
-                (None, "stdout"),
-                (None, "sparse"),
-                (None, "continue"),
-            ],
-        ),
-        "delete" => (
-            &[
-                (Some('a'), "glob-archives"),
-                (Some('P'), "prefix"),
-                (None, "match-archives"),
-                (None, "sort-by"),
-                (None, "first"),
-                (None, "last"),
-            ],
-            &[
-                (Some('n'), "dry-run"),
-                (None, "list"),
-                (Some('s'), "stats"),
-                (None, "cache-only"),
-                (None, "force"),
-                (None, "keep-security-info"),
-                (None, "save-space"),
-                (None, "consider-checkpoints"),
-            ],
-        ),
-        "prune" => (
-            &[
-                (None, "keep-within"),
-                (None, "keep-last"),
-                (None, "keep-secondly"),
-                (None, "keep-minutely"),
-                (Some('H'), "keep-hourly"),
-                (Some('d'), "keep-daily"),
-                (Some('w'), "keep-weekly"),
-                (Some('m'), "keep-monthly"),
-                (Some('y'), "keep-yearly"),
-                (Some('P'), "prefix"),
-                (Some('a'), "glob-archives"),
-                (None, "match-archives"),
-            ],
-            &[
-                (Some('n'), "dry-run"),
-                (None, "force"),
-                (Some('s'), "stats"),
-                (None, "list"),
-                (None, "list-pruned"),
-                (None, "list-kept"),
-                (None, "save-space"),
-            ],
-        ),
-        "compact" => (&[(None, "threshold")], &[(None, "cleanup-commits")]),
-        "recreate" => (
-            &[
-                (Some('e'), "exclude"),
-                (None, "exclude-from"),
-                (None, "pattern"),
-                (None, "patterns-from"),
-                (None, "exclude-if-present"),
-                (None, "target"),
-                (Some('c'), "checkpoint-interval"),
-                (None, "comment"),
-                (None, "timestamp"),
-                (Some('C'), "compression"),
-                (None, "recompress"),
-                (None, "chunker-params"),
-                (Some('a'), "glob-archives"),
-                (None, "match-archives"),
-            ],
-            &[
-                (None, "list"),
-                (None, "filter"),
-                (Some('n'), "dry-run"),
-                (Some('s'), "stats"),
-                (None, "exclude-caches"),
-                (None, "keep-exclude-tags"),
-            ],
-        ),
+        "extract" => EXTRACT,
+        "delete" => DELETE,
+        "prune" => PRUNE,
+        "compact" => COMPACT,
+        "recreate" => RECREATE,
         _ => return None,
     })
 }
 
-/// Long-name lookup with argparse's unique-prefix rule (an exact name always wins).
-fn long_lookup(tables: &[Table], name: &str) -> Result<Option<(&'static str, bool)>, String> {
-    let mut hits: Vec<(&'static str, bool)> = Vec::new();
-    for (i, t) in tables.iter().enumerate() {
-        let takes_value = i % 2 == 0;
-        for (_, l) in t.iter() {
-            if *l == name {
-                return Ok(Some((l, takes_value)));
-            }
-            if l.starts_with(name) && !hits.iter().any(|(h, _)| h == l) {
-                hits.push((l, takes_value));
-            }
+/// The values that select archives or files, kept one a line.
+const SELECT: &[&str] = &["exclude", "pattern", "glob-archives", "match-archives"];
+
+#[rustfmt::skip]
+const EXTRACT: Getopt = Getopt {
+    long_arg: &[
+        "exclude", "exclude-from", "pattern", "patterns-from", "strip-components",
+    ],
+    long_flag: &[
+        "list", "dry-run", "numeric-owner", "numeric-ids", "nobsdflags", "noflags", "noacls",
+        "noxattrs", "stdout", "sparse", "continue",
+    ],
+    pairs: &[('e', "exclude"), ('n', "dry-run")],
+    repeated: SELECT,
+    ..ARGPARSE
+};
+
+#[rustfmt::skip]
+const DELETE: Getopt = Getopt {
+    long_arg: &[
+        "glob-archives", "prefix", "match-archives", "sort-by", "first", "last",
+        "checkpoint-interval",
+    ],
+    long_flag: &[
+        "dry-run", "list", "stats", "cache-only", "force", "keep-security-info", "save-space",
+        "consider-checkpoints",
+    ],
+    pairs: &[
+        ('a', "glob-archives"), ('P', "prefix"), ('n', "dry-run"), ('s', "stats"),
+        ('c', "checkpoint-interval"),
+    ],
+    repeated: SELECT,
+    ..ARGPARSE
+};
+
+#[rustfmt::skip]
+const PRUNE: Getopt = Getopt {
+    long_arg: &[
+        "keep-within", "keep-last", "keep-secondly", "keep-minutely", "keep-hourly", "keep-daily",
+        "keep-weekly", "keep-monthly", "keep-yearly", "prefix", "glob-archives", "match-archives",
+        "checkpoint-interval",
+    ],
+    long_flag: &[
+        "dry-run", "force", "stats", "list", "list-pruned", "list-kept", "save-space",
+    ],
+    pairs: &[
+        ('H', "keep-hourly"), ('d', "keep-daily"), ('w', "keep-weekly"), ('m', "keep-monthly"),
+        ('y', "keep-yearly"), ('P', "prefix"), ('a', "glob-archives"), ('n', "dry-run"),
+        ('s', "stats"), ('c', "checkpoint-interval"),
+    ],
+    repeated: SELECT,
+    ..ARGPARSE
+};
+
+const COMPACT: Getopt = Getopt {
+    long_arg: &["threshold"],
+    long_flag: &["cleanup-commits"],
+    ..ARGPARSE
+};
+
+#[rustfmt::skip]
+const RECREATE: Getopt = Getopt {
+    long_arg: &[
+        "exclude", "exclude-from", "pattern", "patterns-from", "exclude-if-present", "target",
+        "checkpoint-interval", "comment", "timestamp", "compression", "chunker-params",
+        "glob-archives", "match-archives", "filter",
+    ],
+    // `--recompress [MODE]`: argparse takes the next word as MODE when it is no option.
+    long_opt: &["recompress"],
+    long_flag: &[
+        "list", "dry-run", "stats", "exclude-caches", "keep-exclude-tags",
+    ],
+    pairs: &[
+        ('e', "exclude"), ('c', "checkpoint-interval"), ('C', "compression"),
+        ('a', "glob-archives"), ('n', "dry-run"), ('s', "stats"),
+    ],
+    repeated: SELECT,
+    ..ARGPARSE
+};
+
+pub(crate) fn parse(op: &mut Operation, args: &[String], env: &Scope) {
+    match read_line(op, args) {
+        Ok(Some(repo)) => programs(op, env, repo),
+        Ok(None) => {}
+        Err(e) => {
+            op.targets.clear();
+            op.sources.clear();
+            op.opaque(format!("borg: {e}"));
         }
-    }
-    match hits.as_slice() {
-        [one] => Ok(Some(*one)),
-        [] => Ok(None),
-        _ => Err(format!("ambiguous option: --{name}")),
     }
 }
 
-fn short_lookup(tables: &[Table], c: char) -> Option<(&'static str, bool)> {
-    for (i, t) in tables.iter().enumerate() {
-        if let Some((_, l)) = t.iter().find(|(s, _)| *s == Some(c)) {
-            return Some((l, i % 2 == 0));
-        }
+/// Reads the line into `op`; for a command that reaches a repository, says which one as far as
+/// the line tells (`Some(None)`: from BORG_REPO, or not known).
+fn read_line(op: &mut Operation, args: &[String]) -> Result<Option<Option<String>>, String> {
+    let (before, command) = split_command(&[TOP, COMMON], args)?;
+    let mut positionals = Vec::new();
+    let mut record = |op: &mut Operation, tables: &[Getopt], a: Arg| match a {
+        Arg::Operand(p) => positionals.push(p),
+        Arg::Opt(n, v) => keep(tables, op, &n, v.as_deref()),
+    };
+    for a in before {
+        record(op, &[COMMON], a);
     }
-    None
-}
-
-/// Values kept one a line rather than replaced.
-const ACCUMULATE: &[&str] = &["exclude", "pattern", "glob_archives"];
-
-fn set(op: &mut Operation, long: &str, value: Option<String>) {
-    let key = long.replace('-', "_");
-    match value {
-        Some(v) => {
-            if ACCUMULATE.contains(&key.as_str()) {
-                if let Some(old) = op.options.get_mut(&key) {
-                    old.push('\n');
-                    old.push_str(&v);
-                    return;
-                }
-            }
-            op.opt(&key, &v)
-        }
-        None => op.flag(&key),
-    }
-}
-
-pub(crate) fn parse(op: &mut Operation, args: &[String]) {
-    if let Err(e) = read(op, args) {
-        op.targets.clear();
-        op.sources.clear();
-        op.opaque(format!("borg: {e}"));
-    }
-}
-
-fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
-    // Find the command: the first word that is not an option or a common option's value.
-    let mut command: Option<(usize, String)> = None;
-    let mut k = 0;
-    while k < args.len() {
-        let a = args[k].as_str();
-        if a == "--" {
-            break;
-        }
-        if let Some(long) = a.strip_prefix("--") {
-            if !long.contains('=') {
-                if let Ok(Some((_, true))) = long_lookup(&[COMMON_ARG, COMMON_FLAG], long) {
-                    k += 1;
-                }
-            }
-        } else if a.starts_with('-') && a.len() > 1 {
-            if a.len() == 2 && a.ends_with('r') {
-                k += 1;
-            }
-        } else {
-            command = Some((k, a.to_string()));
-            break;
-        }
-        k += 1;
-    }
-    let Some((cmd_at, command)) = command else {
-        op.kind = Kind::Read;
-        return Ok(());
+    let Some((command, rest)) = command else {
+        // `borg`, `borg --help`, `borg -V`: only prints.
+        op.prints_only();
+        return Ok(None);
     };
     if command == "help" {
-        op.kind = Kind::Read;
-        return Ok(());
+        op.prints_only();
+        return Ok(None);
     }
-    let specific = command_tables(&command);
-    let strict = specific.is_some();
-    let (cmd_arg, cmd_flag): (Table, Table) = specific.unwrap_or((&[], &[]));
-    let tables: [Table; 4] = [COMMON_ARG, COMMON_FLAG, cmd_arg, cmd_flag];
-    let mut positionals = Vec::new();
-    let mut i = 0;
-    let mut only_positionals = false;
-    while i < args.len() {
-        let a = &args[i];
-        let at = i;
-        i += 1;
-        if at == cmd_at {
-            continue;
-        }
-        if only_positionals || a == "-" || !a.starts_with('-') {
-            positionals.push(a.clone());
-            continue;
-        }
-        if a == "--" {
-            only_positionals = true;
-            continue;
-        }
-        if let Some(long) = a.strip_prefix("--") {
-            let (name, value) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            match long_lookup(&tables, name)? {
-                Some((l, true)) => {
-                    let v = match value {
-                        Some(v) => v,
-                        None => match args.get(i) {
-                            Some(v) => {
-                                i += 1;
-                                v.clone()
-                            }
-                            None => return Err(format!("argument --{l}: expected one argument")),
-                        },
-                    };
-                    set(op, l, Some(v));
-                }
-                Some((l, false)) => {
-                    if value.is_some() {
-                        return Err(format!("argument --{l}: ignored explicit argument"));
-                    }
-                    set(op, l, None);
-                }
-                None if strict => return Err(format!("unrecognized arguments: {a}")),
-                None => {}
-            }
-            continue;
-        }
-        let chars: Vec<char> = a[1..].chars().collect();
-        let mut j = 0;
-        while j < chars.len() {
-            let c = chars[j];
-            match short_lookup(&tables, c) {
-                Some((l, true)) => {
-                    let v = if j + 1 < chars.len() {
-                        chars[j + 1..].iter().collect()
-                    } else {
-                        match args.get(i) {
-                            Some(v) => {
-                                i += 1;
-                                v.clone()
-                            }
-                            None => return Err(format!("argument -{c}: expected one argument")),
-                        }
-                    };
-                    set(op, l, Some(v));
-                    break;
-                }
-                Some((l, false)) => set(op, l, None),
-                None if strict => return Err(format!("unrecognized arguments: {a}")),
-                None => break,
-            }
-            j += 1;
-        }
+    let tables = match command_spec(&command) {
+        Some(own) => vec![COMMON, own],
+        // Options not modelled: passed over (the command only reads).
+        None => vec![Getopt {
+            unknown: Unknown::Skip,
+            ..COMMON
+        }],
+    };
+    for a in read(&tables, rest)? {
+        record(op, &tables, a);
     }
     if op.has("help") || op.has("version") {
-        op.flags.clear();
-        op.options.clear();
+        op.prints_only();
+        return Ok(None);
+    }
+    op.opt("subcommand", &command);
+    match command.as_str() {
+        "extract" => extract(op, &positionals)?,
+        "delete" | "prune" | "compact" => destroy(op, &command, &positionals),
+        "recreate" => recreate(op, &positionals)?,
+        _ => {
+            op.kind = Kind::Read;
+            // Their options are not modelled, so a positional may be an option's value; a
+            // `REPO::ARCHIVE` or a remote-looking one is the repository all the same.
+            let spec = positionals
+                .iter()
+                .find(|p| p.contains("::") || is_remote(p));
+            let repo = match spec {
+                Some(p) => p.split_once("::").map_or(p.as_str(), |(r, _)| r),
+                None => "",
+            };
+            let repo = op.option("repo").or((!repo.is_empty()).then_some(repo));
+            return Ok(Some(repo.map(str::to_string)));
+        }
+    }
+    Ok(Some(op.option("repo").map(str::to_string)))
+}
+
+/// `REPO::ARCHIVE` (or `ARCHIVE` after `-r REPO`, or `REPO` alone) → (repository, archive).
+fn split_spec(op: &Operation, spec: &str) -> (Option<String>, Option<String>) {
+    let repo_opt = op.option("repo").map(str::to_string);
+    match spec.split_once("::") {
+        Some((r, a)) => (
+            (!r.is_empty()).then(|| r.to_string()),
+            (!a.is_empty()).then(|| a.to_string()),
+        ),
+        None if repo_opt.is_some() => (repo_opt, Some(spec.to_string())),
+        None => (Some(spec.to_string()), None),
+    }
+}
+
+fn extract(op: &mut Operation, positionals: &[String]) -> Result<(), String> {
+    let Some((spec, paths)) = positionals.split_first() else {
+        return Err("the following arguments are required: ARCHIVE".into());
+    };
+    let (repo, archive) = split_spec(op, spec);
+    let repo = repo.or(op.option("repo").map(str::to_string));
+    let Some(archive) = archive else {
+        return Err(format!(
+            "{spec}: an archive name is required (REPO::ARCHIVE)"
+        ));
+    };
+    if let Some(r) = &repo {
+        op.opt("repo", r);
+    }
+    op.opt("archive", &archive);
+    if !paths.is_empty() {
+        op.opt("paths", &paths.join("\n"));
+    }
+    op.sources.push(if spec.contains("::") {
+        spec.clone()
+    } else {
+        format!("{}::{archive}", repo.unwrap_or_default())
+    });
+    if op.has("stdout") || op.has("dry_run") {
+        op.kind = Kind::Read;
+    } else {
+        op.targets.push(".".to_string());
+        op.kind = Kind::Restore;
+    }
+    Ok(())
+}
+
+fn destroy(op: &mut Operation, command: &str, positionals: &[String]) {
+    let mut archives = Vec::new();
+    let mut repo = op.option("repo").map(str::to_string);
+    let mut named_repo_alone = false;
+    if let Some((first, rest)) = positionals.split_first() {
+        if first.contains("::") || repo.is_none() {
+            let (r, a) = split_spec(op, first);
+            repo = r.or(repo);
+            match a {
+                Some(a) => archives.push(a),
+                None => named_repo_alone = true,
+            }
+            archives.extend(rest.iter().cloned());
+        } else {
+            archives.extend(positionals.iter().cloned());
+        }
+    }
+    let selects = ["glob_archives", "prefix", "match_archives", "first", "last"]
+        .iter()
+        .any(|k| op.options.contains_key(*k));
+    if command == "delete" && named_repo_alone && archives.is_empty() && !selects {
+        op.flag("whole_repository");
+    }
+    destroys_in(op, command, &archives, repo);
+}
+
+/// `recreate [REPO::ARCHIVE | REPO] [PATH…]` (borg 2: `-r REPO recreate [PATH…]`).
+fn recreate(op: &mut Operation, positionals: &[String]) -> Result<(), String> {
+    const MODES: &[&str] = &["never", "if-different", "always"];
+    if let Some(mode) = op.option("recompress").filter(|m| !MODES.contains(m)) {
+        return Err(format!(
+            "argument --recompress: invalid choice: '{mode}' (choose from 'never', 'if-different', 'always')"
+        ));
+    }
+    let mut repo = op.option("repo").map(str::to_string);
+    let mut archives = Vec::new();
+    let mut paths = positionals;
+    if let Some((first, rest)) = positionals.split_first() {
+        if first.contains("::") || repo.is_none() {
+            let (r, a) = split_spec(op, first);
+            repo = r.or(repo);
+            archives.extend(a);
+            paths = rest;
+        }
+    }
+    if !paths.is_empty() {
+        op.opt("paths", &paths.join("\n"));
+    }
+    if op.option("target").is_some() {
+        // A new archive under the target name; the original stays.
+        if let Some(r) = &repo {
+            op.opt("repo", r);
+        }
+        op.sources.extend(repo);
         op.kind = Kind::Read;
         return Ok(());
     }
-    op.opt("subcommand", &command);
-    // borg 2 names the repository with -r/--repo; borg 1 inside REPO::ARCHIVE.
-    let repo_opt = op.options.get("repo").cloned();
-    let split = |spec: &str| -> (Option<String>, Option<String>) {
-        match spec.split_once("::") {
-            Some((r, a)) => (
-                (!r.is_empty()).then(|| r.to_string()),
-                (!a.is_empty()).then(|| a.to_string()),
-            ),
-            None if repo_opt.is_some() => (repo_opt.clone(), Some(spec.to_string())),
-            None => (Some(spec.to_string()), None),
-        }
-    };
-    match command.as_str() {
-        "extract" => {
-            let Some((spec, paths)) = positionals.split_first() else {
-                return Err("the following arguments are required: ARCHIVE".into());
-            };
-            let (repo, archive) = split(spec);
-            let repo = repo.or(repo_opt.clone());
-            let Some(archive) = archive else {
-                return Err(format!(
-                    "{spec}: an archive name is required (REPO::ARCHIVE)"
-                ));
-            };
-            if let Some(r) = &repo {
-                op.opt("repo", r);
-            }
-            op.opt("archive", &archive);
-            if !paths.is_empty() {
-                op.opt("paths", &paths.join("\n"));
-            }
-            op.sources.push(if spec.contains("::") {
-                spec.clone()
-            } else {
-                format!("{}::{archive}", repo.unwrap_or_default())
-            });
-            if op.has("stdout") || op.has("dry_run") {
-                op.kind = Kind::Read;
-            } else {
-                op.targets.push(".".to_string());
-                op.kind = Kind::Restore;
-            }
-        }
-        "delete" | "prune" | "compact" | "recreate" => {
-            let mut archives = Vec::new();
-            let mut repo = repo_opt.clone();
-            let mut named_repo_alone = false;
-            if let Some((first, rest)) = positionals.split_first() {
-                if first.contains("::") || repo_opt.is_none() {
-                    let (r, a) = split(first);
-                    repo = r.or(repo);
-                    match a {
-                        Some(a) => archives.push(a),
-                        None => named_repo_alone = true,
-                    }
-                    archives.extend(rest.iter().cloned());
-                } else {
-                    archives.extend(positionals.iter().cloned());
-                }
-            }
-            let selects = ["glob_archives", "prefix", "match_archives", "first", "last"]
-                .iter()
-                .any(|k| op.options.contains_key(*k));
-            if command == "delete" && named_repo_alone && archives.is_empty() && !selects {
-                op.flag("whole_repository");
-            }
-            if command == "recreate" && !archives.is_empty() && named_repo_alone {
-                // `recreate REPO PATH…`: the rest are paths, not archives.
-                op.opt("paths", &archives.join("\n"));
-                archives.clear();
-            }
-            if let Some(r) = &repo {
-                op.opt("repo", r);
-                if command == "recreate" || !is_remote(r) {
-                    op.targets.push(r.clone());
-                }
-            }
-            if !archives.is_empty() {
-                op.opt("archive", &archives.join("\n"));
-            }
-            op.flag("repository");
-            if command == "recreate" {
-                op.kind = Kind::Delete;
-            } else {
-                let what = destroys(op, &command, &archives, repo.as_deref());
-                op.opt("destroys", &what);
-                op.kind = Kind::DestroyBackup;
-                if op.has("dry_run") {
-                    op.dry_run();
-                }
-            }
-        }
-        _ => {
-            op.kind = Kind::Read;
+    destroys_in(op, "recreate", &archives, repo);
+    Ok(())
+}
+
+/// The common ending of the commands that destroy backups in `repo`.
+fn destroys_in(op: &mut Operation, command: &str, archives: &[String], repo: Option<String>) {
+    if let Some(r) = &repo {
+        op.opt("repo", r);
+        if !is_remote(r) {
+            op.targets.push(r.clone());
         }
     }
-    Ok(())
+    if !archives.is_empty() {
+        op.opt("archive", &archives.join("\n"));
+    }
+    op.flag("repository");
+    let what = destroys(op, command, archives, repo.as_deref());
+    op.opt("destroys", &what);
+    op.kind = Kind::DestroyBackup;
+    if op.has("dry_run") {
+        op.dry_run();
+    }
 }
 
 /// A repository borg reaches over the network (`ssh://…`, `user@host:path`, `host:path`): not a
@@ -446,7 +358,38 @@ fn is_remote(repo: &str) -> bool {
     }
 }
 
-/// What a delete/prune/compact destroys, in words (options["destroys"], the rule's message).
+/// Programs borg runs that the command line does not show: the remote shell and the remote
+/// borg for a repository that is not a path here (or whose place is unknown: BORG_REPO's, when
+/// the environment does not say), and the passphrase command.
+fn programs(op: &mut Operation, env: &Scope, repo: Option<String>) {
+    let repo = repo.or_else(|| env.get("BORG_REPO").map(str::to_string));
+    if repo.as_deref().is_none_or(is_remote) {
+        let rsh = match op.option("rsh") {
+            Some(cmd) => Some(("`--rsh`", cmd.to_string())),
+            None => env.get("BORG_RSH").map(|c| ("`BORG_RSH`", c.to_string())),
+        };
+        if let Some((what, cmd)) = rsh {
+            op.runs_code(format!("{what} runs `{cmd}` to reach the repository"));
+        }
+        let remote = match op.option("remote_path") {
+            Some(p) => Some(("`--remote-path`", p.to_string())),
+            None => env
+                .get("BORG_REMOTE_PATH")
+                .map(|p| ("`BORG_REMOTE_PATH`", p.to_string())),
+        };
+        if let Some((what, prog)) = remote {
+            op.runs_code(format!("{what} runs `{prog}` on the repository's host"));
+        }
+    }
+    if let Some(cmd) = env.get("BORG_PASSCOMMAND") {
+        op.runs_code(format!(
+            "`BORG_PASSCOMMAND` runs `{cmd}` to get the passphrase"
+        ));
+    }
+}
+
+/// What a delete/prune/compact/recreate destroys, in words (options["destroys"], the rule's
+/// message).
 fn destroys(op: &Operation, command: &str, archives: &[String], repo: Option<&str>) -> String {
     let repo = match repo {
         Some(r) => format!("borg repository `{r}`"),
@@ -492,6 +435,18 @@ fn destroys(op: &Operation, command: &str, archives: &[String], repo: Option<&st
                     keep.join(", ")
                 )
             }
+        }
+        "recreate" => {
+            let which = match (archives, selection) {
+                ([a, ..], _) => format!("archive {a}"),
+                ([], Some((k, v))) => format!(
+                    "the archives matching {} `{}`",
+                    k.replace('_', "-"),
+                    v.replace('\n', "`, `")
+                ),
+                ([], None) => "every archive".to_string(),
+            };
+            format!("rewrites {which} of {repo} in place: the original goes (no `--target`)")
         }
         _ => format!("frees for good the space of the archives deleted or pruned from {repo}"),
     }
@@ -644,10 +599,223 @@ mod tests {
         assert!(parse_str("borg compact /repo")
             .option("destroys")
             .is_some_and(|d| d.starts_with("frees for good")));
-        // recreate rewrites archives: still a delete inside the repository.
+        // recreate rewrites archives in place: the originals go.
         let op = parse_str("borg recreate --exclude '*.iso' /repo::arch");
-        assert_eq!(op.kind, Kind::Delete);
+        assert_eq!(op.kind, Kind::DestroyBackup);
         assert_eq!(op.targets, vec!["/repo"]);
+    }
+
+    /// borg 1.2.4 `recreate --help`: "With --target the original archive is not replaced";
+    /// without it the archive built at `<ARCHIVE>.recreate` replaces the original.
+    #[test]
+    fn recreate_destroys_the_originals_unless_targeted() {
+        for (line, what) in [
+            (
+                "borg recreate --exclude '*.iso' /repo::arch",
+                "rewrites archive arch of borg repository `/repo` in place",
+            ),
+            (
+                "borg recreate /repo::arch home/ann",
+                "rewrites archive arch of",
+            ),
+            ("borg recreate -e '*.o' /repo", "rewrites every archive of"),
+            (
+                "borg recreate -a 'web-*' --recompress always -C zstd /repo",
+                "the archives matching glob-archives `web-*`",
+            ),
+            ("borg recreate /repo::a --recompress", "archive a"),
+            ("borg recreate --recompress -- /repo::a", "archive a"),
+            ("borg -r /repo recreate --exclude x home", "every archive"),
+            ("borg recreate --filter AME --list /repo::a", "archive a"),
+            (
+                "borg --rsh ssh recreate --chunker-params default /repo",
+                "every archive",
+            ),
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::DestroyBackup, "{line}: {:?}", op.note);
+            assert_eq!(op.targets, vec!["/repo"], "{line}");
+            assert!(op.has("repository"), "{line}");
+            let destroys = op.option("destroys").unwrap_or_default();
+            assert!(destroys.contains(what), "{line}: {destroys}");
+        }
+        // The rest are paths, whether after REPO::ARCHIVE, REPO or `-r REPO`.
+        let op = parse_str("borg recreate /repo::arch home/ann etc");
+        assert_eq!(op.option("archive"), Some("arch"));
+        assert_eq!(op.option("paths"), Some("home/ann\netc"));
+        assert_eq!(
+            parse_str("borg recreate /repo home").option("paths"),
+            Some("home")
+        );
+        assert_eq!(
+            parse_str("borg -r /repo recreate home").option("paths"),
+            Some("home")
+        );
+        // A remote repository or BORG_REPO's: no target, still destroys.
+        for line in ["borg recreate ssh://u@nas/./b::a", "borg recreate ::a"] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::DestroyBackup, "{line}");
+            assert!(op.targets.is_empty(), "{line}");
+        }
+        // --target keeps the original; a dry run only reads.
+        for line in [
+            "borg recreate --target arch-slim -e '*.iso' /repo::arch",
+            "borg recreate --target=arch-slim /repo::arch",
+            "borg recreate --targ arch-slim /repo::arch",
+            "borg recreate -n -e '*.iso' /repo::arch",
+            "borg recreate --dry-run --list /repo",
+            "borg recreate -nv --list /repo::arch",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
+            assert!(op.targets.is_empty(), "{line}");
+            assert_eq!(op.sources, vec!["/repo"], "{line}");
+        }
+        // `--recompress REPO::ARCHIVE`: argparse takes the next word for the mode and borg
+        // 1.2.4 refuses it ("invalid choice: '/tmp/nx'").
+        for line in [
+            "borg recreate --bogus /repo::a",
+            "borg recreate -e -x /repo::a",
+            "borg recreate --recompress /repo::a",
+        ] {
+            assert_eq!(parse_str(line).kind, Kind::Opaque, "{line}");
+        }
+    }
+
+    /// Options and environment that make borg run a program: flag `runs_code`.
+    #[test]
+    fn remote_shell_and_passphrase_command_run_code() {
+        use crate::command::parse_in;
+        for (line, says) in [
+            (
+                "borg --rsh 'ssh -i k' delete ssh://u@nas/./b::a",
+                "`--rsh` runs `ssh -i k` to reach the repository",
+            ),
+            ("borg delete --rsh=ssh nas:b::a", "`--rsh` runs `ssh`"),
+            ("borg --rsh ssh list ::", "`--rsh` runs `ssh`"),
+            ("borg --rsh=ssh extract u@h:b::a", "`--rsh` runs `ssh`"),
+            (
+                "borg --remote-path /opt/borg delete nas:b::a",
+                "`--remote-path` runs `/opt/borg` on the repository's host",
+            ),
+            (
+                "env BORG_RSH='ssh -oProxyCommand=x' borg prune -d 7 nas:b",
+                "`BORG_RSH` runs `ssh -oProxyCommand=x` to reach the repository",
+            ),
+            ("sudo BORG_RSH=x borg list nas:b", "`BORG_RSH` runs `x`"),
+            ("env BORG_RSH=x borg list", "`BORG_RSH` runs `x`"),
+            (
+                "env BORG_PASSCOMMAND='pass show borg' borg list /repo",
+                "`BORG_PASSCOMMAND` runs `pass show borg` to get the passphrase",
+            ),
+            ("sh -c 'BORG_RSH=x borg list nas:b'", "`BORG_RSH` runs `x`"),
+            // `list`'s options are not modelled: `/repo` may be an option's value, and the
+            // repository BORG_REPO's.
+            ("env BORG_RSH=x borg list /repo", "`BORG_RSH` runs `x`"),
+        ] {
+            let op = parse_str(line);
+            assert!(op.has("runs_code"), "{line}: {op:?}");
+            assert!(
+                op.note.as_deref().unwrap_or("").contains(says),
+                "{line}: {:?}",
+                op.note
+            );
+            assert_ne!(op.kind, Kind::Opaque, "{line}");
+        }
+        // The destroying reading stays.
+        let op = parse_str("borg --rsh ssh delete nas:b::a");
+        assert_eq!(op.kind, Kind::DestroyBackup);
+        // A repository that is a path here is reached without a remote shell; `--rsh` beats
+        // BORG_RSH; help only prints.
+        for line in [
+            "borg --rsh ssh delete /repo::a",
+            "env BORG_RSH=x borg list /repo::a",
+            "env BORG_REPO=/repo BORG_RSH=x borg list",
+            "env BORG_RSH=x borg --help",
+            "borg --rsh ssh --version",
+        ] {
+            assert!(!parse_str(line).has("runs_code"), "{line}");
+        }
+        let note = parse_str("env BORG_RSH=x borg --rsh y list nas:b")
+            .note
+            .unwrap_or_default();
+        assert!(
+            note.contains("runs `y`") && !note.contains("runs `x`"),
+            "{note}"
+        );
+        // The caller's own environment, through parse_in.
+        let inherited = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        let argv = |l: &str| shell_words::split(l).expect("splits");
+        let op = parse_in(
+            &argv("borg delete nas:b::a"),
+            &inherited("BORG_RSH", "ssh -i k"),
+        );
+        assert!(op.has("runs_code"), "{op:?}");
+        assert!(
+            op.env.is_empty(),
+            "inherited variables are not the line's assignments"
+        );
+        let op = parse_in(&argv("borg delete ::a"), &inherited("BORG_REPO", "/repo"));
+        assert!(!op.has("runs_code") && op.targets.is_empty(), "{op:?}");
+        for line in [
+            "env -i borg delete nas:b::a",
+            "env -u BORG_RSH borg delete nas:b::a",
+            "env - borg delete nas:b::a",
+            "borg delete /repo::a",
+        ] {
+            let op = parse_in(&argv(line), &inherited("BORG_RSH", "x"));
+            assert!(!op.has("runs_code"), "{line}: {:?}", op.note);
+        }
+        let op = parse_in(&argv("sudo borg list nas:b"), &inherited("BORG_RSH", "x"));
+        assert!(
+            op.has("runs_code"),
+            "sudo may keep it (env_keep): taken to pass"
+        );
+        // Variables parsers do not read are ignored.
+        let op = parse_in(&argv("borg list nas:b"), &inherited("BORG_FOO", "x"));
+        assert!(!op.has("runs_code"));
+    }
+
+    /// Spellings borg (argparse) accepts or refuses that the old loop read otherwise.
+    #[test]
+    fn argparse_spellings() {
+        // Command options only after the command (`borg: error: unrecognized arguments`).
+        for line in [
+            "borg --dry-run delete /repo::a",
+            "borg -n delete /repo",
+            "borg --list delete /repo",
+        ] {
+            assert_eq!(parse_str(line).kind, Kind::Opaque, "{line}");
+        }
+        // `-e=PAT` is the pattern `PAT`; a value may not look like an option.
+        let op = parse_str("borg extract -e=*.o /repo::a");
+        assert_eq!(op.option("exclude"), Some("*.o"));
+        assert_eq!(parse_str("borg extract -e -x /repo::a").kind, Kind::Opaque);
+        assert_eq!(
+            parse_str("borg extract --exclude --list /repo::a").kind,
+            Kind::Opaque
+        );
+        // borg 1.2.4 `delete --help` and `prune --help` list `-c SECONDS`.
+        for line in [
+            "borg delete -c 60 /repo::a",
+            "borg prune --checkpoint-int=60 -d 7 /repo",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::DestroyBackup, "{line}: {:?}", op.note);
+            assert_eq!(op.option("checkpoint_interval"), Some("60"), "{line}");
+        }
+        // `-V` is the top-level parser's.
+        assert_eq!(parse_str("borg -V").kind, Kind::Read);
+        assert_eq!(parse_str("borg delete -V /repo").kind, Kind::Opaque);
+        // `--debug-topic` may be given several times.
+        let op = parse_str("borg --debug-topic=a --debug-topic b list /repo");
+        assert_eq!(op.option("debug_topic"), Some("a\nb"));
+        // An ambiguous prefix names what it could be.
+        let op = parse_str("borg delete --d /repo");
+        assert_eq!(
+            op.note.as_deref(),
+            Some("borg: ambiguous option: --d could match --debug-topic, --debug-profile, --debug, --dry-run")
+        );
     }
 
     #[test]

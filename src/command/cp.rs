@@ -10,7 +10,7 @@
 //! `no_dereference`, `dereference_command_line`. Options: `preserve`, `no_preserve`, `reflink`,
 //! `sparse`, `suffix`, `backup`, `update`.
 
-use super::{Arg, Getopt, Kind, Operation};
+use super::{options::GNU, Arg, Getopt, Kind, Operation};
 
 pub(super) const SPEC: Getopt = Getopt {
     short_arg: "St",
@@ -40,7 +40,7 @@ pub(super) const SPEC: Getopt = Getopt {
         "help",
         "version",
     ],
-    permute: true,
+    ..GNU
 };
 
 /// Splits operands into sources and a destination the way cp, mv and ln do. `tool` names the

@@ -1,6 +1,13 @@
 //! `dd` argv → Operation. dd reads `key=value` operands; the last one of a key wins, as in dd.
 
-use super::{Kind, Operation};
+use super::{options::GNU, Arg, Getopt, Kind, Operation};
+
+/// dd's only options are `--help` and `--version` (getopt_long, anywhere on the line); the rest
+/// are `key=value` operands.
+pub(super) const SPEC: Getopt = Getopt {
+    long_flag: &["help", "version"],
+    ..GNU
+};
 
 pub(super) const KEYS: &[&str] = &[
     "if", "of", "bs", "ibs", "obs", "cbs", "count", "skip", "iseek", "seek", "oseek", "conv",
@@ -10,14 +17,15 @@ pub(super) const KEYS: &[&str] = &[
 pub(crate) fn parse(op: &mut Operation, args: &[String]) {
     let mut input = None;
     let mut output = None;
-    for a in args {
-        if a == "--help" || a == "--version" {
-            op.kind = Kind::Read;
-            return;
-        }
-        if a == "--" {
-            continue;
-        }
+    let parsed = match SPEC.parse(args) {
+        Ok(p) => p,
+        Err(e) => return op.opaque(format!("dd: {e}")),
+    };
+    for a in parsed {
+        let a = match a {
+            Arg::Opt(..) => return op.prints_only(),
+            Arg::Operand(a) => a,
+        };
         let Some((key, value)) = a.split_once('=') else {
             return op.opaque(format!("dd: unrecognized operand '{a}'"));
         };

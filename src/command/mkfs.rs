@@ -34,6 +34,7 @@
 //! it is the only argument; for an mkfs.TYPE with unknown letters only a first argument
 //! `--help`/`--version` counts (a later one may be an option's value).
 
+use super::options::{Unknown, GNU};
 use super::{Arg, Getopt, Kind, Operation};
 
 /// A family of mkfs programs that read the same options.
@@ -57,7 +58,7 @@ pub(super) fn family(fstype: &str) -> Option<Family> {
             long_arg,
             long_opt: &[],
             long_flag,
-            permute: true,
+            ..GNU
         },
         force,
         dry_run,
@@ -231,6 +232,19 @@ pub(super) fn family(fstype: &str) -> Option<Family> {
     })
 }
 
+/// The util-linux `mkfs` front end's own options (`-t TYPE`, `-V`): getopt_long, but the first
+/// word that is none of them (an operand, or the builder's first option) ends them, and it and
+/// the rest are the builder's.
+const FRONT_END: Getopt = Getopt {
+    short_arg: "t",
+    short_flag: "Vh",
+    long_arg: &["type"],
+    long_flag: &["help", "version"],
+    permute: false,
+    unknown: Unknown::Stop,
+    ..GNU
+};
+
 /// The filesystem type a program name stands for, before any `-t`.
 fn program_type(program: &str) -> Option<String> {
     let base = program.rsplit('/').next().unwrap_or(program);
@@ -252,51 +266,59 @@ pub(crate) fn parse(op: &mut Operation, program: &str, args: &[String]) {
         Some(t) => {
             let ext =
                 base == "mke2fs" || matches!(t.as_str(), "ext2" | "ext3" | "ext4" | "ext4dev");
-            (t, args, ext)
+            (t, args.to_vec(), ext)
         }
         None => {
-            // The util-linux front end: its own options first, then the builder's. `-V` alone
-            // prints the version; anywhere else it is "verbose".
-            if args.len() == 1 && args[0] == "-V" {
-                return op.prints_only();
-            }
-            let mut fstype = "ext2".to_string();
-            let mut verbose = 0;
-            let mut i = 0;
-            while i < args.len() {
-                let a = args[i].as_str();
-                if a == "-h" || a == "--help" || a == "--version" {
-                    return op.prints_only();
-                } else if a == "-V" || a == "--verbose" {
-                    verbose += 1;
-                } else if a == "-t" || a == "--type" {
-                    match args.get(i + 1) {
-                        Some(t) => fstype = t.clone(),
-                        None => return op.opaque("mkfs: option requires an argument -- 't'"),
-                    }
-                    i += 1;
-                } else if let Some(t) = a.strip_prefix("--type=") {
-                    fstype = t.to_string();
-                } else if a.starts_with("-t") && a.len() > 2 {
-                    fstype = a[2..].to_string();
-                } else {
-                    break;
-                }
-                i += 1;
-            }
-            if verbose >= 2 {
-                op.flag("dry_run");
-            }
+            let Some((fstype, rest)) = front_end(op, args) else {
+                return;
+            };
             let ext = matches!(fstype.as_str(), "ext2" | "ext3" | "ext4" | "ext4dev");
-            (fstype, &args[i..], ext)
+            (fstype, rest, ext)
         }
     };
     op.opt("fstype", &fstype);
     let family_type = if ext_program { "ext4" } else { fstype.as_str() };
-    builder(op, &name, family_type, &fstype, rest);
+    builder(op, &name, family_type, &fstype, &rest);
     if op.kind == Kind::Format && op.has("dry_run") {
         op.dry_run();
     }
+}
+
+/// The front end's own options: the type (default `ext2`) and the builder's arguments; `None`
+/// when it only prints or refuses the line. `-V` alone prints the version; anywhere else it is
+/// "verbose", and twice a dry run (the builder is not run).
+fn front_end(op: &mut Operation, args: &[String]) -> Option<(String, Vec<String>)> {
+    if args.len() == 1 && args[0] == "-V" {
+        op.prints_only();
+        return None;
+    }
+    let parsed = match FRONT_END.parse(args) {
+        Ok(p) => p,
+        Err(e) => {
+            op.opaque(format!("mkfs: {e}"));
+            return None;
+        }
+    };
+    let mut fstype = "ext2".to_string();
+    let mut verbose = 0;
+    let mut rest = Vec::new();
+    for a in parsed {
+        match a {
+            Arg::Operand(o) => rest.push(o),
+            Arg::Opt(n, v) => match n.as_str() {
+                "h" | "help" | "version" => {
+                    op.prints_only();
+                    return None;
+                }
+                "V" => verbose += 1,
+                _ => fstype = v.unwrap_or_default(),
+            },
+        }
+    }
+    if verbose >= 2 {
+        op.flag("dry_run");
+    }
+    Some((fstype, rest))
 }
 
 /// Reads a builder's own options. `family_type` picks the option rules, `fstype` is recorded.

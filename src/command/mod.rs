@@ -6,8 +6,12 @@
 //! programs live in `facts/`. A parser that cannot understand an argv says so
 //! ([`Kind::Opaque`] with a note); it never guesses a harmless reading.
 //!
-//! Adding a tool: write `command/<tool>.rs` with `pub(crate) fn parse(op: &mut Operation, args: &[String])`,
-//! add it to [`TOOLS`] and to the `match` in [`parse_tool`], with tests beside the parser.
+//! Options are read by the one reader in [`options`]: a parser is its option table (a
+//! `Getopt`) plus what the options mean. Adding a tool: write `command/<tool>.rs` with its
+//! table and `pub(crate) fn parse(op: &mut Operation, args: &[String])`, add it to [`TOOLS`]
+//! and to the `match` in [`parse_tool`], with tests beside the parser. What a tool takes from
+//! its environment (`BORG_RSH` …) is read after its parser, from what the caller passed in
+//! ([`parse_in`]) and the wrappers changed.
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,6 +22,7 @@ mod dd;
 pub mod effect;
 mod mkfs;
 mod mv;
+mod options;
 mod partition;
 mod qemu_img;
 mod reboot;
@@ -32,6 +37,7 @@ mod wipefs;
 pub mod wrappers;
 
 pub use effect::{Effect, Lands};
+pub(crate) use options::{Arg, Getopt};
 pub use vocab::{is_tool_name, tool_names, FLAGS, OPTIONS};
 
 /// What an operation does to its targets. Policies match on these names.
@@ -309,10 +315,76 @@ pub fn is_guarded_name(tool: &str) -> bool {
 }
 
 /// Parses a full command line: peels wrappers, then hands the rest to the tool's parser.
+/// The same as [`parse_in`] with nothing inherited.
 pub fn parse(argv: &[String]) -> Operation {
-    let mut op = wrappers::peel(argv, 0);
+    parse_in(argv, &[])
+}
+
+/// The environment variables a parser reads when the caller's environment passes them in
+/// ([`parse_in`]), and what each is read for:
+/// - `BORG_RSH`, `BORG_REMOTE_PATH`: the programs borg runs to reach a repository that is not
+///   a path here (→ flag `runs_code`); `BORG_PASSCOMMAND`: the command that prints the
+///   passphrase (→ `runs_code`); `BORG_REPO`: only to tell whether the repository is remote
+///   (it never becomes a target: the facts layer reads it for itself);
+/// - `RSYNC_RSH`: the remote shell of a `host:path` transfer without `-e`;
+///   `RSYNC_CONNECT_PROG`: the program that reaches an rsync daemon (→ `runs_code`);
+/// - `RESTIC_PASSWORD_COMMAND`: the command that prints the password (→ `runs_code`);
+///   `RESTIC_REPOSITORY`: only to tell which backend `-o sftp.command=` / `-o
+///   rclone.program=` would apply to.
+pub const INHERITED: &[&str] = &[
+    "BORG_PASSCOMMAND",
+    "BORG_REMOTE_PATH",
+    "BORG_REPO",
+    "BORG_RSH",
+    "RESTIC_PASSWORD_COMMAND",
+    "RESTIC_REPOSITORY",
+    "RSYNC_CONNECT_PROG",
+    "RSYNC_RSH",
+];
+
+/// [`parse`] for a command line that runs in an environment: `inherited` is the caller's
+/// environment (pass the [`INHERITED`] variables that are set; others are ignored). Each is
+/// taken as set for the command unless a wrapper on the line changes it (`env -i`, `env -u
+/// NAME`, `env NAME=…`, `sudo NAME=…`). Pure: the caller read the environment.
+pub fn parse_in(argv: &[String], inherited: &[(String, String)]) -> Operation {
+    let mut op = wrappers::peel(argv, 0, &Scope::inherited(inherited));
     effect::fill(&mut op);
     op
+}
+
+/// The environment a command runs in, as far as the parsers care: what the caller passed in
+/// ([`INHERITED`]) as the wrappers on the line changed it. Never the [`Operation::env`] map,
+/// which holds only what the line itself assigns.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Scope {
+    vars: BTreeMap<String, String>,
+}
+
+impl Scope {
+    fn inherited(vars: &[(String, String)]) -> Scope {
+        let vars = vars
+            .iter()
+            .filter(|(k, _)| INHERITED.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        Scope { vars }
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    fn set(&mut self, name: &str, value: &str) {
+        self.vars.insert(name.to_string(), value.to_string());
+    }
+
+    fn unset(&mut self, name: &str) {
+        self.vars.remove(name);
+    }
+
+    fn clear(&mut self) {
+        self.vars.clear();
+    }
 }
 
 /// The same command line read again once the machine has said what its program is: `binary` (a
@@ -320,12 +392,22 @@ pub fn parse(argv: &[String]) -> Operation {
 /// wrappers, environment and directory around it stay; `argv[0]` stays as written, and
 /// [`Operation::aliases`] says what it was taken for. Pure: the caller found `binary`.
 pub fn reread_as(op: &Operation, binary: &str) -> Operation {
+    reread_as_in(op, binary, &[])
+}
+
+/// [`reread_as`] in an environment, as [`parse_in`] reads one: `inherited` with the wrappers'
+/// assignments ([`Operation::env`]) over it.
+pub fn reread_as_in(op: &Operation, binary: &str, inherited: &[(String, String)]) -> Operation {
     let Some(written) = op.argv.first() else {
         return op.clone();
     };
     let mut argv = op.argv.clone();
     argv[0] = binary.to_string();
-    let mut new = parse(&argv);
+    let mut scope = Scope::inherited(inherited);
+    for (k, v) in &op.env {
+        scope.set(k, v);
+    }
+    let mut new = wrappers::peel(&argv, 0, &scope);
     if new.wrappers.is_empty() && new.argv.first().map(String::as_str) == Some(binary) {
         new.argv[0] = written.clone();
     }
@@ -349,8 +431,9 @@ pub fn reread_as(op: &Operation, binary: &str) -> Operation {
     new
 }
 
-/// Parses a command line whose wrappers are already peeled. `argv[0]` is the program as written.
-pub(crate) fn parse_tool(argv: &[String]) -> Operation {
+/// Parses a command line whose wrappers are already peeled. `argv[0]` is the program as written;
+/// `env` is the environment it runs in (what borg, restic and rsync take from it).
+pub(crate) fn parse_tool(argv: &[String], env: &Scope) -> Operation {
     let Some(program) = argv.first() else {
         return Operation::new("", Vec::new());
     };
@@ -363,7 +446,7 @@ pub(crate) fn parse_tool(argv: &[String]) -> Operation {
         "rm" => rm::parse(&mut op, args),
         "tar" => tar::parse(&mut op, args),
         "cp" => cp::parse(&mut op, args),
-        "rsync" => rsync::parse(&mut op, args),
+        "rsync" => rsync::parse(&mut op, args, env),
         "mv" => mv::parse(&mut op, args),
         "truncate" => truncate::parse(&mut op, args),
         "shred" => shred::parse(&mut op, args),
@@ -375,146 +458,17 @@ pub(crate) fn parse_tool(argv: &[String]) -> Operation {
         "reboot" | "shutdown" | "poweroff" | "halt" | "systemctl" | "init" | "telinit" => {
             reboot::parse(&mut op, args)
         }
-        "restic" => restic::parse(&mut op, args),
-        "borg" => borg::parse(&mut op, args),
+        "restic" => restic::parse(&mut op, args, env),
+        "borg" => borg::parse(&mut op, args, env),
         _ => {}
     }
     op
-}
-
-/// Splits `--name=value` into `("--name", Some("value"))`.
-pub(crate) fn split_long(arg: &str) -> (&str, Option<&str>) {
-    match arg.split_once('=') {
-        Some((n, v)) if arg.starts_with("--") => (n, Some(v)),
-        _ => (arg, None),
-    }
 }
 
 #[cfg(test)]
 pub(crate) fn parse_str(line: &str) -> Operation {
     let argv = shell_words::split(line).expect("test command line splits");
     parse(&argv)
-}
-
-/// How a GNU-style tool reads its options (getopt_long with permutation, as coreutils do).
-pub(crate) struct Getopt<'a> {
-    /// Short letters that take a value (`-C DIR`, `-CDIR`).
-    pub short_arg: &'a str,
-    /// Short letters without a value; they bundle (`-rf`).
-    pub short_flag: &'a str,
-    /// Long names that take a value (`--directory DIR`, `--directory=DIR`).
-    pub long_arg: &'a [&'a str],
-    /// Long names whose value is optional and only given with `=` (`--preserve-root[=all]`).
-    pub long_opt: &'a [&'a str],
-    /// Long names without a value.
-    pub long_flag: &'a [&'a str],
-    /// Options may follow operands (GNU default); false for tools that stop at the first operand.
-    pub permute: bool,
-}
-
-/// One parsed piece of a command line.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Arg {
-    /// A short (one letter) or long option, by its full name, with its value.
-    Opt(String, Option<String>),
-    Operand(String),
-}
-
-impl Getopt<'_> {
-    /// Reads `args` the way getopt_long does: bundled short flags, `--name=value`, unambiguous
-    /// long-name prefixes (`--no-pres` is `--no-preserve-root`), `--` ends options, and (with
-    /// `permute`) options after operands. Errors read like the tool's own.
-    pub(crate) fn parse(&self, args: &[String]) -> Result<Vec<Arg>, String> {
-        let mut out = Vec::new();
-        let mut i = 0;
-        let mut only_operands = false;
-        while i < args.len() {
-            let a = &args[i];
-            i += 1;
-            if only_operands || a == "-" || !a.starts_with('-') {
-                out.push(Arg::Operand(a.clone()));
-                if !self.permute && !only_operands {
-                    only_operands = true;
-                }
-                continue;
-            }
-            if a == "--" {
-                only_operands = true;
-                continue;
-            }
-            if let Some(long) = a.strip_prefix("--") {
-                let (name, value) = match long.split_once('=') {
-                    Some((n, v)) => (n, Some(v.to_string())),
-                    None => (long, None),
-                };
-                let full = self.long_name(name)?;
-                if self.long_arg.contains(&full) {
-                    let v = match value {
-                        Some(v) => v,
-                        None => match args.get(i) {
-                            Some(v) => {
-                                i += 1;
-                                v.clone()
-                            }
-                            None => return Err(format!("option '--{full}' requires an argument")),
-                        },
-                    };
-                    out.push(Arg::Opt(full.to_string(), Some(v)));
-                } else if self.long_opt.contains(&full) {
-                    out.push(Arg::Opt(full.to_string(), value));
-                } else {
-                    if value.is_some() {
-                        return Err(format!("option '--{full}' doesn't allow an argument"));
-                    }
-                    out.push(Arg::Opt(full.to_string(), None));
-                }
-                continue;
-            }
-            let chars: Vec<char> = a[1..].chars().collect();
-            let mut j = 0;
-            while j < chars.len() {
-                let c = chars[j];
-                if self.short_arg.contains(c) {
-                    let v = if j + 1 < chars.len() {
-                        chars[j + 1..].iter().collect()
-                    } else {
-                        match args.get(i) {
-                            Some(v) => {
-                                i += 1;
-                                v.clone()
-                            }
-                            None => return Err(format!("option requires an argument -- '{c}'")),
-                        }
-                    };
-                    out.push(Arg::Opt(c.to_string(), Some(v)));
-                    break;
-                } else if self.short_flag.contains(c) {
-                    out.push(Arg::Opt(c.to_string(), None));
-                } else {
-                    return Err(format!("invalid option -- '{c}'"));
-                }
-                j += 1;
-            }
-        }
-        Ok(out)
-    }
-
-    fn long_name<'s>(&'s self, name: &str) -> Result<&'s str, String> {
-        let all = self
-            .long_arg
-            .iter()
-            .chain(self.long_opt)
-            .chain(self.long_flag);
-        if let Some(exact) = all.clone().find(|n| **n == name) {
-            return Ok(exact);
-        }
-        let hits: Vec<&&str> = all.filter(|n| n.starts_with(name)).collect();
-        match hits.as_slice() {
-            [one] => Ok(one),
-            [] => Err(format!("unrecognized option '--{name}'")),
-            _ => Err(format!("option '--{name}' is ambiguous")),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! `target_is_directory` (`-t`, or more than one source), `exchange`, `no_copy`. Options:
 //! `suffix`, `backup`, `update`.
 
-use super::{cp::destination, Arg, Getopt, Kind, Operation};
+use super::{cp::destination, options::GNU, Arg, Getopt, Kind, Operation};
 
 pub(super) const SPEC: Getopt = Getopt {
     short_arg: "St",
@@ -27,7 +27,7 @@ pub(super) const SPEC: Getopt = Getopt {
         "help",
         "version",
     ],
-    permute: true,
+    ..GNU
 };
 
 pub(crate) fn parse(op: &mut Operation, args: &[String]) {

@@ -40,6 +40,7 @@
 //! driver are not files safeop can look at: on a target the operation is [`Kind::Opaque`] with
 //! a note saying why (the targets stay as written); on a source the name stays as written.
 
+use super::options::{split_command, GNU};
 use super::{Arg, Getopt, Kind, Operation};
 
 const OBJECT: &str = "object";
@@ -51,7 +52,7 @@ pub(super) fn spec(command: &str) -> Option<Getopt<'static>> {
         long_arg,
         long_opt: &[],
         long_flag,
-        permute: true,
+        ..GNU
     };
     Some(match command {
         "create" => g(
@@ -355,27 +356,15 @@ fn split_opts(s: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Reads `[-T TRACE] [-h] [-V]` up to the command word.
-fn global(args: &[String]) -> Result<(usize, bool), String> {
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_str();
-        match a {
-            "-h" | "--help" | "-V" | "--version" => return Ok((i, true)),
-            "-T" | "--trace" => {
-                if i + 1 >= args.len() {
-                    return Err(format!("option '{a}' requires an argument"));
-                }
-                i += 2;
-            }
-            "--" => return Ok((i + 1, false)),
-            _ if a.starts_with("--trace=") || (a.starts_with("-T") && a.len() > 2) => i += 1,
-            _ if a.starts_with('-') => return Err(format!("invalid option -- '{a}'")),
-            _ => return Ok((i, false)),
-        }
-    }
-    Ok((i, false))
-}
+/// `qemu-img [-T TRACE] [-h] [-V] COMMAND …`: getopt_long with `+`, the command word ends them.
+const GLOBAL: Getopt = Getopt {
+    short_arg: "T",
+    short_flag: "hV",
+    long_arg: &["trace"],
+    long_flag: &["help", "version"],
+    permute: false,
+    ..GNU
+};
 
 fn push_opts(op: &mut Operation, v: &str) {
     match op.options.get_mut("options") {
@@ -388,22 +377,26 @@ fn push_opts(op: &mut Operation, v: &str) {
 }
 
 pub(crate) fn parse(op: &mut Operation, args: &[String]) {
-    let (start, help) = match global(args) {
+    let (before, command) = match split_command(&[GLOBAL], args) {
         Ok(x) => x,
         Err(e) => return op.opaque(format!("qemu-img: {e}")),
     };
-    if help {
+    if before
+        .iter()
+        .any(|a| matches!(a, Arg::Opt(n, _) if n != "T" && n != "trace"))
+    {
         op.kind = Kind::Read;
         return;
     }
-    let Some(command) = args.get(start) else {
+    let Some((command, rest)) = command else {
         return op.opaque("qemu-img: Not enough arguments");
     };
+    let command = &command;
     let Some(spec) = spec(command) else {
         return op.opaque(format!("qemu-img: Command not found: {command}"));
     };
     op.opt("subcommand", command);
-    let mut rest: Vec<String> = args[start + 1..].to_vec();
+    let mut rest: Vec<String> = rest.to_vec();
     // Older qemu-img takes the size of `resize` off the end before reading options, so that
     // `resize img -1G` shrinks; see the module comment.
     let mut resize_size = None;

@@ -28,7 +28,7 @@
 //! - init/telinit: `0` → poweroff, `6` → reboot, `1`/`s`/`S` → rescue; other runlevels, `q`,
 //!   `u` → Unknown.
 
-use super::{Arg, Getopt, Kind, Operation};
+use super::{options::GNU, Arg, Getopt, Kind, Operation};
 
 pub(crate) fn parse(op: &mut Operation, args: &[String]) {
     match op.tool.as_str() {
@@ -67,7 +67,7 @@ pub(super) const HALT_SPEC: Getopt = Getopt {
         "no-sync",
         "no-wall",
     ],
-    permute: true,
+    ..GNU
 };
 
 fn halt(op: &mut Operation, args: &[String]) {
@@ -116,7 +116,7 @@ pub(super) const SHUTDOWN_SPEC: Getopt = Getopt {
     long_flag: &[
         "help", "version", "halt", "poweroff", "reboot", "no-wall", "show",
     ],
-    permute: true,
+    ..GNU
 };
 
 /// systemd's parse_shutdown_time_spec: `now`, `+MINUTES`, `HH:MM`.
@@ -267,7 +267,7 @@ pub(super) const SYSTEMCTL_SPEC: Getopt = Getopt {
         "irreversible",
         "ignore-dependencies",
     ],
-    permute: true,
+    ..GNU
 };
 
 /// The action of a systemctl verb (or of a started target), if it takes the machine down.
@@ -380,22 +380,30 @@ fn systemctl(op: &mut Operation, args: &[String]) {
     op.kind = if read_only { Kind::Read } else { Kind::Reboot };
 }
 
+/// init/telinit: systemd's `--help`, `--no-wall`; sysvinit's `-t SECONDS` (between TERM and
+/// KILL) and `-e VAR=VALUE` (for the scripts).
+pub(super) const INIT_SPEC: Getopt = Getopt {
+    short_arg: "te",
+    long_flag: &["help", "version", "no-wall"],
+    ..GNU
+};
+
 fn init(op: &mut Operation, args: &[String]) {
+    let tool = op.tool.clone();
+    let parsed = match INIT_SPEC.parse(args) {
+        Ok(p) => p,
+        Err(e) => return op.opaque(format!("{tool}: {e}")),
+    };
     let mut operands = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_str();
-        i += 1;
+    for a in parsed {
         match a {
-            "--help" | "--version" => {
+            Arg::Operand(o) => operands.push(o),
+            Arg::Opt(n, _) if n == "help" || n == "version" => {
                 op.kind = Kind::Read;
                 return;
             }
-            "--no-wall" => op.flag("no_wall"),
-            // sysvinit telinit: -t SECONDS between TERM and KILL, -e VAR=VALUE for the scripts.
-            "-t" | "-e" => i += 1,
-            _ if a.starts_with("-t") || a.starts_with("-e") => {}
-            _ => operands.push(a.to_string()),
+            Arg::Opt(n, _) if n == "no-wall" => op.flag("no_wall"),
+            Arg::Opt(..) => {}
         }
     }
     let action = match operands.as_slice() {

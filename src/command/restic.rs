@@ -1,298 +1,186 @@
-//! `restic` argv → Operation (restic 0.14–0.17: cobra/pflag rules — global flags before or after
-//! the command, `--name value` / `--name=value`, `-t DIR` / `-tDIR`, bundled bool short flags,
-//! no abbreviations, `--` ends flags).
+//! `restic` argv → Operation (restic 0.14–0.18: cobra/pflag rules — global flags before or after
+//! the command, the command's own only after it (restic refuses `restic -n forget`), `--name
+//! value` / `--name=value`, `-t DIR` / `-tDIR` / `-t=DIR`, bundled bool short flags,
+//! `--dry-run=false`, no abbreviations, `--` ends flags).
 //!
 //! - `restore SNAPSHOT[:SUBFOLDER] --target DIR` → [`Kind::Restore`], target = DIR, source = the
 //!   repository (when named), options `repo`, `snapshot` (as written), `subfolder`, `include` /
 //!   `exclude` (and the case-insensitive `iinclude` / `iexclude`, each one a line), `host`,
 //!   `path`, `tag`, `overwrite`; flags `delete`, `dry_run`, `verify`, `sparse`. Without
 //!   `--target` restic refuses → opaque.
-//! - `forget` and `prune` → [`Kind::DestroyBackup`] with the repository as target and flag
-//!   `repository` (no target when the repository comes from the environment or
+//! - `forget`, `prune` and `rewrite --forget` → [`Kind::DestroyBackup`] with the repository as
+//!   target and flag `repository` (no target when the repository comes from the environment or
 //!   `--repository-file`, or is reached through a backend other than `local:`); options
 //!   `snapshots` (one a line) and `destroys` (what goes, in words, for the rule's message);
-//!   `forget --prune` → flag `prune`. `-n`/`--dry-run` only reads → [`Kind::Read`], flag
-//!   `dry_run`, the repository a source. `rewrite --forget` deletes the original snapshots →
-//!   [`Kind::Delete`].
+//!   `forget --prune` → flag `prune`. `rewrite` makes new snapshots without the excluded files;
+//!   with `--forget` it removes the originals (restic-rewrite(1)), without it they stay →
+//!   [`Kind::Read`]. `-n`/`--dry-run` only reads → [`Kind::Read`], flag `dry_run`, the
+//!   repository a source.
 //! - Everything else (`init`, `backup`, `snapshots`, `ls`, `stats`, `check`, `cat`, `find`,
 //!   `diff`, `dump`, `mount`, `copy`, `tag`, `key` (`key remove` drops a key, never data; restic
 //!   refuses to drop the one in use), `unlock`, …) → [`Kind::Read`]: it writes only into the
 //!   repository, never over live data (`backup` included; options["subcommand"] says which).
 //!   Their own flags are not checked.
+//! - Programs restic runs that the command line does not show set flag `runs_code`
+//!   ([`programs`]): `-o sftp.command=CMD`, `-o sftp.args=ARGS` (added to the ssh restic
+//!   starts) and `-o rclone.program=PROG` (unless the repository is known to use another
+//!   backend), `--password-command CMD` (or `RESTIC_PASSWORD_COMMAND`).
 //!
 //! The repository comes from `-r`/`--repo` or `--repository-file FILE` (then options
 //! ["repository_file"]); `RESTIC_REPOSITORY` is not read here (pure): `repo` is left unset and
 //! the facts layer consults `op.env` and the process environment.
 
-use super::{Kind, Operation};
+use super::options::{keep, read, split_command, Getopt, Unknown, PFLAG};
+use super::{Arg, Kind, Operation, Scope};
 
-/// Global flags taking a value (short letter or none, long name).
-pub(super) const GLOBAL_ARG: &[(Option<char>, &str)] = &[
-    (Some('r'), "repo"),
-    (None, "repository-file"),
-    (Some('p'), "password-file"),
-    (None, "password-command"),
-    (None, "cache-dir"),
-    (Some('o'), "option"),
-    (None, "limit-upload"),
-    (None, "limit-download"),
-    (None, "cacert"),
-    (None, "tls-client-cert"),
-    (None, "key-hint"),
-    (None, "pack-size"),
-    (None, "compression"),
-    (None, "retry-lock"),
-    (None, "stuck-request-timeout"),
-    (None, "http-user-agent"),
-];
+/// Global flags: before the command or after it.
+#[rustfmt::skip]
+pub(super) const GLOBAL: Getopt = Getopt {
+    long_arg: &[
+        "repo", "repository-file", "password-file", "password-command", "cache-dir", "option",
+        "limit-upload", "limit-download", "cacert", "tls-client-cert", "key-hint", "pack-size",
+        "compression", "retry-lock", "stuck-request-timeout", "http-user-agent",
+    ],
+    // `-v` counts (`-vv`); `--verbose=2` sets the level.
+    long_opt: &["verbose"],
+    long_flag: &[
+        "no-cache",
+        "quiet",
+        "json",
+        "insecure-tls",
+        "no-lock",
+        "cleanup-cache",
+        "no-extra-verify",
+        "insecure-no-password",
+        "help",
+        // restic 0.14 refuses `--version` ("unknown flag"): it runs nothing either way, so it
+        // is read like `--help`.
+        "version",
+    ],
+    pairs: &[
+        ('r', "repo"), ('p', "password-file"), ('o', "option"), ('q', "quiet"), ('v', "verbose"),
+        ('h', "help"),
+    ],
+    repeated: &["option"],
+    ..PFLAG
+};
 
-pub(super) const GLOBAL_FLAG: &[(Option<char>, &str)] = &[
-    (None, "no-cache"),
-    (Some('q'), "quiet"),
-    (Some('v'), "verbose"),
-    (None, "json"),
-    (None, "insecure-tls"),
-    (None, "no-lock"),
-    (None, "cleanup-cache"),
-    (None, "no-extra-verify"),
-    (None, "insecure-no-password"),
-    (Some('h'), "help"),
-];
+/// The snapshot filter restic's commands share (`--host` is `-H` where `-H` is free).
+const FILTER: &[&str] = &["host", "tag", "path"];
 
-pub(super) const RESTORE_ARG: &[(Option<char>, &str)] = &[
-    (Some('t'), "target"),
-    (Some('i'), "include"),
-    (Some('e'), "exclude"),
-    (None, "iinclude"),
-    (None, "iexclude"),
-    (None, "include-file"),
-    (None, "exclude-file"),
-    (None, "iinclude-file"),
-    (None, "iexclude-file"),
-    (Some('H'), "host"),
-    (None, "path"),
-    (None, "tag"),
-    (None, "overwrite"),
-    (None, "exclude-xattr"),
-    (None, "include-xattr"),
-];
+#[rustfmt::skip]
+pub(super) const RESTORE: Getopt = Getopt {
+    long_arg: &[
+        "target", "include", "exclude", "iinclude", "iexclude", "include-file", "exclude-file",
+        "iinclude-file", "iexclude-file", "host", "path", "tag", "overwrite", "exclude-xattr",
+        "include-xattr",
+    ],
+    long_flag: &["verify", "delete", "dry-run", "sparse"],
+    pairs: &[
+        ('t', "target"), ('i', "include"), ('e', "exclude"), ('H', "host"),
+    ],
+    repeated: &[
+        "include", "exclude", "iinclude", "iexclude", "host", "path", "tag",
+    ],
+    ..PFLAG
+};
 
-pub(super) const RESTORE_FLAG: &[(Option<char>, &str)] = &[
-    (None, "verify"),
-    (None, "delete"),
-    (None, "dry-run"),
-    (None, "sparse"),
-];
+#[rustfmt::skip]
+pub(super) const FORGET: Getopt = Getopt {
+    long_arg: &[
+        "keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly",
+        "keep-within", "keep-within-hourly", "keep-within-daily", "keep-within-weekly",
+        "keep-within-monthly", "keep-within-yearly", "keep-tag", "host", "tag", "path", "group-by",
+        "max-unused", "max-repack-size",
+    ],
+    long_flag: &[
+        "unsafe-allow-remove-all", "compact", "dry-run", "prune", "repack-cacheable-only",
+        "repack-small", "repack-uncompressed",
+    ],
+    pairs: &[
+        ('l', "keep-last"), ('H', "keep-hourly"), ('d', "keep-daily"), ('w', "keep-weekly"),
+        ('m', "keep-monthly"), ('y', "keep-yearly"), ('g', "group-by"), ('c', "compact"),
+        ('n', "dry-run"),
+    ],
+    repeated: FILTER,
+    ..PFLAG
+};
 
-pub(super) const FORGET_ARG: &[(Option<char>, &str)] = &[
-    (Some('l'), "keep-last"),
-    (Some('H'), "keep-hourly"),
-    (Some('d'), "keep-daily"),
-    (Some('w'), "keep-weekly"),
-    (Some('m'), "keep-monthly"),
-    (Some('y'), "keep-yearly"),
-    (None, "keep-within"),
-    (None, "keep-within-hourly"),
-    (None, "keep-within-daily"),
-    (None, "keep-within-weekly"),
-    (None, "keep-within-monthly"),
-    (None, "keep-within-yearly"),
-    (None, "keep-tag"),
-    (None, "host"),
-    (None, "tag"),
-    (None, "path"),
-    (Some('g'), "group-by"),
-    (None, "max-unused"),
-    (None, "max-repack-size"),
-];
+#[rustfmt::skip]
+pub(super) const PRUNE: Getopt = Getopt {
+    long_arg: &[
+        "max-unused",
+        "max-repack-size",
+        "unsafe-recover-no-free-space",
+    ],
+    long_flag: &[
+        "dry-run", "repack-cacheable-only", "repack-small", "repack-uncompressed",
+    ],
+    pairs: &[('n', "dry-run")],
+    ..PFLAG
+};
 
-pub(super) const FORGET_FLAG: &[(Option<char>, &str)] = &[
-    (None, "unsafe-allow-remove-all"),
-    (Some('c'), "compact"),
-    (Some('n'), "dry-run"),
-    (None, "prune"),
-    (None, "repack-cacheable-only"),
-    (None, "repack-small"),
-    (None, "repack-uncompressed"),
-];
+/// restic 0.15–0.18 `rewrite`.
+#[rustfmt::skip]
+pub(super) const REWRITE: Getopt = Getopt {
+    long_arg: &[
+        "exclude", "exclude-file", "iexclude", "iexclude-file", "include", "include-file",
+        "iinclude", "iinclude-file", "host", "tag", "path", "new-host", "new-time",
+    ],
+    long_flag: &["forget", "dry-run", "snapshot-summary"],
+    pairs: &[
+        ('e', "exclude"), ('i', "include"), ('H', "host"), ('n', "dry-run"),
+        ('s', "snapshot-summary"),
+    ],
+    repeated: &[
+        "exclude", "iexclude", "include", "iinclude", "host", "tag", "path",
+    ],
+    ..PFLAG
+};
 
-/// A flag table: short letter (if any) and long name.
-type Table = Vec<(Option<char>, &'static str)>;
-
-/// Options whose values accumulate, one a line.
-const ACCUMULATE: &[&str] = &[
-    "include", "exclude", "iinclude", "iexclude", "host", "path", "tag", "option",
-];
-
-fn find<'a>(
-    table: &'a [(Option<char>, &'a str)],
-    short: Option<char>,
-    long: Option<&str>,
-) -> Option<&'a str> {
-    table
-        .iter()
-        .find(|(s, l)| match (short, long) {
-            (Some(c), _) => *s == Some(c),
-            (_, Some(n)) => *l == n,
-            _ => false,
-        })
-        .map(|(_, l)| *l)
-}
-
-fn set(op: &mut Operation, long: &str, v: &str) {
-    let key = long.replace('-', "_");
-    if ACCUMULATE.contains(&key.as_str()) {
-        if let Some(old) = op.options.get_mut(&key) {
-            old.push('\n');
-            old.push_str(v);
-            return;
+pub(crate) fn parse(op: &mut Operation, args: &[String], env: &Scope) {
+    match read_line(op, args) {
+        Ok(()) => programs(op, env),
+        Err(e) => {
+            op.targets.clear();
+            op.sources.clear();
+            op.opaque(format!("restic: {e}"));
         }
     }
-    op.opt(&key, v);
 }
 
-pub(crate) fn parse(op: &mut Operation, args: &[String]) {
-    if let Err(e) = read(op, args) {
-        op.targets.clear();
-        op.sources.clear();
-        op.opaque(format!("restic: {e}"));
-    }
-}
-
-fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
-    // The command is the first word that is not a flag or a global flag's value.
-    let mut command: Option<String> = None;
+fn read_line(op: &mut Operation, args: &[String]) -> Result<(), String> {
+    let (before, command) = split_command(&[GLOBAL], args)?;
     let mut operands = Vec::new();
     let mut help = false;
-    let mut i = 0;
-    let mut only_operands = false;
-    let tables = |cmd: Option<&str>| -> (Table, Table, bool) {
-        let mut a: Vec<_> = GLOBAL_ARG.to_vec();
-        let mut f: Vec<_> = GLOBAL_FLAG.to_vec();
-        let strict = match cmd {
-            Some("restore") => {
-                a.extend_from_slice(RESTORE_ARG);
-                f.extend_from_slice(RESTORE_FLAG);
-                true
-            }
-            Some("forget") | Some("prune") => {
-                a.extend_from_slice(FORGET_ARG);
-                f.extend_from_slice(FORGET_FLAG);
-                true
-            }
-            _ => false,
-        };
-        (a, f, strict)
+    let mut record = |op: &mut Operation, tables: &[Getopt], a: Arg| match a {
+        Arg::Operand(o) => operands.push(o),
+        Arg::Opt(n, _) if n == "help" || n == "version" => help = true,
+        // `-v` counts, `--verbose=N` sets a level: neither matters here.
+        Arg::Opt(n, _) if n == "verbose" => {}
+        Arg::Opt(n, v) => keep(tables, op, &n, v.as_deref()),
     };
-    // First pass finds the command (global flags only before it).
-    {
-        let (ga, _, _) = tables(None);
-        let mut j = 0;
-        while j < args.len() {
-            let a = args[j].as_str();
-            j += 1;
-            if a == "--" {
-                break;
-            }
-            if let Some(long) = a.strip_prefix("--") {
-                if !long.contains('=') && find(&ga, None, Some(long)).is_some() {
-                    j += 1;
-                }
-                continue;
-            }
-            if a.starts_with('-') && a.len() > 1 {
-                let last = a.chars().last();
-                if a.len() == 2 && find(&ga, last, None).is_some() {
-                    j += 1;
-                }
-                continue;
-            }
-            command = Some(a.to_string());
-            break;
+    for a in before {
+        record(op, &[GLOBAL], a);
+    }
+    let command = command.map(|(c, rest)| (c, rest.to_vec()));
+    if let Some((command, rest)) = &command {
+        let tables = match command.as_str() {
+            "restore" => vec![GLOBAL, RESTORE],
+            "forget" => vec![GLOBAL, FORGET],
+            "prune" => vec![GLOBAL, PRUNE],
+            "rewrite" => vec![GLOBAL, REWRITE],
+            // Flags not modelled: passed over (the command only reads).
+            _ => vec![Getopt {
+                unknown: Unknown::Skip,
+                ..GLOBAL
+            }],
+        };
+        for a in read(&tables, rest)? {
+            record(op, &tables, a);
         }
     }
-    let (arg_table, flag_table, strict) = tables(command.as_deref());
-    let mut command_seen = false;
-    while i < args.len() {
-        let a = &args[i];
-        i += 1;
-        if only_operands || a == "-" || !a.starts_with('-') {
-            if !command_seen && command.as_deref() == Some(a.as_str()) {
-                command_seen = true;
-            } else {
-                operands.push(a.clone());
-            }
-            continue;
-        }
-        if a == "--" {
-            only_operands = true;
-            continue;
-        }
-        if let Some(long) = a.strip_prefix("--") {
-            let (name, value) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            if let Some(l) = find(&arg_table, None, Some(name)) {
-                let v = match value {
-                    Some(v) => v,
-                    None => match args.get(i) {
-                        Some(v) => {
-                            i += 1;
-                            v.clone()
-                        }
-                        None => return Err(format!("flag needs an argument: --{name}")),
-                    },
-                };
-                set(op, l, &v);
-            } else if let Some(l) = find(&flag_table, None, Some(name)) {
-                if l == "help" {
-                    help = true;
-                } else if l == "verbose" {
-                    // `--verbose[=N]`
-                } else if value.is_some() && value.as_deref() != Some("true") {
-                    if value.as_deref() != Some("false") {
-                        return Err(format!("invalid argument for --{name}"));
-                    }
-                } else {
-                    op.flag(&l.replace('-', "_"));
-                }
-            } else if strict {
-                return Err(format!("unknown flag: --{name}"));
-            }
-            continue;
-        }
-        let chars: Vec<char> = a[1..].chars().collect();
-        let mut j = 0;
-        while j < chars.len() {
-            let c = chars[j];
-            if let Some(l) = find(&arg_table, Some(c), None) {
-                let v = if j + 1 < chars.len() {
-                    let rest: String = chars[j + 1..].iter().collect();
-                    rest.strip_prefix('=').map(str::to_string).unwrap_or(rest)
-                } else {
-                    match args.get(i) {
-                        Some(v) => {
-                            i += 1;
-                            v.clone()
-                        }
-                        None => return Err(format!("flag needs an argument: '{c}' in -{c}")),
-                    }
-                };
-                set(op, l, &v);
-                break;
-            }
-            match find(&flag_table, Some(c), None) {
-                Some("help") => help = true,
-                Some("verbose") => {}
-                Some(l) => op.flag(&l.replace('-', "_")),
-                None if strict => return Err(format!("unknown shorthand flag: '{c}' in {a}")),
-                None => {}
-            }
-            j += 1;
-        }
-    }
-    let command = command.unwrap_or_default();
+    let command = command.map(|(c, _)| c).unwrap_or_default();
     if help || command.is_empty() || command == "help" || command == "version" {
         op.flags.clear();
         op.options.clear();
@@ -319,25 +207,8 @@ fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
             op.targets.push(target);
             op.kind = Kind::Restore;
         }
-        "forget" | "prune" => {
-            if !operands.is_empty() {
-                op.opt("snapshots", &operands.join("\n"));
-            }
-            op.flag("repository");
-            op.targets.extend(repo.as_deref().and_then(local_path));
-            let what = destroys(op, &command, &operands, repo.as_deref());
-            op.opt("destroys", &what);
-            op.kind = Kind::DestroyBackup;
-            if op.has("dry_run") {
-                op.dry_run();
-            }
-        }
-        "rewrite" if args.iter().any(|a| a == "--forget") => {
-            op.flag("repository");
-            op.flag("forget");
-            op.targets.extend(repo);
-            op.kind = Kind::Delete;
-        }
+        "forget" | "prune" => destroys_in(op, &command, &operands, repo),
+        "rewrite" if op.has("forget") => destroys_in(op, &command, &operands, repo),
         _ => {
             op.sources.extend(repo);
             if command == "backup" {
@@ -347,6 +218,64 @@ fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The common ending of the commands that destroy snapshots in `repo`.
+fn destroys_in(op: &mut Operation, command: &str, snapshots: &[String], repo: Option<String>) {
+    if !snapshots.is_empty() {
+        op.opt("snapshots", &snapshots.join("\n"));
+    }
+    op.flag("repository");
+    op.targets.extend(repo.as_deref().and_then(local_path));
+    let what = destroys(op, command, snapshots, repo.as_deref());
+    op.opt("destroys", &what);
+    op.kind = Kind::DestroyBackup;
+    if op.has("dry_run") {
+        op.dry_run();
+    }
+}
+
+/// Programs restic runs that the command line does not show: the sftp and rclone backends'
+/// commands from `-o` (for a repository that uses that backend, or whose place is unknown) and
+/// the password command.
+fn programs(op: &mut Operation, env: &Scope) {
+    if op.option("subcommand").is_none() {
+        return;
+    }
+    let repo = op
+        .option("repo")
+        .map(str::to_string)
+        .or_else(|| env.get("RESTIC_REPOSITORY").map(str::to_string));
+    let uses = |backend: &str| {
+        repo.as_deref()
+            .is_none_or(|r| r.split_once(':').is_some_and(|(b, _)| b == backend))
+    };
+    let options: Vec<(String, String)> = op
+        .option("option")
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.to_string()))
+        .collect();
+    for (key, value) in options {
+        let why = match key.as_str() {
+            "sftp.command" if uses("sftp") => "to reach the repository",
+            "sftp.args" if uses("sftp") => "added to the ssh that reaches the repository",
+            "rclone.program" if uses("rclone") => "to reach the repository",
+            _ => continue,
+        };
+        let runs = if key == "sftp.args" { "passes" } else { "runs" };
+        op.runs_code(format!("`-o {key}` {runs} `{value}` {why}"));
+    }
+    let password = match op.option("password_command") {
+        Some(cmd) => Some(("`--password-command`", cmd.to_string())),
+        None => env
+            .get("RESTIC_PASSWORD_COMMAND")
+            .map(|c| ("`RESTIC_PASSWORD_COMMAND`", c.to_string())),
+    };
+    if let Some((what, cmd)) = password {
+        op.runs_code(format!("{what} runs `{cmd}` to get the password"));
+    }
 }
 
 /// The local path of a repository (`/srv/restic`, `local:/srv/restic`); `None` for one
@@ -363,7 +292,7 @@ fn local_path(repo: &str) -> Option<String> {
     }
 }
 
-/// What a forget/prune destroys, in words (options["destroys"], the rule's message).
+/// What a forget/prune/rewrite destroys, in words (options["destroys"], the rule's message).
 fn destroys(op: &Operation, command: &str, snapshots: &[String], repo: Option<&str>) -> String {
     let repo = match (repo, op.option("repository_file")) {
         (Some(r), _) => format!("restic repository `{r}`"),
@@ -372,6 +301,31 @@ fn destroys(op: &Operation, command: &str, snapshots: &[String], repo: Option<&s
     };
     if command == "prune" {
         return format!("prunes from {repo} the data no snapshot refers to any more, for good");
+    }
+    let named = |snapshots: &[String]| {
+        let noun = if snapshots.len() == 1 {
+            "snapshot"
+        } else {
+            "snapshots"
+        };
+        format!("{noun} {}", snapshots.join(", "))
+    };
+    if command == "rewrite" {
+        let filter: Vec<String> = ["host", "tag", "path"]
+            .iter()
+            .filter_map(|k| {
+                op.option(k)
+                    .map(|v| format!("--{k} {}", v.replace('\n', ",")))
+            })
+            .collect();
+        let which = match (snapshots, filter.as_slice()) {
+            ([_, ..], _) => named(snapshots),
+            ([], []) => "every snapshot".to_string(),
+            ([], f) => format!("the snapshots {} selects", f.join(" ")),
+        };
+        return format!(
+            "rewrites {which} in {repo} and forgets the originals (their data goes at the next prune)"
+        );
     }
     let which = if snapshots.is_empty() {
         let keep: Vec<String> = op
@@ -389,12 +343,7 @@ fn destroys(op: &Operation, command: &str, snapshots: &[String], repo: Option<&s
             )
         }
     } else {
-        let noun = if snapshots.len() == 1 {
-            "snapshot"
-        } else {
-            "snapshots"
-        };
-        format!("{noun} {}", snapshots.join(", "))
+        named(snapshots)
     };
     if op.has("prune") {
         format!("forgets {which} in {repo} and prunes their data")
@@ -540,10 +489,173 @@ mod tests {
         assert!(parse_str("restic -r /r prune")
             .option("destroys")
             .is_some_and(|d| d.starts_with("prunes from restic repository `/r`")));
-        // rewrite --forget stays a delete of the originals.
+    }
+
+    /// restic-rewrite(1): "If the --forget option is used, the original snapshots will instead
+    /// be directly removed from the repository"; without it they stay (tagged `rewrite`).
+    #[test]
+    fn rewrite_forget_destroys_the_originals() {
+        for (line, what) in [
+            (
+                "restic -r /srv/repo rewrite --forget --exclude x latest",
+                "rewrites snapshot latest in restic repository `/srv/repo` and forgets the originals",
+            ),
+            ("restic rewrite -r /srv/repo --forget -e '*.iso' a1 b2", "snapshots a1, b2"),
+            ("restic -r /srv/repo rewrite --forget --iexclude '*.ISO'", "every snapshot"),
+            (
+                "restic -r /srv/repo rewrite --forget --host db1 --tag nightly -e x",
+                "the snapshots --host db1 --tag nightly selects",
+            ),
+            ("restic -r /srv/repo rewrite -e x --forget=true", "every snapshot"),
+            ("restic -r local:/srv/repo rewrite --forget --new-host h", "every snapshot"),
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::DestroyBackup, "{line}: {:?}", op.note);
+            assert_eq!(op.targets, vec!["/srv/repo"], "{line}");
+            assert!(op.has("repository") && op.has("forget"), "{line}");
+            let d = op.option("destroys").unwrap_or_default();
+            assert!(d.contains(what), "{line}: {d}");
+        }
+        // Keeping the originals, or a dry run, only reads.
+        for line in [
+            "restic -r /srv/repo rewrite --exclude x latest",
+            "restic -r /srv/repo rewrite --forget=false -e x",
+            "restic -r /srv/repo rewrite --forget -n -e x",
+            "restic -r /srv/repo rewrite --forget --dry-run -e x",
+            "restic -r /srv/repo rewrite -n --forget -e x",
+            "restic -r /srv/repo rewrite --help",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}: {:?}", op.note);
+            assert!(op.targets.is_empty(), "{line}");
+        }
+        // Remote or unnamed repositories: no target, still destroys.
+        let op = parse_str("restic -r sftp:nas:/r rewrite --forget -e x");
+        assert_eq!(op.kind, Kind::DestroyBackup);
+        assert!(op.targets.is_empty());
         assert_eq!(
-            parse_str("restic -r /r rewrite --forget --exclude x latest").kind,
-            Kind::Delete
+            parse_str("restic rewrite --forget -e x").kind,
+            Kind::DestroyBackup
+        );
+        // restic refuses what rewrite does not have.
+        assert_eq!(
+            parse_str("restic -r /r rewrite --forget --bogus").kind,
+            Kind::Opaque
+        );
+    }
+
+    /// Options and environment that make restic run a program: flag `runs_code`.
+    #[test]
+    fn backend_and_password_commands_run_code() {
+        use crate::command::parse_in;
+        for (line, says) in [
+            (
+                "restic -r sftp:nas:/r -o sftp.command='ssh -i k nas -s sftp' snapshots",
+                "`-o sftp.command` runs `ssh -i k nas -s sftp` to reach the repository",
+            ),
+            (
+                "restic --option=sftp.command=x -r sftp:nas:/r forget a1",
+                "`-o sftp.command` runs `x`",
+            ),
+            (
+                "restic -o SFTP.Command=x snapshots",
+                "`-o sftp.command` runs `x`",
+            ),
+            (
+                "restic -r sftp:nas:/r -o sftp.args='-oProxyCommand=x' prune",
+                "`-o sftp.args` passes `-oProxyCommand=x`",
+            ),
+            (
+                "restic -r rclone:remote:r -o rclone.program=/opt/rc restore latest --target /srv",
+                "`-o rclone.program` runs `/opt/rc`",
+            ),
+            (
+                "restic -o s3.region=x -r rclone:r -o rclone.program=rc snapshots",
+                "runs `rc`",
+            ),
+            (
+                "restic -r /r --password-command 'pass show restic' snapshots",
+                "`--password-command` runs `pass show restic` to get the password",
+            ),
+            (
+                "env RESTIC_PASSWORD_COMMAND=pw restic -r /r snapshots",
+                "`RESTIC_PASSWORD_COMMAND` runs `pw`",
+            ),
+            (
+                "env RESTIC_REPOSITORY=sftp:h:/r restic -o sftp.command=x snapshots",
+                "runs `x`",
+            ),
+        ] {
+            let op = parse_str(line);
+            assert!(op.has("runs_code"), "{line}: {op:?}");
+            assert!(
+                op.note.as_deref().unwrap_or("").contains(says),
+                "{line}: {:?}",
+                op.note
+            );
+        }
+        let op = parse_str("restic -r sftp:nas:/r -o sftp.command=x forget --prune --keep-last 1");
+        assert_eq!(op.kind, Kind::DestroyBackup, "the reading stays");
+        // Another backend does not run the sftp or rclone command.
+        for line in [
+            "restic -r /r -o sftp.command=x snapshots",
+            "restic -r s3:h/b -o rclone.program=x snapshots",
+            "env RESTIC_REPOSITORY=/r restic -o sftp.command=x snapshots",
+            "restic -r sftp:h:/r -o sftp.connections=2 snapshots",
+            "restic --password-command x --help",
+        ] {
+            assert!(!parse_str(line).has("runs_code"), "{line}");
+        }
+        let argv = |l: &str| shell_words::split(l).expect("splits");
+        let pw = vec![("RESTIC_PASSWORD_COMMAND".to_string(), "pw".to_string())];
+        assert!(parse_in(&argv("restic -r /r snapshots"), &pw).has("runs_code"));
+        assert!(!parse_in(&argv("env -i restic -r /r snapshots"), &pw).has("runs_code"));
+        let repo = vec![("RESTIC_REPOSITORY".to_string(), "/r".to_string())];
+        let op = parse_in(&argv("restic -o sftp.command=x snapshots"), &repo);
+        assert!(
+            !op.has("runs_code"),
+            "RESTIC_REPOSITORY says the backend is local"
+        );
+    }
+
+    /// Spellings restic (pflag, cobra) accepts or refuses that the old loop read otherwise.
+    #[test]
+    fn pflag_spellings() {
+        // `--dry-run=false` is no dry run; `-n=false` neither.
+        for line in [
+            "restic -r /srv/repo forget --dry-run=false 4bba301e",
+            "restic -r /srv/repo forget -n=false 4bba301e",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::DestroyBackup, "{line}: {:?}", op.note);
+            assert!(!op.has("dry_run"), "{line}");
+        }
+        // A command's own flags before the command: restic 0.14 says "unknown shorthand flag:
+        // 'n' in -n" (cobra takes the next word for the flag's value).
+        for line in [
+            "restic -r /srv/repo -n forget --keep-last 1",
+            "restic --dry-run -r /srv/repo forget",
+        ] {
+            assert_eq!(parse_str(line).kind, Kind::Opaque, "{line}");
+        }
+        // `-vv` counts, `--verbose=2` sets the level.
+        for line in [
+            "restic -vv -r /srv/repo forget a1",
+            "restic --verbose=2 -r /srv/repo forget a1",
+            "restic -v=2 -r /srv/repo forget a1",
+        ] {
+            assert_eq!(parse_str(line).kind, Kind::DestroyBackup, "{line}");
+        }
+        // Several `-o`, one a line; prune refuses forget's keep rules.
+        let op = parse_str("restic -o a=1 --option b=2 -r /r snapshots");
+        assert_eq!(op.option("option"), Some("a=1\nb=2"));
+        assert_eq!(
+            parse_str("restic -r /r prune --keep-last 1").kind,
+            Kind::Opaque
+        );
+        assert_eq!(
+            parse_str("restic -r /r prune --max-repack-size 1G").kind,
+            Kind::DestroyBackup
         );
     }
 

@@ -1,6 +1,6 @@
 //! `rm` argv → Operation (GNU coreutils rm: permuted options, bundled flags, long-name prefixes).
 
-use super::{Arg, Getopt, Kind, Operation};
+use super::{options::GNU, Arg, Getopt, Kind, Operation};
 
 pub(super) const SPEC: Getopt = Getopt {
     short_arg: "",
@@ -17,7 +17,7 @@ pub(super) const SPEC: Getopt = Getopt {
         "help",
         "version",
     ],
-    permute: true,
+    ..GNU
 };
 
 pub(crate) fn parse(op: &mut Operation, args: &[String]) {

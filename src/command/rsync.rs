@@ -1,6 +1,8 @@
 //! `rsync` argv → Operation (rsync 3.x, popt rules: options and operands may be mixed, short
-//! flags bundle, `-essh` / `-e ssh`, `--name=value` / `--name value`, `--no-NAME` negates, long
-//! names are NOT abbreviated — rsync refuses `--dele`, so does this parser).
+//! flags bundle, `-essh` / `-e ssh` / `-e=ssh`, `--name=value` / `--name value`, long names are
+//! NOT abbreviated — rsync refuses `--dele`, so does this parser — and `--no-OPTION` only for
+//! the options rsync lists ([`SPEC`]'s `negatable`: `--no-perms`, `--no-p`, `--no-D`; not
+//! `--no-delete`, `--no-e`, `--no-rsh`, which rsync refuses).
 //!
 //! Operands: every operand but the last is a source, the last is the destination. One operand
 //! only lists it (rsync's implicit `--list-only`) → [`Kind::Read`]; `--list-only` → Read.
@@ -17,245 +19,89 @@
 //! - `--read-batch=FILE` takes a single operand, the destination → Restore of it.
 //! - Every flag option is recorded under its long name with underscores (`-H` → `hard_links`,
 //!   `-x` → `one_file_system`, `-a` → `archive` plus what it implies: `recursive`, `links`,
-//!   `perms`, `times`, `group`, `owner`, `devices`, `specials`, unless negated by `--no-…`). Every
-//!   `--delete-*` variant and `--del` also set `delete`. Valued options are recorded in
-//!   `options` under the long name with underscores (`-e` → `rsh`); `exclude`, `include`,
-//!   `filter` accumulate one value a line.
+//!   `perms`, `times`, `group`, `owner`, `devices`, `specials`). Options act in order, as in
+//!   rsync: `-a --no-r` is not recursive, `--no-r -a` is (rsync(1): "the order of the options
+//!   is important"). Every `--delete-*` variant and `--del` also set `delete`. Valued options
+//!   are recorded in `options` under the long name with underscores (`-e` → `rsh`); `exclude`,
+//!   `include`, `filter` accumulate one value a line.
 //! - `-e CMD` / `--rsh=CMD` and `--rsync-path=PROG` with a remote operand set flag `runs_code`
 //!   (kind and targets stay) with a note naming the option: rsync runs CMD to reach the other
 //!   host (over `host:path`, and over `host::module` / `rsync://` too when `-e` is given) and
-//!   PROG there, and safeop cannot see either. Without a remote operand rsync runs neither, and
-//!   `--no-e` / `--no-rsh` / `--no-rsync-path` take them back. The default remote shell (no `-e`)
-//!   is not flagged.
+//!   PROG there, and safeop cannot see either. Without a remote operand rsync runs neither. The
+//!   default remote shell (no `-e`) is not flagged; `RSYNC_RSH` in the environment is, over
+//!   `host:path` ([`environment`]), and so is `RSYNC_CONNECT_PROG` over `host::module`.
 
-use super::Operation;
-use crate::command::Kind;
+use super::options::{keep, Getopt, POPT};
+use super::{Arg, Kind, Operation, Scope};
 
-/// Short letters taking a value, with their long names.
-pub(super) const SHORT_ARG: &[(char, &str)] = &[
-    ('e', "rsh"),
-    ('B', "block-size"),
-    ('f', "filter"),
-    ('M', "remote-option"),
-    ('T', "temp-dir"),
-    ('@', "modify-window"),
-];
+/// rsync 3.x's options (`-D`, `-F`, `-P` are short only: `--D` is refused).
+#[rustfmt::skip]
+pub(super) const SPEC: Getopt = Getopt {
+    short_flag: "DFP",
+    long_arg: &[
+        "info", "debug", "stderr", "backup-dir", "suffix", "chmod", "block-size", "rsh",
+        "rsync-path", "max-delete", "max-size", "min-size", "max-alloc", "partial-dir", "usermap",
+        "groupmap", "chown", "timeout", "contimeout", "modify-window", "temp-dir", "compare-dest",
+        "copy-dest", "link-dest", "checksum-choice", "cc", "compress-choice", "zc",
+        "compress-level", "zl", "compress-threads", "zt", "skip-compress", "filter", "exclude",
+        "exclude-from", "include", "include-from", "files-from", "copy-as", "address", "port",
+        "sockopts", "outbuf", "remote-option", "out-format", "log-format", "log-file",
+        "log-file-format", "password-file", "early-input", "bwlimit", "stop-after", "time-limit",
+        "stop-at", "write-batch", "only-write-batch", "read-batch", "protocol", "iconv",
+        "checksum-seed", "confine-root",
+    ],
+    long_flag: &[
+        "verbose", "quiet", "motd", "msgs2stderr", "checksum", "archive", "recursive",
+        "inc-recursive", "i-r", "relative", "implied-dirs", "i-d", "backup", "update", "inplace",
+        "append", "append-verify", "dirs", "old-dirs", "old-d", "mkpath", "links", "copy-links",
+        "copy-unsafe-links", "safe-links", "insecure-links", "munge-links", "copy-dirlinks",
+        "keep-dirlinks", "hard-links", "perms", "executability", "acls", "xattrs", "owner", "group",
+        "devices", "copy-devices", "write-devices", "specials", "drop-D", "times", "atimes",
+        "open-noatime", "crtimes", "omit-dir-times", "omit-link-times", "super", "fake-super",
+        "sparse", "preallocate", "dry-run", "whole-file", "one-file-system", "existing",
+        "ignore-non-existing", "ignore-existing", "remove-source-files", "del", "delete",
+        "delete-before", "delete-during", "delete-delay", "delete-after", "delete-excluded",
+        "ignore-missing-args", "delete-missing-args", "ignore-errors", "force", "partial",
+        "delay-updates", "prune-empty-dirs", "numeric-ids", "ignore-times", "size-only", "fuzzy",
+        "compress", "cvs-exclude", "from0", "old-args", "secluded-args", "protect-args",
+        "trust-sender", "blocking-io", "stats", "8-bit-output", "human-readable", "progress",
+        "itemize-changes", "list-only", "fsync", "ipv4", "ipv6", "version", "help",
+    ],
+    pairs: &[
+        ('e', "rsh"), ('B', "block-size"), ('f', "filter"), ('M', "remote-option"),
+        ('T', "temp-dir"), ('@', "modify-window"), ('v', "verbose"), ('q', "quiet"),
+        ('c', "checksum"), ('a', "archive"), ('r', "recursive"), ('R', "relative"), ('b', "backup"),
+        ('u', "update"), ('d', "dirs"), ('l', "links"), ('L', "copy-links"), ('k', "copy-dirlinks"),
+        ('K', "keep-dirlinks"), ('H', "hard-links"), ('p', "perms"), ('E', "executability"),
+        ('A', "acls"), ('X', "xattrs"), ('o', "owner"), ('g', "group"), ('t', "times"),
+        ('U', "atimes"), ('N', "crtimes"), ('O', "omit-dir-times"), ('J', "omit-link-times"),
+        ('S', "sparse"), ('n', "dry-run"), ('W', "whole-file"), ('x', "one-file-system"),
+        ('z', "compress"), ('C', "cvs-exclude"), ('0', "from0"), ('s', "secluded-args"),
+        ('8', "8-bit-output"), ('h', "human-readable"), ('i', "itemize-changes"),
+        ('I', "ignore-times"), ('y', "fuzzy"), ('m', "prune-empty-dirs"), ('V', "version"),
+        ('4', "ipv4"), ('6', "ipv6"),
+    ],
+    // rsync 3.x's own `no-` entries (each checked against rsync 3.5: `--no-delete`, `--no-e`,
+    // `--no-rsh`, `--no-rsync-path`, `--no-P`, `--no-F` are refused).
+    negatable: &[
+        "8-bit-output", "acls", "append", "atimes", "backup", "blocking-io", "bwlimit", "checksum",
+        "compress", "contimeout", "crtimes", "delay-updates", "devices", "dirs", "drop-D", "force",
+        "from0", "fuzzy", "group", "hard-links", "human-readable", "i-d", "i-r", "iconv",
+        "ignore-errors", "implied-dirs", "inc-recursive", "inplace", "insecure-links",
+        "itemize-changes", "links", "mkpath", "motd", "msgs2stderr", "munge-links", "numeric-ids",
+        "old-args", "omit-dir-times", "omit-link-times", "one-file-system", "open-noatime", "owner",
+        "partial", "perms", "progress", "protect-args", "prune-empty-dirs", "recursive", "relative",
+        "secluded-args", "sparse", "specials", "super", "timeout", "times", "verbose", "whole-file",
+        "write-devices", "xattrs", "8", "A", "D", "H", "J", "N", "O", "R", "S", "U", "W", "X", "c",
+        "d", "g", "h", "i", "l", "m", "o", "p", "r", "s", "t", "v", "x", "y", "z",
+    ],
+    repeated: &[
+        "exclude", "include", "filter", "remote-option", "info", "debug",
+    ],
+    ..POPT
+};
 
-/// Short flag letters with their long names (`D` and `P` expand to two).
-pub(super) const SHORT_FLAG: &[(char, &str)] = &[
-    ('v', "verbose"),
-    ('q', "quiet"),
-    ('c', "checksum"),
-    ('a', "archive"),
-    ('r', "recursive"),
-    ('R', "relative"),
-    ('b', "backup"),
-    ('u', "update"),
-    ('d', "dirs"),
-    ('l', "links"),
-    ('L', "copy-links"),
-    ('k', "copy-dirlinks"),
-    ('K', "keep-dirlinks"),
-    ('H', "hard-links"),
-    ('p', "perms"),
-    ('E', "executability"),
-    ('A', "acls"),
-    ('X', "xattrs"),
-    ('o', "owner"),
-    ('g', "group"),
-    ('D', "D"),
-    ('t', "times"),
-    ('U', "atimes"),
-    ('N', "crtimes"),
-    ('O', "omit-dir-times"),
-    ('J', "omit-link-times"),
-    ('S', "sparse"),
-    ('n', "dry-run"),
-    ('W', "whole-file"),
-    ('x', "one-file-system"),
-    ('z', "compress"),
-    ('C', "cvs-exclude"),
-    ('F', "F"),
-    ('0', "from0"),
-    ('s', "secluded-args"),
-    ('8', "8-bit-output"),
-    ('h', "human-readable"),
-    ('P', "P"),
-    ('i', "itemize-changes"),
-    ('I', "ignore-times"),
-    ('y', "fuzzy"),
-    ('m', "prune-empty-dirs"),
-    ('V', "version"),
-    ('4', "ipv4"),
-    ('6', "ipv6"),
-];
-
-pub(super) const LONG_ARG: &[&str] = &[
-    "info",
-    "debug",
-    "stderr",
-    "backup-dir",
-    "suffix",
-    "chmod",
-    "block-size",
-    "rsh",
-    "rsync-path",
-    "max-delete",
-    "max-size",
-    "min-size",
-    "max-alloc",
-    "partial-dir",
-    "usermap",
-    "groupmap",
-    "chown",
-    "timeout",
-    "contimeout",
-    "modify-window",
-    "temp-dir",
-    "compare-dest",
-    "copy-dest",
-    "link-dest",
-    "checksum-choice",
-    "cc",
-    "compress-choice",
-    "zc",
-    "compress-level",
-    "zl",
-    "compress-threads",
-    "zt",
-    "skip-compress",
-    "filter",
-    "exclude",
-    "exclude-from",
-    "include",
-    "include-from",
-    "files-from",
-    "copy-as",
-    "address",
-    "port",
-    "sockopts",
-    "outbuf",
-    "remote-option",
-    "out-format",
-    "log-format",
-    "log-file",
-    "log-file-format",
-    "password-file",
-    "early-input",
-    "bwlimit",
-    "stop-after",
-    "time-limit",
-    "stop-at",
-    "write-batch",
-    "only-write-batch",
-    "read-batch",
-    "protocol",
-    "iconv",
-    "checksum-seed",
-    "confine-root",
-];
-
-pub(super) const LONG_FLAG: &[&str] = &[
-    "verbose",
-    "quiet",
-    "no-motd",
-    "checksum",
-    "archive",
-    "recursive",
-    "inc-recursive",
-    "i-r",
-    "relative",
-    "implied-dirs",
-    "backup",
-    "update",
-    "inplace",
-    "append",
-    "append-verify",
-    "dirs",
-    "old-dirs",
-    "old-d",
-    "mkpath",
-    "links",
-    "copy-links",
-    "copy-unsafe-links",
-    "safe-links",
-    "insecure-links",
-    "munge-links",
-    "copy-dirlinks",
-    "keep-dirlinks",
-    "hard-links",
-    "perms",
-    "executability",
-    "acls",
-    "xattrs",
-    "owner",
-    "group",
-    "devices",
-    "copy-devices",
-    "write-devices",
-    "specials",
-    "drop-D",
-    "times",
-    "atimes",
-    "open-noatime",
-    "crtimes",
-    "omit-dir-times",
-    "omit-link-times",
-    "super",
-    "fake-super",
-    "sparse",
-    "preallocate",
-    "dry-run",
-    "whole-file",
-    "W",
-    "one-file-system",
-    "existing",
-    "ignore-non-existing",
-    "ignore-existing",
-    "remove-source-files",
-    "del",
-    "delete",
-    "delete-before",
-    "delete-during",
-    "delete-delay",
-    "delete-after",
-    "delete-excluded",
-    "ignore-missing-args",
-    "delete-missing-args",
-    "ignore-errors",
-    "force",
-    "partial",
-    "delay-updates",
-    "prune-empty-dirs",
-    "numeric-ids",
-    "ignore-times",
-    "size-only",
-    "fuzzy",
-    "compress",
-    "cvs-exclude",
-    "from0",
-    "old-args",
-    "secluded-args",
-    "protect-args",
-    "trust-sender",
-    "blocking-io",
-    "stats",
-    "8-bit-output",
-    "human-readable",
-    "progress",
-    "itemize-changes",
-    "list-only",
-    "fsync",
-    "ipv4",
-    "ipv6",
-    "version",
-    "help",
-    "D",
-    "F",
-    "P",
-];
-
-/// What `-a` turns on (unless negated anywhere on the line).
+/// What `-a` turns on.
 const ARCHIVE_IMPLIES: &[&str] = &[
     "recursive",
     "links",
@@ -265,16 +111,6 @@ const ARCHIVE_IMPLIES: &[&str] = &[
     "owner",
     "devices",
     "specials",
-];
-
-/// Options whose values accumulate rather than replace.
-const ACCUMULATE: &[&str] = &[
-    "exclude",
-    "include",
-    "filter",
-    "remote_option",
-    "info",
-    "debug",
 ];
 
 /// Is this a remote spec (`host:path`, `user@host:path`, `host::module`, `rsync://…`)? As in
@@ -289,63 +125,36 @@ fn is_remote(spec: &str) -> bool {
     }
 }
 
-fn underscore(name: &str) -> String {
-    name.replace('-', "_")
+/// A remote spec reached over a remote shell (`host:path`), not a daemon (`host::module`,
+/// `rsync://`).
+fn over_remote_shell(spec: &str) -> bool {
+    is_remote(spec) && !spec.starts_with("rsync://") && !spec.contains("::")
 }
 
-/// Sets a flag option by its long name, with what it stands for.
-fn set_flag(op: &mut Operation, long: &str) {
-    match long {
-        "D" => {
-            op.flag("devices");
-            op.flag("specials");
+/// The flags an option (by its long name, or `D`, `P`, `F`) stands for.
+fn flags_of(long: &str) -> Vec<String> {
+    let names: &[&str] = match long {
+        "D" => &["devices", "specials"],
+        "P" => &["partial", "progress"],
+        "F" => &[],
+        "archive" => &["archive"],
+        "i-r" => &["inc_recursive"],
+        "i-d" => &["implied_dirs"],
+        "old-d" => &["old_dirs"],
+        "ignore-non-existing" => &["existing"],
+        "protect-args" => &["secluded_args"],
+        "del" => &["delete", "delete_during"],
+        _ if long.starts_with("delete") && long != "delete-missing-args" => {
+            return vec!["delete".into(), long.replace('-', "_")];
         }
-        "P" => {
-            op.flag("partial");
-            op.flag("progress");
-        }
-        "F" => {}
-        "W" => op.flag("whole_file"),
-        "i-r" => op.flag("inc_recursive"),
-        "old-d" => op.flag("old_dirs"),
-        "ignore-non-existing" => op.flag("existing"),
-        "protect-args" => op.flag("secluded_args"),
-        "del" => {
-            op.flag("delete");
-            op.flag("delete_during");
-        }
-        _ => {
-            if long.starts_with("delete") && long != "delete-missing-args" {
-                op.flag("delete");
-            }
-            op.flag(&underscore(long));
-        }
-    }
-}
-
-/// Removes a flag by its long name (`--no-NAME`); returns the flag names removed.
-fn unset_flag(op: &mut Operation, long: &str) -> Vec<String> {
-    let names: Vec<String> = match long {
-        "D" => vec!["devices".into(), "specials".into()],
-        "W" => vec!["whole_file".into()],
-        "i-r" => vec!["inc_recursive".into()],
-        "delete" | "del" => vec![
-            "delete".into(),
-            "delete_before".into(),
-            "delete_during".into(),
-            "delete_delay".into(),
-            "delete_after".into(),
-        ],
-        _ => vec![underscore(long)],
+        _ => return vec![long.replace('-', "_")],
     };
-    for n in &names {
-        op.flags.remove(n);
-    }
-    names
+    names.iter().map(|n| n.to_string()).collect()
 }
 
-fn set_value(op: &mut Operation, long: &str, v: &str) {
-    let key = underscore(match long {
+/// The long name a value option is recorded under (`--zc` is `--compress-choice`).
+fn value_name(long: &str) -> &str {
+    match long {
         "cc" => "checksum-choice",
         "zc" => "compress-choice",
         "zl" => "compress-level",
@@ -353,122 +162,58 @@ fn set_value(op: &mut Operation, long: &str, v: &str) {
         "log-format" => "out-format",
         "time-limit" => "stop-after",
         other => other,
-    });
-    if ACCUMULATE.contains(&key.as_str()) {
-        if let Some(old) = op.options.get_mut(&key) {
-            old.push('\n');
-            old.push_str(v);
-            return;
-        }
     }
-    op.opt(&key, v);
 }
 
-pub(crate) fn parse(op: &mut Operation, args: &[String]) {
-    if let Err(e) = read(op, args) {
-        op.flags.clear();
-        op.options.clear();
-        op.targets.clear();
-        op.sources.clear();
-        op.opaque(format!("rsync: {e}"));
+pub(crate) fn parse(op: &mut Operation, args: &[String], env: &Scope) {
+    match read(op, args) {
+        Ok(()) => environment(op, env),
+        Err(e) => {
+            op.flags.clear();
+            op.options.clear();
+            op.targets.clear();
+            op.sources.clear();
+            op.opaque(format!("rsync: {e}"));
+        }
     }
 }
 
 fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
     let mut operands: Vec<String> = Vec::new();
-    let mut negated: Vec<String> = Vec::new();
-    let mut help = false;
-    let mut only_operands = false;
-    let mut i = 0;
-    if args.len() == 1 && args[0] == "-h" {
-        help = true;
-    }
-    while i < args.len() {
-        let a = &args[i];
-        i += 1;
-        if only_operands || a == "-" || !a.starts_with('-') {
-            operands.push(a.clone());
-            continue;
-        }
-        if a == "--" {
-            only_operands = true;
-            continue;
-        }
-        if let Some(long) = a.strip_prefix("--") {
-            let (name, value) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            if LONG_ARG.contains(&name) {
-                let v = match value {
-                    Some(v) => v,
-                    None => match args.get(i) {
-                        Some(v) => {
-                            i += 1;
-                            v.clone()
-                        }
-                        None => return Err(format!("--{name}: missing argument")),
-                    },
-                };
-                set_value(op, name, &v);
+    // `rsync -h` alone is help; with anything else it is --human-readable.
+    let mut help = args.len() == 1 && args[0] == "-h";
+    for a in SPEC.parse(args)? {
+        let (name, value) = match a {
+            Arg::Operand(o) => {
+                operands.push(o);
                 continue;
             }
-            if value.is_some() {
-                return Err(format!("--{name}: option does not take an argument"));
-            }
-            if LONG_FLAG.contains(&name) {
-                match name {
-                    "help" => help = true,
-                    "version" => help = true,
-                    _ => set_flag(op, name),
-                }
-                continue;
-            }
-            if let Some(base) = name.strip_prefix("no-") {
-                let base = match base.chars().collect::<Vec<_>>().as_slice() {
-                    [c] => SHORT_FLAG
-                        .iter()
-                        .chain(SHORT_ARG)
-                        .find(|(l, _)| l == c)
-                        .map(|(_, n)| *n)
-                        .unwrap_or(base),
-                    _ => base,
-                };
-                if LONG_FLAG.contains(&base) || LONG_ARG.contains(&base) {
-                    negated.extend(unset_flag(op, base));
-                    if LONG_ARG.contains(&base) {
-                        op.options.remove(&underscore(base));
-                    }
-                    continue;
-                }
-            }
-            return Err(format!("--{name}: unknown option"));
+            Arg::Opt(n, v) => (n, v),
+        };
+        if let Some(v) = value {
+            keep(&[SPEC], op, value_name(&name), Some(&v));
+            continue;
         }
-        let chars: Vec<char> = a[1..].chars().collect();
-        let mut j = 0;
-        while j < chars.len() {
-            let c = chars[j];
-            if let Some((_, long)) = SHORT_ARG.iter().find(|(l, _)| *l == c) {
-                let v = if j + 1 < chars.len() {
-                    chars[j + 1..].iter().collect()
-                } else {
-                    match args.get(i) {
-                        Some(v) => {
-                            i += 1;
-                            v.clone()
-                        }
-                        None => return Err(format!("-{c}: missing argument")),
-                    }
-                };
-                set_value(op, long, &v);
-                break;
+        if let Some(base) = name.strip_prefix("no-") {
+            // `--no-bwlimit`, `--no-timeout`, `--no-iconv`: the value goes too.
+            op.options.remove(&base.replace('-', "_"));
+            for f in flags_of(base) {
+                op.flags.remove(&f);
             }
-            match SHORT_FLAG.iter().find(|(l, _)| *l == c) {
-                Some((_, "version")) => help = true,
-                Some((_, long)) => set_flag(op, long),
-                None => return Err(format!("-{c}: unknown option")),
+            continue;
+        }
+        match name.as_str() {
+            "help" | "version" => help = true,
+            "archive" => {
+                for f in ["archive"].iter().chain(ARCHIVE_IMPLIES) {
+                    op.flag(f);
+                }
             }
-            j += 1;
+            _ => {
+                for f in flags_of(&name) {
+                    op.flag(&f);
+                }
+            }
         }
     }
     if help {
@@ -476,13 +221,6 @@ fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
         op.options.clear();
         op.kind = Kind::Read;
         return Ok(());
-    }
-    if op.has("archive") {
-        for f in ARCHIVE_IMPLIES {
-            if !negated.iter().any(|n| n == f) {
-                op.flag(f);
-            }
-        }
     }
     if op.options.contains_key("only_write_batch") {
         op.flag("dry_run");
@@ -507,10 +245,8 @@ fn read(op: &mut Operation, args: &[String]) -> Result<(), String> {
         // One operand: rsync lists it. `--list-only` lists every operand.
         op.flag("list_only");
         operands.push(dest);
-        for s in &operands {
-            if is_remote(s) {
-                op.flag("remote_source");
-            }
+        if operands.iter().any(|s| is_remote(s)) {
+            op.flag("remote_source");
         }
         op.sources = operands;
         op.kind = Kind::Read;
@@ -555,6 +291,30 @@ fn remote_programs(op: &mut Operation) {
     }
     if let Some(path) = op.option("rsync_path").map(str::to_string) {
         op.runs_code(format!("`--rsync-path` runs `{path}` on the other host"));
+    }
+}
+
+/// What rsync takes from its environment: `RSYNC_RSH` is the remote shell of a `host:path`
+/// transfer when no `-e` is given, `RSYNC_CONNECT_PROG` the program that reaches a daemon
+/// (`host::module`, `rsync://`) — each a program safeop cannot see.
+fn environment(op: &mut Operation, env: &Scope) {
+    if op.option("rsh").is_some() {
+        return;
+    }
+    let specs = || op.sources.iter().chain(&op.targets);
+    let shell = specs().any(|s| over_remote_shell(s));
+    let daemon = specs().any(|s| is_remote(s) && !over_remote_shell(s));
+    if let Some(rsh) = env.get("RSYNC_RSH") {
+        if shell {
+            let why = format!("`RSYNC_RSH` runs `{rsh}` to reach the other host");
+            op.runs_code(why);
+        }
+    }
+    if let Some(prog) = env.get("RSYNC_CONNECT_PROG") {
+        if daemon {
+            let why = format!("`RSYNC_CONNECT_PROG` runs `{prog}` to reach the rsync daemon");
+            op.runs_code(why);
+        }
     }
 }
 
@@ -728,14 +488,95 @@ mod tests {
     }
 
     #[test]
-    fn negations_beat_archive() {
+    fn negations_act_in_order() {
+        // rsync(1): "if you specify --no-r -a, the -r option would end up being turned on, the
+        // opposite of -a --no-r" (checked with rsync 3.5).
         let op = parse_str("rsync --no-r -a s/ d");
+        assert!(op.has("recursive"));
+        let op = parse_str("rsync -a --no-r s/ d");
         assert!(!op.has("recursive"));
         let op = parse_str("rsync -a --no-recursive s/ d");
         assert!(!op.has("recursive"));
         let op = parse_str("rsync -a --no-D --no-o s/ d");
         assert!(!op.has("devices") && !op.has("specials") && !op.has("owner"));
         assert!(op.has("perms"));
+        let op = parse_str("rsync -a --no-perms --no-t --no-h --no-bwlimit --bwlimit=1m s/ d");
+        assert!(!op.has("perms") && !op.has("times"));
+        assert_eq!(op.option("bwlimit"), Some("1m"));
+        let op = parse_str("rsync -a --bwlimit=1m --no-bwlimit s/ d");
+        assert_eq!(op.option("bwlimit"), None);
+        // rsync has no `--no-` for these (rsync 3.5: "unknown option").
+        for line in [
+            "rsync -a --delete --no-delete s/ d",
+            "rsync -a --no-P s/ d",
+            "rsync -a --no-F s/ d",
+            "rsync -a --no-e s/ h:d",
+            "rsync -a --no-a s/ d",
+            "rsync -a --D s/ d",
+            "rsync -a --W s/ d",
+        ] {
+            assert_eq!(parse_str(line).kind, Kind::Opaque, "{line}");
+        }
+    }
+
+    /// Spellings rsync (popt) reads that the old loop read otherwise.
+    #[test]
+    fn popt_spellings() {
+        // `-e=CMD` is CMD (rsync 3.5 runs `echoX` for `-e=echoX`).
+        let op = parse_str("rsync -a -e=ssh s/ h:d/");
+        assert_eq!(op.option("rsh"), Some("ssh"));
+        assert!(op.note.unwrap_or_default().contains("runs `ssh`"));
+        let op = parse_str("rsync -a -B=1024 s/ d");
+        assert_eq!(op.option("block_size"), Some("1024"));
+        for line in [
+            "rsync -a --motd --no-motd s/ d",
+            "rsync -a --i-d --no-i-d -R s/ d",
+            "rsync -a --msgs2stderr s/ d",
+        ] {
+            assert_eq!(parse_str(line).kind, Kind::Restore, "{line}");
+        }
+        assert!(!parse_str("rsync -a --motd --no-motd s/ d").has("motd"));
+    }
+
+    #[test]
+    fn remote_shell_from_the_environment_runs_code() {
+        use crate::command::parse_in;
+        for (line, says) in [
+            (
+                "env RSYNC_RSH='ssh -i k' rsync -a s/ h:d/",
+                "`RSYNC_RSH` runs `ssh -i k`",
+            ),
+            ("sudo RSYNC_RSH=x rsync -a h:s/ d/", "`RSYNC_RSH` runs `x`"),
+            ("env RSYNC_RSH=x rsync h:s/", "`RSYNC_RSH` runs `x`"),
+            (
+                "env RSYNC_CONNECT_PROG='ssh h nc %H 873' rsync -a h::mod/ d/",
+                "`RSYNC_CONNECT_PROG` runs `ssh h nc %H 873` to reach the rsync daemon",
+            ),
+        ] {
+            let op = parse_str(line);
+            assert!(op.has("runs_code"), "{line}: {op:?}");
+            assert!(op.note.unwrap_or_default().contains(says), "{line}");
+        }
+        for line in [
+            // Local, a daemon (RSYNC_RSH is not used there), or `-e` given (it wins).
+            "env RSYNC_RSH=x rsync -a s/ d/",
+            "env RSYNC_RSH=x rsync -a h::mod/ d/",
+            "env RSYNC_RSH=x rsync -a rsync://h/mod/ d/",
+            "env RSYNC_CONNECT_PROG=x rsync -a h:s/ d/",
+            "env RSYNC_RSH=x rsync --help",
+        ] {
+            assert!(!parse_str(line).has("runs_code"), "{line}");
+        }
+        let note = parse_str("env RSYNC_RSH=x rsync -e y s/ h:d/")
+            .note
+            .unwrap_or_default();
+        assert!(
+            note.contains("runs `y`") && !note.contains("runs `x`"),
+            "{note}"
+        );
+        let argv = shell_words::split("rsync -a s/ h:d/").expect("splits");
+        let rsh = vec![("RSYNC_RSH".to_string(), "ssh -i k".to_string())];
+        assert!(parse_in(&argv, &rsh).has("runs_code"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! given). `-z` → `zero`, `-f` → `force`, `-x` → `exact`. Options `iterations` (`-n`), `size`
 //! (`-s`: only the first N bytes are overwritten), `random_source` (also a source).
 
-use super::{Arg, Getopt, Kind, Operation};
+use super::{options::GNU, Arg, Getopt, Kind, Operation};
 
 pub(super) const SPEC: Getopt = Getopt {
     short_arg: "ns",
@@ -13,7 +13,7 @@ pub(super) const SPEC: Getopt = Getopt {
     long_arg: &["iterations", "size", "random-source"],
     long_opt: &["remove"],
     long_flag: &["force", "verbose", "exact", "zero", "help", "version"],
-    permute: true,
+    ..GNU
 };
 
 pub(crate) fn parse(op: &mut Operation, args: &[String]) {

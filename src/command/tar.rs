@@ -38,13 +38,10 @@
 //!   `rmt` there; flag `remote_archive` too. `--rsh-command` alone, with a local archive, runs
 //!   nothing and is not flagged.
 
-use super::{Arg, Getopt, Kind, Operation};
-
-/// Short letters taking a value (also in old style).
-const SHORT_ARG: &str = "bCfFgHIKLNTVX";
+use super::{options::GNU, Arg, Getopt, Kind, Operation};
 
 pub(super) const SPEC: Getopt = Getopt {
-    short_arg: SHORT_ARG,
+    short_arg: "bCfFgHIKLNTVX",
     short_flag: "AcdrtuxGnSkUWOmpsajJzZhPlRvwoMBi?",
     long_arg: &[
         "listed-incremental",
@@ -222,7 +219,9 @@ pub(super) const SPEC: Getopt = Getopt {
         "usage",
         "version",
     ],
-    permute: true,
+    // `tar xzf a.tgz`: the first word is a bundle of letters (tar's old style).
+    old_style: true,
+    ..GNU
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -233,32 +232,6 @@ enum Mode {
     List,
     Diff,
     TestLabel,
-}
-
-/// Rewrites an old-style first argument (`xzf a.tgz`) into short options (`-x -z -f a.tgz`).
-fn expand_old_style(args: &[String]) -> Result<Vec<String>, String> {
-    let Some(first) = args.first() else {
-        return Ok(Vec::new());
-    };
-    if first.starts_with('-') {
-        return Ok(args.to_vec());
-    }
-    let mut out = Vec::new();
-    let mut next = 1;
-    for c in first.chars() {
-        out.push(format!("-{c}"));
-        if SHORT_ARG.contains(c) {
-            match args.get(next) {
-                Some(v) => {
-                    out.push(v.clone());
-                    next += 1;
-                }
-                None => return Err(format!("option requires an argument -- '{c}'")),
-            }
-        }
-    }
-    out.extend(args[next..].iter().cloned());
-    Ok(out)
 }
 
 /// `-C` semantics: an absolute directory replaces, a relative one is taken from the current one.
@@ -289,7 +262,7 @@ fn spelled(name: &str) -> String {
 }
 
 pub(crate) fn parse(op: &mut Operation, args: &[String]) {
-    let parsed = match expand_old_style(args).and_then(|a| SPEC.parse(&a)) {
+    let parsed = match SPEC.parse(args) {
         Ok(p) => p,
         Err(e) => return op.opaque(format!("tar: {e}")),
     };

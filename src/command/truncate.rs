@@ -9,7 +9,7 @@
 //! A size truncate would reject (`1x`, `1b`, empty) makes the line opaque, like the tool's own
 //! "Invalid number".
 
-use super::{Arg, Getopt, Kind, Operation};
+use super::{options::GNU, Arg, Getopt, Kind, Operation};
 
 pub(super) const SPEC: Getopt = Getopt {
     short_arg: "rs",
@@ -17,7 +17,7 @@ pub(super) const SPEC: Getopt = Getopt {
     long_arg: &["reference", "size"],
     long_opt: &[],
     long_flag: &["no-create", "io-blocks", "help", "version"],
-    permute: true,
+    ..GNU
 };
 
 /// Does truncate's `xstrtoimax(…, "EgGkKmMPQRtTYZ0")` accept this number (after the prefix)?

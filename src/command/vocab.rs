@@ -16,8 +16,8 @@ use super::{tool_name, wrappers, TOOLS};
 /// `device_guessed`, `whole_repository`).
 #[rustfmt::skip]
 pub const FLAGS: &[&str] = &[
-    "8_bit_output", "absolute_names", "acls", "adjust_main_table", "all", "append", "append_verify",
-    "archive", "atimes", "attributes", "attributes_only", "backup", "blocking_io", "bypass_lock",
+    "8_bit_output", "absolute_names", "acls", "all", "append", "append_verify", "archive", "atimes",
+    "attributes", "attributes_only", "backup", "blocking_io", "bypass_lock", "byte_swap_name",
     "cache_only", "cancel", "change_name", "check_badblocks", "checksum", "cleanup_cache",
     "cleanup_commits", "clear", "compact", "compress", "consider_checkpoints",
     "consider_part_files", "continue", "conv_ascii", "conv_block", "conv_ebcdic", "conv_excl",
@@ -28,7 +28,7 @@ pub const FLAGS: &[&str] = &[
     "delete", "delete_after", "delete_before", "delete_delay", "delete_during", "delete_excluded",
     "delete_members", "delete_missing_args", "dereference", "dereference_command_line",
     "device_guessed", "devices", "dir", "dirs", "disk_guid", "drop", "drop_D", "dry_run", "error",
-    "exact", "exchange", "exclude_caches", "executability", "existing", "fake_super", "filter",
+    "exact", "exchange", "exclude_caches", "executability", "existing", "fake_super",
     "firmware_setup", "fix", "force", "force_share", "forget", "from0", "fsync", "fuzzy",
     "gpttombr", "group", "hard_links", "human_readable", "hybrid", "iec", "iflag_count_bytes",
     "iflag_direct", "iflag_directory", "iflag_dsync", "iflag_fullblock", "iflag_noatime",
@@ -38,23 +38,24 @@ pub const FLAGS: &[&str] = &[
     "insecure_links", "insecure_no_password", "insecure_tls", "interactive", "io_blocks", "ipv4",
     "ipv6", "itemize_changes", "json", "keep_dirlinks", "keep_exclude_tags", "keep_newer_files",
     "keep_old_files", "keep_security_info", "largest_new", "link", "links", "list", "list_kept",
-    "list_only", "list_pruned", "load_backup", "log_json", "machine", "mbrtogpt", "mkpath",
-    "move_backup_table", "move_data", "move_second_header", "multi_volume", "multiple_sources",
-    "munge_links", "new", "no_cache", "no_clobber", "no_copy", "no_create", "no_dereference",
-    "no_extra_verify", "no_lock", "no_motd", "no_preserve_root", "no_sync", "no_target_directory",
-    "no_wall", "no_wtmp", "noacls", "noauto_pt", "nobsdflags", "noflags", "notrunc", "noxattrs",
-    "numeric_ids", "numeric_owner", "oflag_append", "oflag_direct", "oflag_directory",
-    "oflag_dsync", "oflag_noatime", "oflag_nocache", "oflag_noctty", "oflag_nofollow",
-    "oflag_nonblock", "oflag_seek_bytes", "oflag_sync", "old_args", "old_dirs", "omit_dir_times",
-    "omit_link_times", "one_file_system", "oob_writes", "open_noatime", "other_machine",
-    "overwrite", "overwrite_dir", "owner", "parents", "partial", "partition_guid", "perms",
-    "preallocate", "preserve_root_all", "progress", "protect_boot", "prune", "prune_empty_dirs",
-    "quiet", "randomize_guids", "recompute_chs", "recursive", "recursive_unlink", "relative",
-    "remote_archive", "remote_destination", "remote_host", "remote_source", "remove",
-    "remove_destination", "remove_files", "remove_source_files", "repack_cacheable_only",
-    "repack_small", "repack_uncompressed", "repair", "replicate", "repository", "runs_code", "safe_links",
-    "save_space", "script", "secluded_args", "show_rc", "show_version", "shrink", "size_only",
-    "skip_old_files", "sort", "sparse", "specials", "stats", "stdout", "super", "superblock_only",
+    "list_only", "list_pruned", "load_backup", "log_json", "machine", "mbrtogpt", "mkpath", "motd",
+    "move_backup_table", "move_data", "move_main_table", "move_second_header", "msgs2stderr",
+    "multi_volume", "multiple_sources", "munge_links", "new", "no_cache", "no_clobber", "no_copy",
+    "no_create", "no_dereference", "no_extra_verify", "no_lock", "no_preserve_root", "no_sync",
+    "no_target_directory", "no_wall", "no_wtmp", "noacls", "noauto_pt", "nobsdflags", "noflags",
+    "notrunc", "noxattrs", "numeric_ids", "numeric_owner", "oflag_append", "oflag_direct",
+    "oflag_directory", "oflag_dsync", "oflag_noatime", "oflag_nocache", "oflag_noctty",
+    "oflag_nofollow", "oflag_nonblock", "oflag_seek_bytes", "oflag_sync", "old_args", "old_dirs",
+    "omit_dir_times", "omit_link_times", "one_file_system", "oob_writes", "open_noatime",
+    "other_machine", "overwrite", "overwrite_dir", "owner", "parents", "partial", "partition_guid",
+    "perms", "preallocate", "preserve_root_all", "progress", "protect_boot", "prune",
+    "prune_empty_dirs", "quiet", "randomize_guids", "recompress", "recompute_chs", "recursive",
+    "recursive_unlink", "relative", "remote_archive", "remote_destination", "remote_host",
+    "remote_source", "remove", "remove_destination", "remove_files", "remove_source_files",
+    "repack_cacheable_only", "repack_small", "repack_uncompressed", "repair", "replicate",
+    "repository", "resize_table", "runs_code", "safe_links", "save_space", "script",
+    "secluded_args", "show_rc", "show_version", "shrink", "size_only", "skip_old_files",
+    "snapshot_summary", "sort", "sparse", "specials", "stats", "stdout", "super", "superblock_only",
     "symbolic_link", "target_is_directory", "target_is_zero", "times", "to_command", "transform",
     "transform_bsd", "transpose", "trust_sender", "typecode", "unlink_first", "unsafe",
     "unsafe_allow_remove_all", "update", "verbose", "verify", "wall_only", "warning", "whole_file",
@@ -66,14 +67,14 @@ pub const FLAGS: &[&str] = &[
 /// `operation.option.NAME`.
 #[rustfmt::skip]
 pub const OPTIONS: &[&str] = &[
-    "action", "address", "adjust_main_table", "align", "archive", "arguments", "attributes",
-    "backing", "backing_format", "backup", "backup_dir", "base", "bitmap", "block_size",
-    "boot_loader_entry", "boot_loader_menu", "bs", "bwlimit", "bytes_per_inode", "cacert", "cache",
-    "cache_dir", "cbs", "change_name", "check_inhibitors", "checkpoint_interval", "checksum_choice",
-    "checksum_seed", "chmod", "chown", "chunker_params", "command", "commands", "comment",
-    "compare_dest", "compress_choice", "compress_level", "compress_threads", "compression",
-    "confine_root", "contimeout", "copy_as", "copy_dest", "count", "data_device", "debug",
-    "debug_profile", "debug_topic", "delete", "destroys", "disk_guid", "early_input", "exclude", "exclude_file",
+    "action", "address", "align", "archive", "arguments", "attributes", "backing", "backing_format",
+    "backup", "backup_dir", "base", "bitmap", "block_size", "boot_loader_entry", "boot_loader_menu",
+    "bs", "bwlimit", "byte_swap_name", "bytes_per_inode", "cacert", "cache", "cache_dir", "cbs",
+    "change_name", "check_inhibitors", "checkpoint_interval", "checksum_choice", "checksum_seed",
+    "chmod", "chown", "chunker_params", "command", "commands", "comment", "compare_dest",
+    "compress_choice", "compress_level", "compress_threads", "compression", "confine_root",
+    "contimeout", "copy_as", "copy_dest", "count", "data_device", "debug", "debug_profile",
+    "debug_topic", "delete", "destroys", "disk_guid", "early_input", "exclude", "exclude_file",
     "exclude_from", "exclude_if_present", "exclude_xattr", "extended", "features", "files_from",
     "filter", "first", "force_count", "format", "format_b", "fstype", "glob_archives", "gpttombr",
     "group_by", "groupmap", "host", "http_user_agent", "hybrid", "ibs", "iconv", "iexclude",
@@ -85,22 +86,23 @@ pub const OPTIONS: &[&str] = &[
     "last", "limit_download", "limit_upload", "link_dest", "listed_incremental", "load_backup",
     "lock_wait", "log_file", "log_file_format", "machine", "match_archives", "max_alloc",
     "max_delete", "max_repack_size", "max_size", "max_unused", "members", "merge", "message",
-    "min_size", "modify_window", "move_backup_table", "new", "no_preserve", "obs", "offset",
-    "one_top_level", "only_write_batch", "option", "options", "oseek", "out_format", "outbuf",
-    "output_format", "overwrite", "pack_size", "parallel", "partial_dir", "partition_guid",
-    "partitions", "partno", "password_command", "password_file", "path", "paths", "pattern",
-    "patterns_from", "port", "preallocation", "prefix", "preserve", "protocol", "random_source",
-    "rate", "read_batch", "reboot_argument", "recompress", "reference", "reflink", "remote_option",
-    "remote_path", "remote_ratelimit", "remove", "repair", "replicate", "repo", "repository_file",
-    "retry_lock", "root", "root_directory", "rsh", "rsync_path", "runlevel", "sector_size", "seek",
+    "min_size", "modify_window", "move_backup_table", "move_main_table", "new", "new_host",
+    "new_time", "no_preserve", "obs", "offset", "one_top_level", "only_write_batch", "option",
+    "options", "oseek", "out_format", "outbuf", "output_format", "overwrite", "pack_size",
+    "parallel", "partial_dir", "partition_guid", "partitions", "partno", "password_command",
+    "password_file", "path", "paths", "pattern", "patterns_from", "port", "preallocation", "prefix",
+    "preserve", "protocol", "random_source", "rate", "read_batch", "reboot_argument", "recompress",
+    "reference", "reflink", "remote_buffer", "remote_option", "remote_path", "remote_ratelimit",
+    "remove", "repair", "replicate", "repo", "repository_file", "resize_table", "retry_lock",
+    "root", "root_directory", "rsh", "rsync_path", "runlevel", "sector_size", "seek",
     "set_alignment", "size", "skip", "skip_compress", "snapshot", "snapshots", "sockopts",
     "sort_by", "source_cache", "source_trailing_slash", "source_trailing_slashes", "sparse",
     "sparse_size", "status", "stderr", "stop_after", "stop_at", "strip_components",
     "stuck_request_timeout", "subcommand", "subfolder", "suffix", "tag", "target", "temp_dir",
     "threshold", "timeout", "timestamp", "tls_client_cert", "to_command", "transform_bsd",
-    "transpose", "typecode", "types", "umask", "undo_file", "update", "upload_buffer",
-    "upload_ratelimit", "usage_type", "usermap", "verb", "when", "wipe", "wipe_partitions",
-    "write_batch",
+    "transpose", "typecode", "types", "umask", "undo_file", "unsafe_recover_no_free_space",
+    "update", "upload_buffer", "upload_ratelimit", "usage_type", "usermap", "verb", "when", "wipe",
+    "wipe_partitions", "write_batch",
 ];
 
 /// Is `name` one that [`Operation::tool`](super::Operation::tool) can be? The tools of
@@ -142,6 +144,15 @@ mod tests {
             out.push(vec![format!("--{l}")]);
             out.push(vec![format!("--{l}=1")]);
         }
+        for c in spec.short_opt.chars() {
+            out.push(vec![format!("-{c}")]);
+        }
+        for (c, l) in spec.pairs {
+            match spec.long_arg.contains(l) {
+                true => out.push(vec![format!("-{c}"), "1".into()]),
+                false => out.push(vec![format!("-{c}")]),
+            }
+        }
         for c in spec.short_flag.chars() {
             out.push(vec![format!("-{c}")]);
         }
@@ -157,31 +168,6 @@ mod tests {
             .into_iter()
             .map(|o| [words(before), o, words(after)].concat())
             .collect()
-    }
-
-    /// `before --LONG[=1] after` and `before -S [1] after` for a (short, long) table.
-    fn around_table<'a>(
-        before: &str,
-        table: impl IntoIterator<Item = (Option<char>, &'a str)>,
-        takes_value: bool,
-        after: &str,
-    ) -> Vec<Vec<String>> {
-        let mut out = Vec::new();
-        for (s, l) in table {
-            let mut long = vec![format!("--{l}")];
-            let mut short = s.map(|c| vec![format!("-{c}")]);
-            if takes_value {
-                long = vec![format!("--{l}=1")];
-                if let Some(v) = short.as_mut() {
-                    v.push("1".into());
-                }
-            }
-            out.push([words(before), long, words(after)].concat());
-            if let Some(sh) = short {
-                out.push([words(before), sh, words(after)].concat());
-            }
-        }
-        out
     }
 
     /// Command lines covering every parser: each option of every option table, in a line the
@@ -219,21 +205,9 @@ mod tests {
         c.extend(around("sfdisk", &partition::SFDISK_SPEC, "/dev/sdb"));
         c.extend(around("cfdisk", &partition::CFDISK_SPEC, "/dev/sdb"));
         c.extend(around("cfdisk", &partition::CFDISK_SPEC, ""));
-        let sg = |t: &[(char, &'static str, bool)]| {
-            t.iter().map(|(s, l, _)| (Some(*s), *l)).collect::<Vec<_>>()
-        };
-        c.extend(around_table(
-            "sgdisk",
-            sg(partition::SGDISK_ARG),
-            true,
-            "/dev/sdb",
-        ));
-        c.extend(around_table(
-            "sgdisk",
-            sg(partition::SGDISK_FLAG),
-            false,
-            "/dev/sdb",
-        ));
+        c.extend(around("parted", &partition::PARTED_SPEC, "/dev/sdb print"));
+        c.extend(around("sgdisk", &partition::SGDISK_SPEC, "/dev/sdb"));
+        c.extend(around("init", &reboot::INIT_SPEC, "6"));
         for t in [
             "ext4", "xfs", "vfat", "btrfs", "swap", "exfat", "f2fs", "ntfs", "minix",
         ] {
@@ -269,24 +243,11 @@ mod tests {
         {
             c.push(words(&format!("dd if=a of=b {k}=1")));
         }
-        let rs_short =
-            |t: &[(char, &'static str)]| t.iter().map(|(s, l)| (Some(*s), *l)).collect::<Vec<_>>();
-        let longs = |t: &[&'static str]| t.iter().map(|l| (None, *l)).collect::<Vec<_>>();
         for (before, after) in [("rsync", "a b"), ("rsync", "a"), ("rsync", "a/ h:b")] {
-            c.extend(around_table(
-                before,
-                rs_short(rsync::SHORT_ARG),
-                true,
-                after,
-            ));
-            c.extend(around_table(
-                before,
-                rs_short(rsync::SHORT_FLAG),
-                false,
-                after,
-            ));
-            c.extend(around_table(before, longs(rsync::LONG_ARG), true, after));
-            c.extend(around_table(before, longs(rsync::LONG_FLAG), false, after));
+            c.extend(around(before, &rsync::SPEC, after));
+            for n in rsync::SPEC.negatable {
+                c.push(words(&format!("{before} -a --no-{n} {after}")));
+            }
         }
         for (cmd, operands) in [
             ("extract", "r::a"),
@@ -297,52 +258,19 @@ mod tests {
             ("create", "r::a p"),
         ] {
             let before = format!("borg {cmd}");
-            c.extend(around_table(
-                &before,
-                borg::COMMON_ARG.iter().copied(),
-                true,
-                operands,
-            ));
-            c.extend(around_table(
-                &before,
-                borg::COMMON_FLAG.iter().copied(),
-                false,
-                operands,
-            ));
-            if let Some((args, flags)) = borg::command_tables(cmd) {
-                c.extend(around_table(&before, args.iter().copied(), true, operands));
-                c.extend(around_table(
-                    &before,
-                    flags.iter().copied(),
-                    false,
-                    operands,
-                ));
+            c.extend(around(&before, &borg::COMMON, operands));
+            if let Some(own) = borg::command_spec(cmd) {
+                c.extend(around(&before, &own, operands));
             }
         }
-        for (before, args, flags, after) in [
-            (
-                "restic -r R restore",
-                restic::RESTORE_ARG,
-                restic::RESTORE_FLAG,
-                "s --target t",
-            ),
-            (
-                "restic -r R forget",
-                restic::FORGET_ARG,
-                restic::FORGET_FLAG,
-                "s",
-            ),
-            (
-                "restic -r R prune",
-                restic::FORGET_ARG,
-                restic::FORGET_FLAG,
-                "",
-            ),
+        for (before, own, after) in [
+            ("restic -r R restore", restic::RESTORE, "s --target t"),
+            ("restic -r R forget", restic::FORGET, "s"),
+            ("restic -r R prune", restic::PRUNE, ""),
+            ("restic -r R rewrite", restic::REWRITE, "s"),
         ] {
-            for (a, f) in [(args, flags), (restic::GLOBAL_ARG, restic::GLOBAL_FLAG)] {
-                c.extend(around_table(before, a.iter().copied(), true, after));
-                c.extend(around_table(before, f.iter().copied(), false, after));
-            }
+            c.extend(around(before, &own, after));
+            c.extend(around(before, &restic::GLOBAL, after));
         }
         c.extend(SPECIAL.iter().map(|l| words(l)));
         c
@@ -365,6 +293,7 @@ mod tests {
         "restic -r R rewrite --forget s",
         "borg delete r",
         "borg extract r::a p",
+        "borg recreate r::a --recompress",
         "gdisk -l /dev/sdb",
         "gdisk /dev/sdb",
         "mke2fs -F /dev/sdb",
@@ -393,9 +322,23 @@ mod tests {
     fn literal_names() -> (BTreeSet<String>, BTreeSet<String>) {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/command");
         let (mut flags, mut options) = (BTreeSet::new(), BTreeSet::new());
-        for entry in std::fs::read_dir(&dir).expect("src/command lists") {
-            let path = entry.expect("entry").path();
-            if path.extension().is_none_or(|e| e != "rs") || path.ends_with("vocab.rs") {
+        let mut files = Vec::new();
+        let mut dirs = vec![dir];
+        while let Some(d) = dirs.pop() {
+            for entry in std::fs::read_dir(&d).expect("src/command lists") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        for path in files {
+            if path.extension().is_none_or(|e| e != "rs")
+                || path.ends_with("vocab.rs")
+                || path.ends_with("tests.rs")
+            {
                 continue;
             }
             let text = std::fs::read_to_string(&path).expect("source reads");

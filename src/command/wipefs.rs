@@ -8,7 +8,7 @@
 //! `-h`/`--help`, `-V`/`--version` only print. Flags `all`, `force`, `backup`; options `offset`
 //! (several `-o` one a line), `types`.
 
-use super::{Arg, Getopt, Kind, Operation};
+use super::{options::GNU, Arg, Getopt, Kind, Operation};
 
 pub(super) const SPEC: Getopt = Getopt {
     short_arg: "oOt",
@@ -27,7 +27,7 @@ pub(super) const SPEC: Getopt = Getopt {
         "help",
         "version",
     ],
-    permute: true,
+    ..GNU
 };
 
 pub(crate) fn parse(op: &mut Operation, args: &[String]) {

@@ -1,11 +1,18 @@
 //! Peels the programs that only run another program: `sudo`, `env`, `nice`, `ionice`, `nohup`,
 //! `timeout`, `stdbuf`, `time`, `command`, `exec`, `setsid`, `chroot`, `doas`, and the shells'
-//! `-c STRING`. Each is read with its own option syntax, so `sudo -u root env X=1 nice -n 5
-//! /bin/rm -rf /` is judged as `rm -rf /`.
+//! `-c STRING`. Each is its option table (read by [`options`](super::options), the first
+//! operand ending the options as their getopt's `+` says) plus what its options mean, so
+//! `sudo -u root env X=1 nice -n 5 /bin/rm -rf /` is judged as `rm -rf /`.
+//!
+//! What the wrappers do to the environment is followed too ([`Scope`]): `env X=1` and `sudo
+//! X=1` set X, `env -i` (and `env -`) start from nothing, `env -u X` drops X. sudo's and doas's
+//! own resetting is not modelled (sudoers may keep a variable): what the caller passes in is
+//! taken to pass through them.
 //!
 //! Pure like the rest of `command/`: nothing here touches the machine.
 
-use super::{parse_tool, Operation};
+use super::options::{Getopt, Reader, Unknown, POSIX, SHELL};
+use super::{parse_tool, Arg, Operation, Scope};
 
 /// How deep wrappers (and `sh -c` strings inside them) may nest before safeop gives up and calls
 /// the command not understood.
@@ -32,41 +39,57 @@ enum Peeled {
     Unclear(String),
 }
 
-pub(super) fn peel(argv: &[String], depth: usize) -> Operation {
+/// What one option of a wrapper means for the command after it.
+enum Means {
+    /// Nothing that matters here; read on.
+    Nothing,
+    /// The wrapper runs no command (it lists, prints its help, edits …).
+    NoCommand,
+}
+
+/// The wrapper's own settings gathered from its options.
+#[derive(Default)]
+struct Around {
+    env: Vec<(String, String)>,
+    cwd: Option<String>,
+    root: Option<String>,
+}
+
+pub(super) fn peel(argv: &[String], depth: usize, scope: &Scope) -> Operation {
     let Some(program) = argv.first() else {
         return Operation::new("", Vec::new());
     };
     let base = super::tool_name(program);
     if !is_wrapper(&base) {
-        return parse_tool(argv);
+        return parse_tool(argv, scope);
     }
     if depth >= MAX_DEPTH {
         let mut op = Operation::new(&base, argv.to_vec());
         op.opaque(format!("more than {MAX_DEPTH} nested wrappers"));
         return op;
     }
-    let mut env = Vec::new();
-    let mut cwd = None;
-    let mut root = None;
+    let mut around = Around::default();
     let peeled = match base.as_str() {
-        "sudo" => sudo(argv, &mut env, &mut cwd, &mut root),
-        "doas" => short_opts(argv, "uC", "nsL", 1),
-        "env" => return env_cmd(argv, depth),
-        "nice" => nice(argv),
-        "ionice" => ionice(argv),
-        "nohup" => long_only(argv),
-        "timeout" => timeout(argv),
-        "stdbuf" => stdbuf(argv),
-        "time" => time(argv),
-        "command" => command(argv),
-        "exec" => short_opts(argv, "a", "cl", 1),
-        "setsid" => setsid(argv),
-        "chroot" => chroot(argv, &mut root),
+        "sudo" => sudo(argv, &mut around),
+        "env" => return env_cmd(argv, depth, scope),
+        "chroot" => chroot(argv, &mut around),
         "busybox" => Peeled::Next(1),
-        _ => return shell(argv, &base, depth),
+        "sh" | "bash" | "dash" | "zsh" | "ksh" => return shell(argv, &base, depth, scope),
+        _ => match table(&base) {
+            Some((spec, means)) => match options(argv, &spec, |n, _| means(n)) {
+                // timeout: DURATION comes first, then the command.
+                Peeled::Next(i) if base == "timeout" => Peeled::Next(i + 1),
+                other => other,
+            },
+            None => Peeled::Next(1),
+        },
     };
+    let mut inner = scope.clone();
+    for (k, v) in &around.env {
+        inner.set(k, v);
+    }
     let mut op = match peeled {
-        Peeled::Next(i) if i < argv.len() => peel(&argv[i..], depth + 1),
+        Peeled::Next(i) if i < argv.len() => peel(&argv[i..], depth + 1, &inner),
         Peeled::Next(_) if base == "chroot" => {
             // `chroot DIR` alone runs an interactive shell: nothing destructive to judge.
             Operation::new("sh", vec!["sh".into(), "-i".into()])
@@ -79,13 +102,13 @@ pub(super) fn peel(argv: &[String], depth: usize) -> Operation {
         }
     };
     op.wrappers.insert(0, base);
-    for (k, v) in env {
+    for (k, v) in around.env {
         op.env.entry(k).or_insert(v);
     }
     if op.cwd.is_none() {
-        op.cwd = cwd;
+        op.cwd = around.cwd;
     }
-    if let Some(root) = root {
+    if let Some(root) = around.root {
         reroot(&mut op, &root);
     }
     op
@@ -123,248 +146,277 @@ fn is_assignment(arg: &str) -> Option<(String, String)> {
     ok.then(|| (name.to_string(), value.to_string()))
 }
 
-/// Generic getopt-style short options: `with_arg` letters take a value (bundled or next word),
-/// `plain` letters do not. Unknown letters are unclear. `start` is where options begin.
-fn short_opts(argv: &[String], with_arg: &str, plain: &str, start: usize) -> Peeled {
-    let mut i = start;
-    while i < argv.len() {
-        let a = &argv[i];
-        if a == "--" {
-            return Peeled::Next(i + 1);
-        }
-        if !a.starts_with('-') || a == "-" {
-            return Peeled::Next(i);
-        }
-        let chars: Vec<char> = a[1..].chars().collect();
-        let mut j = 0;
-        while j < chars.len() {
-            let c = chars[j];
-            if with_arg.contains(c) {
-                if j + 1 == chars.len() {
-                    i += 1; // value is the next word
-                }
-                break;
-            } else if !plain.contains(c) {
-                return Peeled::Unclear(format!("unknown option `-{c}`"));
-            }
-            j += 1;
-        }
-        i += 1;
-    }
-    Peeled::Next(i)
-}
-
-fn sudo(
+/// Reads a wrapper's options (`argv[1..]`) by `spec`, telling `meaning` each one; the command
+/// starts at the first operand.
+fn options(
     argv: &[String],
-    env: &mut Vec<(String, String)>,
-    cwd: &mut Option<String>,
-    root: &mut Option<String>,
+    spec: &Getopt,
+    mut meaning: impl FnMut(&str, Option<&str>) -> Means,
 ) -> Peeled {
-    const WITH_ARG: &str = "CDghpRrtTUuc";
-    const PLAIN: &str = "AbEHiInPSsBN";
-    const NO_CMD: &str = "lvkKVe";
-    let mut i = 1;
-    while i < argv.len() {
-        let a = &argv[i];
-        if a == "--" {
-            i += 1;
-            break;
-        }
-        if let Some(long) = a.strip_prefix("--") {
-            let (name, value) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            let takes = [
-                "close-from",
-                "chdir",
-                "group",
-                "host",
-                "prompt",
-                "chroot",
-                "role",
-                "type",
-                "command-timeout",
-                "other-user",
-                "user",
-                "login-class",
-            ];
-            if takes.contains(&name) {
-                let value = match value {
-                    Some(v) => v,
-                    None => {
-                        i += 1;
-                        argv.get(i).cloned().unwrap_or_default()
-                    }
-                };
-                match name {
-                    "chdir" => *cwd = Some(value),
-                    "chroot" => *root = Some(value),
-                    _ => {}
+    let args = &argv[1..];
+    let mut reader = Reader::new(std::slice::from_ref(spec), args);
+    while let Some(a) = reader.next() {
+        match a {
+            Err(e) => return Peeled::Unclear(e),
+            Ok(Arg::Opt(n, v)) => {
+                if let Means::NoCommand = meaning(&n, v.as_deref()) {
+                    return Peeled::NoCommand;
                 }
-            } else if [
-                "list",
-                "validate",
-                "remove-timestamp",
-                "reset-timestamp",
-                "version",
-                "edit",
-                "help",
-            ]
-            .contains(&name)
-            {
-                return Peeled::NoCommand;
-            } else if ![
-                "askpass",
-                "background",
-                "preserve-env",
-                "set-home",
-                "login",
-                "non-interactive",
-                "preserve-groups",
-                "stdin",
-                "shell",
-                "bell",
-            ]
-            .contains(&name)
-            {
-                return Peeled::Unclear(format!("unknown option `--{name}`"));
             }
-            i += 1;
-            continue;
+            Ok(Arg::Operand(_)) => return Peeled::Next(argv.len() - reader.rest().len() - 1),
         }
-        if !a.starts_with('-') || a == "-" {
-            break;
-        }
-        let chars: Vec<char> = a[1..].chars().collect();
-        let mut j = 0;
-        while j < chars.len() {
-            let c = chars[j];
-            if WITH_ARG.contains(c) {
-                let value: String = if j + 1 < chars.len() {
-                    chars[j + 1..].iter().collect()
-                } else {
-                    i += 1;
-                    argv.get(i).cloned().unwrap_or_default()
-                };
-                match c {
-                    'D' => *cwd = Some(value),
-                    'R' => *root = Some(value),
-                    _ => {}
-                }
-                break;
-            } else if NO_CMD.contains(c) || c == 'h' {
-                return Peeled::NoCommand;
-            } else if !PLAIN.contains(c) {
-                return Peeled::Unclear(format!("unknown option `-{c}`"));
-            }
-            j += 1;
-        }
-        i += 1;
     }
+    Peeled::Next(argv.len())
+}
+
+/// The wrappers that are only a table and the options that stop them running a command.
+/// A wrapper's table, and what each option it reads means.
+type Wrapper = (Getopt<'static>, fn(&str) -> Means);
+
+fn table(base: &str) -> Option<Wrapper> {
+    // Help and version print and exit; the rest is each tool's own.
+    const INFO: &[&str] = &["help", "version"];
+    Some(match base {
+        // OpenBSD doas(1): `-C config` checks the config and `-L` clears persisted logins,
+        // "No command is executed".
+        "doas" => (
+            Getopt {
+                short_arg: "auC",
+                short_flag: "nsL",
+                ..POSIX
+            },
+            |n| stops(n, &["C", "L"]),
+        ),
+        "nice" => (
+            Getopt {
+                short_arg: "n",
+                long_arg: &["adjustment"],
+                long_flag: INFO,
+                // `nice -10 CMD`, `nice --5 CMD`: the old spelling of `-n`.
+                digits: Some("adjustment"),
+                ..POSIX
+            },
+            |n| stops(n, INFO),
+        ),
+        "ionice" => (
+            Getopt {
+                long_arg: &["class", "classdata", "pid", "pgid", "uid"],
+                long_flag: &["ignore", "help", "version"],
+                pairs: &[
+                    ('c', "class"),
+                    ('n', "classdata"),
+                    ('p', "pid"),
+                    ('P', "pgid"),
+                    ('u', "uid"),
+                    ('t', "ignore"),
+                    ('h', "help"),
+                    ('V', "version"),
+                ],
+                ..POSIX
+            },
+            // `-p PID…`, `-P PGID…`, `-u UID…`: the operands are processes, not a command.
+            |n| stops(n, &["pid", "pgid", "uid", "help", "version"]),
+        ),
+        "nohup" => (
+            Getopt {
+                long_flag: INFO,
+                ..POSIX
+            },
+            |n| stops(n, INFO),
+        ),
+        "timeout" => (
+            Getopt {
+                short_arg: "ks",
+                // `-f` and `-p`: coreutils 9.6's short spellings of the two long flags.
+                short_flag: "vfp",
+                long_arg: &["kill-after", "signal"],
+                long_flag: &[
+                    "verbose",
+                    "foreground",
+                    "preserve-status",
+                    "help",
+                    "version",
+                ],
+                ..POSIX
+            },
+            |n| stops(n, INFO),
+        ),
+        "stdbuf" => (
+            Getopt {
+                short_arg: "ioe",
+                long_arg: &["input", "output", "error"],
+                long_flag: INFO,
+                ..POSIX
+            },
+            |n| stops(n, INFO),
+        ),
+        // GNU time 1.9.
+        "time" => (
+            Getopt {
+                short_arg: "fo",
+                short_flag: "apqvV",
+                long_arg: &["format", "output"],
+                long_flag: &[
+                    "append",
+                    "portability",
+                    "quiet",
+                    "verbose",
+                    "help",
+                    "version",
+                ],
+                ..POSIX
+            },
+            |n| stops(n, &["V", "help", "version"]),
+        ),
+        // The shells' builtins: `command [-pVv] CMD`, `exec [-cl] [-a NAME] CMD`.
+        "command" => (
+            Getopt {
+                short_flag: "pvV",
+                ..POSIX
+            },
+            |n| stops(n, &["v", "V"]),
+        ),
+        "exec" => (
+            Getopt {
+                short_arg: "a",
+                short_flag: "cl",
+                ..POSIX
+            },
+            |_| Means::Nothing,
+        ),
+        "setsid" => (
+            Getopt {
+                short_flag: "cfw",
+                long_flag: &["ctty", "fork", "wait", "help", "version"],
+                pairs: &[('h', "help"), ('V', "version")],
+                ..POSIX
+            },
+            |n| stops(n, INFO),
+        ),
+        _ => return None,
+    })
+}
+
+/// [`Means::NoCommand`] for the options in `list`.
+fn stops(name: &str, list: &[&str]) -> Means {
+    if list.contains(&name) {
+        Means::NoCommand
+    } else {
+        Means::Nothing
+    }
+}
+
+/// sudo 1.9 (`+Aa:BbC:c:D:Eeg:Hh::iKklNnP:p:R:r:SsT:t:U:u:Vv`, less the BSD-only `-a`), then
+/// `VAR=value` assignments before the command.
+#[rustfmt::skip]
+const SUDO: Getopt = Getopt {
+    short_arg: "CgprtTUuc",
+    // `-h` alone is help; `-hHOST` names a host, which sudo only allows with `-l`.
+    short_opt: "h",
+    short_flag: "AbBEHikNnPSs",
+    long_arg: &[
+        "close-from", "chdir", "group", "host", "prompt", "chroot", "role", "type",
+        "command-timeout", "other-user", "user", "login-class",
+    ],
+    long_opt: &["preserve-env"],
+    long_flag: &[
+        "askpass", "background", "bell", "edit", "help", "list", "login", "non-interactive",
+        "preserve-groups", "remove-timestamp", "reset-timestamp", "set-home", "shell", "stdin",
+        "validate", "version",
+    ],
+    pairs: &[
+        ('D', "chdir"), ('R', "chroot"), ('e', "edit"), ('l', "list"), ('v', "validate"),
+        ('K', "remove-timestamp"), ('V', "version"),
+    ],
+    ..POSIX
+};
+
+fn sudo(argv: &[String], around: &mut Around) -> Peeled {
+    let peeled = options(argv, &SUDO, |n, v| match n {
+        "chdir" => {
+            around.cwd = v.map(str::to_string);
+            Means::Nothing
+        }
+        "chroot" => {
+            around.root = v.map(str::to_string);
+            Means::Nothing
+        }
+        // `-k` with a command runs it (only the cached credentials are ignored).
+        "list" | "validate" | "remove-timestamp" | "version" | "edit" | "h" | "help" | "host" => {
+            Means::NoCommand
+        }
+        _ => Means::Nothing,
+    });
+    let Peeled::Next(mut i) = peeled else {
+        return peeled;
+    };
     while let Some((k, v)) = argv.get(i).and_then(|a| is_assignment(a)) {
-        env.push((k, v));
+        around.env.push((k, v));
         i += 1;
     }
     Peeled::Next(i)
 }
 
-fn env_cmd(argv: &[String], depth: usize) -> Operation {
+/// coreutils 9 env (`+C:iS:u:v0`).
+#[rustfmt::skip]
+const ENV: Getopt = Getopt {
+    short_flag: "v0",
+    long_arg: &["unset", "chdir", "split-string"],
+    long_opt: &["block-signal", "default-signal", "ignore-signal"],
+    long_flag: &[
+        "ignore-environment", "null", "debug", "list-signal-handling", "help", "version",
+    ],
+    pairs: &[
+        ('u', "unset"), ('C', "chdir"), ('S', "split-string"), ('i', "ignore-environment"),
+    ],
+    ..POSIX
+};
+
+fn env_cmd(argv: &[String], depth: usize, scope: &Scope) -> Operation {
     let mut vars = Vec::new();
     let mut cwd = None;
-    let mut i = 1;
+    let mut scope = scope.clone();
     let unclear = |why: String| {
         let mut op = Operation::new("env", argv.to_vec());
         op.opaque(format!("`env` options not understood: {why}"));
         op.wrappers.push("env".into());
         op
     };
-    while i < argv.len() {
-        let a = &argv[i];
-        if a == "--" {
-            i += 1;
-            break;
-        }
-        if a == "-" {
-            i += 1;
-            continue;
-        }
-        if let Some(long) = a.strip_prefix("--") {
-            let (name, value) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            match name {
-                "ignore-environment" | "null" | "debug" => {}
-                "block-signal" | "ignore-signal" | "default-signal" | "list-signal-handling" => {}
-                "unset" | "chdir" | "split-string" => {
-                    let v = match value {
-                        Some(v) => v,
-                        None => {
-                            i += 1;
-                            match argv.get(i) {
-                                Some(v) => v.clone(),
-                                None => return unclear(format!("`--{name}` needs a value")),
-                            }
-                        }
-                    };
-                    if name == "chdir" {
-                        cwd = Some(v);
-                    } else if name == "split-string" {
-                        return env_split(argv, i, &v, vars, cwd, depth);
-                    }
+    let args = &argv[1..];
+    let mut reader = Reader::new(std::slice::from_ref(&ENV), args);
+    let mut first = argv.len();
+    while let Some(a) = reader.next() {
+        match a {
+            Err(e) => return unclear(e),
+            Ok(Arg::Operand(_)) => {
+                first = argv.len() - reader.rest().len() - 1;
+                break;
+            }
+            Ok(Arg::Opt(n, v)) => match (n.as_str(), v) {
+                ("ignore-environment", _) => scope.clear(),
+                ("unset", Some(name)) => scope.unset(&name),
+                ("chdir", Some(dir)) => cwd = Some(dir),
+                ("split-string", Some(s)) => {
+                    return env_split(argv, &s, reader.rest(), (vars, cwd), depth, &scope)
                 }
-                "help" | "version" => return Operation::new("env", argv.to_vec()),
-                _ => return unclear(format!("unknown option `--{name}`")),
-            }
-            i += 1;
-            continue;
-        }
-        if let Some(bundle) = a.strip_prefix('-') {
-            let chars: Vec<char> = bundle.chars().collect();
-            let mut j = 0;
-            while j < chars.len() {
-                match chars[j] {
-                    'i' | '0' | 'v' => {}
-                    c @ ('u' | 'C' | 'S') => {
-                        let v: String = if j + 1 < chars.len() {
-                            chars[j + 1..].iter().collect()
-                        } else {
-                            i += 1;
-                            match argv.get(i) {
-                                Some(v) => v.clone(),
-                                None => return unclear(format!("`-{c}` needs a value")),
-                            }
-                        };
-                        if c == 'C' {
-                            cwd = Some(v);
-                        } else if c == 'S' {
-                            return env_split(argv, i, &v, vars, cwd, depth);
-                        }
-                        break;
-                    }
-                    c => return unclear(format!("unknown option `-{c}`")),
-                }
-                j += 1;
-            }
-            i += 1;
-            continue;
-        }
-        match is_assignment(a) {
-            Some(kv) => {
-                vars.push(kv);
-                i += 1;
-            }
-            None => break,
+                ("help" | "version", _) => return Operation::new("env", argv.to_vec()),
+                _ => {}
+            },
         }
     }
-    // Assignments may follow options.
-    while let Some(kv) = argv.get(i).and_then(|a| is_assignment(a)) {
-        vars.push(kv);
+    let mut i = first;
+    // `env - CMD`: `-` right after the options is `-i`.
+    if argv.get(i).map(String::as_str) == Some("-") {
+        scope.clear();
+        i += 1;
+    }
+    while let Some((k, v)) = argv.get(i).and_then(|a| is_assignment(a)) {
+        scope.set(&k, &v);
+        vars.push((k, v));
         i += 1;
     }
     let mut op = if i < argv.len() {
-        peel(&argv[i..], depth + 1)
+        peel(&argv[i..], depth + 1, &scope)
     } else {
         Operation::new("env", argv.to_vec())
     };
@@ -373,14 +425,14 @@ fn env_cmd(argv: &[String], depth: usize) -> Operation {
 }
 
 /// `env -S 'rm -rf /'`: the string is split into words (env's own rules are close to the shell's
-/// quoting) and the remaining arguments follow it.
+/// quoting), the remaining arguments follow it, and env reads its options again from there.
 fn env_split(
     argv: &[String],
-    i: usize,
     s: &str,
-    vars: Vec<(String, String)>,
-    cwd: Option<String>,
+    rest: &[String],
+    (vars, cwd): (Vec<(String, String)>, Option<String>),
     depth: usize,
+    scope: &Scope,
 ) -> Operation {
     let mut words = match shell_words::split(s) {
         Ok(w) => w,
@@ -391,10 +443,10 @@ fn env_split(
             return op;
         }
     };
-    words.extend(argv[i + 1..].iter().cloned());
-    let mut rest = vec!["env".to_string()];
-    rest.extend(words);
-    let mut op = env_cmd(&rest, depth + 1);
+    words.extend(rest.iter().cloned());
+    let mut again = vec!["env".to_string()];
+    again.extend(words);
+    let mut op = env_cmd(&again, depth + 1, scope);
     op.wrappers.remove(0);
     finish_env(&mut op, vars, cwd);
     op
@@ -414,263 +466,109 @@ fn finish_env(op: &mut Operation, vars: Vec<(String, String)>, cwd: Option<Strin
     }
 }
 
-fn nice(argv: &[String]) -> Peeled {
-    let mut i = 1;
-    while i < argv.len() {
-        let a = &argv[i];
-        if a == "--" {
-            return Peeled::Next(i + 1);
-        }
-        if a == "-n" || a == "--adjustment" {
-            i += 2;
-            continue;
-        }
-        if a.starts_with("--adjustment=")
-            || (a.starts_with("-n") && a.len() > 2)
-            || (a.starts_with('-') && a[1..].parse::<i64>().is_ok())
-            || (a.starts_with("--") && a[2..].parse::<i64>().is_ok())
-        {
-            i += 1;
-            continue;
-        }
-        if a.starts_with('-') && a.len() > 1 {
-            return Peeled::Unclear(format!("unknown option `{a}`"));
-        }
-        break;
-    }
-    Peeled::Next(i)
-}
+/// coreutils chroot (`+`, long options only), then NEWROOT, then the command.
+#[rustfmt::skip]
+const CHROOT: Getopt = Getopt {
+    long_arg: &["userspec", "groups"],
+    long_flag: &["skip-chdir", "help", "version"],
+    ..POSIX
+};
 
-fn ionice(argv: &[String]) -> Peeled {
-    let mut i = 1;
-    while i < argv.len() {
-        let a = &argv[i];
-        if a == "--" {
-            return Peeled::Next(i + 1);
-        }
-        if !a.starts_with('-') || a == "-" {
-            break;
-        }
-        let (name, value) = super::split_long(a);
-        match name {
-            "-p" | "--pid" | "-P" | "--pgid" | "-u" | "--uid" => return Peeled::NoCommand,
-            "-c" | "--class" | "-n" | "--classdata" => {
-                if value.is_none() {
-                    i += 1;
-                }
+fn chroot(argv: &[String], around: &mut Around) -> Peeled {
+    match options(argv, &CHROOT, |n, _| match n {
+        "help" | "version" => Means::NoCommand,
+        _ => Means::Nothing,
+    }) {
+        Peeled::Next(i) => match argv.get(i) {
+            Some(r) => {
+                around.root = Some(r.clone());
+                Peeled::Next(i + 1)
             }
-            "-t" | "--ignore" => {}
-            _ if a.starts_with("-c") || a.starts_with("-n") => {}
-            _ if a.starts_with("-t") => {}
-            _ => return Peeled::Unclear(format!("unknown option `{a}`")),
-        }
-        i += 1;
-    }
-    Peeled::Next(i)
-}
-
-fn long_only(argv: &[String]) -> Peeled {
-    match argv.get(1).map(String::as_str) {
-        Some("--") => Peeled::Next(2),
-        Some("--help") | Some("--version") => Peeled::NoCommand,
-        _ => Peeled::Next(1),
+            None => Peeled::NoCommand,
+        },
+        other => other,
     }
 }
 
-fn timeout(argv: &[String]) -> Peeled {
-    let mut i = 1;
-    while i < argv.len() {
-        let a = &argv[i];
-        if a == "--" {
-            i += 1;
-            break;
-        }
-        if !a.starts_with('-') || a == "-" {
-            break;
-        }
-        let (name, value) = super::split_long(a);
-        match name {
-            "-s" | "--signal" | "-k" | "--kill-after" => {
-                if value.is_none() {
-                    i += 1;
-                }
-            }
-            "--preserve-status" | "--foreground" | "-v" | "--verbose" | "-f" | "-p" => {}
-            _ if a.starts_with("-s") || a.starts_with("-k") => {}
-            _ => return Peeled::Unclear(format!("unknown option `{a}`")),
-        }
-        i += 1;
-    }
-    // DURATION comes next, then the command.
-    Peeled::Next(i + 1)
-}
-
-fn stdbuf(argv: &[String]) -> Peeled {
-    let mut i = 1;
-    while i < argv.len() {
-        let a = &argv[i];
-        if a == "--" {
-            return Peeled::Next(i + 1);
-        }
-        if !a.starts_with('-') || a == "-" {
-            break;
-        }
-        let (name, value) = super::split_long(a);
-        match name {
-            "-i" | "-o" | "-e" | "--input" | "--output" | "--error" => {
-                if value.is_none() {
-                    i += 1;
-                }
-            }
-            _ if a.len() > 2 && matches!(&a[..2], "-i" | "-o" | "-e") => {}
-            _ => return Peeled::Unclear(format!("unknown option `{a}`")),
-        }
-        i += 1;
-    }
-    Peeled::Next(i)
-}
-
-fn time(argv: &[String]) -> Peeled {
-    let mut i = 1;
-    while i < argv.len() {
-        let a = &argv[i];
-        if a == "--" {
-            return Peeled::Next(i + 1);
-        }
-        if !a.starts_with('-') || a == "-" {
-            break;
-        }
-        let (name, value) = super::split_long(a);
-        match name {
-            "-f" | "--format" | "-o" | "--output" => {
-                if value.is_none() {
-                    i += 1;
-                }
-            }
-            "-p" | "--portability" | "-a" | "--append" | "-v" | "--verbose" | "-q" | "--quiet" => {}
-            _ => return Peeled::Unclear(format!("unknown option `{a}`")),
-        }
-        i += 1;
-    }
-    Peeled::Next(i)
-}
-
-fn command(argv: &[String]) -> Peeled {
-    let mut i = 1;
-    while i < argv.len() {
-        match argv[i].as_str() {
-            "--" => return Peeled::Next(i + 1),
-            "-p" => {}
-            "-v" | "-V" | "-pv" | "-pV" | "-vp" | "-Vp" => return Peeled::NoCommand,
-            a if a.starts_with('-') && a != "-" => {
-                return Peeled::Unclear(format!("unknown option `{a}`"))
-            }
-            _ => break,
-        }
-        i += 1;
-    }
-    Peeled::Next(i)
-}
-
-fn setsid(argv: &[String]) -> Peeled {
-    let mut i = 1;
-    while i < argv.len() {
-        match argv[i].as_str() {
-            "--" => return Peeled::Next(i + 1),
-            "-c" | "--ctty" | "-f" | "--fork" | "-w" | "--wait" => {}
-            a if a.starts_with('-') && a.len() > 1 => {
-                if !a[1..].chars().all(|c| "cfw".contains(c)) {
-                    return Peeled::Unclear(format!("unknown option `{a}`"));
-                }
-            }
-            _ => break,
-        }
-        i += 1;
-    }
-    Peeled::Next(i)
-}
-
-fn chroot(argv: &[String], root: &mut Option<String>) -> Peeled {
-    let mut i = 1;
-    while i < argv.len() {
-        let a = &argv[i];
-        if a == "--" {
-            i += 1;
-            break;
-        }
-        if !a.starts_with('-') || a == "-" {
-            break;
-        }
-        let (name, value) = super::split_long(a);
-        match name {
-            "--userspec" | "--groups" => {
-                if value.is_none() {
-                    i += 1;
-                }
-            }
-            "--skip-chdir" => {}
-            _ => return Peeled::Unclear(format!("unknown option `{a}`")),
-        }
-        i += 1;
-    }
-    match argv.get(i) {
-        Some(r) => {
-            *root = Some(r.clone());
-            Peeled::Next(i + 1)
-        }
-        None => Peeled::NoCommand,
+/// A shell's invocation options: every letter a flag (a letter the shell lacks it refuses, and
+/// then runs nothing), `-o NAME` / `-O NAME` and their `+` forms taking the next word even
+/// inside a bundle (`bash -co posix CMD`; zsh takes an attached one: `zsh -onoglob`), bash's
+/// `--rcfile FILE` / `--init-file FILE`, zsh's `--emulate NAME`; other long options are passed
+/// over.
+fn shell_spec(base: &str) -> Getopt<'static> {
+    const LETTERS: &str = "abcdefghijklmnpqrstuvwxyzABCDEFGHIJKLMNPQRSTUVWXYZ0123456789";
+    let spec = Getopt {
+        short_arg: "oO",
+        short_flag: LETTERS,
+        long_arg: &["rcfile", "init-file", "emulate"],
+        unknown: Unknown::Skip,
+        ..SHELL
+    };
+    match base {
+        "zsh" => Getopt {
+            values_next_word: false,
+            ..spec
+        },
+        _ => spec,
     }
 }
 
-/// `sh -c STRING [NAME ARGS…]`, also `bash -lc`, `sh -e -c`. A STRING that is one simple command
-/// (words and quotes only) is parsed as that command; anything with operators, substitutions,
-/// variables or redirections is [`Kind::Opaque`] until a real shell parser judges it.
-fn shell(argv: &[String], base: &str, depth: usize) -> Operation {
-    let mut i = 1;
+/// `sh -c STRING [NAME ARGS…]`, also `bash -lc`, `sh -e -c`, `bash --rcfile F -c`. A STRING that
+/// is one simple command (words and quotes only) is parsed as that command; anything with
+/// operators, substitutions, variables or redirections is [`Kind::Opaque`](super::Kind::Opaque)
+/// until a real shell parser judges it.
+fn shell(argv: &[String], base: &str, depth: usize, scope: &Scope) -> Operation {
+    let spec = shell_spec(base);
+    let reader = Reader::new(std::slice::from_ref(&spec), &argv[1..]);
     let mut has_c = false;
-    while i < argv.len() {
-        let a = &argv[i];
-        if a == "--" || a == "-" {
-            i += 1;
-            break;
+    let mut script = None;
+    let mut unclear = None;
+    for a in reader {
+        match a {
+            Ok(Arg::Opt(n, _)) => has_c |= n == "c",
+            Ok(Arg::Operand(s)) => {
+                script = Some(s);
+                break;
+            }
+            Err(e) => {
+                unclear = Some(e);
+                break;
+            }
         }
-        if a.starts_with('-') || a.starts_with('+') {
-            if a.starts_with("--") {
-                // bash long options such as --login, --norc, --posix.
-                i += 1;
-                continue;
-            }
-            if a[1..].contains('c') {
-                has_c = true;
-            }
-            if a[1..].ends_with('o') || a[1..].ends_with('O') {
-                i += 1; // -o OPTION
-            }
-            i += 1;
-            continue;
-        }
-        break;
     }
-    let mut op = if !has_c {
+    let mut op = match (unclear, has_c, script) {
+        (Some(e), _, _) => {
+            let mut op = Operation::new(base, argv.to_vec());
+            op.opaque(format!("`{base}` options not understood: {e}"));
+            op
+        }
         // `sh script.sh` or an interactive shell: what the script does is not in the argv.
-        Operation::new(base, argv.to_vec())
-    } else {
-        match argv.get(i) {
-            None => {
+        (None, false, _) => Operation::new(base, argv.to_vec()),
+        (None, true, None) => {
+            let mut op = Operation::new(base, argv.to_vec());
+            op.opaque("`-c` without a command string");
+            op
+        }
+        (None, true, Some(script)) => match simple_command(&script) {
+            Ok(words) if words.is_empty() => Operation::new(base, argv.to_vec()),
+            Ok(words) => {
+                // `sh -c 'BORG_RSH=x borg …'`: the assignments are the command's environment.
+                let mut inner = scope.clone();
+                for (k, v) in shell_words::split(&script)
+                    .unwrap_or_default()
+                    .iter()
+                    .map_while(|w| is_assignment(w))
+                {
+                    inner.set(&k, &v);
+                }
+                peel(&words, depth + 1, &inner)
+            }
+            Err(why) => {
                 let mut op = Operation::new(base, argv.to_vec());
-                op.opaque("`-c` without a command string");
+                op.opaque(format!("shell content not understood ({why}): {script}"));
                 op
             }
-            Some(script) => match simple_command(script) {
-                Ok(words) if words.is_empty() => Operation::new(base, argv.to_vec()),
-                Ok(words) => peel(&words, depth + 1),
-                Err(why) => {
-                    let mut op = Operation::new(base, argv.to_vec());
-                    op.opaque(format!("shell content not understood ({why}): {script}"));
-                    op
-                }
-            },
-        }
+        },
     };
     op.wrappers.insert(0, base.to_string());
     op
@@ -805,11 +703,93 @@ mod tests {
             "sudo -v",
             "command -v rm",
             "ionice -p 123",
-            "sudo -k rm",
+            "sudo -K",
+            "sudo -V",
+            "sudo -h",
+            "sudo -hlocalhost rm -rf /",
+            "sudo --host=h rm -rf /",
+            "sudo -e /etc/fstab",
+            "sudo -ll rm",
+            "doas -C /etc/doas.conf rm -rf /",
+            "doas -L",
+            "setsid --help",
+            "ionice -h",
+            "env --version",
+            "nice --help",
+            "chroot --help",
         ] {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Unknown, "{line}");
         }
+    }
+
+    /// sudo 1.9.13: `sudo -k CMD` ignores the cached credentials and runs CMD ("RAN" printed).
+    #[test]
+    fn sudo_k_runs_the_command() {
+        for line in ["sudo -k rm -rf /srv", "sudo -ku root rm -rf /srv"] {
+            let op = parse_str(line);
+            assert_eq!((op.tool.as_str(), op.kind), ("rm", Kind::Delete), "{line}");
+            assert_eq!(op.targets, vec!["/srv"], "{line}");
+        }
+    }
+
+    /// Spellings the wrappers' getopt_long accepts that the old loops did not read.
+    #[test]
+    fn getopt_spellings_of_the_wrappers() {
+        for line in [
+            // Unambiguous prefixes of long options (sudo 1.9: `sudo --us=root` runs).
+            "sudo --us=root rm -rf /srv",
+            "sudo --non -- rm -rf /srv",
+            "sudo --preserve-env=HOME rm -rf /srv",
+            "env --unset=HOME --ch=/ rm -rf /srv",
+            "env -iu HOME rm -rf /srv",
+            "timeout --sig=KILL --kill=5 10 rm -rf /srv",
+            "nice --adj=3 rm -rf /srv",
+            "nice --5 rm -rf /srv",
+            "ionice --class=2 --classdata 7 rm -rf /srv",
+            "stdbuf --out=L rm -rf /srv",
+            "setsid --fork -w rm -rf /srv",
+            "chroot --skip-chdir / rm -rf /srv",
+            "time -f %e -o /tmp/t rm -rf /srv",
+            // bash takes `--rcfile FILE` before `-c` (bash 5.2 runs `bash --rcfile /dev/null
+            // -c CMD`); the old loop took FILE for a script and missed the command.
+            "bash --rcfile /dev/null -c 'rm -rf /srv'",
+            "bash --init-file x -c 'rm -rf /srv'",
+            "bash --norc --noprofile -c 'rm -rf /srv'",
+            // `-o NAME` after `-c` in one bundle: bash takes NAME from the next word.
+            "bash -co posix 'rm -rf /srv'",
+            "bash -cox posix 'rm -rf /srv'",
+            "sh +e -c 'rm -rf /srv'",
+            "bash +O extglob -c 'rm -rf /srv'",
+            "zsh -onoglob -c 'rm -rf /srv'",
+            "zsh --emulate sh -c 'rm -rf /srv'",
+            "zsh --noglob -c 'rm -rf /srv'",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.tool, "rm", "{line}: {:?}", op.note);
+            assert_eq!(op.kind, Kind::Delete, "{line}");
+            assert_eq!(op.targets, vec!["/srv"], "{line}");
+        }
+        // What the first operand is: `env A=1 -i cmd` runs the program `-i` (env 9.1: "'-i':
+        // No such file or directory"); `nohup -x` is refused.
+        assert_eq!(parse_str("env A=1 -i rm -rf /srv").tool, "-i");
+        assert_eq!(parse_str("nohup -x rm -rf /srv").kind, Kind::Opaque);
+        assert_eq!(
+            parse_str("env --ch /srv rm -rf data").cwd.as_deref(),
+            Some("/srv")
+        );
+        assert_eq!(
+            parse_str("sudo --chdir=/srv rm -rf data").cwd.as_deref(),
+            Some("/srv")
+        );
+        assert_eq!(
+            parse_str("sudo -D/srv rm -rf data").cwd.as_deref(),
+            Some("/srv")
+        );
+        // `env -S` reads env's options again from the split string.
+        let op = parse_str("env -S'-C /srv rm -rf' data");
+        assert_eq!((op.tool.as_str(), op.cwd.as_deref()), ("rm", Some("/srv")));
+        assert_eq!(op.targets, vec!["data"]);
     }
 
     #[test]
