@@ -535,3 +535,99 @@ fn a_whole_loop_device_is_a_whole_disk_however_it_is_reached() {
     .status(126);
     assert_eq!(blake3_of(&img), before);
 }
+
+#[test]
+fn a_sync_with_a_delete_flag_into_a_tree_holding_in_use_images_is_denied() {
+    need_root!();
+    need_tool!("qemu-nbd");
+    need_tool!("losetup");
+    need_tool!("restic");
+    need_tool!("rsync");
+    let w = Images::new();
+    let before = w.hashes();
+    // A real restic repository whose snapshot holds `notes.txt` only.
+    let repo = w.p("repo");
+    let pw = w.s.write("pw", "a test password\n").display().to_string();
+    sh(&format!(
+        "restic init -q --repo '{repo}' --password-file '{pw}'"
+    ));
+    sh(&format!(
+        "cd '{}' && restic -q --repo '{repo}' --password-file '{pw}' backup notes.txt",
+        w.p("other")
+    ));
+    let images = w.p("images");
+    let other = format!("{}/", w.p("other"));
+    let restic = |target: &str| -> Vec<String> {
+        [
+            "restic",
+            "--repo",
+            &repo,
+            "--password-file",
+            &pw,
+            "restore",
+            "latest",
+            "--target",
+            target,
+            "--delete",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    for argv in [
+        restic(&images),
+        vec![
+            "rsync".into(),
+            "-a".into(),
+            "--delete".into(),
+            other.clone(),
+            format!("{images}/"),
+        ],
+    ] {
+        let a: Vec<&str> = argv.iter().map(String::as_str).collect();
+        check(&a)
+            .go()
+            .status(4)
+            .stdout_has("sync-deletes-in-use-below");
+        run(&a).go().status(126);
+        assert_eq!(w.hashes(), before, "{argv:?} changed an image");
+        assert!(w.s.path("images/vm.qcow2").exists() && w.s.path("images/disk.img").exists());
+    }
+    // Into `/`: only ever `check`.
+    let a = restic("/");
+    check(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .go()
+        .status(4)
+        .stdout_has("sync-deletes-below-system-dir");
+}
+
+#[test]
+fn a_sync_with_a_delete_flag_stops_at_mounts_only_with_one_file_system() {
+    need_root!();
+    need_tool!("rsync");
+    let s = Scratch::new();
+    s.write("src/a", "a\n");
+    s.write("dst/old", "old\n");
+    std::fs::create_dir_all(s.path("dst/mnt")).expect("mkdir");
+    let _mnt = MountGuard::tmpfs(&s.path("dst/mnt"), "size=1M");
+    s.write("dst/mnt/keep.txt", "keep\n");
+    let (src, dst) = (format!("{}/", s.p("src")), format!("{}/", s.p("dst")));
+    check(&["rsync", "-a", "--delete", &src, &dst])
+        .go()
+        .status(4)
+        .stdout_has("sync-deletes-through-mounts")
+        .stdout_has(&s.p("dst/mnt"));
+    run(&["rsync", "-a", "--delete", &src, &dst])
+        .go()
+        .status(126);
+    assert!(s.path("dst/old").exists() && s.path("dst/mnt/keep.txt").exists());
+    // `-x` keeps rsync on the destination's filesystem: allowed, and the mount's files stay.
+    run(&["rsync", "-ax", "--delete", &src, &dst])
+        .go()
+        .status(0);
+    assert!(!s.path("dst/old").exists(), "rsync deleted what src lacks");
+    assert_eq!(
+        std::fs::read_to_string(s.path("dst/mnt/keep.txt")).expect("kept"),
+        "keep\n"
+    );
+}
