@@ -631,3 +631,38 @@ fn a_sync_with_a_delete_flag_stops_at_mounts_only_with_one_file_system() {
         "keep\n"
     );
 }
+
+#[test]
+fn tar_remove_files_stops_at_mounts_only_with_one_file_system() {
+    need_root!();
+    let s = Scratch::new();
+    s.write("tree/a", "a\n");
+    std::fs::create_dir_all(s.path("tree/mnt")).expect("mkdir");
+    let _mnt = MountGuard::tmpfs(&s.path("tree/mnt"), "size=1M");
+    s.write("tree/mnt/keep.txt", "keep\n");
+    let (tar, tree) = (s.p("x.tar"), s.p("tree"));
+    check(&["tar", "-cf", &tar, "--remove-files", &tree])
+        .go()
+        .status(4)
+        .stdout_has("sources-removed-through-mounts");
+    run(&["tar", "-cf", &tar, "--remove-files", &tree])
+        .go()
+        .status(126);
+    assert!(s.path("tree/a").exists() && s.path("tree/mnt/keep.txt").exists());
+    // With --one-file-system tar neither archives nor deletes what is mounted below.
+    let r = run(&[
+        "tar",
+        "-cf",
+        &tar,
+        "--one-file-system",
+        "--remove-files",
+        &tree,
+    ])
+    .go();
+    assert!(matches!(r.code(), 0 | 2), "tar ran: {}", r.stderr);
+    assert!(!s.path("tree/a").exists(), "tar removed what it archived");
+    assert_eq!(
+        std::fs::read_to_string(s.path("tree/mnt/keep.txt")).expect("kept"),
+        "keep\n"
+    );
+}
