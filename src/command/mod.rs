@@ -16,6 +16,8 @@ mod borg;
 mod cp;
 mod dd;
 pub mod effect;
+mod kexec;
+mod logind;
 mod mkfs;
 mod mv;
 mod partition;
@@ -25,7 +27,9 @@ mod restic;
 mod rm;
 mod rsync;
 mod shred;
+mod systemctl;
 mod tar;
+mod tee;
 mod truncate;
 mod vocab;
 mod wipefs;
@@ -278,6 +282,11 @@ pub const TOOLS: &[&str] = &[
     "systemctl",
     "init",
     "telinit",
+    "kexec",
+    "loginctl",
+    "busctl",
+    "dbus-send",
+    "tee",
     "restic",
     "borg",
 ];
@@ -372,9 +381,13 @@ pub(crate) fn parse_tool(argv: &[String]) -> Operation {
         "fdisk" | "sfdisk" | "parted" | "sgdisk" | "gdisk" | "cfdisk" => {
             partition::parse(&mut op, args)
         }
-        "reboot" | "shutdown" | "poweroff" | "halt" | "systemctl" | "init" | "telinit" => {
+        "reboot" | "shutdown" | "poweroff" | "halt" | "init" | "telinit" => {
             reboot::parse(&mut op, args)
         }
+        "systemctl" => systemctl::parse(&mut op, args),
+        "kexec" => kexec::parse(&mut op, args),
+        "loginctl" | "busctl" | "dbus-send" => logind::parse(&mut op, args),
+        "tee" => tee::parse(&mut op, args),
         "restic" => restic::parse(&mut op, args),
         "borg" => borg::parse(&mut op, args),
         _ => {}

@@ -54,7 +54,8 @@ pub const FLAGS: &[&str] = &[
     "remove_destination", "remove_files", "remove_source_files", "repack_cacheable_only",
     "repack_small", "repack_uncompressed", "repair", "replicate", "repository", "runs_code", "safe_links",
     "save_space", "script", "secluded_args", "show_rc", "show_version", "shrink", "size_only",
-    "skip_old_files", "sort", "sparse", "specials", "stats", "stdout", "super", "superblock_only",
+    "skip_old_files", "sort", "sparse", "specials", "stats", "stdout", "stops_services", "super",
+    "superblock_only", "suspend",
     "symbolic_link", "target_is_directory", "target_is_zero", "times", "to_command", "transform",
     "transform_bsd", "transpose", "trust_sender", "typecode", "unlink_first", "unsafe",
     "unsafe_allow_remove_all", "update", "verbose", "verify", "wall_only", "warning", "whole_file",
@@ -85,6 +86,7 @@ pub const OPTIONS: &[&str] = &[
     "last", "limit_download", "limit_upload", "link_dest", "listed_incremental", "load_backup",
     "lock_wait", "log_file", "log_file_format", "machine", "match_archives", "max_alloc",
     "max_delete", "max_repack_size", "max_size", "max_unused", "members", "merge", "message",
+    "method",
     "min_size", "modify_window", "move_backup_table", "new", "no_preserve", "obs", "offset",
     "one_top_level", "only_write_batch", "option", "options", "oseek", "out_format", "outbuf",
     "output_format", "overwrite", "pack_size", "parallel", "partial_dir", "partition_guid",
@@ -98,7 +100,7 @@ pub const OPTIONS: &[&str] = &[
     "sparse_size", "status", "stderr", "stop_after", "stop_at", "strip_components",
     "stuck_request_timeout", "subcommand", "subfolder", "suffix", "tag", "target", "temp_dir",
     "threshold", "timeout", "timestamp", "tls_client_cert", "to_command", "transform_bsd",
-    "transpose", "typecode", "types", "umask", "undo_file", "update", "upload_buffer",
+    "transpose", "typecode", "types", "umask", "undo_file", "unit", "update", "upload_buffer",
     "upload_ratelimit", "usage_type", "usermap", "verb", "when", "wipe", "wipe_partitions",
     "write_batch",
 ];
@@ -187,7 +189,10 @@ mod tests {
     /// Command lines covering every parser: each option of every option table, in a line the
     /// tool accepts, and the lines whose meaning sets names the tables do not show.
     fn corpus() -> Vec<Vec<String>> {
-        use crate::command::{borg, dd, mkfs, partition, qemu_img, reboot, restic, rsync};
+        use crate::command::{
+            borg, dd, kexec, logind, mkfs, partition, qemu_img, reboot, restic, rsync, systemctl,
+            tee,
+        };
         let mut c: Vec<Vec<String>> = Vec::new();
         c.extend(around("rm", &crate::command::rm::SPEC, "x"));
         c.extend(around("cp", &crate::command::cp::SPEC, "a b"));
@@ -212,9 +217,22 @@ mod tests {
         }
         c.extend(around("shutdown", &reboot::SHUTDOWN_SPEC, ""));
         c.extend(around("shutdown", &reboot::SHUTDOWN_SPEC, "now"));
-        for verb in ["reboot", "poweroff", "halt", "kexec", "soft-reboot"] {
-            c.extend(around("systemctl", &reboot::SYSTEMCTL_SPEC, verb));
+        for verb in [
+            "reboot",
+            "poweroff",
+            "halt",
+            "kexec",
+            "soft-reboot",
+            "start reboot.target",
+        ] {
+            c.extend(around("systemctl", &systemctl::SYSTEMCTL_SPEC, verb));
         }
+        c.extend(around("kexec", &kexec::SPEC, "-e"));
+        c.extend(around("kexec", &kexec::SPEC, "/boot/vmlinuz"));
+        c.extend(around("loginctl", &logind::LOGINCTL_SPEC, "reboot"));
+        const CALL: &str = "call org.freedesktop.login1 /org/freedesktop/login1 org.freedesktop.login1.Manager Reboot b true";
+        c.extend(around("busctl", &logind::BUSCTL_SPEC, CALL));
+        c.extend(around("tee", &tee::SPEC, "f"));
         c.extend(around("fdisk", &partition::FDISK_SPEC, "/dev/sdb"));
         c.extend(around("sfdisk", &partition::SFDISK_SPEC, "/dev/sdb"));
         c.extend(around("cfdisk", &partition::CFDISK_SPEC, "/dev/sdb"));
@@ -370,6 +388,10 @@ mod tests {
         "mke2fs -F /dev/sdb",
         "mkswap -f /dev/sdb",
         "telinit 0",
+        "systemctl suspend",
+        "systemctl isolate rescue",
+        "loginctl -c",
+        "dbus-send --system --print-reply --dest=org.freedesktop.login1 /org/freedesktop/login1 org.freedesktop.login1.Manager.Reboot boolean:true",
     ];
 
     fn names(op: &Operation, flags: &mut BTreeSet<String>, options: &mut BTreeSet<String>) {
