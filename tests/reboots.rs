@@ -168,6 +168,7 @@ fn table() -> Vec<(String, Class, Option<&'static str>)> {
             Some("reboot"),
         ),
         ("systemctl start 'reboot*'", Boot, Some("reboot")),
+        ("systemctl enable --now reboot.target", Boot, Some("reboot")),
         // kexec
         ("kexec -e", Boot, Some("kexec")),
         ("kexec --exec", Boot, Some("kexec")),
@@ -299,6 +300,7 @@ fn table() -> Vec<(String, Class, Option<&'static str>)> {
         ("systemctl start rescue.target", Harmless, None),
         ("systemctl --user exit", Harmless, None),
         ("systemctl restart nginx", Harmless, None),
+        ("systemctl enable reboot.target", Harmless, None),
         ("init 3", Harmless, None),
         ("telinit q", Harmless, None),
         (

@@ -16,6 +16,7 @@
 //!   glob (`'reboot*'`) counts when it matches one of them. Several units on one line: the first
 //!   that takes the machine down (before any that only suspends it) is options["unit"].
 //!   `try-restart` and the other try-/cond- verbs restart only what runs: none of these does.
+//!   `enable --now` starts what it enables (`verb_enable`): the same units count.
 //! - Options: `--force`/`-f` (counted: twice is immediate), `--no-wall`, `--message=`, `--when=`
 //!   (`cancel` and `show` → Read), `--dry-run` → flag `dry_run`, `-i`/`--check-inhibitors=no` →
 //!   flag `ignore_inhibitors`, `--firmware-setup`, `--boot-loader-entry=`,
@@ -245,6 +246,7 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
     let mut read_only = false;
     let mut user_scope = false;
     let mut offline = false;
+    let mut now = false;
     for a in parsed {
         let (name, value) = match a {
             Arg::Operand(o) => {
@@ -268,6 +270,7 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
             }
             "user" | "global" => user_scope = true,
             "system" => user_scope = false,
+            "now" => now = true,
             "when" => {
                 if value == "cancel" || value == "show" {
                     read_only = true;
@@ -317,7 +320,8 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
     } else if matches!(
         verb.as_str(),
         "start" | "restart" | "reload-or-restart" | "isolate"
-    ) {
+    ) || (now && verb == "enable")
+    {
         if user_scope {
             return not_ours(op);
         }
@@ -533,6 +537,16 @@ mod tests {
                 "poweroff",
                 "shutdown.target",
             ),
+            (
+                "systemctl enable --now reboot.target",
+                "reboot",
+                "reboot.target",
+            ),
+            (
+                "systemctl --now enable systemd-reboot",
+                "reboot",
+                "systemd-reboot",
+            ),
         ] {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Reboot, "{line}: {:?}", op.note);
@@ -625,6 +639,8 @@ mod tests {
             "systemctl cat systemd-reboot.service",
             "systemctl start 'nginx*'",
             "systemctl list-units --type=target",
+            "systemctl enable reboot.target",
+            "systemctl disable --now reboot.target",
         ] {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Unknown, "{line}: {:?}", op.note);
