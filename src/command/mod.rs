@@ -20,6 +20,8 @@ mod borg;
 mod cp;
 mod dd;
 pub mod effect;
+mod kexec;
+mod logind;
 mod mkfs;
 mod mv;
 mod options;
@@ -30,7 +32,9 @@ mod restic;
 mod rm;
 mod rsync;
 mod shred;
+mod systemctl;
 mod tar;
+mod tee;
 mod truncate;
 mod vocab;
 mod wipefs;
@@ -284,6 +288,11 @@ pub const TOOLS: &[&str] = &[
     "systemctl",
     "init",
     "telinit",
+    "kexec",
+    "loginctl",
+    "busctl",
+    "dbus-send",
+    "tee",
     "restic",
     "borg",
 ];
@@ -455,9 +464,13 @@ pub(crate) fn parse_tool(argv: &[String], env: &Scope) -> Operation {
         "fdisk" | "sfdisk" | "parted" | "sgdisk" | "gdisk" | "cfdisk" => {
             partition::parse(&mut op, args)
         }
-        "reboot" | "shutdown" | "poweroff" | "halt" | "systemctl" | "init" | "telinit" => {
+        "reboot" | "shutdown" | "poweroff" | "halt" | "init" | "telinit" => {
             reboot::parse(&mut op, args)
         }
+        "systemctl" => systemctl::parse(&mut op, args),
+        "kexec" => kexec::parse(&mut op, args),
+        "loginctl" | "busctl" | "dbus-send" => logind::parse(&mut op, args),
+        "tee" => tee::parse(&mut op, args),
         "restic" => restic::parse(&mut op, args, env),
         "borg" => borg::parse(&mut op, args, env),
         _ => {}

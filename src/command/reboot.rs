@@ -1,30 +1,31 @@
-//! `reboot`, `poweroff`, `halt`, `shutdown`, `systemctl`, `init`, `telinit` argv → Operation
-//! (systemd 252+ spellings, and the sysvinit ones that still work).
+//! `reboot`, `poweroff`, `halt`, `shutdown`, `init`, `telinit` argv → Operation (systemd 252+
+//! spellings, and the sysvinit ones that still work), and what every way to take the machine down
+//! has in common. `systemctl` is [`super::systemctl`], `kexec` [`super::kexec`], `loginctl`,
+//! `busctl` and `dbus-send` [`super::logind`].
 //!
 //! Everything that takes the machine down is [`Kind::Reboot`] with options["action"] one of
-//! `reboot`, `poweroff`, `halt`, `kexec`, `soft-reboot`, `rescue` (`rescue`/`emergency` and
-//! runlevel 1/s/S stop every service but a shell: as disruptive as a reboot for a server).
-//! There are no targets: what is affected is this machine (or `-H HOST` → flag `remote_host`,
-//! options["host"]; `-M NAME` → flag `other_machine`, options["machine"]).
+//! `reboot`, `poweroff`, `halt`, `kexec`, `soft-reboot`; `rescue` and `emergency` (flag
+//! `stops_services`: every service stops, ssh and the guests' with them, but nothing boots);
+//! `suspend`, `hibernate`, `hybrid-sleep`, `suspend-then-hibernate`, `sleep` (flag `suspend`:
+//! the machine is gone until someone wakes it, but it does not boot). There are no targets: what
+//! is affected is this machine (or `-H HOST` → flag `remote_host`, options["host"]; `-M NAME` →
+//! flag `other_machine`, options["machine"]). An immediate one (no service manager, nothing
+//! unmounted: `reboot -f`, `systemctl -ff reboot`, `kexec -e`) has flag `force` and
+//! options["force_count"] `2`.
 //! - `--help` only prints; so does `--version` — systemd's halt and shutdown do not have it and
 //!   refuse it, which stops them just the same → [`Kind::Read`].
-//! - reboot/poweroff/halt: the program name gives the action, `--reboot`, `-p`/`--poweroff`,
-//!   `--halt` change it; `-w`/`--wtmp-only` only writes wtmp → [`Kind::Read`]; `-f` → flag
-//!   `force` (options["force_count"]: `-ff` skips even the service manager); `-n` → `no_sync`.
-//! - shutdown: default poweroff; `-r` reboot, `-H` halt, `-P`/`-h` poweroff; `-c` (cancel),
-//!   `-k` (wall only) and `--show` → Read. The first operand is the time (`now`, `+5`,
-//!   `hh:mm`) → options["when"] (systemd's default `+1` when absent); the rest is the wall
-//!   message (options["message"]). An operand that is not a time makes the line opaque, as
-//!   shutdown refuses it.
-//! - systemctl: verbs `reboot`, `poweroff`, `halt`, `kexec`, `soft-reboot`, `rescue`,
-//!   `emergency`, and `start`/`restart`/`isolate` of `reboot.target`, `poweroff.target`,
-//!   `halt.target`, `kexec.target`, `soft-reboot.target`, `rescue.target`, `emergency.target`
-//!   (also `ctrl-alt-del.target`, `shutdown.target`) → Reboot. Options: `--force`/`-f` (counted),
-//!   `--no-wall`, `--message=`, `--when=` (`--when=cancel` → Read), `--dry-run` → flag
-//!   `dry_run`, `-i` → flag `ignore_inhibitors`, `--check-inhibitors=`, `--firmware-setup`,
-//!   `--boot-loader-entry=`, `--boot-loader-menu=`, `--reboot-argument=`. Every other verb is
-//!   [`Kind::Unknown`] (not safeop's business), and so is a line whose options cannot be read
-//!   unless it mentions one of the verbs above (then it is opaque).
+//! - reboot/poweroff/halt (systemd's `halt_parse_argv`): the program name gives the action,
+//!   `--reboot`, `--halt` change it, `-p`/`--poweroff` too except for a reboot ("ignored when
+//!   reboot is invoked"); `-w`/`--wtmp-only` only writes wtmp → [`Kind::Read`]; `-f` is
+//!   immediate (force_count 2); `-n` → `no_sync`. An operand is the reboot argument, and only a
+//!   reboot takes one.
+//! - shutdown (`shutdown_parse_argv`): default poweroff; `-r` reboot, `-K`/`--kexec` kexec, `-H`
+//!   halt, `-P` poweroff, `-h` poweroff unless halt was asked; `-c` (cancel) and `--show` are
+//!   actions too, and the last action given wins (`shutdown -c -r now` reboots); `-k` only sends
+//!   the wall message (flag `wall_only`) → [`Kind::Read`]. The first operand is the time as
+//!   [`is_shutdown_time`] reads it → options["when"] (systemd's default `+1` when absent); the
+//!   rest is the wall message (options["message"]). An operand that is not a time makes the line
+//!   opaque, as shutdown refuses it.
 //! - init/telinit: `0` → poweroff, `6` → reboot, `1`/`s`/`S` → rescue; other runlevels, `q`,
 //!   `u` → Unknown.
 
@@ -33,13 +34,13 @@ use super::{options::GNU, Arg, Getopt, Kind, Operation};
 pub(crate) fn parse(op: &mut Operation, args: &[String]) {
     match op.tool.as_str() {
         "shutdown" => shutdown(op, args),
-        "systemctl" => systemctl(op, args),
         "init" | "telinit" => init(op, args),
         _ => halt(op, args),
     }
 }
 
-fn count_force(op: &mut Operation) {
+/// One more `--force` (`systemctl -ff` is immediate: the service manager is skipped).
+pub(super) fn count_force(op: &mut Operation) {
     let n = op
         .options
         .get("force_count")
@@ -48,6 +49,26 @@ fn count_force(op: &mut Operation) {
         + 1;
     op.flag("force");
     op.opt("force_count", &n.to_string());
+}
+
+/// Immediate: no service manager, nothing unmounted (`reboot -f`, `kexec -e`).
+pub(super) fn immediate(op: &mut Operation) {
+    op.flag("force");
+    op.opt("force_count", "2");
+}
+
+/// Marks the operation as taking the machine down with `action`, with the flag its class has
+/// (`suspend` for the sleep states, `stops_services` for rescue and emergency).
+pub(super) fn takes_down(op: &mut Operation, action: &str) {
+    match action {
+        "suspend" | "hibernate" | "hybrid-sleep" | "suspend-then-hibernate" | "sleep" => {
+            op.flag("suspend")
+        }
+        "rescue" | "emergency" => op.flag("stops_services"),
+        _ => {}
+    }
+    op.opt("action", action);
+    op.kind = Kind::Reboot;
 }
 
 pub(super) const HALT_SPEC: Getopt = Getopt {
@@ -85,9 +106,9 @@ fn halt(op: &mut Operation, args: &[String]) {
             Arg::Opt(name, _) => match name.as_str() {
                 "help" | "version" => return op.prints_only(),
                 "halt" => action = "halt".into(),
-                "p" | "poweroff" => action = "poweroff".into(),
+                "p" | "poweroff" if action != "reboot" => action = "poweroff".into(),
                 "reboot" => action = "reboot".into(),
-                "f" | "force" => count_force(op),
+                "f" | "force" => immediate(op),
                 "w" | "wtmp-only" => wtmp_only = true,
                 "d" | "no-wtmp" => op.flag("no_wtmp"),
                 "n" | "no-sync" => op.flag("no_sync"),
@@ -96,16 +117,18 @@ fn halt(op: &mut Operation, args: &[String]) {
             },
         }
     }
-    match (tool.as_str(), operands.as_slice()) {
-        // `reboot ARG` passes ARG to the kernel's reboot() (e.g. a recovery partition).
+    match (action.as_str(), operands.as_slice()) {
+        // A reboot's operand goes to the kernel's reboot() (e.g. a recovery partition).
         ("reboot", [arg]) => op.opt("reboot_argument", arg),
         (_, []) => {}
         (_, [_, extra, ..]) | (_, [extra]) => {
             return op.opaque(format!("{tool}: Too many arguments ('{extra}')"))
         }
     }
-    op.opt("action", &action);
-    op.kind = if wtmp_only { Kind::Read } else { Kind::Reboot };
+    takes_down(op, &action);
+    if wtmp_only {
+        op.kind = Kind::Read;
+    }
 }
 
 pub(super) const SHUTDOWN_SPEC: Getopt = Getopt {
@@ -114,31 +137,59 @@ pub(super) const SHUTDOWN_SPEC: Getopt = Getopt {
     long_arg: &[],
     long_opt: &[],
     long_flag: &[
-        "help", "version", "halt", "poweroff", "reboot", "no-wall", "show",
+        "help", "version", "halt", "poweroff", "reboot", "kexec", "no-wall", "show",
     ],
     ..GNU
 };
 
-/// systemd's parse_shutdown_time_spec: `now`, `+MINUTES`, `HH:MM`.
-fn is_shutdown_time(t: &str) -> bool {
+/// Leading white space, an optional sign and digits, as C's strtol reads them: the value (None
+/// when it does not fit) and the rest. No digits at all reads as 0 and consumes nothing.
+fn strtol(s: &str) -> (Option<i64>, &str) {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return (Some(0), s);
+    }
+    let n = body[..digits]
+        .parse::<i64>()
+        .ok()
+        .map(|n| if neg { -n } else { n });
+    (n, &body[digits..])
+}
+
+/// A time the way systemd's `parse_shutdown_time_spec` reads it: `now`; without a `:` a number
+/// of minutes from now (`safe_atou64`: `5`, `+5`, `0`); else `HH:MM` read with strtol (`0:05`,
+/// `23:5`, `7:` is 07:00), hours 0–23, minutes 0–59.
+pub(super) fn is_shutdown_time(t: &str) -> bool {
     if t == "now" {
         return true;
     }
-    if let Some(m) = t.strip_prefix('+') {
-        return !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit());
+    if !t.contains(':') {
+        let n = t.trim_start_matches([' ', '\t', '\n', '\r']);
+        let (neg, digits) = match n.as_bytes().first() {
+            Some(b'+') => (false, &n[1..]),
+            Some(b'-') => (true, &n[1..]),
+            _ => (false, n),
+        };
+        let ok = !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && digits.parse::<u64>().is_ok();
+        // safe_atou64 refuses a minus sign unless the value is zero.
+        return ok && (!neg || digits.bytes().all(|b| b == b'0'));
     }
-    match t.split_once(':') {
-        Some((h, m)) => {
-            let ok = |s: &str, max: u32| {
-                !s.is_empty()
-                    && s.len() <= 2
-                    && s.bytes().all(|b| b.is_ascii_digit())
-                    && s.parse::<u32>().is_ok_and(|n| n <= max)
-            };
-            ok(h, 23) && ok(m, 59)
-        }
-        None => false,
-    }
+    let (hour, rest) = strtol(t);
+    let Some(rest) = rest.strip_prefix(':') else {
+        return false;
+    };
+    let (minute, end) = strtol(rest);
+    end.is_empty()
+        && hour.is_some_and(|h| (0..=23).contains(&h))
+        && minute.is_some_and(|m| (0..=59).contains(&m))
 }
 
 fn shutdown(op: &mut Operation, args: &[String]) {
@@ -147,8 +198,7 @@ fn shutdown(op: &mut Operation, args: &[String]) {
         Err(e) => return op.opaque(format!("shutdown: {e}")),
     };
     let mut action = "poweroff";
-    let mut read_only = false;
-    let mut cancel = false;
+    let mut wall_only = false;
     let mut operands = Vec::new();
     for a in parsed {
         match a {
@@ -159,24 +209,17 @@ fn shutdown(op: &mut Operation, args: &[String]) {
                 "P" | "poweroff" => action = "poweroff",
                 "h" if action != "halt" => action = "poweroff",
                 "r" | "reboot" => action = "reboot",
-                "k" => {
-                    read_only = true;
-                    op.flag("wall_only");
-                }
-                "c" => {
-                    cancel = true;
-                    read_only = true;
-                    op.flag("cancel");
-                }
-                "show" => read_only = true,
+                "K" | "kexec" => action = "kexec",
+                "c" => action = "cancel",
+                "show" => action = "show",
+                "k" => wall_only = true,
                 "no-wall" => op.flag("no_wall"),
-                "f" | "F" | "n" | "a" | "K" => {}
                 _ => {}
             },
         }
     }
     let mut wall: &[String] = &operands;
-    if !cancel {
+    if action != "cancel" {
         if let Some((first, rest)) = operands.split_first() {
             if !is_shutdown_time(first) {
                 return op.opaque(format!(
@@ -192,192 +235,20 @@ fn shutdown(op: &mut Operation, args: &[String]) {
     if !wall.is_empty() {
         op.opt("message", &wall.join(" "));
     }
-    op.opt("action", action);
-    op.kind = if read_only { Kind::Read } else { Kind::Reboot };
-}
-
-pub(super) const SYSTEMCTL_SPEC: Getopt = Getopt {
-    short_arg: "tpPsHMno",
-    short_flag: "hiaqfrlT",
-    long_arg: &[
-        "type",
-        "property",
-        "state",
-        "job-mode",
-        "root",
-        "image",
-        "image-policy",
-        "kill-whom",
-        "kill-value",
-        "signal",
-        "what",
-        "host",
-        "machine",
-        "lines",
-        "output",
-        "message",
-        "preset-mode",
-        "boot-loader-entry",
-        "boot-loader-menu",
-        "reboot-argument",
-        "when",
-        "check-inhibitors",
-        "timestamp",
-        "legend",
-        "drop-in",
-    ],
-    long_opt: &[],
-    long_flag: &[
-        "help",
-        "version",
-        "all",
-        "recursive",
-        "reverse",
-        "after",
-        "before",
-        "full",
-        "value",
-        "show-types",
-        "ignore-inhibitors",
-        "dry-run",
-        "quiet",
-        "no-block",
-        "wait",
-        "user",
-        "system",
-        "global",
-        "no-wall",
-        "no-reload",
-        "no-ask-password",
-        "force",
-        "firmware-setup",
-        "now",
-        "runtime",
-        "plain",
-        "no-legend",
-        "no-pager",
-        "show-transaction",
-        "read-only",
-        "mkdir",
-        "marked",
-        "with-dependencies",
-        "failed",
-        "no-warn",
-        "fail",
-        "irreversible",
-        "ignore-dependencies",
-    ],
-    ..GNU
-};
-
-/// The action of a systemctl verb (or of a started target), if it takes the machine down.
-fn systemctl_action(word: &str) -> Option<&'static str> {
-    Some(match word.strip_suffix(".target").unwrap_or(word) {
-        "reboot" | "ctrl-alt-del" => "reboot",
-        "poweroff" | "shutdown" => "poweroff",
-        "halt" => "halt",
-        "kexec" => "kexec",
-        "soft-reboot" => "soft-reboot",
-        "rescue" | "emergency" => "rescue",
-        _ => return None,
-    })
-}
-
-fn systemctl(op: &mut Operation, args: &[String]) {
-    let parsed = match SYSTEMCTL_SPEC.parse(args) {
-        Ok(p) => p,
-        Err(e) => {
-            let mentions = args.iter().any(|a| {
-                let verb = a == "reboot"
-                    || a == "poweroff"
-                    || a == "halt"
-                    || a == "kexec"
-                    || a == "soft-reboot"
-                    || a == "rescue"
-                    || a == "emergency";
-                verb || (a.ends_with(".target") && systemctl_action(a).is_some())
-            });
-            if mentions {
-                return op.opaque(format!("systemctl: {e}"));
+    match action {
+        "cancel" | "show" => {
+            if action == "cancel" {
+                op.flag("cancel");
             }
-            op.kind = Kind::Unknown;
-            return;
+            op.opt("action", action);
+            op.kind = Kind::Read;
         }
-    };
-    let mut operands = Vec::new();
-    let mut read_only = false;
-    for a in parsed {
-        let (name, value) = match a {
-            Arg::Operand(o) => {
-                operands.push(o);
-                continue;
-            }
-            Arg::Opt(n, v) => (n, v.unwrap_or_default()),
-        };
-        match name.as_str() {
-            "h" | "help" | "version" => read_only = true,
-            "f" | "force" => count_force(op),
-            "no-wall" => op.flag("no_wall"),
-            "message" => op.opt("message", &value),
-            "H" | "host" => {
-                op.flag("remote_host");
-                op.opt("host", &value);
-            }
-            "M" | "machine" => {
-                op.flag("other_machine");
-                op.opt("machine", &value);
-            }
-            "when" => {
-                if value == "cancel" {
-                    read_only = true;
-                }
-                op.opt("when", &value);
-            }
-            "dry-run" => op.flag("dry_run"),
-            "i" | "ignore-inhibitors" => op.flag("ignore_inhibitors"),
-            "check-inhibitors" => {
-                if value == "no" {
-                    op.flag("ignore_inhibitors");
-                }
-                op.opt("check_inhibitors", &value);
-            }
-            "firmware-setup" => op.flag("firmware_setup"),
-            "boot-loader-entry" => op.opt("boot_loader_entry", &value),
-            "boot-loader-menu" => op.opt("boot_loader_menu", &value),
-            "reboot-argument" => op.opt("reboot_argument", &value),
-            "root" => op.opt("root", &value),
-            "job-mode" => op.opt("job_mode", &value),
-            _ => {}
-        }
+        _ => takes_down(op, action),
     }
-    let Some(verb) = operands.first() else {
-        op.kind = Kind::Unknown;
-        return;
-    };
-    let action = match verb.as_str() {
-        "reboot" | "poweroff" | "halt" | "kexec" | "soft-reboot" | "rescue" | "emergency" => {
-            if verb == "reboot" {
-                if let Some(arg) = operands.get(1) {
-                    op.opt("reboot_argument", arg);
-                }
-            }
-            systemctl_action(verb)
-        }
-        "start" | "restart" | "isolate" => operands[1..]
-            .iter()
-            .filter(|u| u.ends_with(".target"))
-            .find_map(|u| systemctl_action(u)),
-        _ => None,
-    };
-    let Some(action) = action else {
-        op.flags.clear();
-        op.options.clear();
-        op.kind = Kind::Unknown;
-        return;
-    };
-    op.opt("verb", verb);
-    op.opt("action", action);
-    op.kind = if read_only { Kind::Read } else { Kind::Reboot };
+    if wall_only {
+        op.flag("wall_only");
+        op.kind = Kind::Read;
+    }
 }
 
 /// init/telinit: systemd's `--help`, `--no-wall`; sysvinit's `-t SECONDS` (between TERM and
@@ -417,9 +288,8 @@ fn init(op: &mut Operation, args: &[String]) {
     };
     match action {
         Some(a) => {
-            op.opt("action", a);
             op.opt("runlevel", &operands[0]);
-            op.kind = Kind::Reboot;
+            takes_down(op, a);
         }
         None => {
             op.flags.clear();
@@ -448,6 +318,11 @@ mod tests {
             ("reboot --halt", "halt"),
             ("poweroff --reboot", "reboot"),
             ("reboot -f", "reboot"),
+            // "-p: ignored when reboot is invoked"
+            ("reboot -p", "reboot"),
+            ("halt --reboot -p", "reboot"),
+            ("halt -p --reboot", "reboot"),
+            ("poweroff --halt", "halt"),
         ] {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Reboot, "{line}: {:?}", op.note);
@@ -457,8 +332,16 @@ mod tests {
         let op = parse_str("reboot -ff --no-wall");
         assert!(op.has("force") && op.has("no_wall"));
         assert_eq!(op.options.get("force_count").map(String::as_str), Some("2"));
-        let op = parse_str("reboot --force --force");
-        assert_eq!(op.options.get("force_count").map(String::as_str), Some("2"));
+        // halt's `-f` alone is immediate already: it does not contact the service manager.
+        for line in ["reboot -f", "halt --force", "poweroff -f -n"] {
+            let op = parse_str(line);
+            assert_eq!(
+                op.options.get("force_count").map(String::as_str),
+                Some("2"),
+                "{line}"
+            );
+        }
+        assert!(parse_str("poweroff -f -n").has("no_sync"));
     }
 
     #[test]
@@ -473,12 +356,15 @@ mod tests {
         }
         assert_eq!(parse_str("reboot -x").kind, Kind::Opaque);
         assert_eq!(parse_str("halt now").kind, Kind::Opaque);
-        let op = parse_str("reboot recovery");
-        assert_eq!(op.kind, Kind::Reboot);
-        assert_eq!(
-            op.options.get("reboot_argument").map(String::as_str),
-            Some("recovery")
-        );
+        assert_eq!(parse_str("reboot a b").kind, Kind::Opaque);
+        for line in ["reboot recovery", "halt --reboot recovery"] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Reboot, "{line}");
+            assert_eq!(
+                op.options.get("reboot_argument").map(String::as_str),
+                Some("recovery")
+            );
+        }
     }
 
     #[test]
@@ -491,9 +377,25 @@ mod tests {
             ("shutdown -P 23:30", "poweroff", "23:30"),
             ("shutdown -H now", "halt", "now"),
             ("shutdown --halt -h now", "halt", "now"),
+            ("shutdown -h -H now", "halt", "now"),
+            ("shutdown -r -h now", "poweroff", "now"),
             ("shutdown", "poweroff", "+1"),
             ("shutdown -r", "reboot", "+1"),
             ("shutdown -r 0:05 'back soon' folks", "reboot", "0:05"),
+            // A bare number is minutes from now, as systemd reads it; 0 is now.
+            ("shutdown -r 5", "reboot", "5"),
+            ("shutdown -r 0", "reboot", "0"),
+            ("shutdown -r +0", "reboot", "+0"),
+            ("shutdown -h 10 'disk swap'", "poweroff", "10"),
+            ("shutdown -r 7:", "reboot", "7:"),
+            ("shutdown -r 23:5", "reboot", "23:5"),
+            ("shutdown -K now", "kexec", "now"),
+            ("shutdown --kexec +2", "kexec", "+2"),
+            // The last action wins: cancel, then reboot, reboots.
+            ("shutdown -c -r now", "reboot", "now"),
+            ("shutdown --show -r now", "reboot", "now"),
+            ("shutdown -t 5 -r now", "reboot", "now"),
+            ("shutdown -a -f -F -r now", "reboot", "now"),
         ] {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Reboot, "{line}: {:?}", op.note);
@@ -512,98 +414,61 @@ mod tests {
     }
 
     #[test]
+    fn shutdown_times_as_systemd_reads_them() {
+        use super::is_shutdown_time as t;
+        for ok in [
+            "now", "0", "5", "+5", "+0", "-0", "0005", " 5", "23:59", "0:0", "00:00", "7:", ":30",
+            "+1:05", "1:+5", "1: 5",
+        ] {
+            assert!(t(ok), "{ok:?} is a time");
+        }
+        for bad in [
+            "",
+            "+",
+            "-5",
+            "5m",
+            "+5min",
+            "tomorrow",
+            "24:00",
+            "12:60",
+            "-1:00",
+            "1:-1",
+            "1:5x",
+            "x:5",
+            "NOW",
+            "1:2:3",
+            "99999999999999999999999",
+        ] {
+            assert!(!t(bad), "{bad:?} is not a time");
+        }
+    }
+
+    #[test]
     fn shutdown_harmless_forms() {
         for line in [
             "shutdown -c",
             "shutdown -c 'never mind'",
+            "shutdown -r -c",
             "shutdown -k now",
+            "shutdown -r -k +5",
             "shutdown --show",
             "shutdown --help",
         ] {
             assert_eq!(parse_str(line).kind, Kind::Read, "{line}");
         }
         assert!(parse_str("shutdown -c").has("cancel"));
+        assert!(parse_str("shutdown -k now").has("wall_only"));
+        assert_eq!(
+            parse_str("shutdown -c 'never mind'")
+                .options
+                .get("message")
+                .map(String::as_str),
+            Some("never mind")
+        );
         assert_eq!(parse_str("shutdown -r tomorrow").kind, Kind::Opaque);
         assert_eq!(parse_str("shutdown -r 25:00").kind, Kind::Opaque);
+        assert_eq!(parse_str("shutdown -r 5m").kind, Kind::Opaque);
         assert_eq!(parse_str("shutdown -z").kind, Kind::Opaque);
-    }
-
-    #[test]
-    fn systemctl_verbs() {
-        for (line, a) in [
-            ("systemctl reboot", "reboot"),
-            ("systemctl --force reboot", "reboot"),
-            ("systemctl reboot --force", "reboot"),
-            ("systemctl -f poweroff", "poweroff"),
-            ("systemctl halt", "halt"),
-            ("systemctl kexec", "kexec"),
-            ("systemctl soft-reboot", "soft-reboot"),
-            ("systemctl rescue", "rescue"),
-            ("systemctl emergency", "rescue"),
-            ("systemctl start reboot.target", "reboot"),
-            ("systemctl isolate poweroff.target", "poweroff"),
-            ("systemctl isolate rescue.target", "rescue"),
-            ("systemctl --no-block start halt.target", "halt"),
-            (
-                "systemctl -i --no-wall --message='disk swap' reboot",
-                "reboot",
-            ),
-        ] {
-            let op = parse_str(line);
-            assert_eq!(op.kind, Kind::Reboot, "{line}: {:?}", op.note);
-            assert_eq!(action(&op), Some(a), "{line}");
-        }
-        let op = parse_str("systemctl -i --no-wall --message='disk swap' reboot");
-        assert!(op.has("ignore_inhibitors") && op.has("no_wall"));
-        assert_eq!(
-            op.options.get("message").map(String::as_str),
-            Some("disk swap")
-        );
-        assert!(parse_str("systemctl --force --force reboot").has("force"));
-    }
-
-    #[test]
-    fn systemctl_options() {
-        let op = parse_str("systemctl -H admin@db1 reboot");
-        assert_eq!(op.kind, Kind::Reboot);
-        assert!(op.has("remote_host"));
-        assert_eq!(
-            op.options.get("host").map(String::as_str),
-            Some("admin@db1")
-        );
-        let op = parse_str("systemctl --host=db1 reboot");
-        assert!(op.has("remote_host"));
-        let op = parse_str("systemctl -M web reboot");
-        assert!(op.has("other_machine"));
-        let op = parse_str("systemctl reboot --when=+5min --boot-loader-entry=old.conf --firmware-setup --check-inhibitors=no");
-        assert_eq!(op.options.get("when").map(String::as_str), Some("+5min"));
-        assert_eq!(
-            op.options.get("boot_loader_entry").map(String::as_str),
-            Some("old.conf")
-        );
-        assert!(op.has("firmware_setup") && op.has("ignore_inhibitors"));
-        assert_eq!(parse_str("systemctl reboot --when=cancel").kind, Kind::Read);
-        assert!(parse_str("systemctl --dry-run reboot").has("dry_run"));
-        assert_eq!(parse_str("systemctl reboot --help").kind, Kind::Read);
-    }
-
-    #[test]
-    fn other_systemctl_verbs_are_unknown() {
-        for line in [
-            "systemctl restart nginx",
-            "systemctl status",
-            "systemctl",
-            "systemctl start reboot",
-            "systemctl stop reboot.target",
-            "systemctl --bogus restart nginx",
-            "systemctl suspend",
-            "systemctl isolate multi-user.target",
-        ] {
-            let op = parse_str(line);
-            assert_eq!(op.kind, Kind::Unknown, "{line}");
-            assert!(op.flags.is_empty(), "{line}");
-        }
-        assert_eq!(parse_str("systemctl --bogus reboot").kind, Kind::Opaque);
     }
 
     #[test]
@@ -621,6 +486,7 @@ mod tests {
             assert_eq!(op.kind, Kind::Reboot, "{line}");
             assert_eq!(action(&op), Some(a), "{line}");
         }
+        assert!(parse_str("telinit 1").has("stops_services"));
         for line in [
             "init 3",
             "telinit q",
@@ -639,6 +505,8 @@ mod tests {
         let op = parse_str("sudo systemctl reboot");
         assert_eq!(op.kind, Kind::Reboot);
         let op = parse_str("sudo shutdown -r now");
+        assert_eq!(action(&op), Some("reboot"));
+        let op = parse_str("sudo -u root nice -n 5 shutdown -r 5");
         assert_eq!(action(&op), Some("reboot"));
     }
 }

@@ -55,7 +55,8 @@ pub const FLAGS: &[&str] = &[
     "repack_cacheable_only", "repack_small", "repack_uncompressed", "repair", "replicate",
     "repository", "resize_table", "runs_code", "safe_links", "save_space", "script",
     "secluded_args", "show_rc", "show_version", "shrink", "size_only", "skip_old_files",
-    "snapshot_summary", "sort", "sparse", "specials", "stats", "stdout", "super", "superblock_only",
+    "snapshot_summary", "sort", "sparse", "specials", "stats", "stdout", "stops_services", "super",
+    "superblock_only", "suspend",
     "symbolic_link", "target_is_directory", "target_is_zero", "times", "to_command", "transform",
     "transform_bsd", "transpose", "trust_sender", "typecode", "unlink_first", "unsafe",
     "unsafe_allow_remove_all", "update", "verbose", "verify", "wall_only", "warning", "whole_file",
@@ -86,9 +87,9 @@ pub const OPTIONS: &[&str] = &[
     "last", "limit_download", "limit_upload", "link_dest", "listed_incremental", "load_backup",
     "lock_wait", "log_file", "log_file_format", "machine", "match_archives", "max_alloc",
     "max_delete", "max_repack_size", "max_size", "max_unused", "members", "merge", "message",
-    "min_size", "modify_window", "move_backup_table", "move_main_table", "new", "new_host",
-    "new_time", "no_preserve", "obs", "offset", "one_top_level", "only_write_batch", "option",
-    "options", "oseek", "out_format", "outbuf", "output_format", "overwrite", "pack_size",
+    "method", "min_size", "modify_window", "move_backup_table", "move_main_table", "new",
+    "new_host", "new_time", "no_preserve", "obs", "offset", "one_top_level", "only_write_batch",
+    "option", "options", "oseek", "out_format", "outbuf", "output_format", "overwrite", "pack_size",
     "parallel", "partial_dir", "partition_guid", "partitions", "partno", "password_command",
     "password_file", "path", "paths", "pattern", "patterns_from", "port", "preallocation", "prefix",
     "preserve", "protocol", "random_source", "rate", "read_batch", "reboot_argument", "recompress",
@@ -100,7 +101,7 @@ pub const OPTIONS: &[&str] = &[
     "sparse_size", "status", "stderr", "stop_after", "stop_at", "strip_components",
     "stuck_request_timeout", "subcommand", "subfolder", "suffix", "tag", "target", "temp_dir",
     "threshold", "timeout", "timestamp", "tls_client_cert", "to_command", "transform_bsd",
-    "transpose", "typecode", "types", "umask", "undo_file", "unsafe_recover_no_free_space",
+    "transpose", "typecode", "types", "umask", "undo_file", "unit", "unsafe_recover_no_free_space",
     "update", "upload_buffer", "upload_ratelimit", "usage_type", "usermap", "verb", "when", "wipe",
     "wipe_partitions", "write_batch",
 ];
@@ -173,7 +174,10 @@ mod tests {
     /// Command lines covering every parser: each option of every option table, in a line the
     /// tool accepts, and the lines whose meaning sets names the tables do not show.
     fn corpus() -> Vec<Vec<String>> {
-        use crate::command::{borg, dd, mkfs, partition, qemu_img, reboot, restic, rsync};
+        use crate::command::{
+            borg, dd, kexec, logind, mkfs, partition, qemu_img, reboot, restic, rsync, systemctl,
+            tee,
+        };
         let mut c: Vec<Vec<String>> = Vec::new();
         c.extend(around("rm", &crate::command::rm::SPEC, "x"));
         c.extend(around("cp", &crate::command::cp::SPEC, "a b"));
@@ -198,9 +202,22 @@ mod tests {
         }
         c.extend(around("shutdown", &reboot::SHUTDOWN_SPEC, ""));
         c.extend(around("shutdown", &reboot::SHUTDOWN_SPEC, "now"));
-        for verb in ["reboot", "poweroff", "halt", "kexec", "soft-reboot"] {
-            c.extend(around("systemctl", &reboot::SYSTEMCTL_SPEC, verb));
+        for verb in [
+            "reboot",
+            "poweroff",
+            "halt",
+            "kexec",
+            "soft-reboot",
+            "start reboot.target",
+        ] {
+            c.extend(around("systemctl", &systemctl::SYSTEMCTL_SPEC, verb));
         }
+        c.extend(around("kexec", &kexec::SPEC, "-e"));
+        c.extend(around("kexec", &kexec::SPEC, "/boot/vmlinuz"));
+        c.extend(around("loginctl", &logind::LOGINCTL_SPEC, "reboot"));
+        const CALL: &str = "call org.freedesktop.login1 /org/freedesktop/login1 org.freedesktop.login1.Manager Reboot b true";
+        c.extend(around("busctl", &logind::BUSCTL_SPEC, CALL));
+        c.extend(around("tee", &tee::SPEC, "f"));
         c.extend(around("fdisk", &partition::FDISK_SPEC, "/dev/sdb"));
         c.extend(around("sfdisk", &partition::SFDISK_SPEC, "/dev/sdb"));
         c.extend(around("cfdisk", &partition::CFDISK_SPEC, "/dev/sdb"));
@@ -299,6 +316,10 @@ mod tests {
         "mke2fs -F /dev/sdb",
         "mkswap -f /dev/sdb",
         "telinit 0",
+        "systemctl suspend",
+        "systemctl isolate rescue",
+        "loginctl -c",
+        "dbus-send --system --print-reply --dest=org.freedesktop.login1 /org/freedesktop/login1 org.freedesktop.login1.Manager.Reboot boolean:true",
     ];
 
     fn names(op: &Operation, flags: &mut BTreeSet<String>, options: &mut BTreeSet<String>) {
