@@ -356,6 +356,7 @@ mod tests {
         "dd if=a of=b oflag=append,direct,directory,dsync,sync,nonblock,noatime,nocache,noctty,nofollow,seek_bytes",
         "rm -r --preserve-root=all x",
         "tar -xf host:a.tar",
+        "tar -x -C d",
         "shred --remove=wipe f",
         "mkfs.xfs -d name=/dev/sdb",
         "parted -s -m -f -a optimal /dev/sdb mklabel gpt",

@@ -66,9 +66,10 @@ fn n<T: Into<u64>>(v: T) -> u64 {
 /// Looks at the filesystem under `target`.
 pub fn probe(f: &Facts, target: &Path) -> Result<DestFs, String> {
     let existing = nearest_existing(target)?;
-    let dev = std::os::unix::fs::MetadataExt::dev(&std::fs::metadata(&existing).map_err(|e| {
-        format!("stat `{}`: {e}", crate::text::bytes::show_path(&existing))
-    })?);
+    let dev = std::os::unix::fs::MetadataExt::dev(
+        &std::fs::metadata(&existing)
+            .map_err(|e| format!("stat `{}`: {e}", crate::text::bytes::show_path(&existing)))?,
+    );
     let st = nix::sys::statvfs::statvfs(&existing).map_err(|e| {
         format!(
             "statvfs `{}`: {e}",

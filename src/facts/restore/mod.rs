@@ -331,13 +331,12 @@ fn tar_archive(f: &Facts) -> Result<(String, PathBuf), String> {
         .to_string();
     if f.op.has("default_archive") {
         // No -f: GNU tar reads $TAPE when set (the command line's own assignment first).
-        let tape = f
-            .op
-            .env
-            .get("TAPE")
-            .cloned()
-            .or_else(|| std::env::var("TAPE").ok())
-            .filter(|t| !t.is_empty());
+        let tape =
+            f.op.env
+                .get("TAPE")
+                .cloned()
+                .or_else(|| std::env::var("TAPE").ok())
+                .filter(|t| !t.is_empty());
         if let Some(t) = tape {
             archive = t;
         }
@@ -356,7 +355,11 @@ fn tar_archive(f: &Facts) -> Result<(String, PathBuf), String> {
     let path = normalize(&f.cwd.join(bytes::path(&archive)));
     let own_fd = path == Path::new("/dev/stdin")
         || path.starts_with("/dev/fd")
-        || (path.starts_with("/proc") && path.components().nth(3).is_some_and(|c| c.as_os_str() == "fd"));
+        || (path.starts_with("/proc")
+            && path
+                .components()
+                .nth(3)
+                .is_some_and(|c| c.as_os_str() == "fd"));
     if own_fd {
         return Err(format!(
             "the archive `{shown}` is a file descriptor (standard input or a pipe): safeop cannot read it without taking it from tar; {GIVE_FILE}"
@@ -383,8 +386,8 @@ fn tar_archive(f: &Facts) -> Result<(String, PathBuf), String> {
 /// Compression suffixes GNU tar 1.34 strips to name the `--one-top-level` directory (its
 /// `compression_suffixes` table; `tar` itself strips nothing more).
 const TAR_SUFFIXES: &[&str] = &[
-    "tar", "gz", "tgz", "taz", "Z", "taZ", "bz2", "tbz", "tbz2", "tz2", "lz", "lzma", "tlz",
-    "lzo", "xz", "txz", "zst", "tzst",
+    "tar", "gz", "tgz", "taz", "Z", "taZ", "bz2", "tbz", "tbz2", "tz2", "lz", "lzma", "tlz", "lzo",
+    "xz", "txz", "zst", "tzst",
 ];
 
 /// The directory `--one-top-level` without `=DIR` puts members in: the archive's base name
@@ -904,13 +907,13 @@ static AFTER_BYTES: Probe = Probe {
 
 macro_rules! how_need {
     () => {
-        "## How it is found\nBy tool, reading only, never extracting:\n- `tar -x`: the archive's compression is told from its magic bytes (gzip, zstd, xz, bzip2; never the file name); then every 512-byte header is read. In an uncompressed archive the member data is skipped with a seek; a compressed one is decompressed as a stream. pax and GNU long-name headers are metadata for the next member, not entries; hard links (`1`) create no inode. `--strip-components` and member names on the command line are honoured (`--exclude` is not: the count is then an upper bound).\n- `cp -r`/`cp -a`, local `rsync`: the source trees are listed in parallel (read_dir on all cores), symlinks never followed; where a directory already exists at the destination it is listed once and names present there are not counted (cp overwrites in place; rsync replaces, needing no new inode after the run). Hard links count once when the copy preserves them (`cp -a`, `--preserve=links`, `rsync -H`). rsync's `--exclude`/`--filter` are not applied (upper bound). Own walk rather than `rsync -n --stats`: rsync's `created files` counts hard-link names as new and runs a sender and a receiver over both trees, slower than listing.\n- `restic restore SNAP[:SUB] --target DIR`: `restic ls --json SNAP` (with `--no-lock`) run with the caller's environment plus the command line's assignments; `--include`/`--exclude` applied with restic's pattern rules. restic before 0.17 lists no inode numbers, so hard links count once per name there (upper bound).\n- `borg extract REPO::ARCHIVE [PATH…]`: `borg list --json-lines`; hard-link slaves (mode starting with `h`) create no inode; `--strip-components` honoured.\nDirectories that already exist at the destination are never counted."
+        "## How it is found\nBy tool, reading only, never extracting:\n- `tar -x`: the archive's compression is told from its magic bytes (gzip, zstd, xz, bzip2; never the file name); then every 512-byte header is read. In an uncompressed archive the member data is skipped with a seek; a compressed one is decompressed as a stream. pax and GNU long-name headers are metadata for the next member, not entries; hard links (`1`) create no inode. `--strip-components`, `--one-top-level[=DIR]` (DIR by default the archive's base name less its compression suffix, as GNU tar names it; members already named `DIR/…` stay) and member names on the command line are honoured, each member in the directory of the `-C` in effect where its name was given (`tar -xf a.tar -C /srv m1 -C /var m2`); `--exclude` is not (the count is then an upper bound). Without `-f`, `$TAPE` names the archive as it does for tar.\n- `cp -r`/`cp -a`, local `rsync`: the source trees are listed in parallel (read_dir on all cores), symlinks never followed; where a directory already exists at the destination it is listed once and names present there need no new inode. `cp -a big/. dst/` merges big's contents into dst itself. Hard links count once when the copy preserves them (`cp -a`, `--preserve=links`, `rsync -H`); `cp -l` makes only directories, `cp -s` symlinks without data. rsync without `--inplace` replaces a file through a temporary copy: one more inode for the copy in flight (one per replaced file with `--delay-updates`, an upper bound). rsync's `--exclude`/`--filter` are not applied (upper bound). Own walk rather than `rsync -n --stats`: rsync's `created files` counts hard-link names as new and runs a sender and a receiver over both trees, slower than listing.\n- `restic restore SNAP[:SUB] --target DIR`: `restic ls --json SNAP` (with `--no-lock`) run with the caller's environment plus the command line's assignments; `--include`/`--exclude` applied with restic's pattern rules. restic before 0.17 lists no inode numbers, so hard links count once per name there (upper bound).\n- `borg extract REPO::ARCHIVE [PATH…]`: `borg list --json-lines`; hard-link slaves (mode starting with `h`) create no inode; `--strip-components` honoured.\nDirectories that already exist at the destination are never counted; `--backup` (cp, tar, rsync) keeps each replaced file beside its new one, so there a replaced file needs a new inode too.\n\nSeveral destinations (tar's `-C` per member) on one filesystem add up; on several filesystems each is judged against its own free inodes and bytes, and the `restore.*` facts describe the one the restore leaves fullest — the smallest share of its inodes or of its bytes left, over-full first — which `restore.dest.path` and `restore.dest.mountpoint` name. `restore.entries` and `restore.present` count every destination."
     };
 }
 
 macro_rules! unknown_need {
     () => {
-        "## When it is unknown\n`null` when the operation is not a restore, reads its archive from standard input, a FIFO or a remote host (`tar -f host:a.tar`, `rsync host:src dst`), or writes to a remote rsync destination: counting would take the data away from the command or needs the network. A fact error (the policy's `on_fact_error` decides, `confirm` by default) when the archive or a source cannot be read, is truncated or corrupt, uses an unsupported compression, or when restic/borg fail (missing, wrong password, no repository, a listing that exits 0 having listed nothing, more than 120 s: the listing's own limit, outside the probe budget of the other helpers, and it is run once per run however many facts need it): the message names the file or the tool and its first line of stderr."
+        "## When it is unknown\n`null` when the operation is not a restore or writes to another host (`rsync src host:dst`): nothing is written on this machine. A fact error (the rule's `unknown:`, else the policy's `on_fact_error`, `confirm` by default, decides: what safeop cannot count is never read as fitting) when the size cannot be known before the command runs: a tar archive read from standard input (`-f -`, no `-f` and no `$TAPE`, `/dev/stdin`, `/dev/fd/N`), from a FIFO, a socket or a tape (reading any of these would take the data away from tar), or from another host (`-f host:a.tar`), and an rsync source on another host; the reason says how to make it known (`give the archive with -f FILE so safeop can count it`). Also a fact error when the archive or a source cannot be read, is truncated or corrupt, uses an unsupported compression, when `--one-top-level` has no name tar can deduce, or when restic/borg fail (missing, wrong password, no repository, a listing that exits 0 having listed nothing, more than 120 s: the listing's own limit, outside the probe budget of the other helpers, and it is run once per run however many facts need it): the message names the file or the tool and its first line of stderr."
     };
 }
 
@@ -927,12 +930,12 @@ macro_rules! fact {
 }
 
 pub(crate) static FACTS: &[FactDef] = &[
-    fact!("restore.inodes", &NEED, "number", concat!("## What it tells\nHow many new inodes the restore creates at its destination: files, directories, symlinks, device nodes, FIFOs; hard links and names that already exist there create none.\n", how_need!(), "\n", unknown_need!(), "\n## Example\n`tar -xf lists.tar -C /var/lib/mailman` of 1,221 members, none there yet → `1221`.")),
-    fact!("restore.bytes", &BYTES, "number", "## What it tells\nThe space the restored data takes: each regular file rounded up to the destination's block size, one block per directory (and per symlink too long to live in its inode); hard links and names already present take none.\n## How it is found\nAs `restore.inodes`, with file sizes from the archive headers, the listing, or stat(2) of the source files.\n## When it is unknown\nAs `restore.inodes`.\n## Example\n`5242880`."),
+    fact!("restore.inodes", &NEED, "number", concat!("## What it tells\nHow many new inodes the restore creates at its destination: files, directories, symlinks, device nodes, FIFOs; hard links and names that already exist there create none. With destinations on several filesystems, the need on the one described by `restore.dest.*`.\n", how_need!(), "\n", unknown_need!(), "\n## Example\n`tar -xf lists.tar -C /var/lib/mailman` of 1,221 members, none there yet → `1221`.")),
+    fact!("restore.bytes", &BYTES, "number", "## What it tells\nThe space the restore needs on its destination: each new regular file rounded up to the destination's block size, one block per new directory (and per symlink too long to live in its inode); hard links take none. A file that replaces one already there takes only its growth — its blocks less those the old file holds (st_blocks), never less than 0 — since cp, tar, borg and restic write over it in place or unlink it just before (the old blocks are freed as the new are written); `cp -n`, `tar -k`/`--skip-old-files` and `rsync --ignore-existing` leave it (nothing), `--backup` keeps it (the full size). rsync without `--inplace` writes a temporary copy beside the old file and renames it over: files its quick check skips (same size and mtime, without `-I`/`-c`) cost nothing; the others cost their growth, plus the largest copy in flight (the smaller of its old and new size: what exists twice while it is written); with `--delay-updates` every copy waits for the end, so each costs its full size.\n## How it is found\nAs `restore.inodes`, with file sizes from the archive headers, the listing, or stat(2) of the source files and of the files they replace.\n## When it is unknown\nAs `restore.inodes`.\n## Example\n`cp -a /backup/www/. /srv/www/` over yesterday's copy, three logs grown by 1 MiB each → `3145728`."),
     fact!("restore.entries", &NEED, "number", "## What it tells\nEvery entry the restore looks at: members of the archive (after `--strip-components` and member selection), nodes of the snapshot, names in the source trees, including hard links and names already present at the destination.\n## How it is found\nAs `restore.inodes`.\n## When it is unknown\nAs `restore.inodes`.\n## Example\n`1221`."),
     fact!("restore.present", &NEED, "number", "## What it tells\nHow many of the restore's names already exist at the destination (and so need no new inode).\n## How it is found\nAs `restore.inodes`: one directory listing per existing destination directory, or a stat per member below an existing directory.\n## When it is unknown\nAs `restore.inodes`.\n## Example\nrsync into a copy made yesterday → most of `restore.entries`."),
     fact!("restore.compression", &NEED, "string", "## What it tells\nHow a tar archive is compressed: `uncompressed`, `gzip`, `zstd`, `xz`, `bzip2` — told from its first bytes, never from its name.\n## How it is found\nMagic bytes: gzip `1f 8b`, zstd `28 b5 2f fd`, xz `fd 37 7a 58 5a 00`, bzip2 `42 5a 68`.\n## When it is unknown\n`null` for restores that are not tar; a fact error for other compressions (lzip, lz4, lzop, compress).\n## Example\n`backup.tar.gz` that really is zstd → `zstd`."),
-    fact!("restore.dest.path", &DEST, "path", "## What it tells\nThe restore's destination directory, absolute (it may not exist yet).\n## How it is found\nThe first target joined to the command's working directory, normalized.\n## When it is unknown\n`null` when the operation is not a restore.\n## Example\n`cd /srv && tar -xf a.tar` → `/srv`."),
+    fact!("restore.dest.path", &DEST, "path", "## What it tells\nThe restore's destination directory, absolute (it may not exist yet). With destinations on several filesystems (`tar -C d1 m1 -C d2 m2`), the first destination on the filesystem the restore leaves fullest (see `restore.inodes`).\n## How it is found\nThe target joined to the command's working directory, normalized; for tar every directory members land in, grouped by the device (st_dev) of its nearest existing ancestor.\n## When it is unknown\n`null` when the operation is not a restore or writes to another host. A fact error when the destinations lie on several filesystems and the restore cannot be counted (which one fills first is then unknown).\n## Example\n`cd /srv && tar -xf a.tar` → `/srv`."),
     fact!("restore.dest.mountpoint", &DEST, "path", "## What it tells\nThe mount point of the filesystem the restore writes into.\n## How it is found\nThe longest mount point in /proc/self/mountinfo containing the nearest existing ancestor of the destination.\n## When it is unknown\n`null` when the operation is not a restore or mountinfo cannot be read.\n## Example\n`/srv`."),
     fact!("restore.dest.fstype", &DEST, "string", "## What it tells\nThe type of the destination filesystem (`ext4`, `xfs`, `tmpfs`, `btrfs` …).\n## How it is found\n/proc/self/mountinfo.\n## When it is unknown\n`null` when the operation is not a restore or mountinfo cannot be read.\n## Example\n`tmpfs`."),
     fact!("restore.dest.block_size", &DEST, "number", concat!("## What it tells\nThe destination filesystem's block size, the unit `restore.bytes` rounds to.\n", "## How it is found\nstatvfs `f_frsize` (`f_bsize` when 0).\n", "## When it is unknown\n`null` when the operation is not a restore.\n", "## Example\n`4096`.")),
@@ -1049,7 +1052,11 @@ mod tests {
         let held = tree::allocated(&std::fs::metadata(d.path().join("top/a")).expect("stat"));
         let entries = [("top/a", EntryKind::File, 40960)];
         let t = place(d.path(), 0, &[], &entries);
-        assert_eq!((t.inodes, t.bytes), (0, 40960 - held), "the growth, no inode");
+        assert_eq!(
+            (t.inodes, t.bytes),
+            (0, 40960 - held),
+            "the growth, no inode"
+        );
         let mut t = Tally::new(1024);
         let mut p = Placer::new(d.path(), 0, Vec::new()).replacing(Replace::Skip);
         p.add(&mut t, "top/a", EntryKind::File, 40960, 0);
@@ -1057,7 +1064,11 @@ mod tests {
         let mut t = Tally::new(1024);
         let mut p = Placer::new(d.path(), 0, Vec::new()).replacing(Replace::Backup);
         p.add(&mut t, "top/a", EntryKind::File, 40960, 0);
-        assert_eq!((t.inodes, t.bytes), (1, 40960), "tar --backup keeps the old one");
+        assert_eq!(
+            (t.inodes, t.bytes),
+            (1, 40960),
+            "tar --backup keeps the old one"
+        );
     }
 
     #[test]
@@ -1116,7 +1127,11 @@ mod tests {
         assert_eq!(worst(&[roomy.clone(), out_of_inodes.clone()]), 1);
         assert_eq!(worst(&[out_of_inodes.clone(), nearly_full.clone()]), 0);
         assert_eq!(worst(&[roomy.clone(), nearly_full.clone()]), 1);
-        assert_eq!(worst(&[no_inode_limit, roomy]), 1, "no limit is never short");
+        assert_eq!(
+            worst(&[no_inode_limit, roomy]),
+            1,
+            "no limit is never short"
+        );
     }
 
     #[test]

@@ -78,12 +78,8 @@ impl Shared {
         is_file: bool,
     ) -> Result<(u64, u64), String> {
         let stat = |p: &Path| {
-            std::fs::symlink_metadata(p).map_err(|e| {
-                format!(
-                    "cannot stat `{}`: {e}",
-                    crate::text::bytes::show_path(p)
-                )
-            })
+            std::fs::symlink_metadata(p)
+                .map_err(|e| format!("cannot stat `{}`: {e}", crate::text::bytes::show_path(p)))
         };
         let both = |me: &Shared| -> Result<Option<(std::fs::Metadata, std::fs::Metadata)>, String> {
             if !is_file || !me.opts.sizes {
@@ -105,7 +101,14 @@ impl Shared {
                     (true, Some(m)) => bytes_of(m, self.block),
                     (true, None) => bytes_of(&stat(src)?, self.block),
                 };
-                (1, if self.opts.link == Link::Copy { bytes } else { 0 })
+                (
+                    1,
+                    if self.opts.link == Link::Copy {
+                        bytes
+                    } else {
+                        0
+                    },
+                )
             }
             _ if self.opts.link == Link::Symbolic => (0, 0),
             Replace::Growth => match both(self)? {
@@ -217,7 +220,10 @@ pub fn count(src: &Path, dst: &Path, opts: Opts, tally: &mut Tally) -> Result<()
         return Err(e);
     }
     // rsync's temporary copy in flight: one inode, and the space beside its old file.
-    let in_flight = u64::from(sh.replaced.into_inner() > 0 && !matches!(opts.replace, Replace::TempCopy { delay: true, .. }));
+    let in_flight = u64::from(
+        sh.replaced.into_inner() > 0
+            && !matches!(opts.replace, Replace::TempCopy { delay: true, .. }),
+    );
     tally.inodes += sh.inodes.into_inner() + in_flight;
     tally.bytes += sh.bytes.into_inner() + sh.in_flight.into_inner();
     tally.entries += sh.entries.into_inner();
@@ -459,7 +465,11 @@ mod tests {
             t
         };
         let t = count_with(SIZED);
-        assert_eq!((t.inodes, t.present), (0, 3), "dst itself and both files are there");
+        assert_eq!(
+            (t.inodes, t.present),
+            (0, 3),
+            "dst itself and both files are there"
+        );
         assert_eq!(t.bytes, 4 * 4096, "big grows by four blocks, same by none");
         // cp -n leaves them; cp --backup keeps the old ones beside the new
         assert_eq!(count_with(sized(Replace::Skip)).bytes, 0);
