@@ -45,6 +45,7 @@ pub mod session;
 pub mod smart;
 pub mod snapshot;
 pub mod tree;
+pub mod write;
 
 /// Every fact area's table, in the order `safeop explain --list` shows them.
 pub fn registry() -> impl Iterator<Item = &'static FactDef> {
@@ -59,6 +60,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         scale::FACTS,
         tree::FACTS,
         restore::FACTS,
+        write::FACTS,
     ]
     .into_iter()
     .flatten()

@@ -59,7 +59,7 @@ pub fn nearest_existing(p: &Path) -> Result<PathBuf, String> {
 }
 
 /// statvfs fields are `u64` on Linux/x86_64 but narrower elsewhere.
-fn n<T: Into<u64>>(v: T) -> u64 {
+pub(crate) fn n<T: Into<u64>>(v: T) -> u64 {
     v.into()
 }
 
