@@ -364,7 +364,7 @@ macro_rules! how {
 
 macro_rules! unknown {
     () => {
-        "## When it is unknown\n`null` when the operation is not a plain `cp` or `dd` write (recursive copies are restores: `restore.*`), when dd reads an input without a size known in advance (/dev/zero, /dev/urandom, a pipe) and has no `count=` (dd then writes until the output is full, which is what such a command is for), when a cp source is a FIFO or character device, when the output stores nothing (/dev/null, a FIFO) or when nothing is written (`cp -l`, `cp -s`, a missing target directory). A fact error when the destination's filesystem cannot be looked at (statvfs fails)."
+        "## When it is unknown\n`null` when the operation is not a plain `cp` or `dd` write (recursive copies are restores: `restore.*`), when dd reads an input without a size known in advance (/dev/zero, /dev/urandom, a pipe) and has no `count=` (dd then writes until the output is full, which is what such a command is for), when a cp source is a FIFO or character device, when the output stores nothing (/dev/null, a FIFO) or when nothing is written (`cp -l`, `cp -s`, a missing target directory). A fact error when the destination's filesystem cannot be looked at (statvfs fails) or a facts snapshot from another host lacks it: `write-exceeds-space` then warns that the fit was not checked."
     };
 }
 
