@@ -125,7 +125,7 @@ fn check_json(args: &[&str]) -> Test {
 fn denied_for_inodes(r: &Ran, need: &str) {
     r.status(4)
         .stdout_has("restore-exhausts-inodes")
-        .stdout_has(&format!("restore creates {need} inodes;"));
+        .stdout_has(&format!("restore creates {need} inodes in "));
 }
 
 #[test]
@@ -347,7 +347,9 @@ fn rsync_into_a_destination_that_holds_most_files_only_counts_the_new_ones() {
     let r = check_json(&["rsync", "-a", &s.p("tree"), &fs.p("")]).go();
     r.status(0);
     let facts = &r.json()["facts"]["facts"];
-    assert_eq!(facts["restore.inodes"], 30, "{}", r.stdout);
+    // the 30 missing files, and one for the temporary copy rsync makes of a file it replaces
+    // (an upper bound: here the quick check will skip every file already there)
+    assert_eq!(facts["restore.inodes"], 31, "{}", r.stdout);
     assert_eq!(facts["restore.present"], 1191);
 }
 

@@ -15,7 +15,16 @@
 //!   a relative `-C` is taken relative to the previous one), `.` without any `-C`;
 //! - member names given: each member lands in the directory in effect when its name appears; a
 //!   `-C` after the last member applies to nothing (`tar -xf a.tar m1 -C d` extracts m1 into `.`).
-//!   Targets are then the distinct directories that apply to members, in order.
+//!   Targets are then the distinct directories that apply to members, in order;
+//!   options["members"] names the members one a line and options["member_dirs"] the directory
+//!   each one lands in, line for line.
+//! - `--one-top-level[=DIR]` (flag `one_top_level`, options["one_top_level"] = DIR when given):
+//!   members land in DIR below the directory in effect (GNU tar 1.34: a member already named
+//!   `DIR/…` is not put in a second DIR; without `=DIR` it is the archive's base name less its
+//!   compression suffix, `facts/restore` works that out).
+//!
+//! Without `-f` the archive is `-` and flag `default_archive` says so: GNU tar then reads the
+//! archive named by `$TAPE` when set, else standard input (`tar --show-defaults`: `-f-`).
 //!
 //! Kinds: `-x` → Restore (sources = archive, targets = directories); with `-O`/`--to-stdout`
 //! or `--to-command` → Read. `-c` → Overwrite of the archive (sources = inputs, each joined to the
@@ -356,7 +365,12 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
             "S" | "sparse" => op.flag("sparse"),
             "one-file-system" => op.flag("one_file_system"),
             "force-local" => force_local = true,
-            "one-top-level" => op.opt("one_top_level", &v),
+            "one-top-level" => {
+                op.flag("one_top_level");
+                if !v.is_empty() {
+                    op.opt("one_top_level", &v);
+                }
+            }
             "transform" | "xform" => op.flag("transform"),
             "T" | "files-from" => op.opt("files_from", &v),
             "X" | "exclude-from" => op.opt("exclude_from", &v),
@@ -382,7 +396,11 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
     };
     let archive = match archives.last() {
         Some(a) => a.clone(),
-        None => "-".to_string(),
+        None => {
+            // GNU tar then reads $TAPE, else standard input (`--show-defaults`: `-f-`).
+            op.flag("default_archive");
+            "-".to_string()
+        }
     };
     op.opt("archive", &archive);
     let to_stdio = archive == "-";
@@ -401,6 +419,8 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
     if !members.is_empty() {
         let names: Vec<&str> = members.iter().map(|(m, _)| m.as_str()).collect();
         op.opt("members", &names.join("\n"));
+        let dirs: Vec<&str> = members.iter().map(|(_, d)| d.as_str()).collect();
+        op.opt("member_dirs", &dirs.join("\n"));
     }
     let subcommand = match mode {
         Mode::Extract => "extract",
@@ -512,9 +532,11 @@ mod tests {
         assert_eq!(op.option("archive"), Some("-"));
         assert!(op.sources.is_empty());
         assert_eq!(op.targets, vec!["/srv"]);
+        assert!(op.has("default_archive"), "tar reads $TAPE then");
         let op = parse_str("tar -xf - -C /srv");
         assert_eq!(op.option("archive"), Some("-"));
         assert!(op.sources.is_empty());
+        assert!(!op.has("default_archive"));
     }
 
     #[test]
@@ -523,6 +545,9 @@ mod tests {
         let op = parse_str("tar -xf a.tar -C d1 m1 -C ../d2 m2");
         assert_eq!(op.targets, vec!["d1", "d1/../d2"]);
         assert_eq!(op.option("members"), Some("m1\nm2"));
+        assert_eq!(op.option("member_dirs"), Some("d1\nd1/../d2"));
+        let op = parse_str("tar -xf a.tar -C d1 m1 m2 -C /d2 m3");
+        assert_eq!(op.option("member_dirs"), Some("d1\nd1\n/d2"));
         // A trailing -C after the last member applies to nothing.
         let op = parse_str("tar -xf a.tar m1 -C d1");
         assert_eq!(op.targets, vec!["."]);
@@ -588,6 +613,17 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn one_top_level_with_and_without_a_name() {
+        let op = parse_str("tar -xf a.tar.gz --one-top-level -C /d");
+        assert!(op.has("one_top_level"));
+        assert_eq!(op.option("one_top_level"), None);
+        assert_eq!(op.targets, vec!["/d"]);
+        let op = parse_str("tar -xf a.tar --one-top-level=top");
+        assert!(op.has("one_top_level"));
+        assert_eq!(op.option("one_top_level"), Some("top"));
     }
 
     #[test]

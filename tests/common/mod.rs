@@ -328,6 +328,11 @@ impl Test {
         self.cmd.env("PATH", format!("{}:{old}", dir.display()));
         self
     }
+    /// Gives safeop a standard input (a pipe, a file) instead of a closed one.
+    pub fn stdin(mut self, from: impl Into<Stdio>) -> Test {
+        self.cmd.stdin(from);
+        self
+    }
     /// Sends safeop's stdout somewhere else than the captured pipe (`/dev/full`, a file).
     pub fn stdout(mut self, to: impl Into<Stdio>) -> Test {
         self.cmd.stdout(to);

@@ -1,7 +1,7 @@
 //! The destination filesystem of a restore: statvfs(3) of the nearest existing ancestor of the
 //! target, and the mount it belongs to. Reads only; never creates the target.
 
-use crate::facts::{mounts, normalize, Facts};
+use crate::facts::{mounts, Facts};
 use std::path::{Path, PathBuf};
 
 /// What statvfs and mountinfo say about the filesystem a restore writes into.
@@ -11,6 +11,9 @@ pub struct DestFs {
     pub target: PathBuf,
     /// The nearest ancestor of the target (or the target) that exists, symlinks resolved.
     pub existing: PathBuf,
+    /// The device of that ancestor (`st_dev`): destinations with the same one share a
+    /// filesystem and its free inodes and bytes.
+    pub dev: u64,
     pub mountpoint: Option<String>,
     pub fstype: Option<String>,
     /// `f_frsize` (the unit of the block counts), `f_bsize` when that is 0.
@@ -28,12 +31,6 @@ pub struct Inodes {
     pub total: u64,
     pub free: u64,
     pub avail: u64,
-}
-
-/// The target of the restore (its first target), absolute against the command's cwd.
-pub fn target_of(f: &Facts) -> Option<PathBuf> {
-    let t = f.op.targets.first()?;
-    Some(normalize(&f.cwd.join(crate::text::bytes::path(t))))
 }
 
 /// The nearest existing ancestor of `p`, canonicalized.
@@ -62,13 +59,17 @@ pub fn nearest_existing(p: &Path) -> Result<PathBuf, String> {
 }
 
 /// statvfs fields are `u64` on Linux/x86_64 but narrower elsewhere.
-fn n<T: Into<u64>>(v: T) -> u64 {
+pub(crate) fn n<T: Into<u64>>(v: T) -> u64 {
     v.into()
 }
 
 /// Looks at the filesystem under `target`.
 pub fn probe(f: &Facts, target: &Path) -> Result<DestFs, String> {
     let existing = nearest_existing(target)?;
+    let dev = std::os::unix::fs::MetadataExt::dev(
+        &std::fs::metadata(&existing)
+            .map_err(|e| format!("stat `{}`: {e}", crate::text::bytes::show_path(&existing)))?,
+    );
     let st = nix::sys::statvfs::statvfs(&existing).map_err(|e| {
         format!(
             "statvfs `{}`: {e}",
@@ -97,6 +98,7 @@ pub fn probe(f: &Facts, target: &Path) -> Result<DestFs, String> {
     Ok(DestFs {
         target: target.to_path_buf(),
         existing,
+        dev,
         mountpoint,
         fstype,
         block_size,
