@@ -366,14 +366,16 @@ fn judge(
     let shown: Vec<String> = starts.iter().map(|s| format!("`{s}`")).collect();
     let why = match &expr.starts_from {
         Some(f) => format!("`find -files0-from {f}` reads its starting points from `{f}`"),
-        None if expr.tests.is_empty() => {
-            format!("`find` picks them below {} (`-maxdepth`)", shown.join(", "))
+        None => {
+            let by = match expr.tests.is_empty() {
+                true => "`-maxdepth`".to_string(),
+                false => expr.tests.join(", "),
+            };
+            format!(
+                "`find` picks the files below {} by {by}, which ones safeop cannot tell",
+                shown.join(", ")
+            )
         }
-        None => format!(
-            "`find` picks them below {} by {}",
-            shown.join(", "),
-            expr.tests.join(", ")
-        ),
     };
     let mut ops = Vec::new();
     for (a, narrowed) in expr.actions.iter().zip(&expr.narrowed) {
