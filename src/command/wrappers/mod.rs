@@ -337,4 +337,8 @@ fn one_of(base: &str, argv: &[String], mut ops: Vec<Operation>) -> Operation {
 }
 
 #[cfg(test)]
+mod find_tests;
+#[cfg(test)]
+mod input_tests;
+#[cfg(test)]
 mod tests;
