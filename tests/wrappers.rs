@@ -160,7 +160,7 @@ fn every_wrapper_spelling_is_judged_as_the_command_it_runs() {
     let scratch = s.path("").display().to_string();
     let scratch = scratch.trim_end_matches('/');
     let here = |w: &str| match w.strip_prefix("S/") {
-        Some(rest) if rest.is_empty() => format!("{scratch}/"),
+        Some("") => format!("{scratch}/"),
         Some(rest) => format!("{scratch}/{rest}"),
         None => w.to_string(),
     };
