@@ -198,7 +198,7 @@ pub(crate) fn path_for_exec(strict: bool) -> (Option<std::ffi::OsString>, Option
 
 /// `safeop run -- CMD` where CMD is not a tool safeop knows (nor a wrapper of one) and no policy
 /// layer exists: no rule can match it, so it is exec'd at once. With a layer present, any rule of
-/// it might (`match: { tool: find }`), so the layer is read and the command decided like any other.
+/// it might (`match: { tool: crontab }`), so the layer is read and the command decided like any other.
 /// A name safeop does not know may still reach a tool it does (a symlink `zz` to dd): the file
 /// exec would run is looked at once (`facts::program`), and run as found when it is no tool.
 fn fast_path(args: &[String]) -> Option<u8> {

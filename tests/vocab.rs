@@ -52,17 +52,17 @@ fn a_misspelt_tool_is_a_note_with_did_you_mean() {
 #[test]
 fn a_tool_safeop_does_not_parse_is_a_note_and_the_rule_still_matches() {
     let s = Scratch::new();
-    let pol = layer(&s, "{ tool: find }");
+    let pol = layer(&s, "{ tool: crontab }");
     let r = Test::new().args(["policy", "lint", &pol]).go();
     r.status(0)
         .stdout_has(&format!("{pol}: ok (1 rules, 0 examples hold)"))
         .stdout_has(&format!(
-            "{pol} line 5 column 20: note: tool `find` is not one safeop parses: the rule matches it by name only"
+            "{pol} line 5 column 20: note: tool `crontab` is not one safeop parses: the rule matches it by name only"
         ));
     assert!(!r.stdout.contains("did you mean"), "{}", r.stdout);
     Test::new()
         .env("SAFEOP_POLICY", &pol)
-        .args(["check", "--", "find", "/srv", "-delete"])
+        .args(["check", "--", "crontab", "-r"])
         .go()
         .status(3)
         .stdout_has("site-rule");

@@ -158,7 +158,11 @@ pub fn derive(op: &Operation) -> Vec<Effect> {
         Kind::Opaque => out.push(Effect::new(Kind::Opaque, None).flags(flags)),
         Kind::Reboot => out.push(Effect::new(Kind::Reboot, None).flags(flags)),
         Kind::Read | Kind::RunCode => {}
-        Kind::Delete => each(&op.targets, Kind::Delete, op.has("recursive"), &mut out),
+        // find's `-delete` of what its tests pick (`filtered`) reaches into the tree too.
+        Kind::Delete => {
+            let tree = op.has("recursive") || op.has("filtered");
+            each(&op.targets, Kind::Delete, tree, &mut out)
+        }
         Kind::Move => {
             each(&op.sources, Kind::Move, true, &mut out);
             for t in &op.targets {
@@ -237,6 +241,11 @@ pub fn derive(op: &Operation) -> Vec<Effect> {
     }
     if op.has("runs_code") {
         out.push(Effect::new(Kind::RunCode, None).flag("runs_code"));
+    }
+    // What the command also does to the paths safeop cannot see (`xargs rm`: deletes what it
+    // reads): an effect of its kind with no path, carrying the command's flags.
+    if op.has("unseen_arguments") {
+        out.push(Effect::new(op.kind, None).flags(flags));
     }
     out
 }

@@ -165,6 +165,11 @@ pub struct Operation {
     /// `/usr/bin/dd`): found outside `command/` and handed in through [`reread_as`].
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<Alias>,
+    /// What the wrappers around the command made of it beyond running it (xargs's arguments
+    /// from input, find's `{}`, another mount namespace): kept so that [`reread_as`] applies it
+    /// again.
+    #[serde(skip)]
+    pub imposed: Vec<wrappers::Imposed>,
 }
 
 /// A program reached under a name that is not its own: `zz` is `/usr/bin/dd`.
@@ -194,6 +199,7 @@ impl Operation {
             parts: Vec::new(),
             effects: Vec::new(),
             aliases: Vec::new(),
+            imposed: Vec::new(),
         }
     }
 
@@ -226,8 +232,28 @@ impl Operation {
     /// what the operation does to its paths still apply.
     pub fn runs_code(&mut self, why: impl Into<String>) {
         self.flag("runs_code");
-        let why = why.into();
+        self.note_also(why.into());
+    }
+
+    /// Marks the operation as getting arguments (or files) safeop cannot see: `xargs`'s and
+    /// `parallel`'s input, what find's tests pick: flag `unseen_arguments`, and the note says
+    /// where they come from. Kind and targets stay.
+    pub(crate) fn unseen_arguments(&mut self, why: impl Into<String>) {
+        self.flag("unseen_arguments");
+        self.note_also(why.into());
+    }
+
+    /// Marks the operation's paths as naming files safeop cannot look at (another mount
+    /// namespace, a container, another host): flag `elsewhere`, and the note says where.
+    pub(crate) fn elsewhere(&mut self, why: impl Into<String>) {
+        self.flag("elsewhere");
+        self.note_also(why.into());
+    }
+
+    /// Adds to the note (several are joined with `; `), once.
+    fn note_also(&mut self, why: String) {
         self.note = Some(match self.note.take() {
+            Some(old) if old.split("; ").any(|n| n == why) => old,
             Some(old) => format!("{old}; {why}"),
             None => why,
         });
@@ -298,16 +324,19 @@ pub const TOOLS: &[&str] = &[
 ];
 
 /// The tool name a program path stands for: `/usr/sbin/mkfs.ext4` → `mkfs`, `mke2fs` → `mkfs`,
-/// `/bin/busybox.static` → `busybox` (busybox runs as itself under any name that starts so, and
-/// as the applet its name says otherwise: a link `rm` to it is `rm`). The one naming rule: the
-/// parsers, the wrappers, the fast path and the names `facts::program` resolves all use it.
+/// `/bin/busybox.static` → `busybox`, `toybox-x86_64` → `toybox` (the multi-call binaries run
+/// as themselves under any name that starts so, and as the program their name says otherwise:
+/// a link `rm` to busybox is `rm`). The one naming rule: the parsers, the wrappers, the fast
+/// path and the names `facts::program` resolves all use it.
 pub fn tool_name(program: &str) -> String {
     let base = program.rsplit('/').next().unwrap_or(program);
     if base.starts_with("mkfs.") || base == "mke2fs" || base == "mkdosfs" || base == "mkswap" {
         return "mkfs".to_string();
     }
-    if base.starts_with("busybox") {
-        return "busybox".to_string();
+    for multi in ["busybox", "toybox"] {
+        if base.starts_with(multi) {
+            return multi.to_string();
+        }
     }
     base.to_string()
 }
@@ -417,6 +446,10 @@ pub fn reread_as_in(op: &Operation, binary: &str, inherited: &[(String, String)]
         scope.set(k, v);
     }
     let mut new = wrappers::peel(&argv, 0, &scope);
+    for imp in &op.imposed {
+        imp.apply(&mut new);
+    }
+    new.imposed.splice(0..0, op.imposed.iter().cloned());
     if new.wrappers.is_empty() && new.argv.first().map(String::as_str) == Some(binary) {
         new.argv[0] = written.clone();
     }
@@ -578,6 +611,7 @@ mod tests {
         assert_eq!(tool_name("/usr/sbin/mkfs.ext4"), "mkfs");
         assert_eq!(tool_name("mke2fs"), "mkfs");
         assert_eq!(tool_name("/bin/busybox.static"), "busybox");
+        assert_eq!(tool_name("toybox-x86_64"), "toybox");
         assert_eq!(tool_name("./zz"), "zz");
         for p in [
             "dd",
@@ -586,11 +620,14 @@ mod tests {
             "mkdosfs",
             "mkswap",
             "busybox",
+            "/bin/toybox-x86_64",
             "sudo",
+            "/usr/bin/find",
+            "xargs",
         ] {
             assert!(is_guarded_program(p), "{p}");
         }
-        for p in ["zz", "ls", "/usr/bin/find", "rmm"] {
+        for p in ["zz", "ls", "/usr/bin/grep", "rmm"] {
             assert!(!is_guarded_program(p), "{p}");
         }
     }

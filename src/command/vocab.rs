@@ -27,9 +27,10 @@ pub const FLAGS: &[&str] = &[
     "create_file", "critical", "crtimes", "cvs_exclude", "debug", "default_archive", "default_device", "delay_updates",
     "delete", "delete_after", "delete_before", "delete_delay", "delete_during", "delete_excluded",
     "delete_members", "delete_missing_args", "dereference", "dereference_command_line",
-    "device_guessed", "devices", "dir", "dirs", "disk_guid", "drop", "drop_D", "dry_run", "error",
-    "exact", "exchange", "exclude_caches", "executability", "existing", "fake_super",
-    "firmware_setup", "fix", "force", "force_share", "forget", "from0", "fsync", "fuzzy",
+    "device_guessed", "devices", "dir", "dirs", "disk_guid", "drop", "drop_D", "dry_run",
+    "elsewhere", "error", "exact", "exchange", "exclude_caches", "executability", "existing",
+    "fake_super", "filtered", "firmware_setup", "fix", "force", "force_share", "forget", "from0",
+    "fsync", "fuzzy",
     "gpttombr", "group", "hard_links", "human_readable", "hybrid", "iec", "iflag_count_bytes",
     "iflag_direct", "iflag_directory", "iflag_dsync", "iflag_fullblock", "iflag_noatime",
     "iflag_nocache", "iflag_noctty", "iflag_nofollow", "iflag_nonblock", "iflag_skip_bytes",
@@ -59,7 +60,8 @@ pub const FLAGS: &[&str] = &[
     "superblock_only", "suspend",
     "symbolic_link", "target_is_directory", "target_is_zero", "times", "to_command", "transform",
     "transform_bsd", "transpose", "trust_sender", "typecode", "unlink_first", "unsafe",
-    "unsafe_allow_remove_all", "update", "verbose", "verify", "wall_only", "warning", "whole_file",
+    "unsafe_allow_remove_all", "unseen_arguments", "update", "verbose", "verify", "wall_only",
+    "warning", "whole_file",
     "whole_repository", "write", "write_devices", "writes_backing", "xattrs", "zap", "zap_all",
     "zero",
 ];
@@ -321,6 +323,10 @@ mod tests {
         "systemctl isolate rescue",
         "loginctl -c",
         "dbus-send --system --print-reply --dest=org.freedesktop.login1 /org/freedesktop/login1 org.freedesktop.login1.Manager.Reboot boolean:true",
+        // What wrappers make of their command.
+        "xargs rm",
+        "find /srv -name '*.log' -delete",
+        "nsenter -t 1 -m rm x",
     ];
 
     fn names(op: &Operation, flags: &mut BTreeSet<String>, options: &mut BTreeSet<String>) {
@@ -439,6 +445,6 @@ mod tests {
             assert!(is_tool_name(&op.tool), "`{t}` parses as tool `{}`", op.tool);
         }
         assert!(is_tool_name("mkfs") && is_tool_name("sudo") && is_tool_name("sh"));
-        assert!(!is_tool_name("mkfs.ext4") && !is_tool_name("mke2fs") && !is_tool_name("find"));
+        assert!(!is_tool_name("mkfs.ext4") && !is_tool_name("mke2fs") && !is_tool_name("grep"));
     }
 }

@@ -11,7 +11,10 @@
 //!    written) and runs as itself only under a name starting with `busybox`. A link named `rm` to
 //!    it is `rm` by its name already; a link `zz` to it runs applet `zz`, which is not `rm`
 //!    whatever `zz` points through, so a busybox reached under a name safeop does not know is
-//!    what that name is: not a tool. (`busybox rm …` is peeled as a wrapper in `command/`.)
+//!    what that name is: not a tool. toybox is the same, except that it follows the links from
+//!    argv[0] until a name is one of its commands: `zz` → `rm` → `toybox` runs `rm`. (`busybox rm
+//!    …`, `toybox rm …` and `coreutils --coreutils-prog=rm …` are peeled as wrappers in
+//!    `command/`.)
 //! 3. **Hard links**: a file with more than one link may be a known tool under another name. Its
 //!    (device, inode) is compared with each known tool's name in each PATH directory on the same
 //!    filesystem. That is a few hundred `stat`s, so it is done only when the link count says it
@@ -35,6 +38,9 @@ pub fn binary_of(written: &str, found: &Path, path_var: Option<&OsStr>) -> Optio
         // It runs the applet its name says (or itself, under a `busybox…` name).
         return command::is_guarded_name(&command::tool_name(written)).then_some(real);
     }
+    if name == "toybox" {
+        return toybox_command(written, found);
+    }
     if command::is_guarded_name(&name) {
         return Some(real);
     }
@@ -43,6 +49,32 @@ pub fn binary_of(written: &str, found: &Path, path_var: Option<&OsStr>) -> Optio
         return None;
     }
     same_file_on_path(&meta, path_var)
+}
+
+/// The command toybox runs when started as `written` (the file `found`): the first name on the
+/// chain of links from it that safeop knows, as that link's path (read again as it by the
+/// naming rule); `None` when no name on the way is a tool (toybox refuses one it lacks).
+fn toybox_command(written: &str, found: &Path) -> Option<PathBuf> {
+    if command::is_guarded_name(&command::tool_name(written)) {
+        return Some(found.to_path_buf());
+    }
+    let mut at = found.to_path_buf();
+    for _ in 0..40 {
+        let next = std::fs::read_link(&at).ok()?;
+        let next = match at.parent() {
+            Some(dir) if next.is_relative() => dir.join(next),
+            _ => next,
+        };
+        let name = command::tool_name(&next.file_name()?.to_string_lossy());
+        if name == "toybox" {
+            return None;
+        }
+        if command::is_guarded_name(&name) {
+            return Some(next);
+        }
+        at = next;
+    }
+    None
 }
 
 /// A known tool's name in a PATH directory that is this very file (a hard link).
@@ -84,6 +116,16 @@ pub fn gnu_rm(op: &command::Operation) -> Result<(), String> {
     }
     if op.wrappers.iter().any(|w| w == "busybox") {
         return Err("busybox's rm does not honour `--one-file-system`".into());
+    }
+    if let Some(w) = op
+        .wrappers
+        .iter()
+        .find(|w| *w == "toybox" || *w == "coreutils")
+    {
+        return Err(format!(
+            "the rm inside multi-call `{w}` is not looked at (uutils' rm did not honour \
+             `--one-file-system` before its fix)"
+        ));
     }
     if let Some(root) = &op.root {
         return Err(format!(
@@ -179,6 +221,20 @@ mod tests {
     }
 
     #[test]
+    fn toybox_follows_the_links_to_a_name_it_knows() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let tb = tool(d.path(), "toybox");
+        let zz = d.path().join("zz");
+        symlink(&tb, &zz).expect("symlink");
+        assert_eq!(binary_of("zz", &zz, None), None, "toybox refuses `zz`");
+        let rm = d.path().join("rm");
+        symlink("toybox", &rm).expect("symlink");
+        let yy = d.path().join("yy");
+        symlink(&rm, &yy).expect("symlink");
+        assert_eq!(binary_of("yy", &yy, None), Some(rm));
+    }
+
+    #[test]
     fn a_hard_link_is_found_by_inode_on_path() {
         let d = tempfile::tempdir().expect("tempdir");
         let bin = d.path().join("bin");
@@ -230,6 +286,11 @@ mod tests {
         let why = gnu_rm(&rm_op(&line)).expect_err("a multi-call binary");
         assert!(why.contains("multi-call"), "{why}");
         assert!(gnu_rm(&rm_op("busybox rm -rf --one-file-system x")).is_err());
+        assert!(gnu_rm(&rm_op("toybox rm -rf --one-file-system x")).is_err());
+        assert!(gnu_rm(&rm_op(
+            "coreutils --coreutils-prog=rm -rf --one-file-system x"
+        ))
+        .is_err());
         assert!(gnu_rm(&rm_op("chroot /srv/c rm -rf --one-file-system x")).is_err());
         let why = gnu_rm(&rm_op("env PATH=/nonexistent rm -rf x")).expect_err("none found");
         assert!(why.contains("cannot tell which rm runs"), "{why}");

@@ -613,7 +613,7 @@ mod tests {
 
     #[test]
     fn unparsed_tools_are_notes_where_they_stand() {
-        let text = "version: 1\nrules:\n  - id: x\n    summary: s\n    match: { tool: [rmm, find, rm] }\n    verdict: confirm\n  - id: y\n    summary: s\n    when:\n      any:\n        - operation.tool: { in: [dd, xargs] }\n    verdict: warn\n";
+        let text = "version: 1\nrules:\n  - id: x\n    summary: s\n    match: { tool: [rmm, ls, rm] }\n    verdict: confirm\n  - id: y\n    summary: s\n    when:\n      any:\n        - operation.tool: { in: [dd, grep] }\n    verdict: warn\n";
         let p = load(text).expect("unknown tools load");
         let notes: Vec<String> = p
             .notes("t.yaml", text)
@@ -629,10 +629,10 @@ mod tests {
         );
         has(
             &notes[1],
-            &["t.yaml line 5 column 26: note: tool `find` is not one safeop parses:"],
+            &["t.yaml line 5 column 26: note: tool `ls` is not one safeop parses:"],
         );
         assert!(!notes[1].contains("did you mean"), "{}", notes[1]);
-        has(&notes[2], &["t.yaml line 11 column 38: note: tool `xargs`"]);
+        has(&notes[2], &["t.yaml line 11 column 38: note: tool `grep`"]);
         // only the layer's own rules; the default has nothing to note
         let d = Policy::embedded_full().expect("loads");
         assert!(d.notes("t.yaml", text).is_empty());

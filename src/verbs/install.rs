@@ -102,7 +102,7 @@ pub(crate) fn shims(sources: &Sources, v: crate::cli::ShimsVerb) -> Result<u8, E
 }
 
 /// The names `init` aliases and `shims install` links: every tool safeop parses, the mkfs
-/// variants, and every tool a policy layer in effect names (`match: { tool: find }`).
+/// variants, and every tool a policy layer in effect names (`match: { tool: crontab }`).
 pub(crate) fn guarded_tool_names(sources: &Sources) -> Result<Vec<String>, String> {
     let mut tools: Vec<String> = command::TOOLS.iter().map(|t| t.to_string()).collect();
     tools.extend(

@@ -1,0 +1,215 @@
+//! The shells as wrappers: `sh -c STRING [NAME ARGS…]` and its spellings in every shell safeop
+//! knows (`bash -lc`, `sh -e -c`, `dash -ec`, `bash --rcfile F -c`, `bash -O extglob -c`, `zsh
+//! -onoglob -c`, `mksh -T - -c`, `csh -fc`, `fish -c … -c …`, `busybox sh -c`). A STRING that
+//! is one simple command (words and quotes only) is parsed as that command; anything with
+//! operators, substitutions, variables or redirections is [`Kind::Opaque`](super::Kind::Opaque)
+//! until a real shell parser judges it. A shell that runs a script file, or none (interactive),
+//! has nothing in its argv to judge.
+
+use super::super::options::{Getopt, Reader, Unknown, POSIX, SHELL};
+use super::{is_assignment, one_of, peel, Arg, Operation, Scope};
+
+/// The POSIX-style shells (and csh, whose `-c` reads the same way): `-c` makes the first
+/// operand the command string.
+const SHELLS: &[&str] = &[
+    "sh", "bash", "rbash", "dash", "ash", "hush", "ksh", "ksh93", "mksh", "lksh", "pdksh", "oksh",
+    "posh", "yash", "zsh", "csh", "tcsh",
+];
+
+pub(super) fn is_shell(base: &str) -> bool {
+    base == "fish" || SHELLS.contains(&base)
+}
+
+/// A shell's invocation options: every letter a flag (a letter the shell lacks it refuses, and
+/// then runs nothing), `-o NAME` / `-O NAME` and their `+` forms taking the next word even
+/// inside a bundle (`bash -co posix CMD`; zsh takes an attached one: `zsh -onoglob`), mksh's
+/// `-T TTY`, bash's `--rcfile FILE` / `--init-file FILE`, zsh's `--emulate NAME`; other long
+/// options are passed over (`--norc`, `--login`, `--noprofile`, `--posix`).
+fn shell_spec(base: &str) -> Getopt<'static> {
+    const LETTERS: &str = "abcdefghijklmnpqrstuvwxyzABCDEFGHIJKLMNPQRSTUVWXYZ0123456789";
+    let spec = Getopt {
+        short_arg: "oO",
+        short_flag: LETTERS,
+        long_arg: &["rcfile", "init-file", "emulate"],
+        unknown: Unknown::Skip,
+        ..SHELL
+    };
+    match base {
+        "zsh" => Getopt {
+            values_next_word: false,
+            ..spec
+        },
+        // mksh(1): `-T name` spawns the shell on a tty.
+        "mksh" | "lksh" => Getopt {
+            short_arg: "oOT",
+            ..spec
+        },
+        _ => spec,
+    }
+}
+
+pub(super) fn shell(argv: &[String], base: &str, depth: usize, scope: &Scope) -> Operation {
+    if base == "fish" {
+        return fish(argv, depth, scope);
+    }
+    let spec = shell_spec(base);
+    let reader = Reader::new(std::slice::from_ref(&spec), &argv[1..]);
+    let mut has_c = false;
+    let mut script = None;
+    let mut unclear = None;
+    for a in reader {
+        match a {
+            Ok(Arg::Opt(n, _)) => has_c |= n == "c",
+            Ok(Arg::Operand(s)) => {
+                script = Some(s);
+                break;
+            }
+            Err(e) => {
+                unclear = Some(e);
+                break;
+            }
+        }
+    }
+    let mut op = match (unclear, has_c, script) {
+        (Some(e), _, _) => {
+            let mut op = Operation::new(base, argv.to_vec());
+            op.opaque(format!("`{base}` options not understood: {e}"));
+            op
+        }
+        // `sh script.sh` or an interactive shell: what the script does is not in the argv.
+        (None, false, _) => Operation::new(base, argv.to_vec()),
+        (None, true, None) => {
+            let mut op = Operation::new(base, argv.to_vec());
+            op.opaque("`-c` without a command string");
+            op
+        }
+        (None, true, Some(script)) => string(base, argv, &script, depth, scope),
+    };
+    op.wrappers.insert(0, base.to_string());
+    op
+}
+
+/// What a shell makes of one command string.
+fn string(base: &str, argv: &[String], script: &str, depth: usize, scope: &Scope) -> Operation {
+    match simple_command(script) {
+        Ok(words) if words.is_empty() => Operation::new(base, argv.to_vec()),
+        Ok(words) => {
+            // `sh -c 'BORG_RSH=x borg …'`: the assignments are the command's environment.
+            let mut inner = scope.clone();
+            for (k, v) in shell_words::split(script)
+                .unwrap_or_default()
+                .iter()
+                .map_while(|w| is_assignment(w))
+            {
+                inner.set(&k, &v);
+            }
+            peel(&words, depth + 1, &inner)
+        }
+        Err(why) => {
+            let mut op = Operation::new(base, argv.to_vec());
+            op.opaque(format!("shell content not understood ({why}): {script}"));
+            op
+        }
+    }
+}
+
+/// fish 3 (`+hPilNnvc:C:p:d:f:D:o:`): `-c CMD` takes its value like any option and may be given
+/// more than once (each runs, in order), `-C CMD` runs before them; the operands after the
+/// options are `$argv`. No `-c`: a script file or an interactive shell.
+#[rustfmt::skip]
+const FISH: Getopt = Getopt {
+    short_arg: "cCpdfDo",
+    short_flag: "hPilNnv",
+    long_arg: &[
+        "command", "init-command", "profile", "profile-startup", "debug", "features",
+        "debug-stack-frames", "debug-output",
+    ],
+    long_flag: &[
+        "interactive", "login", "no-config", "no-execute", "print-rusage-self",
+        "print-debug-categories", "private", "help", "version",
+    ],
+    pairs: &[
+        ('c', "command"), ('C', "init-command"), ('p', "profile"), ('d', "debug"),
+        ('f', "features"), ('D', "debug-stack-frames"), ('o', "debug-output"),
+        ('i', "interactive"), ('l', "login"), ('N', "no-config"), ('n', "no-execute"),
+        ('P', "private"), ('h', "help"), ('v', "version"),
+    ],
+    ..POSIX
+};
+
+fn fish(argv: &[String], depth: usize, scope: &Scope) -> Operation {
+    let mut strings = Vec::new();
+    let mut op = 'read: {
+        for a in Reader::new(std::slice::from_ref(&FISH), &argv[1..]) {
+            match a {
+                Ok(Arg::Opt(n, Some(v))) if n == "command" || n == "init-command" => {
+                    strings.push(v)
+                }
+                Ok(Arg::Opt(n, _)) if n == "help" || n == "version" => {
+                    break 'read Operation::new("fish", argv.to_vec());
+                }
+                Ok(Arg::Opt(..)) => {}
+                Ok(Arg::Operand(_)) => break,
+                Err(e) => {
+                    let mut op = Operation::new("fish", argv.to_vec());
+                    op.opaque(format!("`fish` options not understood: {e}"));
+                    break 'read op;
+                }
+            }
+        }
+        let ops = strings
+            .iter()
+            .map(|s| string("fish", argv, s, depth, scope))
+            .collect();
+        one_of("fish", argv, ops)
+    };
+    op.wrappers.insert(0, "fish".into());
+    op
+}
+
+/// Splits a shell string that is one simple command. Errors name the construct that makes it
+/// more than that.
+pub(crate) fn simple_command(script: &str) -> Result<Vec<String>, String> {
+    let mut in_single = false;
+    let mut in_double = false;
+    let mut escaped = false;
+    let chars: Vec<char> = script.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        if in_single {
+            if c == '\'' {
+                in_single = false;
+            }
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '\'' if !in_double => in_single = true,
+            '"' => in_double = !in_double,
+            '$' => return Err("a `$` expansion".into()),
+            '`' => return Err("a backtick substitution".into()),
+            '\n' if !in_double => return Err("a newline".into()),
+            ';' | '&' | '|' | '<' | '>' | '(' | ')' if !in_double => {
+                // Name the operator as written: `&&`, `||`, `>>`, `;;`.
+                let op = match chars.get(i + 1) {
+                    Some(&n) if n == c && matches!(c, '&' | '|' | '>' | '<' | ';') => {
+                        format!("{c}{c}")
+                    }
+                    _ => c.to_string(),
+                };
+                return Err(format!("the operator `{op}`"));
+            }
+            _ => {}
+        }
+    }
+    let words = shell_words::split(script).map_err(|e| e.to_string())?;
+    // A leading assignment list (`X=1 rm …`) is an environment for the command.
+    let start = words
+        .iter()
+        .take_while(|w| is_assignment(w).is_some())
+        .count();
+    Ok(words[start..].to_vec())
+}
