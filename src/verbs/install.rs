@@ -114,6 +114,9 @@ pub(crate) fn guarded_tool_names(sources: &Sources) -> Result<Vec<String>, Strin
             "mkfs.btrfs",
             "mkfs.vfat",
             "mkfs.fat",
+            // Wrappers whose command a prompt would otherwise run unjudged.
+            "find",
+            "xargs",
         ]
         .map(String::from),
     );
