@@ -159,6 +159,12 @@ pub fn derive(op: &Operation) -> Vec<Effect> {
         Kind::Reboot => out.push(Effect::new(Kind::Reboot, None).flags(flags)),
         Kind::Read | Kind::RunCode => {}
         Kind::Delete => each(&op.targets, Kind::Delete, op.has("recursive"), &mut out),
+        Kind::Permissions => each(
+            &op.targets,
+            Kind::Permissions,
+            op.has("recursive"),
+            &mut out,
+        ),
         Kind::Move => {
             each(&op.sources, Kind::Move, true, &mut out);
             for t in &op.targets {

@@ -13,6 +13,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod borg;
+mod chattr;
+mod chmod;
 mod cp;
 mod dd;
 pub mod effect;
@@ -24,6 +26,7 @@ mod reboot;
 mod restic;
 mod rm;
 mod rsync;
+mod setfacl;
 mod shred;
 mod tar;
 mod truncate;
@@ -54,6 +57,9 @@ pub enum Kind {
     Resize,
     /// Reboots, halts or powers off the machine.
     Reboot,
+    /// Changes who may read, write or run a path, or its attributes (chmod, chown, chgrp,
+    /// chattr, setfacl); with `-R` the whole tree below it.
+    Permissions,
     /// Destroys backups inside a backup repository (borg delete/prune/compact, restic
     /// forget/prune): the repository (when named by a local path) is the target.
     #[serde(rename = "destroy-backup")]
@@ -71,7 +77,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Overwrite,
         Kind::Delete,
         Kind::Move,
@@ -80,6 +86,7 @@ impl Kind {
         Kind::Partition,
         Kind::Resize,
         Kind::Reboot,
+        Kind::Permissions,
         Kind::DestroyBackup,
         Kind::Read,
         Kind::RunCode,
@@ -97,6 +104,7 @@ impl Kind {
             Kind::Partition => "partition",
             Kind::Resize => "resize",
             Kind::Reboot => "reboot",
+            Kind::Permissions => "permissions",
             Kind::DestroyBackup => "destroy-backup",
             Kind::Read => "read",
             Kind::RunCode => "run-code",
@@ -280,6 +288,11 @@ pub const TOOLS: &[&str] = &[
     "telinit",
     "restic",
     "borg",
+    "chmod",
+    "chown",
+    "chgrp",
+    "chattr",
+    "setfacl",
 ];
 
 /// The tool name a program path stands for: `/usr/sbin/mkfs.ext4` → `mkfs`, `mke2fs` → `mkfs`,
@@ -377,6 +390,11 @@ pub(crate) fn parse_tool(argv: &[String]) -> Operation {
         }
         "restic" => restic::parse(&mut op, args),
         "borg" => borg::parse(&mut op, args),
+        "chmod" => chmod::parse_chmod(&mut op, args),
+        "chown" => chmod::parse_chown(&mut op, args),
+        "chgrp" => chmod::parse_chgrp(&mut op, args),
+        "chattr" => chattr::parse(&mut op, args),
+        "setfacl" => setfacl::parse(&mut op, args),
         _ => {}
     }
     op

@@ -24,7 +24,8 @@ pub const FLAGS: &[&str] = &[
     "conv_fdatasync", "conv_fsync", "conv_ibm", "conv_lcase", "conv_nocreat", "conv_noerror",
     "conv_notrunc", "conv_sparse", "conv_swab", "conv_sync", "conv_ucase", "conv_unblock",
     "copy_contents", "copy_devices", "copy_dirlinks", "copy_links", "copy_unsafe_links",
-    "create_file", "critical", "crtimes", "cvs_exclude", "debug", "default_device", "delay_updates",
+    "create_file", "critical", "crtimes", "cvs_exclude", "debug", "default",
+    "default_device", "delay_updates",
     "delete", "delete_after", "delete_before", "delete_delay", "delete_during", "delete_excluded",
     "delete_members", "delete_missing_args", "dereference", "dereference_command_line",
     "device_guessed", "devices", "dir", "dirs", "disk_guid", "drop", "drop_D", "dry_run", "error",
@@ -48,9 +49,10 @@ pub const FLAGS: &[&str] = &[
     "oflag_nonblock", "oflag_seek_bytes", "oflag_sync", "old_args", "old_dirs", "omit_dir_times",
     "omit_link_times", "one_file_system", "oob_writes", "open_noatime", "other_machine",
     "overwrite", "overwrite_dir", "owner", "parents", "partial", "partition_guid", "perms",
-    "preallocate", "preserve_root_all", "progress", "protect_boot", "prune", "prune_empty_dirs",
+    "preallocate", "preserve_root", "preserve_root_all", "progress", "protect_boot", "prune", "prune_empty_dirs",
     "quiet", "randomize_guids", "recompute_chs", "recursive", "recursive_unlink", "relative",
     "remote_archive", "remote_destination", "remote_host", "remote_source", "remove",
+    "remove_all", "remove_default",
     "remove_destination", "remove_files", "remove_source_files", "repack_cacheable_only",
     "repack_small", "repack_uncompressed", "repair", "replicate", "repository", "runs_code", "safe_links",
     "save_space", "script", "secluded_args", "show_rc", "show_version", "shrink", "size_only",
@@ -66,7 +68,7 @@ pub const FLAGS: &[&str] = &[
 /// `operation.option.NAME`.
 #[rustfmt::skip]
 pub const OPTIONS: &[&str] = &[
-    "action", "address", "adjust_main_table", "align", "archive", "arguments", "attributes",
+    "acl", "action", "address", "adjust_main_table", "align", "archive", "arguments", "attributes",
     "backing", "backing_format", "backup", "backup_dir", "base", "bitmap", "block_size",
     "boot_loader_entry", "boot_loader_menu", "bs", "bwlimit", "bytes_per_inode", "cacert", "cache",
     "cache_dir", "cbs", "change_name", "check_inhibitors", "checkpoint_interval", "checksum_choice",
@@ -75,8 +77,8 @@ pub const OPTIONS: &[&str] = &[
     "confine_root", "contimeout", "copy_as", "copy_dest", "count", "data_device", "debug",
     "debug_profile", "debug_topic", "delete", "destroys", "disk_guid", "early_input", "exclude", "exclude_file",
     "exclude_from", "exclude_if_present", "exclude_xattr", "extended", "features", "files_from",
-    "filter", "first", "force_count", "format", "format_b", "fstype", "glob_archives", "gpttombr",
-    "group_by", "groupmap", "host", "http_user_agent", "hybrid", "ibs", "iconv", "iexclude",
+    "filter", "first", "force_count", "format", "format_b", "from", "fstype", "glob_archives", "gpttombr",
+    "group", "group_by", "groupmap", "host", "http_user_agent", "hybrid", "ibs", "iconv", "iexclude",
     "iexclude_file", "iinclude", "iinclude_file", "include", "include_file", "include_from",
     "include_xattr", "info", "inodes", "iseek", "iterations", "job_mode", "keep_daily",
     "keep_hourly", "keep_last", "keep_minutely", "keep_monthly", "keep_secondly", "keep_tag",
@@ -85,9 +87,9 @@ pub const OPTIONS: &[&str] = &[
     "last", "limit_download", "limit_upload", "link_dest", "listed_incremental", "load_backup",
     "lock_wait", "log_file", "log_file_format", "machine", "match_archives", "max_alloc",
     "max_delete", "max_repack_size", "max_size", "max_unused", "members", "merge", "message",
-    "min_size", "modify_window", "move_backup_table", "new", "no_preserve", "obs", "offset",
+    "min_size", "mode", "modify_window", "move_backup_table", "new", "no_preserve", "obs", "offset",
     "one_top_level", "only_write_batch", "option", "options", "oseek", "out_format", "outbuf",
-    "output_format", "overwrite", "pack_size", "parallel", "partial_dir", "partition_guid",
+    "output_format", "overwrite", "owner", "pack_size", "parallel", "partial_dir", "partition_guid",
     "partitions", "partno", "password_command", "password_file", "path", "paths", "pattern",
     "patterns_from", "port", "preallocation", "prefix", "preserve", "protocol", "random_source",
     "rate", "read_batch", "reboot_argument", "recompress", "reference", "reflink", "remote_option",
@@ -344,6 +346,11 @@ mod tests {
                 c.extend(around_table(before, f.iter().copied(), false, after));
             }
         }
+        use crate::command::{chmod, setfacl};
+        c.extend(around("chmod", &chmod::CHMOD_SPEC, "644 f"));
+        c.extend(around("chown", &chmod::CHOWN_SPEC, "u f"));
+        c.extend(around("chgrp", &chmod::CHGRP_SPEC, "g f"));
+        c.extend(around("setfacl -m u:x:r", &setfacl::SPEC, "f"));
         c.extend(SPECIAL.iter().map(|l| words(l)));
         c
     }
@@ -370,6 +377,8 @@ mod tests {
         "mke2fs -F /dev/sdb",
         "mkswap -f /dev/sdb",
         "telinit 0",
+        "chmod -w f",
+        "chattr -R -i +a f",
     ];
 
     fn names(op: &Operation, flags: &mut BTreeSet<String>, options: &mut BTreeSet<String>) {
