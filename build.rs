@@ -38,6 +38,36 @@ fn main() {
     }
     one_by_one.push_str("]\n");
     write_out("default_rules.rs", one_by_one);
+    // The protected paths of `settings.protected`, read at run time without the rest of the
+    // policy, and the line of each entry (one entry per line, as the file writes them).
+    write_out(
+        "default_protected.json",
+        serde_json::to_string(
+            &value["settings"]["protected"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        )
+        .expect("JSON"),
+    );
+    let mut plines = String::from("&[");
+    let mut inside: Option<usize> = None;
+    for (n, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start().len();
+        let t = line.trim();
+        match inside {
+            None if t == "protected:" => inside = Some(indent),
+            Some(_) if t.is_empty() || t.starts_with('#') => {}
+            Some(i) if indent > i && t.starts_with("- ") => {
+                plines.push_str(&format!("{}, ", n + 1))
+            }
+            Some(i) if indent > i => {}
+            Some(_) => inside = None,
+            None => {}
+        }
+    }
+    plines.push_str("]\n");
+    write_out("default_protected_lines.rs", plines);
     // Where each rule's `id:` stands, for "rule defined at" without scanning the text at run time.
     let mut lines = String::from("&[\n");
     for (n, line) in text.lines().enumerate() {
@@ -89,11 +119,12 @@ fn main() {
     for rule in value["rules"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
         let m = &rule["match"];
         rs.push_str(&format!(
-            "    ({:?}, {:?}, {:?}, {:?}),\n",
+            "    ({:?}, {:?}, {:?}, {:?}, {:?}),\n",
             list(&m["operation"]),
             list(&m["tool"]),
             list(&m["flags"]),
-            list(&m["not_flags"])
+            list(&m["not_flags"]),
+            m["tree"].as_bool()
         ));
     }
     rs.push_str("]\n");
