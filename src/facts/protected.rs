@@ -33,6 +33,8 @@ use super::{
 };
 use crate::text::{bytes, glob::glob_match};
 use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -107,42 +109,51 @@ fn path_glob(pattern: &str, path: &str) -> bool {
 
 type Id = (u64, u64);
 
+/// What makes two entries one for the list of names: the object (when it exists), the
+/// directory, the last component.
+type Named<'a> = (Option<(Id, bool)>, Id, &'a str);
+
 fn id_of(m: &std::fs::Metadata) -> Id {
     (m.dev(), m.ino())
 }
 
-/// (device, inode) of each entry (`None` for a glob or nothing there, links followed; whether
-/// it is a directory) and of each entry's plain directory, stat'ed once per run.
+/// (device, inode) of each plain entry (links followed; whether it is a directory) and of each
+/// entry's plain directory: each stat'ed at most once per run, and only when a path needs it.
+#[derive(Default)]
 struct Ids {
-    entry: Vec<Option<(Id, bool)>>,
-    dir: Vec<Option<Id>>,
+    entry: RefCell<HashMap<usize, Option<(Id, bool)>>>,
+    dir: RefCell<HashMap<String, Option<Id>>>,
 }
 
-fn ids(f: &Facts, list: &[Entry]) -> std::rc::Rc<Ids> {
-    f.memo("protected_ids", |_| {
-        let mut dirs: std::collections::HashMap<String, Option<Id>> = Default::default();
-        let mut dir_id = |d: &str| -> Option<Id> {
-            *dirs
-                .entry(d.to_string())
-                .or_insert_with(|| std::fs::metadata(d).ok().map(|m| id_of(&m)))
-        };
-        let mut entry = Vec::with_capacity(list.len());
-        let mut dir = Vec::with_capacity(list.len());
-        for e in list {
-            entry.push(if has_glob(&e.pattern) {
-                None
-            } else {
-                std::fs::metadata(&e.pattern)
-                    .ok()
-                    .map(|m| (id_of(&m), m.is_dir()))
-            });
-            dir.push(match split(&e.pattern) {
-                Some((d, _)) if !has_glob(d) => dir_id(d),
-                _ => None,
-            });
+impl Ids {
+    /// The entry's object, `None` for a glob or when nothing is there.
+    fn entry(&self, i: usize, e: &Entry) -> Option<(Id, bool)> {
+        if has_glob(&e.pattern) {
+            return None;
         }
-        Ids { entry, dir }
-    })
+        *self.entry.borrow_mut().entry(i).or_insert_with(|| {
+            std::fs::metadata(&e.pattern)
+                .ok()
+                .map(|m| (id_of(&m), m.is_dir()))
+        })
+    }
+
+    /// The entry's directory, `None` when it has patterns in it or is not there.
+    fn dir(&self, e: &Entry) -> Option<Id> {
+        let (d, _) = split(&e.pattern)?;
+        if has_glob(d) {
+            return None;
+        }
+        *self
+            .dir
+            .borrow_mut()
+            .entry(d.to_string())
+            .or_insert_with(|| std::fs::metadata(d).ok().map(|m| id_of(&m)))
+    }
+}
+
+fn ids(f: &Facts) -> std::rc::Rc<Ids> {
+    f.memo("protected_ids", |_| Ids::default())
 }
 
 /// How an entry reaches a path.
@@ -171,13 +182,14 @@ struct Here<'a> {
     parent_shown: Option<String>,
     id: Option<Id>,
     is_dir: bool,
+    /// Its link count (a directory's is not looked at).
+    links: u64,
 }
 
 fn reach(
-    e: &Entry,
+    (i, e): (usize, &Entry),
     here: &Here,
-    entry_id: Option<(Id, bool)>,
-    dir_id: Option<Id>,
+    ids: &Ids,
     parent_id: &dyn Fn() -> Option<Id>,
 ) -> Option<Reach> {
     if e.dir_only && !here.is_dir {
@@ -201,22 +213,29 @@ fn reach(
             });
             let same_dir = || {
                 here.parent_shown.as_deref() == Some(dir)
-                    || (dir_id.is_some() && parent_id() == dir_id)
+                    || ids.dir(e).is_some_and(|d| parent_id() == Some(d))
             };
             if name_fits && same_dir() {
                 return Some(Reach::Entry);
             }
         }
     }
-    match (entry_id, here.id) {
-        (Some((id, true)), Some(mine)) if here.is_dir && id == mine => return Some(Reach::Entry),
-        (Some((id, false)), Some(mine)) if !here.is_dir && id == mine => {
-            return Some(Reach::Object)
+    // Another path to the entry itself: a directory under a bind mount or a second mount, or
+    // reached through a symlink in the entry's spelling; a file by another name (only a file
+    // with more than one link has one).
+    if here.is_dir || here.links > 1 {
+        match (ids.entry(i, e), here.id) {
+            (Some((id, true)), Some(mine)) if here.is_dir && id == mine => {
+                return Some(Reach::Entry)
+            }
+            (Some((id, false)), Some(mine)) if !here.is_dir && id == mine => {
+                return Some(Reach::Object)
+            }
+            _ => {}
         }
-        _ => {}
     }
-    let is_below =
-        here.is_dir && (below(&e.pattern, &here.shown) || (dir_id.is_some() && dir_id == here.id));
+    let is_below = here.is_dir
+        && (below(&e.pattern, &here.shown) || ids.dir(e).is_some_and(|d| here.id == Some(d)));
     is_below.then_some(Reach::Below)
 }
 
@@ -267,12 +286,25 @@ fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     } else {
         identity::of(f, s)?
     };
+    let is_dir = me.is_some_and(|i| i.is_dir);
+    let links = match me {
+        Some(_) if !is_dir => {
+            let m = if super::path::acts_on_link(f.op.kind, s.role) {
+                std::fs::symlink_metadata(&path)
+            } else {
+                std::fs::metadata(&path)
+            };
+            m.map(|m| m.nlink()).unwrap_or(1)
+        }
+        _ => 1,
+    };
     let here = Here {
         shown: bytes::encode_path(&path),
         name: path.file_name().map(bytes::encode),
         parent_shown: path.parent().map(bytes::encode_path),
         id: me.map(|i| (i.dev, i.ino)),
-        is_dir: me.is_some_and(|i| i.is_dir),
+        is_dir,
+        links,
     };
     let parent = path.parent();
     let parent_id = std::cell::OnceCell::new();
@@ -284,17 +316,17 @@ fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let mut hits: Vec<Value> = Vec::new();
     let mut v = Strictest::default();
     if !list.is_empty() {
-        let ids = ids(f, &list);
+        let ids = ids(f);
         // Two spellings of one entry (`/bin/sh` and `/usr/bin/sh` where `/bin` links to
         // `usr/bin`) are named once: the same object, or the same name in the same directory.
-        let mut named: Vec<(Option<(Id, bool)>, Id, &str)> = Vec::new();
+        let mut named: Vec<Named> = Vec::new();
         for (i, e) in list.iter().enumerate() {
-            let Some(r) = reach(e, &here, ids.entry[i], ids.dir[i], &parent_id) else {
+            let Some(r) = reach((i, e), &here, &ids, &parent_id) else {
                 continue;
             };
             v.add(e, &r, here.is_dir);
-            if let (Some(dir), Some((_, last))) = (ids.dir[i], split(&e.pattern)) {
-                let key = (ids.entry[i], dir, last);
+            if let (Some(dir), Some((_, last))) = (ids.dir(e), split(&e.pattern)) {
+                let key = (ids.entry(i, e), dir, last);
                 if named.contains(&key) {
                     continue;
                 }
