@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// A layer whose rules match tools safeop parses (rm, dd) and tools it does not (find, ls, chmod).
+/// A layer whose rules match tools safeop parses (rm, dd, chmod) and tools it does not (find, ls).
 const SITE: &str = r#"version: 1
 rules:
   - id: site-no-find-delete

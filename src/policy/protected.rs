@@ -211,9 +211,13 @@ impl Policy {
 
     /// Reads safe-rm's lists that exist ([module docs](self)): each is recorded as a layer (the
     /// audit record names it with its hash). One that exists but cannot be read is an error, as
-    /// an unreadable policy layer is.
+    /// an unreadable policy layer is; one this user cannot even see (in another user's home,
+    /// when `HOME` was kept across `su`) is not there for it, as with the layers.
     pub fn with_safe_rm(mut self, strict: bool) -> Result<Policy, Error> {
         for path in safe_rm_files(strict) {
+            if !path.exists() {
+                continue;
+            }
             let text = match std::fs::read(&path) {
                 Ok(b) => String::from_utf8_lossy(&b).into_owned(),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
