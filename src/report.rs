@@ -217,7 +217,7 @@ pub fn policy_show(p: &crate::policy::Policy) -> String {
             v[1],
             v[2],
             v[3],
-            e.from.join(", ")
+            e.from
         ));
     }
     s.push_str(&format!("rules ({}):\n", p.rules.len()));

@@ -22,10 +22,18 @@
 //! A recursive delete, move or permission change of a directory also reaches the entries below
 //! it: those whose pattern lies below its resolved path, and, by identity, those whose directory
 //! it is (`chroot/etc` bound from `/etc` holds `/etc/passwd`). Deeper than one level only the
-//! spelling is compared.
+//! spelling is compared, and so above the target of an entry that is itself a symlink
+//! (`rm -rf /data` with `/var/lib/mysql → /data/mysql`: not seen).
 //!
-//! Looks: one stat(2) of each plain entry and of each entry's directory, once per run and only
-//! when a rule reads these facts; one of the path and of its directory.
+//! What is stat'ed, so that the common case costs little: a path's directory is compared with
+//! an entry's directory only when the names fit; a directory is compared with every plain entry
+//! only when its filesystem is visible at more than one place (mountinfo: mounted twice, or a
+//! bind of one of its directories), and otherwise with those of its own name (an entry that is
+//! a symlink to it, `/var/lib/mysql → /data/mysql`); a file with every entry only when it has
+//! more than one link.
+//!
+//! Each entry and each entry directory is stat'ed at most once per run, and only when a rule
+//! reads these facts.
 
 use super::inuse::identity;
 use super::{
@@ -33,8 +41,8 @@ use super::{
 };
 use crate::text::{bytes, glob::glob_match};
 use serde_json::Value;
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::cell::{OnceCell, RefCell};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -42,7 +50,7 @@ use std::path::Path;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Absolute, with no trailing `/` (`dir_only` says it had one) and no empty components.
-    pub pattern: String,
+    pub pattern: Cow<'static, str>,
     /// Written with a trailing `/`: only directories match.
     pub dir_only: bool,
     /// The verdict names (`allow` … `deny`) for a recursive delete or move-away, a plain delete,
@@ -53,7 +61,7 @@ pub struct Entry {
     pub overwrite: &'static str,
     pub permissions: &'static str,
     /// Where it was set: `FILE:LINE`, each layer that set or tightened it, joined by `, `.
-    pub from: String,
+    pub from: Cow<'static, str>,
 }
 
 impl Entry {
@@ -62,7 +70,7 @@ impl Entry {
         if self.dir_only && self.pattern != "/" {
             format!("{}/", self.pattern)
         } else {
-            self.pattern.clone()
+            self.pattern.to_string()
         }
     }
 }
@@ -85,26 +93,42 @@ fn stricter(a: Option<&'static str>, b: &'static str) -> Option<&'static str> {
 }
 
 fn has_glob(s: &str) -> bool {
-    s.contains(['*', '?', '['])
+    s.bytes().any(|b| matches!(b, b'*' | b'?' | b'['))
 }
 
-/// `(directory, last component)` of an absolute pattern; `None` for `/`.
-fn split(p: &str) -> Option<(&str, &str)> {
-    let i = p.rfind('/')?;
-    let name = &p[i + 1..];
-    if name.is_empty() {
-        return None;
+/// A glob against one name, with the shapes the lists use most (`*`, `vmlinuz*`) done without
+/// the general matcher.
+fn name_glob(pattern: &str, name: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some("") => !name.is_empty(),
+        Some(prefix) if !has_glob(prefix) => name.starts_with(prefix),
+        _ => glob_match(pattern, name),
     }
-    Some((if i == 0 { "/" } else { &p[..i] }, name))
+}
+
+fn components(s: &str) -> impl Iterator<Item = &str> {
+    s.split('/').filter(|c| !c.is_empty())
+}
+
+/// One component of a pattern against one of a path.
+fn component_fits(pattern: &str, name: &str) -> bool {
+    if has_glob(pattern) {
+        name_glob(pattern, name)
+    } else {
+        pattern == name
+    }
 }
 
 /// Component by component: `*` never crosses a `/`.
 fn path_glob(pattern: &str, path: &str) -> bool {
-    let (p, t): (Vec<&str>, Vec<&str>) = (
-        pattern.split('/').filter(|c| !c.is_empty()).collect(),
-        path.split('/').filter(|c| !c.is_empty()).collect(),
-    );
-    p.len() == t.len() && p.iter().zip(&t).all(|(a, b)| glob_match(a, b))
+    let (mut p, mut t) = (components(pattern), components(path));
+    loop {
+        match (p.next(), t.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if component_fits(a, b) => {}
+            _ => return false,
+        }
+    }
 }
 
 type Id = (u64, u64);
@@ -119,41 +143,88 @@ fn id_of(m: &std::fs::Metadata) -> Id {
 
 /// (device, inode) of each plain entry (links followed; whether it is a directory) and of each
 /// entry's plain directory: each stat'ed at most once per run, and only when a path needs it.
-#[derive(Default)]
 struct Ids {
-    entry: RefCell<HashMap<usize, Option<(Id, bool)>>>,
-    dir: RefCell<HashMap<String, Option<Id>>>,
+    /// How each pattern is made, worked out once.
+    shape: Vec<Shape>,
+    entry: Vec<OnceCell<Option<(Id, bool)>>>,
+    dir: Vec<OnceCell<Option<Id>>>,
+    /// Each directory stat'ed so far (entries share a few).
+    dirs: RefCell<Vec<(String, Option<Id>)>>,
+}
+
+/// A pattern's directory and last component, and where its patterns are.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// Byte ranges of the directory (`/` for one at the top) and of the last component;
+    /// `None` for `/` itself.
+    parts: Option<((usize, usize), usize)>,
+    dir_glob: bool,
+    last_glob: bool,
+}
+
+impl Shape {
+    fn of(p: &str) -> Shape {
+        let parts = p.bytes().rposition(|b| b == b'/').and_then(|i| {
+            let dir = if i == 0 { (0, 1) } else { (0, i) };
+            (i + 1 < p.len()).then_some((dir, i + 1))
+        });
+        let (dir_glob, last_glob) = match parts {
+            Some(((a, b), l)) => (has_glob(&p[a..b]), has_glob(&p[l..])),
+            None => (false, false),
+        };
+        Shape {
+            parts,
+            dir_glob,
+            last_glob,
+        }
+    }
+
+    fn split<'p>(&self, p: &'p str) -> Option<(&'p str, &'p str)> {
+        self.parts.map(|((a, b), l)| (&p[a..b], &p[l..]))
+    }
 }
 
 impl Ids {
     /// The entry's object, `None` for a glob or when nothing is there.
     fn entry(&self, i: usize, e: &Entry) -> Option<(Id, bool)> {
-        if has_glob(&e.pattern) {
-            return None;
-        }
-        *self.entry.borrow_mut().entry(i).or_insert_with(|| {
-            std::fs::metadata(&e.pattern)
+        let cell = self.entry.get(i)?;
+        let shape = self.shape.get(i).copied()?;
+        *cell.get_or_init(|| {
+            if shape.dir_glob || shape.last_glob {
+                return None;
+            }
+            std::fs::metadata(e.pattern.as_ref())
                 .ok()
                 .map(|m| (id_of(&m), m.is_dir()))
         })
     }
 
     /// The entry's directory, `None` when it has patterns in it or is not there.
-    fn dir(&self, e: &Entry) -> Option<Id> {
-        let (d, _) = split(&e.pattern)?;
-        if has_glob(d) {
-            return None;
-        }
-        *self
-            .dir
-            .borrow_mut()
-            .entry(d.to_string())
-            .or_insert_with(|| std::fs::metadata(d).ok().map(|m| id_of(&m)))
+    fn dir(&self, i: usize, e: &Entry) -> Option<Id> {
+        let shape = self.shape.get(i).copied()?;
+        *self.dir.get(i)?.get_or_init(|| {
+            let (d, _) = shape.split(&e.pattern)?;
+            if shape.dir_glob {
+                return None;
+            }
+            // Entries come grouped by directory: the last one looked at is most often it.
+            if let Some((_, known)) = self.dirs.borrow().iter().rev().find(|(k, _)| k == d) {
+                return *known;
+            }
+            let id = std::fs::metadata(d).ok().map(|m| id_of(&m));
+            self.dirs.borrow_mut().push((d.to_string(), id));
+            id
+        })
     }
 }
 
-fn ids(f: &Facts) -> std::rc::Rc<Ids> {
-    f.memo("protected_ids", |_| Ids::default())
+fn ids(f: &Facts, list: &[Entry]) -> std::rc::Rc<Ids> {
+    f.memo("protected_ids", |_| Ids {
+        shape: list.iter().map(|e| Shape::of(&e.pattern)).collect(),
+        entry: list.iter().map(|_| OnceCell::new()).collect(),
+        dir: list.iter().map(|_| OnceCell::new()).collect(),
+        dirs: RefCell::default(),
+    })
 }
 
 /// How an entry reaches a path.
@@ -169,10 +240,21 @@ enum Reach {
 }
 
 /// Does the pattern name something strictly below `path` (component by component)?
-fn below(pattern: &str, path: &str) -> bool {
-    let p: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
-    let t: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
-    p.len() > t.len() && p.iter().zip(&t).all(|(a, b)| glob_match(a, b))
+fn below(pattern: &str, glob: bool, path: &str) -> bool {
+    if !glob {
+        return path == "/"
+            || (pattern.len() > path.len()
+                && pattern.starts_with(path)
+                && pattern.as_bytes().get(path.len()) == Some(&b'/'));
+    }
+    let (mut p, mut t) = (components(pattern), components(path));
+    loop {
+        match (p.next(), t.next()) {
+            (Some(_), None) => return true,
+            (Some(a), Some(b)) if component_fits(a, b) => {}
+            _ => return false,
+        }
+    }
 }
 
 /// One path, as the probe looks at it.
@@ -184,6 +266,9 @@ struct Here<'a> {
     is_dir: bool,
     /// Its link count (a directory's is not looked at).
     links: u64,
+    /// A directory whose filesystem is mounted at more than one place, or bound from a
+    /// directory of it: another path may name it (when it is not, only a symlink can).
+    mounted_twice: bool,
 }
 
 fn reach(
@@ -198,32 +283,41 @@ fn reach(
     if e.pattern == here.shown {
         return Some(Reach::Entry);
     }
-    if let Some((dir, last)) = split(&e.pattern) {
-        if has_glob(dir) {
+    let shape = ids.shape.get(i).copied()?;
+    if let Some((dir, last)) = shape.split(&e.pattern) {
+        if shape.dir_glob {
             if path_glob(&e.pattern, &here.shown) {
                 return Some(Reach::Entry);
             }
         } else {
             let name_fits = here.name.as_deref().is_some_and(|n| {
-                if has_glob(last) {
-                    glob_match(last, n)
+                if shape.last_glob {
+                    name_glob(last, n)
                 } else {
                     n == last
                 }
             });
             let same_dir = || {
                 here.parent_shown.as_deref() == Some(dir)
-                    || ids.dir(e).is_some_and(|d| parent_id() == Some(d))
+                    || ids.dir(i, e).is_some_and(|d| parent_id() == Some(d))
             };
             if name_fits && same_dir() {
                 return Some(Reach::Entry);
             }
         }
     }
-    // Another path to the entry itself: a directory under a bind mount or a second mount, or
-    // reached through a symlink in the entry's spelling; a file by another name (only a file
+    // Another path to the entry itself: a directory under a bind mount or a second mount of
+    // its filesystem (every entry is compared then), or one the entry names through a symlink
+    // of the same name (`/var/lib/mysql` → `/data/mysql`); a file by another name (only a file
     // with more than one link has one).
-    if here.is_dir || here.links > 1 {
+    let same_name = || {
+        here.name.as_deref().is_some_and(|n| {
+            shape
+                .split(&e.pattern)
+                .is_some_and(|(_, last)| last == n || (shape.last_glob && name_glob(last, n)))
+        })
+    };
+    if (here.is_dir && (here.mounted_twice || same_name())) || here.links > 1 {
         match (ids.entry(i, e), here.id) {
             (Some((id, true)), Some(mine)) if here.is_dir && id == mine => {
                 return Some(Reach::Entry)
@@ -235,7 +329,8 @@ fn reach(
         }
     }
     let is_below = here.is_dir
-        && (below(&e.pattern, &here.shown) || ids.dir(e).is_some_and(|d| here.id == Some(d)));
+        && (below(&e.pattern, shape.dir_glob || shape.last_glob, &here.shown)
+            || ids.dir(i, e).is_some_and(|d| here.id == Some(d)));
     is_below.then_some(Reach::Below)
 }
 
@@ -278,6 +373,25 @@ impl Strictest {
     }
 }
 
+/// Whether the filesystem of device `dev` is visible at more than one place: mounted twice, or
+/// bound from one of its directories (mountinfo, read once per run; when it cannot be read, as
+/// if it were).
+fn mounted_twice(f: &Facts, dev: u64) -> bool {
+    let Ok(all) = super::mounts::cached(f) else {
+        return true;
+    };
+    let (major, minor) = (
+        nix::sys::stat::major(dev) as u32,
+        nix::sys::stat::minor(dev) as u32,
+    );
+    let mut on = all.iter().filter(|m| (m.major, m.minor) == (major, minor));
+    match (on.next(), on.next()) {
+        (Some(m), None) => m.root != "/",
+        (None, _) => true,
+        (Some(_), Some(_)) => true,
+    }
+}
+
 fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let list = f.protected();
     let path = resolve(f, s);
@@ -305,6 +419,7 @@ fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
         id: me.map(|i| (i.dev, i.ino)),
         is_dir,
         links,
+        mounted_twice: is_dir && me.is_some_and(|i| mounted_twice(f, i.dev)),
     };
     let parent = path.parent();
     let parent_id = std::cell::OnceCell::new();
@@ -316,7 +431,7 @@ fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let mut hits: Vec<Value> = Vec::new();
     let mut v = Strictest::default();
     if !list.is_empty() {
-        let ids = ids(f);
+        let ids = ids(f, &list);
         // Two spellings of one entry (`/bin/sh` and `/usr/bin/sh` where `/bin` links to
         // `usr/bin`) are named once: the same object, or the same name in the same directory.
         let mut named: Vec<Named> = Vec::new();
@@ -325,7 +440,8 @@ fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
                 continue;
             };
             v.add(e, &r, here.is_dir);
-            if let (Some(dir), Some((_, last))) = (ids.dir(e), split(&e.pattern)) {
+            let last = ids.shape[i].split(&e.pattern).map(|(_, l)| l);
+            if let (Some(dir), Some(last)) = (ids.dir(i, e), last) {
                 let key = (ids.entry(i, e), dir, last);
                 if named.contains(&key) {
                     continue;
@@ -376,7 +492,7 @@ mod tests {
     fn entry(pattern: &str, v: [&'static str; 4]) -> Entry {
         let dir_only = pattern.len() > 1 && pattern.ends_with('/');
         Entry {
-            pattern: pattern.trim_end_matches('/').to_string(),
+            pattern: pattern.trim_end_matches('/').to_string().into(),
             dir_only,
             tree: v[0],
             delete: v[1],
@@ -443,6 +559,26 @@ mod tests {
         let t = &f.subjects(super::super::Role::Target)[0];
         let entries = f.get("target.protected.entries", Some(t)).expect("entries");
         assert_eq!(entries.as_array().map(Vec::len), Some(1), "{entries}");
+    }
+
+    #[test]
+    fn an_entry_that_is_a_symlink_reaches_the_directory_it_names() {
+        // A moved data directory: `/var/lib/mysql` → `/data/mysql`.
+        let d = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(d.path().join("data/mysql/db")).expect("mkdir");
+        std::fs::create_dir_all(d.path().join("var")).expect("mkdir");
+        std::os::unix::fs::symlink(d.path().join("data/mysql"), d.path().join("var/mysql"))
+            .expect("symlink");
+        let list = || vec![entry(&format!("{}/var/mysql", d.path().display()), BARE)];
+        let v = facts_of(&format!("rm -rf {}/data/mysql", d.path().display()), list());
+        assert_eq!(s(&v[0][0]), "deny");
+        // Below it, too.
+        let v = facts_of(&format!("rm -rf {}/data", d.path().display()), list());
+        assert_eq!(
+            s(&v[0][0]),
+            "null",
+            "above a symlinked entry's target only the spelling counts (module docs)"
+        );
     }
 
     #[test]

@@ -422,12 +422,10 @@ const DEFAULT_RULES: &[&str] = include!(concat!(env!("OUT_DIR"), "/default_rules
 /// Each embedded rule's id and whether it is final, in order (`build.rs`).
 const DEFAULT_RULE_IDS: &[(&str, bool)] =
     include!(concat!(env!("OUT_DIR"), "/default_rule_ids.rs"));
-/// The embedded default's `settings.protected`, as JSON (`build.rs`).
-const DEFAULT_PROTECTED_JSON: &str =
-    include_str!(concat!(env!("OUT_DIR"), "/default_protected.json"));
-/// The line of each of those entries (`build.rs`).
-const DEFAULT_PROTECTED_LINES: &[usize] =
-    include!(concat!(env!("OUT_DIR"), "/default_protected_lines.rs"));
+/// The embedded default's `settings.protected` (`build.rs`): each entry's path as written, the
+/// verdicts it names (`tree`, `delete`, `overwrite`, `permissions`), and where it stands.
+const DEFAULT_PROTECTED: &[(&str, [Option<&str>; 4], &str)] =
+    include!(concat!(env!("OUT_DIR"), "/default_protected.rs"));
 /// Line and column of each embedded rule's `id:`, extracted by `build.rs`.
 const DEFAULT_RULE_LINES: &[(&str, usize, usize)] =
     include!(concat!(env!("OUT_DIR"), "/default_rule_lines.rs"));
@@ -436,7 +434,7 @@ const DEFAULT_RULE_LINES: &[(&str, usize, usize)] =
 type Positions = std::collections::HashMap<String, Vec<(usize, usize)>>;
 
 fn default_positions() -> Positions {
-    let mut positions: Positions = Default::default();
+    let mut positions: Positions = Positions::with_capacity(DEFAULT_RULE_LINES.len());
     for (id, line, col) in DEFAULT_RULE_LINES {
         positions
             .entry(id.to_string())
@@ -496,15 +494,11 @@ impl Policy {
             }
         }
         // The embedded settings are the defaults of `Policy::default()` (a test checks it), but
-        // for the protected paths.
-        let protected = serde_json::from_str(DEFAULT_PROTECTED_JSON).map_err(err)?;
+        // for the protected paths, which come from their table.
         let file = PolicyFile {
             version: 1,
             defaults: None,
-            settings: Some(Settings {
-                protected: Some(protected),
-                ..Settings::default()
-            }),
+            settings: None,
             rules,
             disable: Vec::new(),
             exceptions: Vec::new(),
@@ -519,6 +513,7 @@ impl Policy {
             Trust::System,
         )?;
         p.unread = unread;
+        p.protected = protected::embedded(DEFAULT_PROTECTED);
         Ok(p)
     }
 
@@ -654,8 +649,9 @@ impl Policy {
                     .push(("audit_failure", format!("{name}:{l}")));
             }
             if let Some(list) = s.protected {
-                let lines = (name == DEFAULT_NAME).then_some(DEFAULT_PROTECTED_LINES);
-                self.add_protected(name, text, list, trust, lines)?;
+                let origins: Option<Vec<&str>> = (name == DEFAULT_NAME)
+                    .then(|| DEFAULT_PROTECTED.iter().map(|(_, _, o)| *o).collect());
+                self.add_protected(name, text, list, trust, origins.as_deref())?;
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -1091,10 +1087,12 @@ mod tests {
         assert!(lazy.len() > 60, "{}", lazy.len());
         assert_eq!(lazy, json);
         assert_eq!(lazy, yaml);
-        assert_eq!(DEFAULT_PROTECTED_LINES.len(), lazy.len());
+        assert_eq!(DEFAULT_PROTECTED.len(), lazy.len());
         let lines: Vec<&str> = DEFAULT_POLICY.lines().collect();
         for e in &lazy {
-            let line: usize = e.from[0]
+            assert!(e.from.starts_with(DEFAULT_NAME), "{}", e.from);
+            let line: usize = e
+                .from
                 .rsplit(':')
                 .next()
                 .and_then(|l| l.parse().ok())

@@ -36,6 +36,7 @@ use super::{locate, Policy, Trust, Verdict};
 use crate::error::Error;
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -100,16 +101,17 @@ impl<'de> Deserialize<'de> for EntrySpec {
     }
 }
 
-/// One protected entry in effect.
+/// One protected entry in effect. The embedded default's borrow from its static table, so a
+/// run that reads no layer allocates nothing for them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Protected {
     /// Absolute, no empty components, no trailing `/` (see `dir_only`).
-    pub pattern: String,
+    pub pattern: Cow<'static, str>,
     pub dir_only: bool,
     /// `tree`, `delete`, `overwrite`, `permissions` ([`KINDS`]).
     pub verdicts: [Verdict; 4],
-    /// `FILE:LINE` of each layer or list that set or tightened it, in order.
-    pub from: Vec<String>,
+    /// `FILE:LINE` of each layer or list that set or tightened it, in order, joined by `, `.
+    pub from: Cow<'static, str>,
 }
 
 impl Protected {
@@ -118,9 +120,43 @@ impl Protected {
         if self.dir_only && self.pattern != "/" {
             format!("{}/", self.pattern)
         } else {
-            self.pattern.clone()
+            self.pattern.to_string()
         }
     }
+
+    fn add_origin(&mut self, origin: String) {
+        self.from = Cow::Owned(format!("{}, {origin}", self.from));
+    }
+}
+
+/// The embedded default's entries from their static table (`build.rs`): (path as written, the
+/// verdicts it names, where it stands). Written normalized (a test checks that the YAML reads the
+/// same), so each pattern is borrowed as it is.
+pub(super) fn embedded(
+    table: &'static [(&'static str, [Option<&str>; 4], &'static str)],
+) -> Vec<Protected> {
+    table
+        .iter()
+        .map(|(path, named, from)| {
+            let dir_only = path.len() > 1 && path.ends_with('/');
+            let mut verdicts = DEFAULTS;
+            for (v, n) in verdicts.iter_mut().zip(named) {
+                if let Some(x) = n.and_then(Verdict::from_name) {
+                    *v = x;
+                }
+            }
+            Protected {
+                pattern: Cow::Borrowed(if dir_only {
+                    &path[..path.len() - 1]
+                } else {
+                    path
+                }),
+                dir_only,
+                verdicts,
+                from: Cow::Borrowed(from),
+            }
+        })
+        .collect()
 }
 
 /// `(pattern, dir_only)` of a path as written: absolute, `//` and a trailing `/` folded; `.`
@@ -142,21 +178,22 @@ pub fn normalize(path: &str) -> Result<(String, bool), String> {
 }
 
 impl Policy {
-    /// Puts one layer's `settings.protected` on top ([module docs](self)). `lines` gives the
-    /// line of each entry when the caller knows them (the embedded default's, from `build.rs`);
-    /// otherwise they are found in `text`.
+    /// Puts one layer's `settings.protected` on top ([module docs](self)). `origins` gives the
+    /// `FILE:LINE` of each entry when the caller knows them (the embedded default's, from
+    /// `build.rs`); otherwise each entry's line is found in `text`.
     pub(super) fn add_protected(
         &mut self,
         name: &str,
         text: &str,
         specs: Vec<EntrySpec>,
         trust: Trust,
-        lines: Option<&[usize]>,
+        origins: Option<&[&str]>,
     ) -> Result<(), Error> {
         let mut from = text.find("protected:").unwrap_or(0);
         for (n, spec) in specs.into_iter().enumerate() {
-            let (line, col) = match lines.and_then(|l| l.get(n)) {
-                Some(l) => (*l, 0),
+            let known = origins.and_then(|o| o.get(n));
+            let (line, col) = match known.and_then(|o| o.rsplit(':').next()?.parse().ok()) {
+                Some(l) => (l, 0),
                 None => {
                     let (l, c) = locate(text, &spec.path, from);
                     if let Some(i) = text[from.min(text.len())..].find(&spec.path) {
@@ -171,7 +208,7 @@ impl Policy {
             let existing = self
                 .protected
                 .iter_mut()
-                .find(|p| p.pattern == pattern && p.dir_only == dir_only);
+                .find(|p| p.pattern == pattern.as_str() && p.dir_only == dir_only);
             match existing {
                 Some(old) => {
                     for (i, v) in spec.verdicts.iter().enumerate() {
@@ -183,12 +220,12 @@ impl Policy {
                                 KINDS[i],
                                 v.name(),
                                 old.verdicts[i].name(),
-                                old.from.join(", ")
+                                old.from
                             )));
                         }
                         old.verdicts[i] = v;
                     }
-                    old.from.push(origin);
+                    old.add_origin(origin);
                 }
                 None => {
                     let mut verdicts = DEFAULTS;
@@ -198,10 +235,10 @@ impl Policy {
                         }
                     }
                     self.protected.push(Protected {
-                        pattern,
+                        pattern: Cow::Owned(pattern),
                         dir_only,
                         verdicts,
-                        from: vec![origin],
+                        from: Cow::Owned(origin),
                     });
                 }
             }
@@ -261,20 +298,20 @@ impl Policy {
             match self
                 .protected
                 .iter_mut()
-                .find(|p| p.pattern == pattern && p.dir_only == dir_only)
+                .find(|p| p.pattern == pattern.as_str() && p.dir_only == dir_only)
             {
                 Some(old) => {
                     never(&mut old.verdicts);
-                    old.from.push(origin);
+                    old.add_origin(origin);
                 }
                 None => {
                     let mut verdicts = [Verdict::Allow; 4];
                     never(&mut verdicts);
                     self.protected.push(Protected {
-                        pattern,
+                        pattern: Cow::Owned(pattern),
                         dir_only,
                         verdicts,
-                        from: vec![origin],
+                        from: Cow::Owned(origin),
                     });
                 }
             }
@@ -293,7 +330,7 @@ impl Policy {
                     delete: p.verdicts[1].name(),
                     overwrite: p.verdicts[2].name(),
                     permissions: p.verdicts[3].name(),
-                    from: p.from.join(", "),
+                    from: p.from.clone(),
                 })
                 .collect(),
         )
@@ -359,7 +396,7 @@ mod tests {
                 Verdict::Confirm
             ]
         );
-        assert_eq!(e.from, ["site.yaml:5"]);
+        assert_eq!(e.from, "site.yaml:5");
     }
 
     #[test]
@@ -411,7 +448,7 @@ mod tests {
         let e = entry(&p, "/var/lib/mysql");
         assert_eq!(e.verdicts[1], Verdict::Deny);
         assert_eq!(e.verdicts[0], Verdict::Deny, "left out: stays as it was");
-        assert_eq!(e.from.len(), 2);
+        assert_eq!(e.from, "site.yaml:4, site.yaml:4", "each layer that set it");
         // milder: an error naming the entry and where the stricter one came from
         let mut q = p.clone();
         let err = layer(
@@ -467,13 +504,13 @@ mod tests {
                 Verdict::Confirm
             ]
         );
-        assert_eq!(e.from, ["site.yaml:4", "/etc/safe-rm.conf:3"]);
+        assert_eq!(e.from, "site.yaml:4, /etc/safe-rm.conf:3");
         let d = entry(&p, "/home/*/Documents");
         assert_eq!(
             d.verdicts,
             [Verdict::Deny, Verdict::Deny, Verdict::Allow, Verdict::Allow]
         );
-        assert_eq!(d.from, ["/etc/safe-rm.conf:4"]);
+        assert_eq!(d.from, "/etc/safe-rm.conf:4");
         assert!(entry(&p, "/srv/keep/").dir_only);
         assert!(!p.protected.iter().any(|e| e.pattern.contains("relative")));
     }
