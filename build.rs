@@ -38,6 +38,58 @@ fn main() {
     }
     one_by_one.push_str("]\n");
     write_out("default_rules.rs", one_by_one);
+    // The protected paths of `settings.protected` as a static table, so `run` has them without
+    // reading anything: (path as written, the verdicts it names, where it stands). One entry per
+    // line, as the file writes them; the line of each is found in the text.
+    let mut plines = Vec::new();
+    let mut inside: Option<usize> = None;
+    for (n, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start().len();
+        let t = line.trim();
+        match inside {
+            None if t == "protected:" => inside = Some(indent),
+            Some(_) if t.is_empty() || t.starts_with('#') => {}
+            Some(i) if indent > i && t.starts_with("- ") => plines.push(n + 1),
+            Some(i) if indent > i => {}
+            Some(_) => inside = None,
+            None => {}
+        }
+    }
+    let entries = value["settings"]["protected"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if entries.len() != plines.len() {
+        panic!(
+            "policies/default.yaml: {} protected entries on {} lines: write one entry per line",
+            entries.len(),
+            plines.len()
+        );
+    }
+    let mut table = String::from("&[\n");
+    for (e, line) in entries.iter().zip(&plines) {
+        let (path, v) = match e {
+            serde_json::Value::String(p) => (p.clone(), serde_json::Value::Null),
+            m => (
+                m["path"].as_str().unwrap_or_default().to_string(),
+                m.clone(),
+            ),
+        };
+        let kinds: Vec<String> = ["tree", "delete", "overwrite", "permissions"]
+            .iter()
+            .map(|k| match v[*k].as_str() {
+                Some(s) => format!("Some({s:?})"),
+                None => "None".to_string(),
+            })
+            .collect();
+        table.push_str(&format!(
+            "    ({path:?}, [{}], {:?}),\n",
+            kinds.join(", "),
+            format!("<embedded default policy>:{line}")
+        ));
+    }
+    table.push_str("]\n");
+    write_out("default_protected.rs", table);
     // Where each rule's `id:` stands, for "rule defined at" without scanning the text at run time.
     let mut lines = String::from("&[\n");
     for (n, line) in text.lines().enumerate() {
@@ -89,11 +141,12 @@ fn main() {
     for rule in value["rules"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
         let m = &rule["match"];
         rs.push_str(&format!(
-            "    ({:?}, {:?}, {:?}, {:?}),\n",
+            "    ({:?}, {:?}, {:?}, {:?}, {:?}),\n",
             list(&m["operation"]),
             list(&m["tool"]),
             list(&m["flags"]),
-            list(&m["not_flags"])
+            list(&m["not_flags"]),
+            m["tree"].as_bool()
         ));
     }
     rs.push_str("]\n");

@@ -95,7 +95,9 @@ pub fn main(mut args: Vec<String>) -> u8 {
             written(crate::verbs::audit::audit_verify(logs, strict))
         }
         Verb::Audit(AuditVerb::Show(a)) => written(crate::verbs::audit::audit_show(a, strict)),
-        Verb::Facts { json, paths } => written(crate::verbs::facts::show_facts(json, paths)),
+        Verb::Facts { json, paths } => {
+            written(crate::verbs::facts::show_facts(&sources, json, paths))
+        }
         Verb::Init { shell } => written(crate::verbs::install::init(&sources, &shell)),
         Verb::Shims(v) => written(crate::verbs::install::shims(&sources, v)),
         Verb::Completions { shell } => written(crate::verbs::install::completions(&shell)),

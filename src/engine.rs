@@ -104,6 +104,7 @@ pub fn decide(policy: &Policy, facts: &Facts, thorough: bool) -> Decision {
         switched_off: Vec::new(),
         expired: Vec::new(),
     };
+    facts.set_protected(policy.protected_for_facts());
     let effects = facts.effects();
     for rule in &policy.rules {
         if !applies(rule, facts.op, &effects) {
@@ -303,9 +304,38 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
             }),
             None => Ok(true),
         };
+        let result = match (result, &rule.verdict_from) {
+            (Ok(true), Some(name)) => {
+                let v = get(name);
+                evidence.insert(
+                    name.clone(),
+                    match &v {
+                        Ok(v) => v.clone(),
+                        Err(e) => crate::facts::failed(e.why.clone()),
+                    },
+                );
+                match v {
+                    Ok(serde_json::Value::Null) => continue,
+                    Ok(serde_json::Value::String(n)) => match Verdict::from_name(&n) {
+                        Some(v) => Ok(v.min(rule.verdict)),
+                        None => Err(FactError {
+                            fact: name.clone(),
+                            why: format!("`{n}` is not a verdict"),
+                        }),
+                    },
+                    Ok(other) => Err(FactError {
+                        fact: name.clone(),
+                        why: format!("`{other}` is not a verdict"),
+                    }),
+                    Err(e) => Err(e),
+                }
+            }
+            (Ok(true), None) => Ok(rule.verdict),
+            (Ok(false), _) => continue,
+            (Err(e), _) => Err(e),
+        };
         let (verdict, fact_error) = match result {
-            Ok(true) => (rule.verdict, None),
-            Ok(false) => continue,
+            Ok(v) => (v, None),
             Err(e) => (rule.unknown.unwrap_or(policy.on_fact_error), Some(e)),
         };
         if verdict == Verdict::Allow {

@@ -169,6 +169,9 @@ pub fn policy_show(p: &crate::policy::Policy) -> String {
     for (name, trust) in &p.layers {
         let how = match (name.as_str(), trust) {
             (crate::policy::DEFAULT_NAME, _) => "built in",
+            (n, _) if p.safe_rm_lists.iter().any(|l| l == n) => {
+                "safe-rm's list: its paths are never deleted"
+            }
             (_, Trust::System) => "system layer (root-owned, in /etc/safeop)",
             (_, Trust::User) => "user layer: may only tighten",
         };
@@ -201,12 +204,28 @@ pub fn policy_show(p: &crate::policy::Policy) -> String {
             .unwrap_or("built-in default");
         s.push_str(&format!("  {key}: {value:<8} {from}\n"));
     }
+    s.push_str(&format!(
+        "protected paths ({}): tree, delete, overwrite, permissions; where set\n",
+        p.protected.len()
+    ));
+    for e in &p.protected {
+        let v: Vec<&str> = e.verdicts.iter().map(|v| v.name()).collect();
+        s.push_str(&format!(
+            "  {:<32} {:<7} {:<7} {:<9} {:<9} {}\n",
+            e.shown(),
+            v[0],
+            v[1],
+            v[2],
+            v[3],
+            e.from
+        ));
+    }
     s.push_str(&format!("rules ({}):\n", p.rules.len()));
     for r in &p.rules {
-        let verdict = if r.is_final {
-            format!("{} final", r.verdict.name())
-        } else {
-            r.verdict.name().to_string()
+        let verdict = match (r.is_final, &r.verdict_from) {
+            (true, _) => format!("{} final", r.verdict.name()),
+            (false, Some(_)) => format!("per path<={}", r.verdict.name()),
+            (false, None) => r.verdict.name().to_string(),
         };
         s.push_str(&format!(
             "  {:<32} {:<13} {}\n      {}\n",

@@ -13,8 +13,8 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// A layer whose rules match tools safeop parses (rm, dd, find: its `-delete`) and tools it does
-/// not (ls, chmod).
+/// A layer whose rules match tools safeop parses (rm, dd, find: its `-delete`, chmod) and tools
+/// it does not (ls).
 const SITE: &str = r#"version: 1
 rules:
   - id: site-no-find-delete

@@ -65,6 +65,11 @@ pub enum Lands {
     Members { in_place: bool },
 }
 
+/// The flags an effect gains when `facts::effects` resolves where it lands (beside the command's
+/// own): `in_place` for a copy that writes over what is there, `replaced` for a move or copy
+/// that unlinks it and puts a new file in its place. `match: { flags: … }` may name them.
+pub const LANDING_FLAGS: [&str; 2] = ["in_place", "replaced"];
+
 impl Lands {
     pub fn is_here(&self) -> bool {
         *self == Lands::Here
@@ -163,6 +168,12 @@ pub fn derive(op: &Operation) -> Vec<Effect> {
             let tree = op.has("recursive") || op.has("filtered");
             each(&op.targets, Kind::Delete, tree, &mut out)
         }
+        Kind::Permissions => each(
+            &op.targets,
+            Kind::Permissions,
+            op.has("recursive"),
+            &mut out,
+        ),
         Kind::Move => {
             each(&op.sources, Kind::Move, true, &mut out);
             for t in &op.targets {

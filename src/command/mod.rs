@@ -17,6 +17,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod borg;
+mod chattr;
+mod chmod;
 mod cp;
 mod dd;
 pub mod effect;
@@ -31,6 +33,7 @@ mod reboot;
 mod restic;
 mod rm;
 mod rsync;
+mod setfacl;
 mod shred;
 mod systemctl;
 mod tar;
@@ -64,6 +67,9 @@ pub enum Kind {
     Resize,
     /// Reboots, halts or powers off the machine.
     Reboot,
+    /// Changes who may read, write or run a path, or its attributes (chmod, chown, chgrp,
+    /// chattr, setfacl); with `-R` the whole tree below it.
+    Permissions,
     /// Destroys backups inside a backup repository (borg delete/prune/compact, restic
     /// forget/prune): the repository (when named by a local path) is the target.
     #[serde(rename = "destroy-backup")]
@@ -81,7 +87,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Overwrite,
         Kind::Delete,
         Kind::Move,
@@ -90,6 +96,7 @@ impl Kind {
         Kind::Partition,
         Kind::Resize,
         Kind::Reboot,
+        Kind::Permissions,
         Kind::DestroyBackup,
         Kind::Read,
         Kind::RunCode,
@@ -107,6 +114,7 @@ impl Kind {
             Kind::Partition => "partition",
             Kind::Resize => "resize",
             Kind::Reboot => "reboot",
+            Kind::Permissions => "permissions",
             Kind::DestroyBackup => "destroy-backup",
             Kind::Read => "read",
             Kind::RunCode => "run-code",
@@ -321,6 +329,11 @@ pub const TOOLS: &[&str] = &[
     "tee",
     "restic",
     "borg",
+    "chmod",
+    "chown",
+    "chgrp",
+    "chattr",
+    "setfacl",
 ];
 
 /// The tool name a program path stands for: `/usr/sbin/mkfs.ext4` → `mkfs`, `mke2fs` → `mkfs`,
@@ -506,6 +519,11 @@ pub(crate) fn parse_tool(argv: &[String], env: &Scope) -> Operation {
         "tee" => tee::parse(&mut op, args),
         "restic" => restic::parse(&mut op, args, env),
         "borg" => borg::parse(&mut op, args, env),
+        "chmod" => chmod::parse_chmod(&mut op, args),
+        "chown" => chmod::parse_chown(&mut op, args),
+        "chgrp" => chmod::parse_chgrp(&mut op, args),
+        "chattr" => chattr::parse(&mut op, args),
+        "setfacl" => setfacl::parse(&mut op, args),
         _ => {}
     }
     op

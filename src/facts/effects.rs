@@ -104,8 +104,9 @@ fn onto(e: &Effect, path: &str, in_place: bool, because: String) -> Effect {
     };
     let mut n = Effect::new(kind, Some(path));
     n.flags = e.flags.clone();
+    let [written_over, replaced] = crate::command::effect::LANDING_FLAGS;
     n.flags
-        .insert(if in_place { "in_place" } else { "replaced" }.into());
+        .insert(if in_place { written_over } else { replaced }.to_string());
     n.because = Some(because);
     n
 }

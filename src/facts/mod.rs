@@ -40,6 +40,7 @@ pub mod operation;
 pub mod path;
 pub mod proc_view;
 pub mod program;
+pub mod protected;
 pub mod restore;
 pub mod scale;
 pub mod session;
@@ -60,6 +61,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         fsck::FACTS,
         scale::FACTS,
         tree::FACTS,
+        protected::FACTS,
         restore::FACTS,
         write::FACTS,
     ]
@@ -255,6 +257,8 @@ pub struct Facts<'a> {
     memo: RefCell<HashMap<&'static str, Rc<dyn Any>>>,
     /// The same per path of the operation (its resolved path, its identity).
     subject_memo: RefCell<HashMap<SubjectKey, Rc<dyn Any>>>,
+    /// The paths the policy protects ([`protected`]), handed in by whoever holds the policy.
+    protected: RefCell<Rc<Vec<protected::Entry>>>,
 }
 
 type SubjectKey = (&'static str, Role, String);
@@ -276,7 +280,19 @@ impl<'a> Facts<'a> {
             seen_paths: RefCell::default(),
             memo: RefCell::default(),
             subject_memo: RefCell::default(),
+            protected: RefCell::default(),
         }
+    }
+
+    /// The protected paths the `protected.*` facts judge by (the policy's `settings.protected`
+    /// and safe-rm's lists): set by the engine from the policy it decides with.
+    pub fn set_protected(&self, list: Rc<Vec<protected::Entry>>) {
+        *self.protected.borrow_mut() = list;
+    }
+
+    /// The protected paths handed in by [`Facts::set_protected`] (none until then).
+    pub fn protected(&self) -> Rc<Vec<protected::Entry>> {
+        self.protected.borrow().clone()
     }
 
     /// Facts taken on another host: a fact the snapshot lacks is unknown (a fact error), as on

@@ -320,13 +320,15 @@ mod tests {
             "sync-deletes-below-system-dir",
             "move-takes-system-dir-away",
             "sources-removed-from-system-dir",
+            "permissions-changed-on-system-dir",
         ] {
             let rule = text
                 .split(&format!("- id: {id}\n"))
                 .nth(1)
                 .unwrap_or_else(|| panic!("rule {id}"));
             let rule = &rule[..rule.find("- id: ").unwrap_or(rule.len())];
-            let start = rule.find("in: [").expect("its list") + 5;
+            let paths = rule.find(".path:").unwrap_or(0);
+            let start = paths + rule[paths..].find("in: [").expect("its list") + 5;
             let end = start + rule[start..].find(']').expect("end of list");
             let listed: BTreeSet<&str> = rule[start..end]
                 .split(',')
@@ -334,6 +336,24 @@ mod tests {
                 .filter(|s| !s.is_empty())
                 .collect();
             assert_eq!(listed, ours, "{id}");
+        }
+    }
+
+    /// The default protected paths start with the system directories, `/` included.
+    #[test]
+    fn the_default_protected_paths_hold_every_system_dir() {
+        let text = include_str!("../../policies/default.yaml");
+        let list = text
+            .split("\n  protected:\n")
+            .nth(1)
+            .expect("settings.protected");
+        let listed: BTreeSet<&str> = list
+            .lines()
+            .take_while(|l| l.starts_with("    "))
+            .filter_map(|l| l.trim().strip_prefix("- "))
+            .collect();
+        for d in SYSTEM_DIRS {
+            assert!(listed.contains(d), "{d} is not protected by default");
         }
     }
 

@@ -10,6 +10,7 @@
 
 pub mod condition;
 pub mod layers;
+pub mod protected;
 pub mod template;
 pub mod vocab;
 pub use crate::text::yaml;
@@ -45,6 +46,18 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict a policy names `name` (`allow` … `deny`).
+    pub fn from_name(name: &str) -> Option<Verdict> {
+        [
+            Verdict::Allow,
+            Verdict::Warn,
+            Verdict::Confirm,
+            Verdict::Deny,
+        ]
+        .into_iter()
+        .find(|v| v.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Verdict::Allow => "allow",
@@ -81,6 +94,9 @@ pub struct Settings {
     /// warning; in sudo mode nothing runs unrecorded).
     #[serde(default)]
     pub audit_failure: Option<AuditFailure>,
+    /// Paths the site protects, each with the verdicts it wants ([`protected`]).
+    #[serde(default)]
+    pub protected: Option<Vec<protected::EntrySpec>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -112,6 +128,10 @@ pub struct Match {
     /// None of these flags may be set (`dry_run`, `remote_host` …).
     #[serde(default)]
     pub not_flags: Names<Flags>,
+    /// `true`: only effects that reach the whole tree below their path (`rm -r`, `rsync
+    /// --delete`'s delete, a move-away, `chmod -R`); `false`: only those that do not.
+    #[serde(default)]
+    pub tree: Option<bool>,
 }
 
 /// `argv` plus facts, and the verdict this rule alone must give (`allow` = the rule stays silent).
@@ -144,6 +164,10 @@ pub struct Rule {
     #[serde(default)]
     pub when: Option<Cond>,
     pub verdict: Verdict,
+    /// A fact whose value is a verdict name (`target.protected.tree`): each finding gets that
+    /// verdict, never stricter than `verdict`; `null` or `allow` keeps the rule silent.
+    #[serde(default)]
+    pub verdict_from: Option<String>,
     /// The verdict when the rule needed a fact that could not be determined (a probe failed;
     /// not a fact that is merely not applicable). Default: the policy's `on_fact_error`.
     /// `allow` keeps the rule silent then.
@@ -175,6 +199,9 @@ impl Rule {
         }
         if let Some(m) = &self.fix {
             out.extend(template::placeholders(m));
+        }
+        if let Some(f) = &self.verdict_from {
+            out.push(f.clone());
         }
         out
     }
@@ -212,6 +239,7 @@ impl Rule {
             && (m.tool.0.is_empty() || m.tool.0.contains(&op.tool))
             && m.flags.0.iter().all(|f| op.has(f))
             && !m.not_flags.0.iter().any(|f| op.has(f))
+            && m.tree.is_none()
     }
 
     fn matches_effect(
@@ -227,13 +255,32 @@ impl Rule {
                 .iter()
                 .any(|k| if could { e.could_be(*k) } else { e.kind == *k });
         kind && (m.tool.0.is_empty() || m.tool.0.contains(&op.tool))
-            && m.flags.0.iter().all(|f| e.flags.contains(f))
+            && tree_fits(m.tree, e, could)
+            && m.flags.0.iter().all(|f| flag_fits(f, e, could))
             && !m
                 .not_flags
                 .0
                 .iter()
                 .any(|f| e.flags.contains(f) || op.has(f))
     }
+}
+
+/// `match: { tree: … }` against an effect; an effect that may turn into another once the
+/// machine says where it lands ([`Effect::could_be`]) may turn into one of either reach.
+///
+/// [`Effect::could_be`]: crate::command::Effect::could_be
+fn tree_fits(want: Option<bool>, e: &crate::command::Effect, could: bool) -> bool {
+    match want {
+        None => true,
+        Some(t) => e.tree == t || (could && !e.lands.is_here()),
+    }
+}
+
+/// `match: { flags: … }` against an effect; one that may land elsewhere once the machine is
+/// asked may gain the landing flags (`replaced`, `in_place`) then.
+fn flag_fits(f: &str, e: &crate::command::Effect, could: bool) -> bool {
+    e.flags.contains(f)
+        || (could && !e.lands.is_here() && crate::command::effect::LANDING_FLAGS.contains(&f))
 }
 
 #[derive(Debug, Clone)]
@@ -321,6 +368,10 @@ pub struct Policy {
     pub disabled_rules: Vec<Rule>,
     /// Where each setting in effect was set (`on_fact_error`, `no_tty` → `file:line`).
     pub settings_from: Vec<(&'static str, String)>,
+    /// The paths the site protects, every layer's and safe-rm's lists' stacked ([`protected`]).
+    pub protected: Vec<protected::Protected>,
+    /// The layers that are safe-rm lists (`/etc/safe-rm.conf` …), by name.
+    pub safe_rm_lists: Vec<String>,
     /// Embedded rules left unread because they cannot match the command at hand
     /// ([`Policy::embedded_for`]): their ids and whether they are final, so that a layer's
     /// `disable:` and `exceptions:` are checked as if they had been read.
@@ -340,6 +391,8 @@ impl Default for Policy {
             disabled: Vec::new(),
             disabled_rules: Vec::new(),
             settings_from: Vec::new(),
+            protected: Vec::new(),
+            safe_rm_lists: Vec::new(),
             unread: Vec::new(),
         }
     }
@@ -354,12 +407,14 @@ pub struct Sources {
     pub strict: bool,
 }
 
-/// Each embedded rule's `match:` (operations, tools, flags), extracted by `build.rs`.
+/// Each embedded rule's `match:` (operations, tools, flags, not_flags, tree), extracted by
+/// `build.rs`.
 type MatchSpec = (
     &'static [&'static str],
     &'static [&'static str],
     &'static [&'static str],
     &'static [&'static str],
+    Option<bool>,
 );
 const DEFAULT_MATCHES: &[MatchSpec] = include!(concat!(env!("OUT_DIR"), "/default_matches.rs"));
 /// Each embedded rule as its own JSON text, in order (`build.rs`).
@@ -367,6 +422,10 @@ const DEFAULT_RULES: &[&str] = include!(concat!(env!("OUT_DIR"), "/default_rules
 /// Each embedded rule's id and whether it is final, in order (`build.rs`).
 const DEFAULT_RULE_IDS: &[(&str, bool)] =
     include!(concat!(env!("OUT_DIR"), "/default_rule_ids.rs"));
+/// The embedded default's `settings.protected` (`build.rs`): each entry's path as written, the
+/// verdicts it names (`tree`, `delete`, `overwrite`, `permissions`), and where it stands.
+const DEFAULT_PROTECTED: &[(&str, [Option<&str>; 4], &str)] =
+    include!(concat!(env!("OUT_DIR"), "/default_protected.rs"));
 /// Line and column of each embedded rule's `id:`, extracted by `build.rs`.
 const DEFAULT_RULE_LINES: &[(&str, usize, usize)] =
     include!(concat!(env!("OUT_DIR"), "/default_rule_lines.rs"));
@@ -375,7 +434,7 @@ const DEFAULT_RULE_LINES: &[(&str, usize, usize)] =
 type Positions = std::collections::HashMap<String, Vec<(usize, usize)>>;
 
 fn default_positions() -> Positions {
-    let mut positions: Positions = Default::default();
+    let mut positions: Positions = Positions::with_capacity(DEFAULT_RULE_LINES.len());
     for (id, line, col) in DEFAULT_RULE_LINES {
         positions
             .entry(id.to_string())
@@ -387,14 +446,15 @@ fn default_positions() -> Positions {
 
 /// [`Rule::matches_op`] on a rule's `match:` as `build.rs` extracted it (the rule unread).
 fn spec_matches(spec: &MatchSpec, op: &crate::command::Operation) -> bool {
-    let (kinds, tools, flags, not_flags) = spec;
+    let (kinds, tools, flags, not_flags, tree) = spec;
     if !(tools.is_empty() || tools.contains(&op.tool.as_str())) {
         return false;
     }
     if op.effects.is_empty() {
         return (kinds.is_empty() || kinds.contains(&op.kind.name()))
             && flags.iter().all(|f| op.has(f))
-            && !not_flags.iter().any(|f| op.has(f));
+            && !not_flags.iter().any(|f| op.has(f))
+            && tree.is_none();
     }
     op.effects.iter().any(|e| {
         (kinds.is_empty()
@@ -402,7 +462,8 @@ fn spec_matches(spec: &MatchSpec, op: &crate::command::Operation) -> bool {
                 .iter()
                 .filter_map(|k| crate::command::Kind::from_name(k))
                 .any(|k| e.could_be(k)))
-            && flags.iter().all(|f| e.flags.contains(*f))
+            && tree_fits(*tree, e, true)
+            && flags.iter().all(|f| flag_fits(f, e, true))
             && !not_flags.iter().any(|f| e.flags.contains(*f) || op.has(f))
     })
 }
@@ -432,7 +493,8 @@ impl Policy {
                 unread.push(*id);
             }
         }
-        // The embedded settings are the defaults of `Policy::default()` (a test checks it).
+        // The embedded settings are the defaults of `Policy::default()` (a test checks it), but
+        // for the protected paths, which come from their table.
         let file = PolicyFile {
             version: 1,
             defaults: None,
@@ -451,6 +513,7 @@ impl Policy {
             Trust::System,
         )?;
         p.unread = unread;
+        p.protected = protected::embedded(DEFAULT_PROTECTED);
         Ok(p)
     }
 
@@ -467,7 +530,7 @@ impl Policy {
             let (text, trust) = layers::read_layer(file, strict)?;
             self.add_layer_as(&file.path.display().to_string(), &text, true, trust)?;
         }
-        Ok(self)
+        self.with_safe_rm(strict)
     }
 
     /// The embedded default alone, as the run-time path reads it: from JSON, without the
@@ -584,6 +647,11 @@ impl Policy {
                 let (l, _) = locate(text, "audit_failure", 0);
                 self.settings_from
                     .push(("audit_failure", format!("{name}:{l}")));
+            }
+            if let Some(list) = s.protected {
+                let origins: Option<Vec<&str>> = (name == DEFAULT_NAME)
+                    .then(|| DEFAULT_PROTECTED.iter().map(|(_, _, o)| *o).collect());
+                self.add_protected(name, text, list, trust, origins.as_deref())?;
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -809,6 +877,16 @@ fn validate_rule(rule: &Rule) -> Result<(), String> {
             rule.id
         ));
     }
+    if let Some(f) = &rule.verdict_from {
+        let def = crate::facts::snapshot::check_name(f)
+            .map_err(|e| format!("rule `{}`: verdict_from: {e}", rule.id))?;
+        if def.ty != "string" {
+            return Err(format!(
+                "rule `{}`: verdict_from: fact `{f}` is a {}, not a verdict name",
+                rule.id, def.ty
+            ));
+        }
+    }
     if rule.is_final && rule.verdict != Verdict::Deny {
         return Err(format!(
             "rule `{}`: `final: true` only makes sense with `verdict: deny`",
@@ -996,6 +1074,47 @@ mod tests {
                 assert_eq!(l, f, "{line}");
             }
         }
+    }
+
+    /// The protected paths read three ways (lazily from JSON, the whole JSON, the YAML) are the
+    /// same, each with the line it stands on.
+    #[test]
+    fn embedded_protected_paths_are_the_same_every_way_they_are_read() {
+        let op = crate::command::parse(&["rm".into(), "-f".into(), "x".into()]);
+        let lazy = Policy::embedded_for(&op).expect("loads").protected;
+        let json = Policy::embedded().expect("loads").protected;
+        let yaml = Policy::embedded_full().expect("loads").protected;
+        assert!(lazy.len() > 60, "{}", lazy.len());
+        assert_eq!(lazy, json);
+        assert_eq!(lazy, yaml);
+        assert_eq!(DEFAULT_PROTECTED.len(), lazy.len());
+        let lines: Vec<&str> = DEFAULT_POLICY.lines().collect();
+        for e in &lazy {
+            assert!(e.from.starts_with(DEFAULT_NAME), "{}", e.from);
+            let line: usize = e
+                .from
+                .rsplit(':')
+                .next()
+                .and_then(|l| l.parse().ok())
+                .expect("a line");
+            assert!(
+                lines[line - 1].contains(e.shown().as_str()),
+                "{} is not on line {line}: {}",
+                e.shown(),
+                lines[line - 1]
+            );
+        }
+    }
+
+    #[test]
+    fn verdict_from_must_name_a_fact_of_verdict_names() {
+        let e = err("version: 1\nrules:\n  - id: x\n    summary: s\n    verdict: deny\n    verdict_from: target.protected.tre\n");
+        assert!(
+            e.contains("verdict_from: unknown fact `target.protected.tre`"),
+            "{e}"
+        );
+        let e = err("version: 1\nrules:\n  - id: x\n    summary: s\n    verdict: deny\n    verdict_from: target.size\n");
+        assert!(e.contains("is a number, not a verdict name"), "{e}");
     }
 
     #[test]

@@ -51,10 +51,12 @@ pub struct Flags;
 
 impl Vocab for Flags {
     fn check(name: &str) -> Result<(), String> {
-        if command::FLAGS.contains(&name) {
+        let landing = command::effect::LANDING_FLAGS;
+        if command::FLAGS.contains(&name) || landing.contains(&name) {
             return Ok(());
         }
-        let hint = suggest::did_you_mean(name, command::FLAGS);
+        let all: Vec<&str> = command::FLAGS.iter().chain(&landing).copied().collect();
+        let hint = suggest::did_you_mean(name, &all);
         if hint.is_empty() {
             return Err(format!("unknown flag `{name}`: no parser sets it"));
         }

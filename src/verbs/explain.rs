@@ -69,13 +69,25 @@ pub(crate) fn explain(sources: &Sources, name: Option<&str>, list: bool) -> Resu
         if !m.not_flags.0.is_empty() {
             out::line(&format!("  not_flags: [{}]", m.not_flags.0.join(", ")))?;
         }
+        if let Some(t) = m.tree {
+            out::line(&format!("  tree: {t}"))?;
+        }
         match &r.when {
             Some(c) => out::text(&format!("when:\n{}", c.describe(2)))?,
+            None if r.verdict_from.is_some() => {
+                out::line("when: always (the match, and the verdict the fact names, decide)")?
+            }
             None => out::line("when: always (the match alone decides)")?,
         }
+        let verdict = match &r.verdict_from {
+            Some(f) => format!(
+                "the value of `{f}` for each path, at most {}",
+                r.verdict.name()
+            ),
+            None => r.verdict.name().to_string(),
+        };
         out::line(&format!(
-            "verdict: {}{}",
-            r.verdict.name(),
+            "verdict: {verdict}{}",
             r.unknown
                 .map(|u| format!(" (unknown facts: {})", u.name()))
                 .unwrap_or_default()

@@ -5,16 +5,26 @@ use crate::app::{cwd, eprint, FAILED};
 use crate::command::{self, Operation};
 use crate::error::Error;
 use crate::facts::{self, Facts};
-use crate::policy;
+use crate::policy::{self, Policy, Sources};
 use crate::report::out;
 use crate::text::bytes;
 
-/// Probes every host fact and every path fact of the given paths.
-pub(crate) fn show_facts(json: bool, paths: Vec<String>) -> Result<u8, Error> {
+/// Probes every host fact and every path fact of the given paths. The policy in effect is read
+/// for the paths it protects (`protected.*`), so a snapshot says what this host protects; a
+/// policy that cannot be read fails the verb, as it fails `check`.
+pub(crate) fn show_facts(sources: &Sources, json: bool, paths: Vec<String>) -> Result<u8, Error> {
     let mut op = Operation::new("facts", Vec::new());
     op.kind = command::Kind::Overwrite;
     op.targets = paths;
+    let policy = match Policy::load(sources) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint(&e.to_string());
+            return Ok(FAILED);
+        }
+    };
     let facts = Facts::live(&op, cwd(), crate::context::sys_root());
+    facts.set_protected(policy.protected_for_facts());
     let mut lines = Vec::new();
     for d in facts::registry().filter(|d| d.scope == facts::Scope::Host) {
         lines.push((String::new(), d.name.to_string(), facts.get(d.name, None)));
