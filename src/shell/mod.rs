@@ -167,6 +167,8 @@ pub enum Dynamic {
     Arithmetic,
     /// `<(…)` or `>(…)`: a path the shell makes up.
     Process,
+    /// A brace or glob expansion of more than [`expand::MAX_WORDS`] words.
+    TooMany,
 }
 
 impl fmt::Display for Dynamic {
@@ -176,6 +178,7 @@ impl fmt::Display for Dynamic {
             Dynamic::Command => f.write_str("it is the output of a command substitution"),
             Dynamic::Arithmetic => f.write_str("it is an arithmetic expansion"),
             Dynamic::Process => f.write_str("it is a process substitution"),
+            Dynamic::TooMany => write!(f, "it expands to more than {} words", expand::MAX_WORDS),
         }
     }
 }

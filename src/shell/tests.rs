@@ -45,3 +45,17 @@ fn zz_dump() {
         println!("ERR {e}");
     }
 }
+
+#[test]
+fn zz_parts() {
+    let t = std::env::var("SHELL_DUMP").unwrap_or_default();
+    let r = shuck_parser::parser::Parser::new(&t).parse();
+    for st in r.file.body.iter() {
+        if let shuck_ast::Command::Simple(c) = &st.command {
+            for a in &c.args {
+                let kinds: Vec<String> = a.parts.iter().map(|p| format!("{:?}={:?}", std::mem::discriminant(&p.kind), p.span.slice(&t))).collect();
+                println!("{:?} {:?}", a.span.slice(&t), kinds);
+            }
+        }
+    }
+}

@@ -352,11 +352,7 @@ impl Walker<'_> {
     }
 
     fn command_words(&self, c: &ast::SimpleCommand) -> Vec<Word> {
-        let name = (!c.name.parts.is_empty()).then_some(&c.name);
-        name.into_iter()
-            .chain(&c.args)
-            .map(|w| words::word(w, self.src, self.base))
-            .collect()
+        command_words(c, self.src, self.base)
     }
 
     fn simple(&mut self, c: &ast::SimpleCommand, s: &Stmt) {
@@ -846,10 +842,7 @@ fn visible_feed(st: &Stmt, src: &str) -> bool {
     }) {
         return true;
     }
-    let mut ws: Vec<Word> = std::iter::once(&c.name)
-        .chain(&c.args)
-        .map(|w| words::word(w, src, Base::TOP))
-        .collect();
+    let mut ws = command_words(c, src, Base::TOP);
     peel::builtins(&mut ws, &mut Vec::new());
     peel::printed(&ws).is_some()
 }
@@ -860,4 +853,17 @@ fn describe(st: &Stmt, src: &str) -> String {
         Command::Simple(c) => format!("`{}`", words::raw(&c.name, src)),
         _ => "a compound command".to_string(),
     }
+}
+
+/// A command's words (name first), with words that touch in the source joined.
+fn command_words(c: &ast::SimpleCommand, src: &str, base: Base) -> Vec<Word> {
+    let mut all: Vec<&ast::Word> = Vec::with_capacity(c.args.len() + 1);
+    if !c.name.parts.is_empty() {
+        all.push(&c.name);
+    }
+    all.extend(c.args.iter());
+    words::touching(&all)
+        .into_iter()
+        .map(|g| words::group(g, src, base))
+        .collect()
 }

@@ -58,9 +58,7 @@ impl Builder {
 
     fn quoted(&mut self, c: char) {
         self.text.push(c);
-        if !(c.is_alphanumeric() || c == '/' || c == '_' || c == '-') {
-            self.pat.push('\\');
-        }
+        self.pat.push('\\');
         self.pat.push(c);
     }
 
@@ -68,18 +66,38 @@ impl Builder {
         s.chars().for_each(|c| self.quoted(c));
     }
 
-    /// Unquoted source text: `\c` quotes c, `\` newline is removed.
+    /// Unquoted source text: `\c` quotes c, `\` newline is removed. shuck leaves quotes inside
+    /// a brace expression in its literal (`{a,'b,c'}`): they are read here as the shell does.
     fn unquoted_source(&mut self, s: &str) {
         let mut it = s.chars();
         while let Some(c) = it.next() {
-            if c == '\\' {
-                match it.next() {
+            match c {
+                '\\' => match it.next() {
                     Some('\n') => {}
                     Some(n) => self.quoted(n),
                     None => self.quoted('\\'),
+                },
+                '\'' => {
+                    for q in it.by_ref() {
+                        if q == '\'' {
+                            break;
+                        }
+                        self.quoted(q);
+                    }
                 }
-            } else {
-                self.unquoted(c);
+                '"' => {
+                    let mut inner = String::new();
+                    let mut esc = false;
+                    for q in it.by_ref() {
+                        if q == '"' && !esc {
+                            break;
+                        }
+                        esc = q == '\\' && !esc;
+                        inner.push(q);
+                    }
+                    self.dquoted_source(&inner, true);
+                }
+                c => self.unquoted(c),
             }
         }
     }
@@ -192,10 +210,42 @@ fn parameter_name(raw: &str) -> String {
 
 /// `w` with quotes removed, positioned in the outer text.
 pub(super) fn word(w: &ast::Word, src: &str, base: Base) -> Word {
+    group(&[w], src, base)
+}
+
+/// Words that touch in the source as one word: shuck splits `{a,b}'c'` after the brace.
+pub(super) fn group(ws: &[&ast::Word], src: &str, base: Base) -> Word {
     let mut b = Builder::default();
-    b.parts(&w.parts, src, false);
-    let (line, col) = base.at(w.span.start);
-    b.finish(|| raw(w, src), line, col)
+    for w in ws {
+        b.parts(&w.parts, src, false);
+    }
+    let (first, last) = match ws {
+        [] => return plain("", base.line, base.col),
+        [w] => return b.finish(|| raw(w, src), base.at(w.span.start).0, base.at(w.span.start).1),
+        [f, .., l] => (f, l),
+    };
+    let (line, col) = base.at(first.span.start);
+    let whole = ast::Span::from_positions(first.span.start, last.span.end);
+    b.finish(|| whole.slice(src).to_string(), line, col)
+}
+
+/// Splits `ws` into runs of words that touch in the source.
+pub(super) fn touching<'a, 'b>(ws: &'b [&'a ast::Word]) -> Vec<&'b [&'a ast::Word]> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    for i in 1..=ws.len() {
+        let joined = ws.get(i).is_some_and(|n| {
+            let p = ws[i - 1];
+            p.span.start.offset() < p.span.end.offset()
+                && n.span.start.offset() < n.span.end.offset()
+                && p.span.end.offset() == n.span.start.offset()
+        });
+        if !joined {
+            out.push(&ws[from..i]);
+            from = i;
+        }
+    }
+    out
 }
 
 /// The word as written.
