@@ -280,8 +280,14 @@ fn sequence(s: &str) -> Option<Vec<String>> {
         if count > MAX_WORDS as u64 {
             return Some(vec![String::new(); MAX_WORDS + 1]);
         }
-        let padded = |t: &str| t.trim_start_matches('-').len() > 1 && t.trim_start_matches('-').starts_with('0');
-        let width = if padded(a) || padded(b) { a.len().max(b.len()) } else { 0 };
+        let padded = |t: &str| {
+            t.trim_start_matches('-').len() > 1 && t.trim_start_matches('-').starts_with('0')
+        };
+        let width = if padded(a) || padded(b) {
+            a.len().max(b.len())
+        } else {
+            0
+        };
         let mut out = Vec::new();
         let mut v = x;
         for _ in 0..count {
@@ -294,7 +300,11 @@ fn sequence(s: &str) -> Option<Vec<String>> {
             } else {
                 v.to_string()
             });
-            v = if y >= x { v + step as i64 } else { v - step as i64 };
+            v = if y >= x {
+                v + step as i64
+            } else {
+                v - step as i64
+            };
         }
         return Some(out);
     }
@@ -314,7 +324,11 @@ fn sequence(s: &str) -> Option<Vec<String>> {
         if v == y {
             break;
         }
-        let next = if y > x { v.checked_add(step) } else { v.checked_sub(step) };
+        let next = if y > x {
+            v.checked_add(step)
+        } else {
+            v.checked_sub(step)
+        };
         match next {
             Some(n) if (y > x && n <= y) || (y < x && n >= y) => v = n,
             _ => break,
@@ -405,7 +419,10 @@ fn glob(p: &str, fs: &dyn Fs) -> Vec<String> {
                 if name == "." || name == ".." {
                     continue;
                 }
-                if name.starts_with('.') && comp.first() != Some(&('.', false)) && comp.first() != Some(&('.', true)) {
+                if name.starts_with('.')
+                    && comp.first() != Some(&('.', false))
+                    && comp.first() != Some(&('.', true))
+                {
                     continue;
                 }
                 let nc: Vec<char> = name.chars().collect();
@@ -446,7 +463,9 @@ fn class_end(cs: &[(char, bool)], i: usize) -> Option<usize> {
         match cs[j] {
             ('[', false) if matches!(cs.get(j + 1), Some((':', false))) => {
                 let rest = &cs[j + 2..];
-                let end = rest.windows(2).position(|w| w[0] == (':', false) && w[1] == (']', false))?;
+                let end = rest
+                    .windows(2)
+                    .position(|w| w[0] == (':', false) && w[1] == (']', false))?;
                 j += 2 + end + 2;
             }
             (']', false) => return Some(j),
@@ -514,7 +533,10 @@ fn class_matches(body: &[(char, bool)], c: char) -> bool {
         let (x, q) = body[i];
         if !q && x == '[' && matches!(body.get(i + 1), Some((':', false))) {
             let rest = &body[i + 2..];
-            if let Some(end) = rest.windows(2).position(|w| w[0] == (':', false) && w[1] == (']', false)) {
+            if let Some(end) = rest
+                .windows(2)
+                .position(|w| w[0] == (':', false) && w[1] == (']', false))
+            {
                 let name: String = rest[..end].iter().map(|&(c, _)| c).collect();
                 hit |= match name.as_str() {
                     "alpha" => c.is_alphabetic(),

@@ -63,8 +63,21 @@ impl Fs for Fake {
 
 fn root() -> Fake {
     fake(&[
-        "/usr/bin/", "/usr/lib/", "/etc/", "/etc/fstab", "/var/", "/boot/", "/.hidden/", "/dev/vda",
-        "/dev/vdb", "/dev/sda", "/h/*", "a.txt", "b.txt", ".dot", "sub/x.img",
+        "/usr/bin/",
+        "/usr/lib/",
+        "/etc/",
+        "/etc/fstab",
+        "/var/",
+        "/boot/",
+        "/.hidden/",
+        "/dev/vda",
+        "/dev/vdb",
+        "/dev/sda",
+        "/h/*",
+        "a.txt",
+        "b.txt",
+        ".dot",
+        "sub/x.img",
     ])
 }
 
@@ -83,7 +96,10 @@ fn ex(text: &str) -> Vec<String> {
 
 #[test]
 fn globs_match_against_the_filesystem() {
-    assert_eq!(ex("/[a-z]*"), ["/boot", "/dev", "/etc", "/h", "/usr", "/var"]);
+    assert_eq!(
+        ex("/[a-z]*"),
+        ["/boot", "/dev", "/etc", "/h", "/usr", "/var"]
+    );
     assert_eq!(ex("/usr/*"), ["/usr/bin", "/usr/lib"]);
     assert_eq!(ex("/dev/v*"), ["/dev/vda", "/dev/vdb"]);
     assert_eq!(ex("/dev/vd?"), ["/dev/vda", "/dev/vdb"]);
@@ -91,7 +107,10 @@ fn globs_match_against_the_filesystem() {
     assert_eq!(ex("/dev/[[:alpha:]]da"), ["/dev/sda", "/dev/vda"]);
     assert_eq!(ex("*.txt"), ["a.txt", "b.txt"]);
     assert_eq!(ex("*/*.img"), ["sub/x.img"]);
-    assert_eq!(ex("/*/"), ["/boot/", "/dev/", "/etc/", "/h/", "/usr/", "/var/"]);
+    assert_eq!(
+        ex("/*/"),
+        ["/boot/", "/dev/", "/etc/", "/h/", "/usr/", "/var/"]
+    );
     assert_eq!(ex("/*/fstab"), ["/etc/fstab"]);
     assert_eq!(ex("/**"), ex("/*"));
 }
@@ -174,7 +193,10 @@ fn per_word_results() {
     let w = words(&s.commands[0].words, &root());
     assert_eq!(w[0], Ok(vec!["rm".to_string()]));
     assert_eq!(w[2], Err(Dynamic::Parameter("D".into())));
-    assert_eq!(w[3], Ok(vec!["/usr/bin".to_string(), "/usr/lib".to_string()]));
+    assert_eq!(
+        w[3],
+        Ok(vec!["/usr/bin".to_string(), "/usr/lib".to_string()])
+    );
 }
 
 #[test]

@@ -32,7 +32,15 @@ pub struct Block {
     pub closed: bool,
 }
 
-const SHELL_TAGS: &[&str] = &["sh", "bash", "shell", "zsh", "console", "shell-session", "shellsession"];
+const SHELL_TAGS: &[&str] = &[
+    "sh",
+    "bash",
+    "shell",
+    "zsh",
+    "console",
+    "shell-session",
+    "shellsession",
+];
 
 fn is_console(lang: &str) -> bool {
     matches!(lang, "console" | "shell-session" | "shellsession")
@@ -52,7 +60,10 @@ impl<'a> Lines<'a> {
     }
 
     fn at(&self, offset: usize) -> (u32, u32) {
-        let i = self.starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let i = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         let start = self.starts[i];
         let col = self
             .md
@@ -89,7 +100,11 @@ pub fn blocks(md: &str) -> Vec<Block> {
                     let verbatim = md.get(range.clone()) == Some(t.as_ref());
                     let mut off = 0;
                     for l in t.split_inclusive('\n') {
-                        let at = if verbatim { range.start + off } else { range.start };
+                        let at = if verbatim {
+                            range.start + off
+                        } else {
+                            range.start
+                        };
                         raw.push((l.strip_suffix('\n').unwrap_or(l).to_string(), at));
                         off += l.len();
                     }
@@ -115,7 +130,8 @@ fn closes(src: &str) -> bool {
         return false;
     };
     let strip = |l: &str| -> String {
-        l.trim_start_matches(|c: char| c == ' ' || c == '>' || c == '\t').to_string()
+        l.trim_start_matches(|c: char| c == ' ' || c == '>' || c == '\t')
+            .to_string()
     };
     let (open, close) = (strip(first), strip(last));
     let fence = open.chars().next().unwrap_or('`');
@@ -152,7 +168,13 @@ fn heredoc_delimiter(cmd: &str) -> Option<String> {
     None
 }
 
-fn block(lines: &Lines, lang: String, start: usize, raw: Vec<(String, usize)>, closed: bool) -> Block {
+fn block(
+    lines: &Lines,
+    lang: String,
+    start: usize,
+    raw: Vec<(String, usize)>,
+    closed: bool,
+) -> Block {
     let (line, _) = lines.at(start);
     // (text, offset of the line, characters skipped before the text)
     let mut kept: Vec<(&str, usize, usize)> = Vec::new();
@@ -218,7 +240,10 @@ pub fn script(md: &str) -> Script {
             out.errors.push(ShellError {
                 line: b.line,
                 col: 1,
-                message: format!("the `{}` code block is never closed: read to the end of the file", b.lang),
+                message: format!(
+                    "the `{}` code block is never closed: read to the end of the file",
+                    b.lang
+                ),
             });
         }
         let s = super::commands(&b.text);
@@ -230,7 +255,11 @@ pub fn script(md: &str) -> Script {
         };
         for mut f in s.commands {
             (f.line, f.col) = map(f.line, f.col);
-            for w in f.words.iter_mut().chain(f.assignments.iter_mut().map(|(_, w)| w)) {
+            for w in f
+                .words
+                .iter_mut()
+                .chain(f.assignments.iter_mut().map(|(_, w)| w))
+            {
                 (w.line, w.col) = map(w.line, w.col);
             }
             for r in &mut f.redirects {
@@ -335,9 +364,13 @@ rm -rf /srv
                 "39:1 rm -rf /srv",
             ]
         );
-        assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+        assert_eq!(s.errors.len(), 2, "{:?}", s.errors);
         assert_eq!((s.errors[0].line, s.errors[0].col), (37, 1));
         assert!(s.errors[0].message.contains("never closed"));
+        assert_eq!((s.errors[1].line, s.errors[1].col), (38, 5));
+        assert!(s.errors[1]
+            .message
+            .contains("here-document not closed by `EOF`"));
         // the word positions too
         let dd = &s.commands[2];
         assert_eq!((dd.words[2].line, dd.words[2].col), (11, 19));

@@ -89,7 +89,11 @@ pub struct ShellError {
 
 impl fmt::Display for ShellError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {} column {}: {}", self.line, self.col, self.message)
+        write!(
+            f,
+            "line {} column {}: {}",
+            self.line, self.col, self.message
+        )
     }
 }
 

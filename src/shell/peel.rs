@@ -222,16 +222,19 @@ pub(super) fn printed(ws: &[Word]) -> Option<String> {
     match program {
         "echo" => {
             let mut i = 0;
-            while args
-                .get(i)
-                .is_some_and(|a| a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| "neE".contains(c)))
-            {
+            while args.get(i).is_some_and(|a| {
+                a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| "neE".contains(c))
+            }) {
                 i += 1;
             }
             Some(args[i..].join(" "))
         }
         "printf" => {
-            let args = if args.first() == Some(&"--") { &args[1..] } else { &args[..] };
+            let args = if args.first() == Some(&"--") {
+                &args[1..]
+            } else {
+                &args[..]
+            };
             let (format, mut rest) = args.split_first()?;
             let mut out = String::new();
             // printf reuses its format while arguments remain.

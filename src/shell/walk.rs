@@ -141,7 +141,9 @@ fn parse(out: &mut Script, queue: &mut VecDeque<Nested>, n: Nested) {
 
 /// Byte offset of the start of line `line + 1` (1-based `line`).
 fn nth_line_start(s: &str, line: usize) -> Option<usize> {
-    s.match_indices('\n').nth(line.checked_sub(1)?).map(|(i, _)| i + 1)
+    s.match_indices('\n')
+        .nth(line.checked_sub(1)?)
+        .map(|(i, _)| i + 1)
 }
 
 fn base_of_line(base: Base, line: usize) -> Base {
@@ -360,9 +362,7 @@ impl Walker<'_> {
         let mut unseen = self.unseen_next.take();
         let mut peeled = std::mem::take(&mut self.prefix);
         let mut ws = self.command_words(c);
-        if !c.name.parts.is_empty() {
-            self.subst(&c.name);
-        }
+        self.subst(&c.name);
         c.args.iter().for_each(|a| self.subst(a));
         let assignments = c
             .assignments
@@ -402,7 +402,10 @@ impl Walker<'_> {
                     let word = words::word(w, self.src, self.base);
                     if word.dynamic.is_some() {
                         unseen.get_or_insert_with(|| {
-                            format!("`{}` reads a script known only at run time", rd.words.join(" "))
+                            format!(
+                                "`{}` reads a script known only at run time",
+                                rd.words.join(" ")
+                            )
                         });
                     } else {
                         let at = words::verbatim_start(w, self.src).unwrap_or(w.span.start);
@@ -490,7 +493,21 @@ impl Walker<'_> {
         let Some(text) = peel::printed(ws) else {
             return;
         };
-        let at = c.args.first().map(|a| a.span.start).unwrap_or(c.span.start);
+        // Exact positions when one argument is printed as written (`echo 'rm -rf /x' | sh`).
+        let printed: Vec<&ast::Word> = c
+            .args
+            .iter()
+            .filter(|a| !a.span.slice(self.src).starts_with('-'))
+            .collect();
+        let at = match printed.as_slice() {
+            [a] if ws.first().and_then(Word::literal) == Some("echo") => {
+                words::verbatim_start(a, self.src).unwrap_or(a.span.start)
+            }
+            _ => printed
+                .first()
+                .map(|a| a.span.start)
+                .unwrap_or(c.span.start),
+        };
         self.again(text, at, Context::Piped(rd.clone()));
     }
 
@@ -506,10 +523,14 @@ impl Walker<'_> {
     }
 
     /// A statement's own redirections as [`Redirect`]s (the ones shuck makes up dropped).
-    fn redirects(&self, s: &Stmt) -> Vec<Redirect> {
-        s.redirects
+    fn redirects(&mut self, s: &Stmt) -> Vec<Redirect> {
+        let mut unclosed = Vec::new();
+        let out = s
+            .redirects
             .iter()
-            .filter(|r| r.span.start.line() > 0 && r.word_target().is_none_or(|w| w.span.start.line() > 0))
+            .filter(|r| {
+                r.span.start.line() > 0 && r.word_target().is_none_or(|w| w.span.start.line() > 0)
+            })
             .map(|r| {
                 let (line, col) = self.at(r.span.start);
                 let op = match r.kind {
@@ -528,6 +549,11 @@ impl Walker<'_> {
                     RedirectTarget::Word(w) => words::word(w, self.src, self.base),
                     RedirectTarget::Heredoc(h) => words::heredoc(&h.body, self.src, self.base),
                 };
+                if let RedirectTarget::Heredoc(h) = &r.target {
+                    if !heredoc_closed(h, self.src) {
+                        unclosed.push((r.span.start, h.delimiter.cooked.to_string()));
+                    }
+                }
                 Redirect {
                     op,
                     fd: r.fd,
@@ -536,7 +562,14 @@ impl Walker<'_> {
                     col,
                 }
             })
-            .collect()
+            .collect();
+        for (p, d) in unclosed {
+            self.error(
+                p,
+                format!("here-document not closed by `{d}`: it runs to the end of the text"),
+            );
+        }
+        out
     }
 
     /// The redirections of a compound command (or a declaration): a `Found` with no words.
@@ -721,9 +754,13 @@ impl Walker<'_> {
         {
             self.param_op(operator);
         }
-        for w in [b.operand_word_ast(), b.offset_word_ast(), b.length_word_ast()]
-            .into_iter()
-            .flatten()
+        for w in [
+            b.operand_word_ast(),
+            b.offset_word_ast(),
+            b.length_word_ast(),
+        ]
+        .into_iter()
+        .flatten()
         {
             self.subst(w);
         }
@@ -756,7 +793,9 @@ impl Walker<'_> {
         for part in &p.parts {
             match &part.kind {
                 PatternPart::Word(w) => self.subst(w),
-                PatternPart::Group { patterns, .. } => patterns.iter().for_each(|p| self.pattern(p)),
+                PatternPart::Group { patterns, .. } => {
+                    patterns.iter().for_each(|p| self.pattern(p))
+                }
                 _ => {}
             }
         }
@@ -858,7 +897,7 @@ fn describe(st: &Stmt, src: &str) -> String {
 /// A command's words (name first), with words that touch in the source joined.
 fn command_words(c: &ast::SimpleCommand, src: &str, base: Base) -> Vec<Word> {
     let mut all: Vec<&ast::Word> = Vec::with_capacity(c.args.len() + 1);
-    if !c.name.parts.is_empty() {
+    if c.name.span.start.offset() < c.name.span.end.offset() {
         all.push(&c.name);
     }
     all.extend(c.args.iter());
@@ -866,4 +905,16 @@ fn command_words(c: &ast::SimpleCommand, src: &str, base: Base) -> Vec<Word> {
         .into_iter()
         .map(|g| words::group(g, src, base))
         .collect()
+}
+
+/// Whether the line after a here-document's body is its delimiter.
+fn heredoc_closed(h: &ast::Heredoc, src: &str) -> bool {
+    let rest = src.get(h.body.span.end.offset()..).unwrap_or("");
+    let line = rest.split('\n').next().unwrap_or("");
+    let line = if h.delimiter.strip_tabs {
+        line.trim_start_matches('\t')
+    } else {
+        line
+    };
+    line == h.delimiter.cooked.as_str()
 }

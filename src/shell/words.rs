@@ -221,7 +221,13 @@ pub(super) fn group(ws: &[&ast::Word], src: &str, base: Base) -> Word {
     }
     let (first, last) = match ws {
         [] => return plain("", base.line, base.col),
-        [w] => return b.finish(|| raw(w, src), base.at(w.span.start).0, base.at(w.span.start).1),
+        [w] => {
+            return b.finish(
+                || raw(w, src),
+                base.at(w.span.start).0,
+                base.at(w.span.start).1,
+            )
+        }
         [f, .., l] => (f, l),
     };
     let (line, col) = base.at(first.span.start);
