@@ -37,7 +37,10 @@ fn bench(c: &mut Criterion) {
     c.bench_function("sh -c payload: expand words (this filesystem)", |b| {
         b.iter(|| {
             for f in &parsed.commands {
-                black_box(safeop::shell::expand::argv(&f.words, &safeop::shell::expand::RealFs));
+                black_box(safeop::shell::expand::argv(
+                    &f.words,
+                    &safeop::shell::expand::RealFs,
+                ));
             }
         })
     });

@@ -300,10 +300,11 @@ fn sequence(s: &str) -> Option<Vec<String>> {
             } else {
                 v.to_string()
             });
+            let step = i64::try_from(step).unwrap_or(i64::MAX);
             v = if y >= x {
-                v + step as i64
+                v.saturating_add(step)
             } else {
-                v - step as i64
+                v.saturating_sub(step)
             };
         }
         return Some(out);

@@ -156,6 +156,12 @@ fn braces_expand_before_globs() {
     assert_eq!(ex("{a\\,b}"), ["{a,b}"]);
     assert_eq!(ex("{a,'b,c'}"), ["a", "b,c"]);
     assert_eq!(ex("{,a}b"), ["b", "ab"]);
+    assert_eq!(ex("{1..2..9223372036854775807}"), ["1"]);
+    assert_eq!(ex("{-3..-1}"), ["-3", "-2", "-1"]);
+    assert_eq!(ex("{-03..1}"), ["-03", "-02", "-01", "000", "001"]);
+    assert_eq!(ex("{z..x}"), ["z", "y", "x"]);
+    assert_eq!(ex("{a..z..30}"), ["a"]);
+    assert_eq!(ex("{1..a}"), ["{1..a}"]);
 }
 
 #[test]

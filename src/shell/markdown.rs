@@ -76,12 +76,15 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// A block being read: its lang, where its fence starts, and its lines with their offsets.
+type Open = (String, usize, Vec<(String, usize)>);
+
 /// Every fenced shell block of `md`, in order.
 pub fn blocks(md: &str) -> Vec<Block> {
     let lines = Lines::new(md);
     let mut out = Vec::new();
     // (lang, fence line, raw lines with their offsets)
-    let mut cur: Option<(String, usize, Vec<(String, usize)>)> = None;
+    let mut cur: Option<Open> = None;
     for (ev, range) in Parser::new_ext(md, Options::empty()).into_offset_iter() {
         match ev {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
@@ -129,10 +132,7 @@ fn closes(src: &str) -> bool {
     let Some(last) = ls.next_back() else {
         return false;
     };
-    let strip = |l: &str| -> String {
-        l.trim_start_matches(|c: char| c == ' ' || c == '>' || c == '\t')
-            .to_string()
-    };
+    let strip = |l: &str| -> String { l.trim_start_matches([' ', '>', '\t']).to_string() };
     let (open, close) = (strip(first), strip(last));
     let fence = open.chars().next().unwrap_or('`');
     let n = open.chars().take_while(|&c| c == fence).count();

@@ -10,17 +10,20 @@
 //! # Interface
 //!
 //! ```
-//! use safeop::shell::{self, expand::RealFs};
+//! use safeop::shell::{self, expand::{Arg, RealFs}};
 //!
-//! let script = shell::commands("cd /srv && rm -rf \"$OLD\" cache/* > /dev/null 2>&1");
+//! let script = shell::commands("cd /srv && rm -rf cache/* \"$OLD\" > /dev/null 2>&1");
 //! assert!(script.errors.is_empty());
 //! let rm = &script.commands[1];
 //! assert_eq!((rm.line, rm.col), (1, 12));
 //! assert_eq!(rm.words[0].text, "rm");
-//! assert!(rm.words[2].dynamic.is_some()); // "$OLD": known only at run time
-//! // What the shell will pass to rm, word by word (cache/* against this filesystem):
-//! let argv = shell::expand::words(&rm.words[1..], &RealFs);
-//! assert!(argv[1].is_err() && argv[0].as_deref() == Ok(&["-rf".to_string()][..]));
+//! assert!(rm.words[2].pattern.is_some()); // cache/*: the shell will expand it
+//! assert!(rm.words[3].dynamic.is_some()); // "$OLD": known only at run time
+//! // What the shell will pass to rm (cache/* against this filesystem: here it matches
+//! // nothing, so it stays as it is), with the dynamic word kept as such:
+//! let argv = shell::expand::argv(&rm.words, &RealFs);
+//! assert_eq!(argv[..3], [Arg::Known("rm".into()), Arg::Known("-rf".into()), Arg::Known("cache/*".into())]);
+//! assert!(matches!(&argv[3], Arg::Dynamic { why: shell::Dynamic::Parameter(n), .. } if n == "OLD"));
 //! // Redirections that write: `> /dev/null` (and not `2>&1`).
 //! assert_eq!(rm.writes().map(|r| r.target.text.as_str()).collect::<Vec<_>>(), ["/dev/null"]);
 //! ```
@@ -30,10 +33,9 @@
 //!   (after a fatal error the text is read again from the next line).
 //! - [`Found`]: one simple command: its [`Word`]s after the shell's own prefixes are peeled
 //!   (`builtin`, `exec`, `command` but not `command -v/-V`, `!`, `coproc`, `time`: see
-//!   [`Found::peeled`]), its assignments, its [`Redirect`]s (the ones of an enclosing `{ …; }`,
-//!   loop or subshell included), its position, the [`Context`]s it sits in, and
-//!   [`Found::unseen`] when it runs code that safeop cannot read (`eval "$x"`, `$CMD …`,
-//!   `curl … | sh`, `source f`).
+//!   [`Found::peeled`]), its assignments, its [`Redirect`]s, its position, the [`Context`]s it
+//!   sits in, and [`Found::unseen`] when it runs code that safeop cannot read (`eval "$x"`,
+//!   `$CMD …`, `curl … | sh`, `bash < f`, `source f`).
 //!   A command made only of redirections (`> /dev/sda`, `exec 3<>/dev/vda`, the redirections of a
 //!   compound command) is a `Found` with no words.
 //! - [`Found::writes`]: the redirections that open their target for writing (`>`, `>|`, `>>`,
@@ -42,6 +44,17 @@
 //!   cannot be known here (a parameter, a command substitution, …; `text` is then the word as
 //!   written); `pattern` is set when the shell will still expand it (glob, brace, tilde), for
 //!   [`expand::word`].
+//! - [`expand::argv`]`(&words, &dyn Fs) -> Vec<`[`expand::Arg`]`>`: the arguments the program
+//!   will get (`Known(String)` or `Dynamic { text, why }`), braces, tildes and globs expanded the
+//!   way bash does against [`expand::Fs`] ([`expand::RealFs`] is this machine); also
+//!   [`expand::word`] and [`expand::words`] (per word).
+//! - [`markdown::script`]`(md) -> Script`: the same for the shell blocks of a Markdown runbook,
+//!   positions in the Markdown file; [`markdown::blocks`] gives the blocks themselves.
+//!
+//! The intended use for `sh -c STRING` (and `ssh HOST STRING`, `su -c STRING`): every `Found` of
+//! `commands(STRING)` is judged as the argv `expand::argv(&found.words, fs)` (a dynamic argument
+//! in a guarded tool's target asks; elsewhere it does not matter), plus an overwrite effect for
+//! each of `found.writes()`, plus opaque when `found.unseen` is set.
 //!
 //! What is text and what is code, as the shell has it: arguments of `echo`, `printf`, `grep` are
 //! words of those commands and nothing more; comments are nothing; a here-document is data
@@ -104,7 +117,8 @@ pub struct Found {
     pub words: Vec<Word>,
     /// `NAME=value` words before the command (its environment).
     pub assignments: Vec<(String, Word)>,
-    /// Its redirections in source order, then those of the compound commands around it.
+    /// Its redirections in source order (those of a compound command around it are a `Found`
+    /// of their own, with no words, at the first of them).
     pub redirects: Vec<Redirect>,
     pub line: u32,
     pub col: u32,

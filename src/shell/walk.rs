@@ -344,7 +344,7 @@ impl Walker<'_> {
         let Command::Simple(c) = &st.command else {
             return None;
         };
-        if st.redirects.iter().any(|r| reads_stdin(r)) {
+        if st.redirects.iter().any(reads_stdin) {
             return None;
         }
         let mut ws = self.command_words(c);
