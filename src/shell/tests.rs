@@ -546,6 +546,27 @@ fn deep_nesting_fails_closed_without_overflowing_the_stack() {
 }
 
 #[test]
+fn a_nesting_budget_error_keeps_the_rest_of_the_text() {
+    let text = format!(
+        "ls a\nls b\n{}rm{}\nrm x\nrm y",
+        "(".repeat(3000),
+        ")".repeat(3000)
+    );
+    let t = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || commands(&text))
+        .expect("thread");
+    let s = t.join().expect("no stack overflow");
+    assert_eq!(
+        s.commands.iter().map(show).collect::<Vec<_>>(),
+        ["1:1 ls a", "2:1 ls b", "4:1 rm x", "5:1 rm y"]
+    );
+    assert_eq!(s.errors.len(), 1);
+    assert_eq!((s.errors[0].line, s.errors[0].col), (3, 1));
+    assert!(s.errors[0].message.contains("nesting too deep"));
+}
+
+#[test]
 fn never_panics_on_garbage() {
     let alphabet: Vec<char> = "ab $(){}[]'\"`\\|&;<>*?~#!=\n\t-{,}..0é".chars().collect();
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;

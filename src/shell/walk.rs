@@ -66,7 +66,17 @@ fn parse(out: &mut Script, queue: &mut VecDeque<Nested>, n: Nested) {
     let mut base = n.base;
     for _ in 0..MAX_RECOVERIES {
         let r = Parser::new(rest).parse();
+        let placeless = match &r.terminal_error {
+            Some(shuck_parser::Error::Parse {
+                message, line: 0, ..
+            }) => Some(message.as_str()),
+            _ => None,
+        };
         for d in &r.diagnostics {
+            // shuck repeats a budget error as a diagnostic at the start: it is reported once
+            if placeless == Some(d.message.as_str()) {
+                continue;
+            }
             let (line, col) = base.at(d.span.start);
             out.errors.push(ShellError {
                 line,
@@ -74,35 +84,38 @@ fn parse(out: &mut Script, queue: &mut VecDeque<Nested>, n: Nested) {
                 message: d.message.clone(),
             });
         }
-        // The line (in `rest`) where reading stopped.
+        // After a fatal error at a place: the commands up to its line are kept, and reading
+        // goes on from the next line. An error without a place (a nesting or fuel budget) does
+        // not stop shuck: everything it read is kept, and the error is put on the first line no
+        // statement covers.
+        let fatal = match &r.terminal_error {
+            Some(shuck_parser::Error::Parse {
+                message,
+                line,
+                column,
+            }) => Some((message.clone(), *line, *column)),
+            None if r.status == ParseStatus::Fatal => {
+                Some(("the shell text could not be read".to_string(), 0, 0))
+            }
+            None => None,
+        };
         let mut cut = None;
-        if let Some(shuck_parser::Error::Parse {
-            message,
-            line,
-            column,
-        }) = &r.terminal_error
-        {
-            let (l, c) = if *line > 0 {
-                let p = ast::Position::at(*line, (*column).max(1), 0);
-                base.at(p)
+        if let Some((message, line, column)) = fatal {
+            let at = if line > 0 {
+                cut = Some(line);
+                ast::Position::at(line, column.max(1), 0)
             } else {
-                (base.line, base.col)
+                // shuck's diagnostic of the same error has its place, when there is one
+                r.diagnostics
+                    .iter()
+                    .find(|d| d.message == message && d.span.start.line() > 0)
+                    .map(|d| d.span.start)
+                    .unwrap_or_else(|| ast::Position::at(uncovered_line(rest, &r.file.body), 1, 0))
             };
-            out.errors.push(ShellError {
-                line: l,
-                col: c,
-                message: message.clone(),
-            });
-            cut = Some(*line);
-        } else if r.status == ParseStatus::Fatal {
-            out.errors.push(ShellError {
-                line: base.line,
-                col: base.col,
-                message: "the shell text could not be read".into(),
-            });
-            cut = Some(0);
+            let (line, col) = base.at(at);
+            out.errors.push(ShellError { line, col, message });
         }
-        let limit = cut.map(|l| base.at(ast::Position::at(l.max(1), 1, 0)).0);
+        let limit = cut.map(|keep| base.at(ast::Position::at(keep, 1, 0)).0);
         let mut w = Walker {
             src: rest,
             base,
@@ -118,10 +131,9 @@ fn parse(out: &mut Script, queue: &mut VecDeque<Nested>, n: Nested) {
             prefix: Vec::new(),
         };
         w.seq(&r.file.body);
-        let Some(line) = cut.filter(|l| *l > 0) else {
+        let Some(line) = cut else {
             return;
         };
-        // Read on from the next line.
         let Some(next) = nth_line_start(rest, line) else {
             return;
         };
@@ -136,6 +148,20 @@ fn parse(out: &mut Script, queue: &mut VecDeque<Nested>, n: Nested) {
         col: base.col,
         message: format!("more than {MAX_RECOVERIES} parse errors: the rest is not read"),
     });
+}
+
+/// The first line with something on it that no top-level statement covers (1 if none).
+fn uncovered_line(text: &str, body: &StmtSeq) -> usize {
+    let covered = |n: usize| {
+        body.stmts
+            .iter()
+            .any(|s| s.span.start.line() <= n && n <= s.span.end.line())
+    };
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_start()))
+        .find(|(n, l)| !l.is_empty() && !l.starts_with('#') && !covered(*n))
+        .map_or(1, |(n, _)| n)
 }
 
 /// Byte offset of the start of line `line + 1` (1-based `line`).
