@@ -22,6 +22,7 @@ pub mod exec;
 pub mod facts;
 pub mod policy;
 pub mod report;
+pub mod shell;
 pub mod shims;
 pub mod text;
 pub mod verbs;
