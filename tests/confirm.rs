@@ -291,10 +291,17 @@ fn override_lifts_a_plain_deny_after_the_hostname_is_typed() {
 #[test]
 fn a_confirmed_command_killed_by_a_signal_kills_safeop_the_same_way() {
     let s = Scratch::new();
-    // `$$` makes the shell string opaque: the default policy asks before running it.
+    // An `rm` of a path the shell expands makes the string opaque: the default policy asks
+    // before running it (the shell is killed before it reaches the `rm`).
     let mut p = spawn(safeop_cmd(
         &[],
-        &["run", "--", "sh", "-c", "kill -TERM $$"],
+        &[
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "kill -TERM $$; rm -f \"$SAFEOP_TEST_UNSET\"",
+        ],
         &s.path("audit.jsonl"),
     ));
     p.exp_string("command-not-understood")
@@ -314,7 +321,8 @@ fn a_confirmed_command_killed_by_a_signal_kills_safeop_the_same_way() {
 #[test]
 fn sigterm_to_safeop_reaches_the_confirmed_command() {
     let s = Scratch::new();
-    let script = "trap 'echo got-term; exit 3' TERM; echo ready; while :; do sleep 0.1; done";
+    // The `rm` of a path the shell expands (never reached) makes safeop ask first.
+    let script = "trap 'echo got-term; exit 3' TERM; echo ready; while :; do sleep 0.1; done; rm -f \"$SAFEOP_TEST_UNSET\"";
     let mut p = spawn(safeop_cmd(
         &[],
         &["run", "--", "sh", "-c", script],

@@ -1,13 +1,16 @@
 //! The shells as wrappers: `sh -c STRING [NAME ARGS…]` and its spellings in every shell safeop
 //! knows (`bash -lc`, `sh -e -c`, `dash -ec`, `bash --rcfile F -c`, `bash -O extglob -c`, `zsh
 //! -onoglob -c`, `mksh -T - -c`, `csh -fc`, `fish -c … -c …`, `busybox sh -c`). A STRING that
-//! is one simple command (words and quotes only) is parsed as that command; anything with
-//! operators, substitutions, variables or redirections is [`Kind::Opaque`](super::Kind::Opaque)
-//! until a real shell parser judges it. A shell that runs a script file, or none (interactive),
-//! has nothing in its argv to judge.
+//! is read by the shell front end (`crate::shell`, a real shell parser): every command in it
+//! (lists, pipelines, subshells, substitutions, `eval` of static words, `!`, `builtin`, `exec`
+//! …) is parsed as its own argv, and each redirection that writes (`> /dev/vda`) is an overwrite
+//! of its target. A guarded command whose words the shell still expands (`$X`, a glob, a brace,
+//! `~`) is [`Kind::Opaque`](super::Kind::Opaque) (asks) until that expansion is judged; an
+//! unguarded one (`kill -TERM $$`) does not matter. More than one guarded command is opaque
+//! too. A shell that runs a script file, or none (interactive), has nothing in its argv to judge.
 
 use super::super::options::{Getopt, Reader, Unknown, POSIX, SHELL};
-use super::{is_assignment, one_of, peel, Arg, Operation, Scope};
+use super::{is_assignment, one_of, peel, Arg, Kind, Operation, Scope};
 
 /// The POSIX-style shells (and csh, whose `-c` reads the same way): `-c` makes the first
 /// operand the command string.
@@ -89,28 +92,119 @@ pub(super) fn shell(argv: &[String], base: &str, depth: usize, scope: &Scope) ->
     op
 }
 
-/// What a shell makes of one command string.
+/// What a shell makes of one command string: each command the shell front end finds in it,
+/// judged as its own argv (see the module's documentation).
 fn string(base: &str, argv: &[String], script: &str, depth: usize, scope: &Scope) -> Operation {
-    match simple_command(script) {
-        Ok(words) if words.is_empty() => Operation::new(base, argv.to_vec()),
-        Ok(words) => {
-            // `sh -c 'BORG_RSH=x borg …'`: the assignments are the command's environment.
-            let mut inner = scope.clone();
-            for (k, v) in shell_words::split(script)
-                .unwrap_or_default()
-                .iter()
-                .map_while(|w| is_assignment(w))
-            {
-                inner.set(&k, &v);
-            }
-            peel(&words, depth + 1, &inner)
-        }
-        Err(why) => {
-            let mut op = Operation::new(base, argv.to_vec());
-            op.opaque(format!("shell content not understood ({why}): {script}"));
-            op
-        }
+    let opaque = |why: String| {
+        let mut op = Operation::new(base, argv.to_vec());
+        op.opaque(why);
+        op
+    };
+    let parsed = crate::shell::commands(script);
+    if let Some(e) = parsed.errors.first() {
+        return opaque(format!(
+            "shell content not understood ({}:{}: {}): {script}",
+            e.line, e.col, e.message
+        ));
     }
+    let mut ops = Vec::new();
+    for f in &parsed.commands {
+        if let Some(why) = &f.unseen {
+            ops.push(opaque(format!(
+                "`{base} -c` runs code safeop cannot read ({why}): {script}"
+            )));
+            continue;
+        }
+        for r in f.writes() {
+            match r.target.literal() {
+                Some(t) if harmless_sink(t) => {}
+                Some(t) => {
+                    let mut op = Operation::new(base, argv.to_vec());
+                    op.kind = Kind::Overwrite;
+                    op.targets.push(t.to_string());
+                    op.note = Some(format!("a redirection in `{base} -c` writes `{t}`"));
+                    ops.push(op);
+                }
+                None => ops.push(opaque(format!(
+                    "a redirection in `{base} -c` writes `{}`, known only when it runs",
+                    r.target.text
+                ))),
+            }
+        }
+        if f.words.is_empty() {
+            continue;
+        }
+        if f.program().is_none() {
+            ops.push(opaque(format!(
+                "the command `{}` is known only when the shell runs it",
+                f.words[0].text
+            )));
+            continue;
+        }
+        let words: Vec<String> = f.words.iter().map(|w| w.text.clone()).collect();
+        // `sh -c 'BORG_RSH=x borg …'`: the assignments are the command's environment.
+        let mut inner = scope.clone();
+        for (k, w) in &f.assignments {
+            if let Some(v) = w.literal() {
+                inner.set(k, v);
+            }
+        }
+        let mut op = peel(&words, depth + 1, &inner);
+        // `{}` is find's placeholder (find puts the path in before the shell reads the string).
+        let open_words = || {
+            f.words
+                .iter()
+                .filter(|w| w.literal().is_none() && w.text != "{}")
+        };
+        let open: Vec<&str> = open_words()
+            .filter(|w| w.dynamic.is_some())
+            .map(|w| w.text.as_str())
+            .collect();
+        let patterns: Vec<&str> = open_words()
+            .filter(|w| w.dynamic.is_none())
+            .map(|w| w.text.as_str())
+            .collect();
+        // A wrapper's command whose name the shell still expands (`sudo $CMD`).
+        let hidden_program = op
+            .argv
+            .first()
+            .is_some_and(|p| open.contains(&p.as_str()) || patterns.contains(&p.as_str()));
+        if op.is_guarded() && !hidden_program && open.is_empty() && !patterns.is_empty() {
+            // Globs, braces and `~`: judged as written (`rm -rf /*` is caught as `/*`), and
+            // what they expand to is not seen, so it asks at least.
+            op.unseen_arguments(format!(
+                "the shell expands {} when it runs",
+                patterns
+                    .iter()
+                    .map(|w| format!("`{w}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            ops.push(op);
+            continue;
+        }
+        if hidden_program || (op.is_guarded() && !open.is_empty()) {
+            ops.push(opaque(format!(
+                "`{}` gets {} from the shell, known only when it runs: {script}",
+                op.tool,
+                open.iter()
+                    .map(|w| format!("`{w}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+            continue;
+        }
+        ops.push(op);
+    }
+    one_of(base, argv, ops)
+}
+
+/// Redirection targets that keep nothing (`> /dev/null`, `>/dev/stderr`): no write to judge.
+fn harmless_sink(t: &str) -> bool {
+    matches!(
+        t,
+        "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "/dev/zero"
+    ) || t.starts_with("/dev/fd/")
 }
 
 /// fish 3 (`+hPilNnvc:C:p:d:f:D:o:`): `-c CMD` takes its value like any option and may be given

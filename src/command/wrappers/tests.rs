@@ -172,17 +172,79 @@ fn getopt_spellings_of_the_wrappers() {
 #[test]
 fn shell_strings_with_operators_are_opaque() {
     for line in [
-        "sh -c 'rm -rf /srv; ls'",
         "bash -c 'dd if=/dev/zero of=$DISK'",
         "sh -c 'rm -rf $(cat list)'",
         "sh -c 'rm -rf `x`'",
-        "sh -c 'cat a | dd of=/dev/sda'",
         "sh -c 'rm -rf /a && rm -rf /b'",
+        "sh -c 'sudo $CMD'",
+        "sh -c 'eval \"$x\"'",
+        "sh -c 'rm -rf \"unterminated'",
         "sh -c",
     ] {
         let op = parse_str(line);
         assert_eq!(op.kind, Kind::Opaque, "{line}");
         assert!(op.note.is_some(), "{line}");
+    }
+}
+
+/// The shell front end reads lists, pipelines, `eval`, `!`, `builtin` and redirections: the one
+/// guarded command in them is judged as its own argv, and a redirection is a write.
+#[test]
+fn shell_strings_are_read_as_the_shell_reads_them() {
+    for (line, tool, kind, targets) in [
+        ("sh -c 'rm -rf /srv; ls'", "rm", Kind::Delete, vec!["/srv"]),
+        (
+            "sh -c 'cat a | dd of=/dev/sda'",
+            "dd",
+            Kind::Overwrite,
+            vec!["/dev/sda"],
+        ),
+        ("sh -c 'eval rm -rf /usr'", "rm", Kind::Delete, vec!["/usr"]),
+        (
+            "sh -c 'builtin exec rm -rf /usr'",
+            "rm",
+            Kind::Delete,
+            vec!["/usr"],
+        ),
+        ("sh -c '! rm -rf /'", "rm", Kind::Delete, vec!["/"]),
+        (
+            "sh -c 'cat img > /dev/vda'",
+            "sh",
+            Kind::Overwrite,
+            vec!["/dev/vda"],
+        ),
+        (
+            "sh -c 'echo b > /proc/sysrq-trigger'",
+            "sh",
+            Kind::Overwrite,
+            vec!["/proc/sysrq-trigger"],
+        ),
+    ] {
+        let op = parse_str(line);
+        assert_eq!(
+            (op.tool.as_str(), op.kind, op.targets.clone()),
+            (tool, kind, targets.iter().map(|t| t.to_string()).collect()),
+            "{line}: {:?}",
+            op.note
+        );
+    }
+    // Harmless whatever the shell expands: nothing guarded.
+    for line in [
+        "bash -c 'echo hi && ls'",
+        "sh -c 'kill -TERM $$'",
+        "sh -c 'ls > /dev/null 2>&1'",
+    ] {
+        assert!(!parse_str(line).is_guarded(), "{line}");
+    }
+    // A glob, brace or `~` under a guarded tool: judged as written, and it asks at least.
+    for line in [
+        "sh -c 'rm -rf /[a-z]*'",
+        "bash -c 'rm -rf /{usr,etc}'",
+        "sh -c 'rm -rf ~'",
+    ] {
+        let op = parse_str(line);
+        assert_eq!(op.kind, Kind::Delete, "{line}");
+        assert!(op.has("unseen_arguments"), "{line}");
     }
 }
 
