@@ -206,6 +206,8 @@ fn table() -> Vec<(String, Class, Option<&'static str>)> {
         ("busybox poweroff", Boot, Some("poweroff")),
         ("sh -c 'systemctl reboot'", Boot, Some("reboot")),
         ("bash -c 'shutdown -r now'", Boot, Some("reboot")),
+        // the shell front end reads lists: the one guarded command is judged
+        ("sh -c 'reboot; echo done'", Boot, Some("reboot")),
         ("sudo sh -c 'kexec -e'", Boot, Some("kexec")),
         ("sudo env -i /usr/sbin/reboot", Boot, Some("reboot")),
         // sleep states
@@ -334,7 +336,8 @@ fn table() -> Vec<(String, Class, Option<&'static str>)> {
         ("systemctl isolate rescue reboot", Unclear, None),
         ("kexec --bogus -e", Unclear, None),
         ("loginctl reboot tomorrow", Unclear, None),
-        ("sh -c 'reboot; echo done'", Unclear, None),
+        // two commands that safeop guards in one string are more than it judges at once
+        ("sh -c 'reboot; reboot -f'", Unclear, None),
         // the kernel's own button
         ("tee /proc/sysrq-trigger", Sysrq, None),
         ("tee -a /proc/sysrq-trigger", Sysrq, None),
