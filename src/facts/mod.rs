@@ -46,6 +46,7 @@ pub mod session;
 pub mod smart;
 pub mod snapshot;
 pub mod tree;
+pub mod volume;
 
 /// Every fact area's table, in the order `safeop explain --list` shows them.
 pub fn registry() -> impl Iterator<Item = &'static FactDef> {
@@ -60,6 +61,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         scale::FACTS,
         tree::FACTS,
         restore::FACTS,
+        volume::FACTS,
     ]
     .into_iter()
     .flatten()
