@@ -1,7 +1,7 @@
 //! Device-mapper devices, from sysfs: `/sys/block/dm-N/dm/name` (the name under
 //! `/dev/mapper/`), `dm/uuid` (`LVM-…` for LVM, `CRYPT-…` for dm-crypt) and `dev` (its number).
 
-use super::{block_in_use, Facts, Volume};
+use super::{block_in_use, Facts, PathSubject, Volume};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
 /// One device-mapper device.
@@ -49,9 +49,10 @@ pub fn devices(f: &Facts) -> Vec<DmDevice> {
 
 /// The mapping a `dmsetup` operand names (`/dev/mapper/NAME`, or a device path), or every
 /// mapping (`remove_all`), with what is live on it. `None`: no such mapping is active.
-pub fn find(f: &Facts, arg: &str, all: bool) -> Result<Option<Volume>, String> {
+pub fn find(f: &Facts, s: &PathSubject, all: bool) -> Result<Option<Volume>, String> {
+    let arg = s.arg.as_str();
     let list = devices(f);
-    let number = std::fs::metadata(crate::text::bytes::path(arg))
+    let number = std::fs::metadata(&s.abs)
         .ok()
         .filter(|m| m.file_type().is_block_device())
         .map(|m| {

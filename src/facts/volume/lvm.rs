@@ -6,7 +6,7 @@
 //! devices whose `dm/uuid` starts `LVM-`, their `dm/name` split where LVM joined group and
 //! volume with a single `-` (a `-` inside either is doubled: `my--vg-my--lv`).
 
-use super::{block_in_use, Facts, Volume};
+use super::{block_in_use, Facts, PathSubject, Volume};
 use serde_json::Value;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
@@ -145,12 +145,13 @@ fn list(f: &Facts) -> Result<Vec<Lv>, String> {
 
 /// The LVs an LVM operand reaches (an LV, or every LV of a group), with what is live on them.
 /// With `merge`, a snapshot's origin is reached too. `None`: the operand names no LV or group.
-pub fn find(f: &Facts, arg: &str, merge: bool) -> Result<Option<Volume>, String> {
+pub fn find(f: &Facts, s: &PathSubject, merge: bool) -> Result<Option<Volume>, String> {
+    let arg = s.arg.as_str();
     let memo = f.memo("lvm_lvs", list);
     let all = memo.as_ref().as_ref().map_err(Clone::clone)?;
     let trimmed = arg.trim_end_matches('/');
     // A path that exists is matched by device number too (a by-id link, `/dev/dm-3`).
-    let number = std::fs::metadata(crate::text::bytes::path(arg))
+    let number = std::fs::metadata(&s.abs)
         .ok()
         .filter(|m| m.file_type().is_block_device())
         .map(|m| {

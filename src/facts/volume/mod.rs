@@ -46,9 +46,9 @@ fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let tool = f.op.tool.as_str();
     let arg = s.arg.as_str();
     let mut found = if LVM_TOOLS.contains(&tool) {
-        lvm::find(f, arg, f.op.has("merge"))?
+        lvm::find(f, s, f.op.has("merge"))?
     } else if tool == "dmsetup" {
-        dm::find(f, arg, f.op.has("all"))?
+        dm::find(f, s, f.op.has("all"))?
     } else if matches!(tool, "zfs" | "zpool") && !arg.starts_with('/') {
         Some(zfs::dataset(f, arg, tool == "zpool")?)
     } else {
