@@ -78,6 +78,8 @@ impl Drop for Vg {
                     self.name, self.pv
                 ),
             ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
             .status();
     }
 }
@@ -293,11 +295,8 @@ fn mdadm_zero_superblock_of_an_array_member_is_denied() {
         .stdout_lacks("device-has-holders");
     go(&["mdadm", "--detail", "/dev/md0"]).status(0);
 
-    if Path::new("/proc/mdstat").exists() {
-        eprintln!(
-            "NOTE {}: this kernel has md; a real array is left to the CI host's kernel",
-            module_path!()
-        );
+    if Path::new("/proc/mdstat").exists() && have("mdadm") {
+        real_md_member(&s);
     } else {
         eprintln!(
             "NOTE {}: no md in this kernel (/proc/mdstat missing): mdadm --create cannot run; the member is stood in by sysfs",
@@ -321,6 +320,56 @@ fn mdadm_zero_superblock_of_an_array_member_is_denied() {
         .go()
         .status(126);
     assert_eq!(blake3_of(&img), before);
+}
+
+/// A running md array, stopped (and its members' superblocks zeroed) on drop.
+struct Md {
+    dev: String,
+    members: Vec<String>,
+}
+
+impl Drop for Md {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("mdadm")
+            .args(["--stop", &self.dev])
+            .status();
+        for m in &self.members {
+            let _ = std::process::Command::new("mdadm")
+                .args(["--zero-superblock", m])
+                .status();
+        }
+    }
+}
+
+/// Real, where the kernel has md: a RAID1 of two loop devices.
+fn real_md_member(s: &Scratch) {
+    let mut loops = Vec::new();
+    for name in ["md-a.img", "md-b.img"] {
+        let img = s.path(name);
+        sh(&format!("truncate -s 64M '{}'", img.display()));
+        loops.push(LoopDev::attach(&img));
+    }
+    let (a, b) = (loops[0].dev.clone(), loops[1].dev.clone());
+    let dev = format!("/dev/md/safeoptest{}", std::process::id());
+    sh(&format!(
+        "mdadm --create '{dev}' --run --level=1 --raid-devices=2 --metadata=1.2 '{a}' '{b}'"
+    ));
+    let _md = Md {
+        dev: dev.clone(),
+        members: vec![a.clone(), b.clone()],
+    };
+    check(&["mdadm", "--zero-superblock", &a])
+        .go()
+        .status(4)
+        .stdout_has("device-has-holders");
+    check(&["dd", "if=/dev/zero", &format!("of={a}")])
+        .go()
+        .status(4)
+        .stdout_has("device-has-holders");
+    check(&["mdadm", &dev, "--fail", &a])
+        .go()
+        .status(3)
+        .stdout_has("array-member-removed");
 }
 
 /// An image of `size` bytes with an md 1.2 superblock at byte 4096 (md_p.h `mdp_superblock_1`:
@@ -491,6 +540,24 @@ fn an_nvme_controller_stands_for_its_namespaces() {
             .stdout_has("/srv/nvme");
     }
     go(&["nvme", "sanitize", &ctrl, "-a", "1"]).status(0);
+    // `run` execs only what is allowed: `nvme` here is a stand-in that notes being run.
+    let bin = s.path("bin");
+    let ran = s.path("nvme-ran");
+    stand_in(&bin, "nvme", &format!("echo \"$@\" >> '{}'", ran.display()));
+    let run = |line: &[&str]| {
+        Test::new()
+            .args(["run", "--"])
+            .args(line)
+            .env("SAFEOP_SYSROOT", root.path())
+            .path_first(&bin)
+            .go()
+    };
+    run(&["nvme", "format", &ctrl, "-n", "1", "--force"])
+        .status(126)
+        .stderr_has("device-mounted");
+    assert!(!ran.exists(), "the refused format never reached nvme");
+    run(&["nvme", "sanitize", &ctrl, "-a", "1"]).status(0);
+    assert!(std::fs::read_to_string(&ran).is_ok_and(|t| t.contains("sanitize")));
 }
 
 // ---- filesystems mounted from a real loop device -----------------------------------------------------
