@@ -9,6 +9,13 @@ use serde_json::Value;
 use std::io::{Seek, SeekFrom};
 use std::os::unix::fs::{FileExt, FileTypeExt};
 
+/// The errno values of a device node that has no device or medium behind it.
+const NO_DEVICE: [i32; 3] = [
+    nix::errno::Errno::ENXIO as i32,
+    nix::errno::Errno::ENODEV as i32,
+    nix::errno::Errno::ENOMEDIUM as i32,
+];
+
 /// md's superblock magic (md_p.h `MD_SB_MAGIC`).
 const MD_MAGIC: u32 = 0xa92b_4efc;
 /// ZFS's uberblock magic (`UBERBLOCK_MAGIC`, "oo-ba-bloc").
@@ -132,8 +139,13 @@ pub(super) fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
         return Ok(none());
     }
     let shown = bytes::show_path(&path);
-    let mut file = std::fs::File::open(&path)
-        .map_err(|e| format!("open `{shown}` to read its signature: {e}"))?;
+    let mut file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        // A node with no device behind it (ENXIO, ENODEV) or a drive with no medium holds no
+        // one's data.
+        Err(e) if e.raw_os_error().is_some_and(|n| NO_DEVICE.contains(&n)) => return Ok(none()),
+        Err(e) => return Err(format!("open `{shown}` to read its signature: {e}")),
+    };
     let size = if block {
         file.seek(SeekFrom::End(0))
             .map_err(|e| format!("size of `{shown}`: {e}"))?
