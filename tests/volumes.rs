@@ -436,8 +436,8 @@ fn zfs_datasets_pools_and_pool_devices() {
     need_root!(); // mknod
     let root = sysroot("volume/sysroot-lvm");
     let s = Scratch::new();
-    let node = s.p("sdx");
-    sh(&format!("mknod '{node}' b 8 16"));
+    let node = s.p("sdz");
+    sh(&format!("mknod '{node}' b 8 48"));
     let bin = s.path("bin");
     stand_in(
         &bin,
@@ -453,13 +453,16 @@ fn zfs_datasets_pools_and_pool_devices() {
             .path_first(&bin)
             .go()
     };
-    go(&["dd", "if=/dev/zero", &format!("of={node}")])
-        .status(4)
-        .stdout_has("volume-in-use")
-        .stdout_has("is a device of imported ZFS pool `tank`");
-    go(&["zpool", "labelclear", "-f", &node])
-        .status(4)
-        .stdout_has("volume-in-use");
+    for line in [
+        vec!["dd", "if=/dev/zero", &format!("of={node}")],
+        vec!["zpool", "labelclear", "-f", &node],
+        vec!["zpool", "create", "-f", "tank2", &node],
+    ] {
+        go(&line)
+            .status(4)
+            .stdout_has("zfs-pool-device-written")
+            .stdout_has("is a device of imported ZFS pool tank");
+    }
     for (line, what) in [
         (
             vec!["zfs", "destroy", "-r", "tank/home"],
@@ -514,7 +517,7 @@ fn zfs_datasets_pools_and_pool_devices() {
         .status(3)
         .stdout_has("volume-member-overwritten")
         .stdout_has("zfs_member")
-        .stdout_lacks("volume-in-use");
+        .stdout_lacks("zfs-pool-device-written");
 }
 
 // ---- NVMe ------------------------------------------------------------------------------------------
