@@ -143,7 +143,9 @@ const TABLE: &[Row] = &[
     row(&["systemd-run", "-M", "web1", "rm", "-rf", "S/x"], "rm", "delete", &["S/x"], "confirm", ELSEWHERE),
     // What safeop cannot follow stays opaque, and asks.
     row(&["su", "-c", "rm -rf $TARGET"], "sh", "opaque", &[], "confirm", Some("command-not-understood")),
-    row(&["watch", "rm -rf /srv/*; ls"], "sh", "opaque", &[], "confirm", Some("command-not-understood")),
+    // The shell front end reads the list: the rm is judged, its glob seen as unexpanded.
+    row(&["watch", "rm -rf /srv/*; ls"], "rm", "delete", &["/srv/*"], "confirm", Some("arguments-safeop-cannot-see")),
+    row(&["watch", "rm -rf /srv/a; rm -rf /srv/b"], "sh", "opaque", &[], "confirm", Some("command-not-understood")),
     row(&["systemd-run", "rm", "-rf", "$HOME"], "systemd-run", "opaque", &[], "confirm", Some("command-not-understood")),
     // Harmless commands behind the wrappers stay harmless.
     row(&["sudo", "-k", "ls"], "ls", "unknown", &[], "allow", None),

@@ -1,7 +1,10 @@
-//! `mkfs`, `mkfs.TYPE`, `mke2fs`, `mkdosfs`, `mkswap` argv → Operation.
+//! `mkfs`, `mkfs.TYPE`, `mke2fs`, `mkdosfs`, `mkswap`, `mkntfs`, `mkexfatfs`, `mkudffs` argv →
+//! Operation.
 //!
 //! [`Kind::Format`]; targets = the device(s), options["fstype"] = the filesystem made:
-//! - `mkfs.TYPE` → TYPE; `mkdosfs` → `vfat`; `mkswap` → `swap`; `mke2fs` → `-t TYPE`, else `ext2`
+//! - `mkfs.TYPE` → TYPE; `mkdosfs` → `vfat`; `mkswap` → `swap`; `mkntfs` → `ntfs` (the same
+//!   options as `mkfs.ntfs`); `mkexfatfs` → `exfat` (exfat-utils' own letters, not exfatprogs'
+//!   `mkfs.exfat`); `mkudffs` and `mkfs.udf` → `udf`; `mke2fs` → `-t TYPE`, else `ext2`
 //!   (mke2fs's built-in default; `/etc/mke2fs.conf` can change it — facts may refine). In the ext
 //!   family `-t` is the filesystem type and `-T` the usage type (options["usage_type"]).
 //! - `mkfs [-V] [-t TYPE] FS-OPTIONS DEVICE [SIZE]` (util-linux front end) → TYPE (default
@@ -10,7 +13,7 @@
 //!   version.
 //!
 //! Each family's option letters are known (ext/mke2fs, xfs, fat, btrfs, swap, exfat, f2fs, ntfs,
-//! minix), so an option value (`-L data`) is never taken for the device. The device is the first
+//! udf, minix), so an option value (`-L data`) is never taken for the device. The device is the first
 //! operand; a second operand is the size (options["size"]) — btrfs takes several devices, all
 //! targets. For any other TYPE the option letters are unknown: every operand that is not a plain
 //! number is taken as a target (over-inclusive on purpose) and flag `device_guessed` is set.
@@ -20,7 +23,8 @@
 //! list).
 //!
 //! A dry run writes nothing to the device: mke2fs `-n` ("do not actually create a
-//! filesystem"), mkfs.xfs `-N` (print the geometry and stop), mkntfs `-n`/`--no-action`, the
+//! filesystem"), mkfs.xfs `-N` (print the geometry and stop), mkntfs `-n`/`--no-action`, mkudffs
+//! `-n`/`--no-write`, the
 //! front end's `-V -V` → [`Kind::Read`] with flag `dry_run`, the device a source
 //! ([`Operation::dry_run`]), wherever the letter stands (`-qn`, after the device). (mke2fs `-n
 //! -z FILE` still creates the undo file; xfs's `-n` is naming options, not a dry run.)
@@ -215,6 +219,68 @@ pub(super) fn family(fstype: &str) -> Option<Family> {
             &["n", "no-action"],
             &["V", "version", "h", "help"],
         ),
+        "udf" => {
+            // mkudffs 2.3 (udftools): getopt_long; `-n`/`--no-write` simulates.
+            let mut fam = f(
+                "lubmr",
+                "hn",
+                &[
+                    "label",
+                    "uuid",
+                    "blocksize",
+                    "media-type",
+                    "udfrev",
+                    "lvid",
+                    "vid",
+                    "vsid",
+                    "fsid",
+                    "fullvsid",
+                    "owner",
+                    "organization",
+                    "contact",
+                    "uid",
+                    "gid",
+                    "mode",
+                    "bootarea",
+                    "strategy",
+                    "sparspace",
+                    "packetlen",
+                    "startblock",
+                    "minblocks",
+                    "space",
+                    "ad",
+                ],
+                &[
+                    "help",
+                    "version",
+                    "no-write",
+                    "new-file",
+                    "read-only",
+                    "vat",
+                    "closed",
+                    "noefe",
+                    "locale",
+                    "u8",
+                    "u16",
+                    "utf8",
+                ],
+                &[],
+                &["n", "no-write"],
+                &["h", "help", "version"],
+            );
+            fam.spec.long_opt = &["spartable"];
+            fam
+        }
+        // exfat-utils' mkexfatfs 1.3 (getopt): `-i ID -n LABEL -p SECTOR -s SECTORS -V`.
+        "exfat-utils" => f(
+            "inps",
+            "V",
+            &[],
+            &["help", "version"],
+            &[],
+            &[],
+            &["V", "help", "version"],
+        ),
         "minix" => {
             let mut fam = f(
                 "nil",
@@ -255,6 +321,9 @@ fn program_type(program: &str) -> Option<String> {
         "mke2fs" => Some("ext2".into()),
         "mkdosfs" => Some("vfat".into()),
         "mkswap" => Some("swap".into()),
+        "mkntfs" => Some("ntfs".into()),
+        "mkexfatfs" => Some("exfat".into()),
+        "mkudffs" => Some("udf".into()),
         _ => None,
     }
 }
@@ -277,7 +346,13 @@ pub(crate) fn parse(op: &mut Operation, program: &str, args: &[String]) {
         }
     };
     op.opt("fstype", &fstype);
-    let family_type = if ext_program { "ext4" } else { fstype.as_str() };
+    let family_type = if ext_program {
+        "ext4"
+    } else if base == "mkexfatfs" {
+        "exfat-utils"
+    } else {
+        fstype.as_str()
+    };
     builder(op, &name, family_type, &fstype, &rest);
     if op.kind == Kind::Format && op.has("dry_run") {
         op.dry_run();
@@ -382,7 +457,8 @@ fn builder(op: &mut Operation, name: &str, family_type: &str, fstype: &str, args
             _ => {}
         }
         let label: &[&str] = match family_type {
-            "vfat" | "fat" | "msdos" => &["n"],
+            "vfat" | "fat" | "msdos" | "exfat-utils" => &["n"],
+            "udf" => &["l", "label"],
             "f2fs" => &["l"],
             "exfat" => &["L", "volume-label"],
             "minix" => &[],
@@ -561,6 +637,43 @@ mod tests {
         assert_eq!(op.targets, vec!["/swapfile"]);
         assert_eq!(op.option("size"), Some("1048576"));
         assert_eq!(parse_str("mkswap --version").kind, Kind::Read);
+    }
+
+    #[test]
+    fn ntfs_exfat_and_udf_builders() {
+        for (line, t) in [
+            ("mkntfs -f -L win /dev/sdd1", "ntfs"),
+            ("mkntfs --quick /dev/sdd1", "ntfs"),
+            ("mkexfatfs -n usb /dev/sdd1", "exfat"),
+            ("mkfs.exfat -L usb /dev/sdd1", "exfat"),
+            ("mkudffs --label=disc /dev/sdd1", "udf"),
+            ("mkudffs -l disc -b 2048 /dev/sdd1", "udf"),
+            ("mkfs.udf --media-type=hd /dev/sdd1", "udf"),
+            ("mkdosfs -F 32 /dev/sdd1", "vfat"),
+            ("mkfs.f2fs -f /dev/sdd1", "f2fs"),
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Format, "{line}: {:?}", op.note);
+            assert_eq!(op.targets, vec!["/dev/sdd1"], "{line}");
+            assert_eq!(op.option("fstype"), Some(t), "{line}");
+            assert_eq!(op.tool, "mkfs", "{line}");
+        }
+        assert_eq!(
+            parse_str("mkexfatfs -n usb /dev/sdd1").option("label"),
+            Some("usb")
+        );
+        for line in [
+            "mkudffs -n /dev/sdd1",
+            "mkudffs --no-write /dev/sdd1",
+            "mkntfs -n /dev/sdd1",
+        ] {
+            let op = parse_str(line);
+            assert_eq!(op.kind, Kind::Read, "{line}");
+            assert!(op.has("dry_run") && op.targets.is_empty(), "{line}");
+        }
+        for line in ["mkudffs --help", "mkexfatfs -V", "mkntfs --version"] {
+            assert_eq!(parse_str(line).kind, Kind::Read, "{line}");
+        }
     }
 
     #[test]

@@ -16,14 +16,24 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod blockwrite;
 mod borg;
+mod btrfs;
 mod chattr;
 mod chmod;
+mod clone;
 mod cp;
+mod cryptsetup;
 mod dd;
+mod dmsetup;
+mod drive;
 pub mod effect;
+mod fsrepair;
 mod kexec;
 mod logind;
+mod lvm;
+mod mdadm;
+mod mformat;
 mod mkfs;
 mod mv;
 mod options;
@@ -42,6 +52,7 @@ mod truncate;
 mod vocab;
 mod wipefs;
 pub mod wrappers;
+mod zfs;
 
 pub use effect::{Effect, Lands};
 pub(crate) use options::{Arg, Getopt};
@@ -334,17 +345,66 @@ pub const TOOLS: &[&str] = &[
     "chgrp",
     "chattr",
     "setfacl",
+    // block-device and volume tools
+    "blkdiscard",
+    "pv",
+    "ddrescue",
+    "dcfldd",
+    "dc3dd",
+    "badblocks",
+    "hdparm",
+    "nvme",
+    "sg_format",
+    "cryptsetup",
+    "mdadm",
+    "lvm",
+    "pvcreate",
+    "pvremove",
+    "vgremove",
+    "lvremove",
+    "lvreduce",
+    "lvresize",
+    "lvconvert",
+    "dmsetup",
+    "zpool",
+    "zfs",
+    "btrfs",
+    "e2fsck",
+    "xfs_repair",
+    "resize2fs",
+    "xfs_growfs",
+    "partclone",
+    "ntfsclone",
+    "mformat",
+    "mkntfs",
+    "mkexfatfs",
+    "mkudffs",
 ];
 
 /// The tool name a program path stands for: `/usr/sbin/mkfs.ext4` → `mkfs`, `mke2fs` → `mkfs`,
+/// `mkntfs` → `mkfs`, `fsck.ext4` → `e2fsck` (the same program), `partclone.ext4` → `partclone`,
 /// `/bin/busybox.static` → `busybox`, `toybox-x86_64` → `toybox` (the multi-call binaries run
 /// as themselves under any name that starts so, and as the program their name says otherwise:
-/// a link `rm` to busybox is `rm`). The one naming rule: the parsers, the wrappers, the fast
-/// path and the names `facts::program` resolves all use it.
+/// a link `rm` to busybox is `rm`). The one naming rule: the
+/// parsers, the wrappers, the fast path and the names `facts::program` resolves all use it.
 pub fn tool_name(program: &str) -> String {
     let base = program.rsplit('/').next().unwrap_or(program);
-    if base.starts_with("mkfs.") || base == "mke2fs" || base == "mkdosfs" || base == "mkswap" {
+    if base.starts_with("mkfs.")
+        || matches!(
+            base,
+            "mke2fs" | "mkdosfs" | "mkswap" | "mkntfs" | "mkexfatfs" | "mkudffs"
+        )
+    {
         return "mkfs".to_string();
+    }
+    if matches!(
+        base,
+        "fsck.ext2" | "fsck.ext3" | "fsck.ext4" | "fsck.ext4dev"
+    ) {
+        return "e2fsck".to_string();
+    }
+    if base.starts_with("partclone.") {
+        return "partclone".to_string();
     }
     for multi in ["busybox", "toybox"] {
         if base.starts_with(multi) {
@@ -524,6 +584,20 @@ pub(crate) fn parse_tool(argv: &[String], env: &Scope) -> Operation {
         "chgrp" => chmod::parse_chgrp(&mut op, args),
         "chattr" => chattr::parse(&mut op, args),
         "setfacl" => setfacl::parse(&mut op, args),
+        "blkdiscard" | "pv" | "ddrescue" | "dcfldd" | "dc3dd" | "badblocks" => {
+            blockwrite::parse(&mut op, args)
+        }
+        "hdparm" | "nvme" | "sg_format" => drive::parse(&mut op, args),
+        "cryptsetup" => cryptsetup::parse(&mut op, args),
+        "mdadm" => mdadm::parse(&mut op, args),
+        "lvm" | "pvcreate" | "pvremove" | "vgremove" | "lvremove" | "lvreduce" | "lvresize"
+        | "lvconvert" => lvm::parse(&mut op, args),
+        "dmsetup" => dmsetup::parse(&mut op, args),
+        "zpool" | "zfs" => zfs::parse(&mut op, args),
+        "btrfs" => btrfs::parse(&mut op, args),
+        "e2fsck" | "xfs_repair" | "resize2fs" | "xfs_growfs" => fsrepair::parse(&mut op, args),
+        "partclone" | "ntfsclone" => clone::parse(&mut op, program, args),
+        "mformat" => mformat::parse(&mut op, args),
         _ => {}
     }
     op
@@ -566,6 +640,10 @@ mod tests {
             "mkfs.ntfs",
             "mkfs.minix",
             "mkfs.jfs",
+            "mkntfs",
+            "mkexfatfs",
+            "mkudffs",
+            "mkfs.udf",
         ];
         let tools = TOOLS.iter().copied().filter(|t| !t.starts_with("mk"));
         for tool in tools.chain(mkfs_names) {

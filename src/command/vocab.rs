@@ -16,60 +16,64 @@ use super::{tool_name, wrappers, TOOLS};
 /// `device_guessed`, `whole_repository`).
 #[rustfmt::skip]
 pub const FLAGS: &[&str] = &[
-    "8_bit_output", "absolute_names", "acls", "all", "append", "append_verify", "archive", "atimes",
-    "attributes", "attributes_only", "backup", "blocking_io", "bypass_lock", "byte_swap_name",
-    "cache_only", "cancel", "change_name", "check_badblocks", "checksum", "cleanup_cache",
-    "cleanup_commits", "clear", "compact", "compress", "consider_checkpoints",
-    "consider_part_files", "continue", "conv_ascii", "conv_block", "conv_ebcdic", "conv_excl",
-    "conv_fdatasync", "conv_fsync", "conv_ibm", "conv_lcase", "conv_nocreat", "conv_noerror",
-    "conv_notrunc", "conv_sparse", "conv_swab", "conv_sync", "conv_ucase", "conv_unblock",
-    "copy_contents", "copy_devices", "copy_dirlinks", "copy_links", "copy_unsafe_links",
-    "create_file", "critical", "crtimes", "cvs_exclude", "debug", "default", "default_archive",
-    "default_device", "delay_updates", "delete", "delete_after", "delete_before", "delete_delay",
-    "delete_during", "delete_excluded", "delete_members", "delete_missing_args", "dereference",
-    "dereference_command_line", "device_guessed", "devices", "dir", "dirs", "disk_guid", "drop",
-    "drop_D", "dry_run", "elsewhere", "error", "exact", "exchange", "exclude_caches",
-    "executability", "existing", "fake_super", "filtered", "firmware_setup", "fix", "force",
-    "force_share", "forget", "from0", "fsync", "fuzzy", "gpttombr", "group", "hard_links",
-    "human_readable", "hybrid", "iec", "iflag_count_bytes", "iflag_direct", "iflag_directory",
-    "iflag_dsync", "iflag_fullblock", "iflag_noatime", "iflag_nocache", "iflag_noctty",
-    "iflag_nofollow", "iflag_nonblock", "iflag_skip_bytes", "iflag_sync", "ignore_errors",
-    "ignore_existing", "ignore_inhibitors", "ignore_missing_args", "ignore_times", "implied_dirs",
-    "inc_recursive", "incremental", "info", "inplace", "insecure_links", "insecure_no_password",
-    "insecure_tls", "interactive", "io_blocks", "ipv4", "ipv6", "itemize_changes", "json",
-    "keep_dirlinks", "keep_exclude_tags", "keep_newer_files", "keep_old_files",
-    "keep_security_info", "largest_new", "link", "links", "list", "list_kept", "list_only",
-    "list_pruned", "load_backup", "log_json", "machine", "mbrtogpt", "mkpath", "motd",
+    "8_bit_output", "absolute_names", "acls", "all", "append", "append_verify", "archive",
+    "array_member", "assume_clean", "atimes", "attributes", "attributes_only", "backup",
+    "batch_mode", "blocking_io", "bypass_lock", "byte_swap_name", "cache_only", "cancel",
+    "change_name", "check_badblocks", "checksum", "cleanup_cache", "cleanup_commits", "clear",
+    "compact", "compress", "consider_checkpoints", "consider_part_files", "continue", "conv_ascii",
+    "conv_block", "conv_ebcdic", "conv_excl", "conv_fdatasync", "conv_fsync", "conv_ibm",
+    "conv_lcase", "conv_nocreat", "conv_noerror", "conv_notrunc", "conv_sparse", "conv_swab",
+    "conv_sync", "conv_ucase", "conv_unblock", "copy_contents", "copy_devices", "copy_dirlinks",
+    "copy_links", "copy_unsafe_links", "create_file", "critical", "crtimes", "cvs_exclude", "debug",
+    "decrypt", "default", "default_archive", "default_device", "deferred", "delay_updates",
+    "delete", "delete_after", "delete_before", "delete_delay", "delete_during", "delete_excluded",
+    "delete_members", "delete_missing_args", "dependents", "dereference",
+    "dereference_command_line", "descendants", "device_guessed", "devices", "dir", "dirs",
+    "disk_guid", "drop", "drop_D", "dry_run", "elsewhere", "encrypt", "erase", "error", "exact",
+    "exchange", "exclude_caches", "executability", "existing", "fake_super", "filtered",
+    "firmware_setup", "fix", "force", "force_share", "force_twice", "forget", "from0", "fsync",
+    "fuzzy", "gpttombr", "group", "grow", "hard_links", "human_readable", "hybrid", "iec",
+    "iflag_count_bytes", "iflag_direct", "iflag_directory", "iflag_dsync", "iflag_fullblock",
+    "iflag_noatime", "iflag_nocache", "iflag_noctty", "iflag_nofollow", "iflag_nonblock",
+    "iflag_skip_bytes", "iflag_sync", "ignore_errors", "ignore_existing", "ignore_inhibitors",
+    "ignore_missing_args", "ignore_times", "implied_dirs", "inc_recursive", "incremental", "info",
+    "inplace", "insecure_links", "insecure_no_password", "insecure_tls", "interactive", "io_blocks",
+    "ipv4", "ipv6", "itemize_changes", "json", "keep_dirlinks", "keep_exclude_tags",
+    "keep_newer_files", "keep_old_files", "keep_security_info", "largest_new", "later_clones",
+    "later_snapshots", "link", "links", "list", "list_kept", "list_only", "list_pruned",
+    "load_backup", "log_json", "machine", "mbrtogpt", "merge", "mkpath", "motd",
     "move_backup_table", "move_data", "move_main_table", "move_second_header", "msgs2stderr",
     "multi_volume", "multiple_sources", "munge_links", "new", "no_cache", "no_clobber", "no_copy",
     "no_create", "no_dereference", "no_extra_verify", "no_lock", "no_preserve_root", "no_sync",
     "no_target_directory", "no_wall", "no_wtmp", "noacls", "noauto_pt", "nobsdflags", "noflags",
-    "notrunc", "noxattrs", "numeric_ids", "numeric_owner", "oflag_append", "oflag_direct",
-    "oflag_directory", "oflag_dsync", "oflag_noatime", "oflag_nocache", "oflag_noctty",
-    "oflag_nofollow", "oflag_nonblock", "oflag_seek_bytes", "oflag_sync", "old_args", "old_dirs",
-    "omit_dir_times", "omit_link_times", "one_file_system", "one_top_level", "oob_writes",
-    "open_noatime", "other_machine", "overwrite", "overwrite_dir", "owner", "parents", "partial",
-    "partition_guid", "perms", "preallocate", "preserve_root", "preserve_root_all", "progress",
-    "protect_boot", "prune", "prune_empty_dirs", "quiet", "randomize_guids", "recompress",
-    "recompute_chs", "recursive", "recursive_unlink", "relative", "remote_archive",
-    "remote_destination", "remote_host", "remote_source", "remove", "remove_all", "remove_default",
-    "remove_destination", "remove_files", "remove_source_files", "repack_cacheable_only",
-    "repack_small", "repack_uncompressed", "repair", "replicate", "repository", "resize_table",
-    "runs_code", "safe_links", "save_space", "script", "secluded_args", "show_rc", "show_version",
-    "shrink", "size_only", "skip_old_files", "snapshot_summary", "sort", "sparse", "specials",
-    "stats", "stdout", "stops_services", "super", "superblock_only", "suspend", "symbolic_link",
-    "target_is_directory", "target_is_zero", "times", "to_command", "transform", "transform_bsd",
-    "transpose", "trust_sender", "typecode", "unlink_first", "unsafe", "unsafe_allow_remove_all",
-    "unseen_arguments", "update", "verbose", "verify", "wall_only", "warning", "whole_file",
-    "whole_repository", "write", "write_devices", "writes_backing", "xattrs", "zap", "zap_all",
-    "zero",
+    "non_destructive", "notrunc", "noxattrs", "numeric_ids", "numeric_owner", "oflag_append",
+    "oflag_direct", "oflag_directory", "oflag_dsync", "oflag_noatime", "oflag_nocache",
+    "oflag_noctty", "oflag_nofollow", "oflag_nonblock", "oflag_seek_bytes", "oflag_sync",
+    "old_args", "old_dirs", "omit_dir_times", "omit_link_times", "one_file_system", "one_top_level",
+    "oob_writes", "open_noatime", "other_machine", "overwrite", "overwrite_dir", "owner", "parents",
+    "partial", "partition_guid", "perms", "preallocate", "preen", "preserve_root",
+    "preserve_root_all", "progress", "protect_boot", "prune", "prune_empty_dirs", "quick", "quiet",
+    "randomize_guids", "recompress", "recompute_chs", "recursive", "recursive_unlink", "relative",
+    "remote_archive", "remote_destination", "remote_host", "remote_source", "remove", "remove_all",
+    "remove_default", "remove_destination", "remove_files", "remove_source_files",
+    "repack_cacheable_only", "repack_small", "repack_uncompressed", "repair", "replicate",
+    "repository", "resize_table", "resizefs", "restore", "run", "runs_code", "safe_links",
+    "sanitize", "save_space", "script", "secluded_args", "secure", "security_erase", "show_rc",
+    "show_version", "shrink", "size_only", "skip_old_files", "snapshot", "snapshot_summary", "sort",
+    "sparse", "specials", "stats", "stdout", "stops_services", "super", "superblock_only",
+    "suspend", "symbolic_link", "target_is_directory", "target_is_zero", "times", "to_command",
+    "transform", "transform_bsd", "transpose", "trim", "truncate", "trust_sender", "typecode",
+    "unlink_first", "unsafe", "unsafe_allow_remove_all", "unseen_arguments", "update", "verbose",
+    "verify", "wall_only", "warning", "whole_file", "whole_repository", "wipe_table", "write",
+    "write_devices", "write_sector", "writes_backing", "xattrs", "yes", "zap", "zap_all", "zero",
+    "zero_log", "zeroout",
 ];
 
 /// Every option key a parser sets (`Operation::options`), sorted: the `NAME` of the fact
 /// `operation.option.NAME`.
 #[rustfmt::skip]
 pub const OPTIONS: &[&str] = &[
-    "acl", "action", "address", "align", "archive", "arguments", "attributes", "backing",
+    "acl", "action", "address", "align", "archive", "arguments", "array", "attributes", "backing",
     "backing_format", "backup", "backup_dir", "base", "bitmap", "block_size", "boot_loader_entry",
     "boot_loader_menu", "bs", "bwlimit", "byte_swap_name", "bytes_per_inode", "cacert", "cache",
     "cache_dir", "cbs", "change_name", "check_inhibitors", "checkpoint_interval", "checksum_choice",
@@ -85,26 +89,27 @@ pub const OPTIONS: &[&str] = &[
     "job_mode", "keep_daily", "keep_hourly", "keep_last", "keep_minutely", "keep_monthly",
     "keep_secondly", "keep_tag", "keep_weekly", "keep_within", "keep_within_daily",
     "keep_within_hourly", "keep_within_monthly", "keep_within_weekly", "keep_within_yearly",
-    "keep_yearly", "key_hint", "label", "largest_new", "last", "limit_download", "limit_upload",
-    "link_dest", "listed_incremental", "load_backup", "lock_wait", "log_file", "log_file_format",
-    "machine", "match_archives", "max_alloc", "max_delete", "max_repack_size", "max_size",
-    "max_unused", "member_dirs", "members", "merge", "message", "method", "min_size", "mode",
-    "modify_window", "move_backup_table", "move_main_table", "new", "new_host", "new_time",
+    "keep_yearly", "key_hint", "label", "largest_new", "last", "length", "limit_download",
+    "limit_upload", "link_dest", "listed_incremental", "load_backup", "lock_wait", "log_file",
+    "log_file_format", "machine", "match_archives", "max_alloc", "max_delete", "max_repack_size",
+    "max_size", "max_unused", "member_dirs", "members", "merge", "message", "method", "min_size",
+    "mode", "modify_window", "move_backup_table", "move_main_table", "new", "new_host", "new_time",
     "no_preserve", "obs", "offset", "one_top_level", "only_write_batch", "option", "options",
     "oseek", "out_format", "outbuf", "output_format", "overwrite", "owner", "pack_size", "parallel",
     "partial_dir", "partition_guid", "partitions", "partno", "password_command", "password_file",
-    "path", "paths", "pattern", "patterns_from", "port", "preallocation", "prefix", "preserve",
-    "protocol", "random_source", "rate", "read_batch", "reboot_argument", "recompress", "reference",
-    "reflink", "remote_buffer", "remote_option", "remote_path", "remote_ratelimit", "remove",
-    "repair", "replicate", "repo", "repository_file", "resize_table", "retry_lock", "root",
-    "root_directory", "rsh", "rsync_path", "runlevel", "sector_size", "seek", "set_alignment",
-    "size", "skip", "skip_compress", "snapshot", "snapshots", "sockopts", "sort_by", "source_cache",
-    "source_trailing_slash", "source_trailing_slashes", "sparse", "sparse_size", "status", "stderr",
-    "stop_after", "stop_at", "strip_components", "stuck_request_timeout", "subcommand", "subfolder",
-    "suffix", "tag", "target", "temp_dir", "threshold", "timeout", "timestamp", "tls_client_cert",
-    "to_command", "transform_bsd", "transpose", "typecode", "types", "umask", "undo_file", "unit",
-    "unsafe_recover_no_free_space", "update", "upload_buffer", "upload_ratelimit", "usage_type",
-    "usermap", "verb", "when", "wipe", "wipe_partitions", "write_batch",
+    "path", "paths", "pattern", "patterns_from", "pool", "port", "preallocation", "prefix",
+    "preserve", "protocol", "random_source", "rate", "read_batch", "reboot_argument", "recompress",
+    "reference", "reflink", "remote_buffer", "remote_option", "remote_path", "remote_ratelimit",
+    "remove", "repair", "replicate", "repo", "repository_file", "resize_table", "retry_lock",
+    "root", "root_directory", "rsh", "rsync_path", "runlevel", "sector_size", "seek",
+    "set_alignment", "size", "skip", "skip_compress", "snapshot", "snapshots", "sockopts",
+    "sort_by", "source_cache", "source_trailing_slash", "source_trailing_slashes", "sparse",
+    "sparse_size", "status", "stderr", "stop_after", "stop_at", "strip_components",
+    "stuck_request_timeout", "subcommand", "subfolder", "suffix", "tag", "target", "temp_dir",
+    "threshold", "timeout", "timestamp", "tls_client_cert", "to_command", "transform_bsd",
+    "transpose", "typecode", "types", "umask", "undo_file", "unit", "unsafe_recover_no_free_space",
+    "update", "upload_buffer", "upload_ratelimit", "usage_type", "usermap", "verb", "when", "wipe",
+    "wipe_partitions", "write_batch",
 ];
 
 /// Is `name` one that [`Operation::tool`](super::Operation::tool) can be? The tools of
@@ -295,7 +300,135 @@ mod tests {
         c.extend(around("chown", &chmod::CHOWN_SPEC, "u f"));
         c.extend(around("chgrp", &chmod::CHGRP_SPEC, "g f"));
         c.extend(around("setfacl -m u:x:r", &setfacl::SPEC, "f"));
+        c.extend(block_tools());
         c.extend(SPECIAL.iter().map(|l| words(l)));
+        c
+    }
+
+    /// The block-device and volume tools' tables, each in a line the tool accepts.
+    fn block_tools() -> Vec<Vec<String>> {
+        use crate::command::{
+            blockwrite, btrfs, clone, cryptsetup, dmsetup, drive, fsrepair, lvm, mdadm, mformat,
+            mkfs, zfs,
+        };
+        let mut c: Vec<Vec<String>> = Vec::new();
+        c.extend(around("blkdiscard", &blockwrite::BLKDISCARD, "/dev/sdb"));
+        c.extend(around("pv", &blockwrite::PV, "a"));
+        c.extend(around("ddrescue", &blockwrite::DDRESCUE, "a b m"));
+        c.extend(around("badblocks", &blockwrite::BADBLOCKS, "/dev/sdb"));
+        c.extend(around("badblocks -w", &blockwrite::BADBLOCKS, "/dev/sdb"));
+        for k in blockwrite::DCFLDD_KEYS.iter().filter(|k| **k != "conv") {
+            c.push(words(&format!("dcfldd if=a of=b {k}=1")));
+        }
+        for k in blockwrite::DC3DD_KEYS {
+            c.push(words(&format!("dc3dd if=a of=b {k}=on")));
+        }
+        c.extend(around("nvme format", &drive::NVME_FORMAT, "/dev/nvme0n1"));
+        c.extend(around(
+            "nvme sanitize -a 2",
+            &drive::NVME_SANITIZE,
+            "/dev/nvme0",
+        ));
+        c.extend(around("sg_format", &drive::SG_FORMAT, "/dev/sdc"));
+        c.extend(around("sg_format -F", &drive::SG_FORMAT, "/dev/sdc"));
+        for action in ["luksFormat", "erase", "reencrypt", "luksDump"] {
+            c.extend(around(
+                &format!("cryptsetup {action}"),
+                &cryptsetup::SPEC,
+                "/dev/sdb",
+            ));
+        }
+        c.extend(around(
+            "mdadm --create /dev/md0",
+            &mdadm::CREATE,
+            "/dev/sdb /dev/sdc",
+        ));
+        c.extend(around("mdadm /dev/md0", &mdadm::MANAGE, "/dev/sdb"));
+        c.extend(around(
+            "mdadm --grow /dev/md0",
+            &mdadm::GROW,
+            "--add /dev/sdb",
+        ));
+        for (cmd, spec, operand) in [
+            ("pvcreate", lvm::PVCREATE, "/dev/sdb"),
+            ("pvremove", lvm::PVREMOVE, "/dev/sdb"),
+            ("vgremove", lvm::VGREMOVE, "vg0"),
+            ("lvremove", lvm::LVREMOVE, "vg0/lv"),
+            ("lvreduce -L 1G", lvm::LVRESIZE, "vg0/lv"),
+            ("lvresize -L 1G", lvm::LVRESIZE, "vg0/lv"),
+            ("lvconvert --merge", lvm::LVCONVERT, "vg0/snap"),
+            ("lvm lvremove", lvm::LVREMOVE, "vg0/lv"),
+        ] {
+            c.extend(around(cmd, &spec, operand));
+            c.extend(around(cmd, &lvm::COMMON, operand));
+        }
+        c.extend(around("lvresize -L +1G", &lvm::LVRESIZE, "vg0/lv"));
+        for command in ["remove x", "remove_all", "wipe_table x", "clear x"] {
+            c.extend(around("dmsetup", &dmsetup::SPEC, command));
+        }
+        c.extend(around("zpool destroy", &zfs::ZPOOL_DESTROY, "tank"));
+        c.extend(around("zpool labelclear", &zfs::ZPOOL_DESTROY, "sdb"));
+        c.extend(around("zpool create", &zfs::ZPOOL_CREATE, "tank sdb"));
+        c.extend(around("zfs destroy", &zfs::ZFS_DESTROY, "tank/a@s"));
+        c.extend(around("zfs rollback", &zfs::ZFS_ROLLBACK, "tank/a@s"));
+        c.extend(around("btrfs", &btrfs::GLOBAL, "subvolume delete /x"));
+        c.extend(around(
+            "btrfs subvolume delete",
+            &btrfs::SUBVOLUME_DELETE,
+            "/x",
+        ));
+        c.extend(around(
+            "btrfs device delete",
+            &btrfs::DEVICE_DELETE,
+            "/dev/sdb /srv",
+        ));
+        c.extend(around("btrfs check", &btrfs::CHECK, "/dev/sdb"));
+        c.extend(around("btrfs check --repair", &btrfs::CHECK, "/dev/sdb"));
+        c.extend(around("e2fsck", &fsrepair::E2FSCK, "/dev/sdb"));
+        c.extend(around("xfs_repair", &fsrepair::XFS_REPAIR, "/dev/sdb"));
+        c.extend(around("resize2fs", &fsrepair::RESIZE2FS, "/dev/sdb 1G"));
+        c.extend(around("xfs_growfs", &fsrepair::XFS_GROWFS, "/srv"));
+        c.extend(around("partclone.ext4 -s a.img", &clone::PARTCLONE, ""));
+        c.extend(around(
+            "partclone.ext4 -r -s a.img -o",
+            &clone::PARTCLONE,
+            "/dev/sdb",
+        ));
+        c.extend(around(
+            "partclone.restore",
+            &clone::PARTCLONE,
+            "-s a -o /dev/sdb",
+        ));
+        c.extend(around("ntfsclone", &clone::NTFSCLONE, "src"));
+        c.extend(around("ntfsclone -O /dev/sdb", &clone::NTFSCLONE, "src"));
+        c.extend(around("mformat -i x.img", &mformat::SPEC, "::"));
+        for (program, family) in [
+            ("mkudffs", "udf"),
+            ("mkexfatfs", "exfat-utils"),
+            ("mkntfs", "ntfs"),
+        ] {
+            if let Some(f) = mkfs::family(family) {
+                c.extend(around(program, &f.spec, "/dev/sdb"));
+            }
+        }
+        for line in [
+            "hdparm --security-erase p /dev/sdb",
+            "hdparm --sanitize-block-erase /dev/sdb",
+            "hdparm --trim-sector-ranges 0:8 /dev/sdb",
+            "hdparm --write-sector 1 /dev/sdb",
+            "hdparm -I /dev/sdb",
+            "mdadm --zero-superblock /dev/sdb",
+            "mdadm /dev/md0 --fail /dev/sdb --remove /dev/sdb",
+            "mdadm --detail /dev/md0",
+            "lvm pvcreate /dev/sdb",
+            "vgremove -ff vg0",
+            "dcfldd if=a of=b conv=notrunc,sync",
+            "fsck.ext4 -y /dev/sdb",
+            "pv -o /dev/sdb a",
+            "partclone -r -s a.img -o /dev/sdb",
+        ] {
+            c.push(words(line));
+        }
         c
     }
 

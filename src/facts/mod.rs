@@ -47,6 +47,7 @@ pub mod session;
 pub mod smart;
 pub mod snapshot;
 pub mod tree;
+pub mod volume;
 pub mod write;
 
 /// Every fact area's table, in the order `safeop explain --list` shows them.
@@ -64,6 +65,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         protected::FACTS,
         restore::FACTS,
         write::FACTS,
+        volume::FACTS,
     ]
     .into_iter()
     .flatten()

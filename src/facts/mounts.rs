@@ -191,6 +191,43 @@ fn mount_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     ]))
 }
 
+/// The namespaces (block devices) of an NVMe controller's character device (`/dev/nvme0`):
+/// the entries under `/sys/dev/char/M:m` that have a `dev` file and are named `nvme0nN` (or,
+/// with native multipath, `nvme0cCnN`, whose block device is `nvme0nN`). `None` when the
+/// character device is no NVMe controller.
+pub fn nvme_namespaces(f: &Facts, major: u32, minor: u32) -> Option<(String, Vec<(u32, u32)>)> {
+    let link = f.sys(&format!("/sys/dev/char/{major}:{minor}"));
+    let dir = std::fs::canonicalize(&link).ok()?;
+    let ctrl = dir.file_name()?.to_string_lossy().into_owned();
+    if !ctrl.starts_with("nvme") || dir.parent()?.file_name()? != "nvme" {
+        return None;
+    }
+    let number = |p: &Path| {
+        let d = std::fs::read_to_string(p.join("dev")).ok()?;
+        let (a, b) = d.trim().split_once(':')?;
+        Some((a.parse().ok()?, b.parse().ok()?))
+    };
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(&dir).ok()?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(ctrl.as_str()) else {
+            continue;
+        };
+        let path = match rest.split_once('n') {
+            Some(("", _)) => e.path(),
+            Some((c, n)) if c.starts_with('c') => f.sys(&format!("/sys/block/{ctrl}n{n}")),
+            _ => continue,
+        };
+        if let Some(d) = number(&path) {
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        }
+    }
+    out.sort_unstable();
+    Some((ctrl, out))
+}
+
 fn device_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let path = resolve(f, s);
     let meta = match std::fs::metadata(&path) {
@@ -198,15 +235,27 @@ fn device_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
         Err(e) => return Err(format!("stat `{}`: {e}", bytes::show_path(&path))),
     };
-    if !meta.file_type().is_block_device() {
-        return Ok(Default::default());
-    }
     let rdev = meta.rdev();
     let (major, minor) = (
         nix::sys::stat::major(rdev) as u32,
         nix::sys::stat::minor(rdev) as u32,
     );
-    let (name, devs, whole) = device_and_partitions(f, major, minor);
+    let (name, devs, whole) = if meta.file_type().is_block_device() {
+        device_and_partitions(f, major, minor)
+    } else if meta.file_type().is_char_device() {
+        // An NVMe controller stands for every namespace on it (`nvme format /dev/nvme0 -n
+        // 1`, `nvme sanitize /dev/nvme0`).
+        let Some((ctrl, namespaces)) = nvme_namespaces(f, major, minor) else {
+            return Ok(Default::default());
+        };
+        let mut devs = Vec::new();
+        for (a, b) in namespaces {
+            devs.extend(device_and_partitions(f, a, b).1);
+        }
+        (ctrl, devs, true)
+    } else {
+        return Ok(Default::default());
+    };
     let all = cached(f)?;
     let used: Vec<&Mount> = all
         .iter()
@@ -260,7 +309,7 @@ pub(crate) static FACTS: &[FactDef] = &[
     FactDef { name: "device.name", scope: Scope::Path, probe: &DEVICE, ty: "string", doc: "## What it tells\nThe kernel name of a block device (`sda`, `loop3`, `nvme0n1p2`).\n## How it is found\n/sys/dev/block/MAJ:MIN from stat(2)'s st_rdev, so by-id links and odd names resolve.\n## When it is unknown\n`null` when the path is not a block device.\n## Example\n`/dev/disk/by-id/ata-X` → `sda`." },
     FactDef { name: "device.number", scope: Scope::Path, probe: &DEVICE, ty: "string", doc: "## What it tells\nThe `major:minor` of a block device.\n## How it is found\nstat(2) st_rdev.\n## When it is unknown\n`null` when the path is not a block device.\n## Example\n`8:0`." },
     FactDef { name: "device.whole_disk", scope: Scope::Path, probe: &DEVICE, ty: "bool", doc: "## What it tells\nWhether a block device is a whole disk rather than a partition.\n## How it is found\nNo `partition` file under /sys/dev/block/MAJ:MIN.\n## When it is unknown\n`null` when the path is not a block device.\n## Example\n`/dev/sda` → `true`, `/dev/sda1` → `false`." },
-    FactDef { name: "device.mounted", scope: Scope::Path, probe: &DEVICE, ty: "bool", doc: "## What it tells\nWhether a block device, or any partition on it, is mounted.\n## How it is found\nIts `major:minor` and its partitions' (sysfs) against field 3 of /proc/self/mountinfo.\n## When it is unknown\n`null` when the path is not a block device; a fact error when mountinfo cannot be read.\n## Example\n`/dev/loop3` mounted on /mnt/data → `true`." },
+    FactDef { name: "device.mounted", scope: Scope::Path, probe: &DEVICE, ty: "bool", doc: "## What it tells\nWhether a block device, or any partition on it, is mounted. An NVMe controller's character device (`/dev/nvme0`, what `nvme format` and `nvme sanitize` may name) stands for every namespace on it.\n## How it is found\nIts `major:minor` and its partitions' (sysfs) against field 3 of /proc/self/mountinfo; for an NVMe controller, the namespaces listed under `/sys/dev/char/M:m` and their partitions.\n## When it is unknown\n`null` when the path is not a block device; a fact error when mountinfo cannot be read.\n## Example\n`/dev/loop3` mounted on /mnt/data → `true`." },
     FactDef { name: "device.mountpoints", scope: Scope::Path, probe: &DEVICE, ty: "list", doc: "## What it tells\nWhere a block device and its partitions are mounted.\n## How it is found\nAs `device.mounted`.\n## When it is unknown\n`null` when the path is not a block device.\n## Example\n`[/mnt/data]`." },
     FactDef { name: "device.holds_root", scope: Scope::Path, probe: &DEVICE, ty: "bool", doc: "## What it tells\nWhether the root filesystem `/` is on this block device or one of its partitions.\n## How it is found\nThe `major:minor` of the `/` mount against the device's and its partitions'.\n## When it is unknown\n`null` when the path is not a block device.\n## Example\n`/dev/vda` → `true` on a VM booted from it." },
 ];
