@@ -114,25 +114,44 @@ fn scan_pid(
     // stat each fd relative to the open directory: one lookup per fd instead of a walk through
     // /proc/PID/fd each time (the walk dominates the cost with tens of thousands of fds).
     let dir = std::fs::File::open(&fd_dir)?;
-    let rd = std::fs::read_dir(&fd_dir)?;
-    for e in rd.flatten() {
-        let name = e.file_name();
-        let Some(fd) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
-            continue;
-        };
-        // stat follows the magic link to the open file itself.
-        let Ok(st) = fstatat(&dir, name.as_os_str(), nix::fcntl::AtFlags::empty()) else {
-            continue;
-        };
-        let fmt = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
-        let key = if fmt == SFlag::S_IFBLK {
-            Key::Block(st.st_rdev)
-        } else if fmt == SFlag::S_IFREG {
-            Key::Inode(st.st_dev, st.st_ino)
-        } else {
-            continue;
-        };
-        out.push((key, pid, fd));
+    let mut seen: std::collections::HashSet<u32> = std::collections::HashSet::new();
+    // An fd that closed between the listing and its stat may have moved to another number (a
+    // shell saves an fd away around a fork, `cmd 3>&-`): the directory is listed once more
+    // then, so the open file is not missed.
+    for round in 0..2 {
+        let mut moved = false;
+        let rd = std::fs::read_dir(&fd_dir)?;
+        for e in rd.flatten() {
+            let name = e.file_name();
+            let Some(fd) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            if round == 1 && seen.contains(&fd) {
+                continue;
+            }
+            // stat follows the magic link to the open file itself.
+            let st = match fstatat(&dir, name.as_os_str(), nix::fcntl::AtFlags::empty()) {
+                Ok(st) => st,
+                Err(nix::errno::Errno::ENOENT) => {
+                    moved = true;
+                    continue;
+                }
+                Err(_) => continue,
+            };
+            seen.insert(fd);
+            let fmt = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
+            let key = if fmt == SFlag::S_IFBLK {
+                Key::Block(st.st_rdev)
+            } else if fmt == SFlag::S_IFREG {
+                Key::Inode(st.st_dev, st.st_ino)
+            } else {
+                continue;
+            };
+            out.push((key, pid, fd));
+        }
+        if !moved || round == 1 {
+            break;
+        }
     }
     Ok(())
 }
@@ -244,11 +263,32 @@ pub fn openers(f: &Facts, id: &Identity) -> Result<(Vec<Opener>, u64), String> {
     let t = table(f)?;
     let t = t.as_ref().as_ref().map_err(Clone::clone)?;
     let mut out = Vec::new();
-    for (pid, fd) in t.by_key.get(&Key::of(id)).into_iter().flatten() {
+    let key = Key::of(id);
+    let mut found: Vec<(u32, u32)> = t.by_key.get(&key).into_iter().flatten().copied().collect();
+    let mut looked_again = Vec::new();
+    let mut i = 0;
+    while i < found.len() {
+        let (pid, fd) = found[i];
+        i += 1;
         let base = t.proc_dir.join(pid.to_string());
         let Ok(text) = std::fs::read_to_string(base.join("fdinfo").join(fd.to_string())) else {
-            continue; // closed or exited since the scan
+            // Closed since the scan, or moved to another number (a shell saves an fd away
+            // around a fork: `cmd 3>&-`): look at that process's fds once more, so a writer
+            // is not lost to the move.
+            if !looked_again.contains(&pid) {
+                looked_again.push(pid);
+                let mut again = Vec::new();
+                if scan_pid(&t.proc_dir, pid, &mut again).is_ok() {
+                    for (k, p, f) in again {
+                        if k == key && !found.contains(&(p, f)) {
+                            found.push((p, f));
+                        }
+                    }
+                }
+            }
+            continue;
         };
+        let (pid, fd) = (&pid, &fd);
         let info = parse_fdinfo(&text);
         let comm = std::fs::read_to_string(base.join("comm"))
             .map(|c| c.trim().to_string())
