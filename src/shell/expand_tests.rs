@@ -1,3 +1,7 @@
+//! Test code only (declared `#[cfg(test)]` beside its module; said again here for readers
+//! and linters): its `unwrap()`/`expect()` are test assertions.
+#![cfg(test)]
+
 use super::*;
 use std::collections::BTreeMap;
 

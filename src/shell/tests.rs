@@ -1,6 +1,9 @@
 //! The front end on every construct the issue lists, in the shape [`show`] prints: `line:col`,
 //! the words (a dynamic word as `<as written>`, a word the shell will still expand as
 //! `pattern~`), the redirections, the contexts, what was peeled and what is unseen.
+//! Test code only (declared `#[cfg(test)]` beside its module; said again here for readers
+//! and linters): its `unwrap()`/`expect()` are test assertions.
+#![cfg(test)]
 
 use super::*;
 

@@ -1,5 +1,7 @@
-#![cfg(test)]
 //! The reader itself, table entry by table entry (the parsers' tests show it per tool).
+//! Test code only (declared `#[cfg(test)]` beside its module; said again here for readers
+//! and linters): its `unwrap()`/`expect()` are test assertions.
+#![cfg(test)]
 
 use super::*;
 

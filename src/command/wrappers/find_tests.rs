@@ -1,4 +1,7 @@
 //! find's unit tests: what `-delete` and `-exec` reach, and what only reads.
+//! Test code only (declared `#[cfg(test)]` beside its module; said again here for readers
+//! and linters): its `unwrap()`/`expect()` are test assertions.
+#![cfg(test)]
 
 use crate::command::{parse_str, Kind};
 

@@ -1,4 +1,7 @@
 //! xargs's and parallel's unit tests: the command as written, and what it reads.
+//! Test code only (declared `#[cfg(test)]` beside its module; said again here for readers
+//! and linters): its `unwrap()`/`expect()` are test assertions.
+#![cfg(test)]
 
 use crate::command::{parse_str, Kind};
 

@@ -1,4 +1,7 @@
 //! The wrappers' unit tests: every spelling each wrapper accepts reaches its command.
+//! Test code only (declared `#[cfg(test)]` beside its module; said again here for readers
+//! and linters): its `unwrap()`/`expect()` are test assertions.
+#![cfg(test)]
 
 use crate::command::{parse_str, Kind};
 
