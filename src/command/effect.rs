@@ -129,14 +129,6 @@ impl Effect {
         self.kind == kind
             || (!self.lands.is_here() && matches!(kind, Kind::Overwrite | Kind::Delete))
     }
-
-    /// Writes data somewhere (as opposed to reading, rebooting, or running code).
-    pub fn writes(&self) -> bool {
-        !matches!(
-            self.kind,
-            Kind::Read | Kind::Reboot | Kind::RunCode | Kind::Opaque | Kind::Unknown
-        )
-    }
 }
 
 /// Every effect of a parsed operation (its nested `parts` have their own).

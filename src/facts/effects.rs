@@ -14,7 +14,7 @@
 //! The effects are resolved once per run. In a facts snapshot or an inline example only what
 //! the snapshot says of a path (`target.kind`) resolves a copy; nothing is walked.
 
-use super::{normalize, split_role, Facts, PathSubject, Role};
+use super::{normalize, Facts, Role};
 use crate::command::{Effect, Kind, Lands};
 use crate::text::bytes;
 use serde_json::Value;
@@ -62,19 +62,10 @@ fn resolve(f: &Facts) -> Vec<Effect> {
     out
 }
 
-fn subject(f: &Facts, arg: &str) -> PathSubject {
-    PathSubject {
-        role: Role::Target,
-        arg: arg.to_string(),
-        abs: normalize(&f.cwd.join(bytes::path(arg))),
-    }
-}
-
 /// What is at `arg` (the `kind` fact: `file`, `directory`, `block_device` …, `missing`);
 /// `None` when a snapshot does not say, `Err` when it cannot be told.
 fn kind_at(f: &Facts, arg: &str) -> Result<Option<String>, String> {
-    let s = subject(f, arg);
-    debug_assert_eq!(split_role("target.kind").0, Role::Target);
+    let s = f.subject(Role::Target, arg);
     match f.get("target.kind", Some(&s)) {
         Ok(Value::String(k)) => Ok(Some(k)),
         Ok(_) => Ok(None),
@@ -229,7 +220,7 @@ fn tree_over(
     if !f.is_live() {
         return;
     }
-    let s = subject(f, dir);
+    let s = f.subject(Role::Target, dir);
     let list = match super::inuse::below::in_use_below(f, &s) {
         None => return,
         Some(Ok(list)) => list,
