@@ -13,6 +13,20 @@ fn write_out(name: &str, text: impl AsRef<[u8]>) {
     }
 }
 
+/// Every `id:` line of the policy text: (id, 1-based line).
+fn lines_of_ids(text: &str) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        let t = t.strip_prefix("- ").unwrap_or(t).trim_start();
+        if let Some(rest) = t.strip_prefix("id:") {
+            let id = rest.trim().trim_matches(|c| c == '"' || c == '\'');
+            out.push((id.to_string(), n + 1));
+        }
+    }
+    out
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=policies/default.yaml");
     let text = std::fs::read_to_string("policies/default.yaml")
@@ -21,11 +35,13 @@ fn main() {
         Ok(v) => v,
         Err(e) => panic!("policies/default.yaml: {e}"),
     };
-    // Inline examples are checked by the test suite; the run-time copy leaves them out.
+    // Inline examples are checked by the test suite, and `why` (the long explanation) is shown
+    // only by `explain`, which reads the YAML: the run-time copy leaves both out.
     if let Some(rules) = value["rules"].as_array_mut() {
         for r in rules {
             if let Some(m) = r.as_object_mut() {
                 m.remove("examples");
+                m.remove("why");
             }
         }
     }
@@ -103,6 +119,27 @@ fn main() {
     }
     lines.push_str("]\n");
     write_out("default_rule_lines.rs", lines);
+    // The same line for each rule in the order of `default_rules.rs` (each id's first unused
+    // `id:` line, as the positions of a policy read from YAML are given out), so `run` names a
+    // rule's origin without building the table of every rule's position.
+    let ids_at = lines_of_ids(&text);
+    let mut taken = vec![false; ids_at.len()];
+    let mut at = String::from("&[\n");
+    for r in value["rules"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+        let id = r["id"].as_str().unwrap_or_default();
+        let line = ids_at
+            .iter()
+            .enumerate()
+            .find(|(i, (rid, _))| !taken[*i] && rid == id)
+            .map(|(i, (_, line))| {
+                taken[i] = true;
+                *line
+            })
+            .unwrap_or(0);
+        at.push_str(&format!("    {line},\n"));
+    }
+    at.push_str("]\n");
+    write_out("default_rule_at.rs", at);
     // The BLAKE3 of the embedded default as written, for the audit records' list of policy files.
     write_out(
         "default_policy_blake3.txt",

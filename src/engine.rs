@@ -234,9 +234,8 @@ fn target_subjects(rule: &Rule, facts: &Facts) -> Vec<PathSubject> {
 
 /// The subjects a rule must be evaluated for: each target and/or each source it reads.
 fn combos(rule: &Rule, facts: &Facts) -> Option<Vec<(Option<PathSubject>, Option<PathSubject>)>> {
-    let names = rule.facts();
-    let wants_t = names.iter().any(|n| n.starts_with("target."));
-    let wants_s = names.iter().any(|n| n.starts_with("source."));
+    let wants_t = rule.reads("target.");
+    let wants_s = rule.reads("source.");
     let ts = if wants_t {
         target_subjects(rule, facts)
     } else {

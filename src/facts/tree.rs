@@ -98,11 +98,17 @@ fn system_dir_of(
     let Some(here) = mounts::containing(&all, p) else {
         return Ok(None);
     };
-    let elsewhere = SYSTEM_DIRS.iter().any(|d| {
-        mounts::containing(&all, Path::new(d)).is_some_and(|there| {
-            !std::ptr::eq(there, here) && (there.major, there.minor) == (here.major, here.minor)
-        })
-    });
+    // A system directory reached through another mount of the same filesystem needs a second
+    // mount of it: without one (the usual case) there is nothing to look up.
+    let shared = all
+        .iter()
+        .any(|o| !std::ptr::eq(o, here) && (o.major, o.minor) == (here.major, here.minor));
+    let elsewhere = shared
+        && SYSTEM_DIRS.iter().any(|d| {
+            mounts::containing(&all, Path::new(d)).is_some_and(|there| {
+                !std::ptr::eq(there, here) && (there.major, there.minor) == (here.major, here.minor)
+            })
+        });
     if !elsewhere {
         return Ok(None);
     }

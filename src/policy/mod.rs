@@ -206,6 +206,18 @@ impl Rule {
         out
     }
 
+    /// Whether the rule reads a fact whose name starts with `prefix` (`target.`), in its
+    /// condition, its message, its way out or `verdict_from`: [`Rule::facts`] without the list.
+    pub fn reads(&self, prefix: &str) -> bool {
+        let mut test = |n: &str| n.starts_with(prefix);
+        self.when.as_ref().is_some_and(|c| c.any_fact(&mut test))
+            || [&self.message, &self.fix]
+                .into_iter()
+                .flatten()
+                .any(|t| template::any_placeholder(t, &mut test))
+            || self.verdict_from.as_deref().is_some_and(&mut test)
+    }
+
     /// Whether the rule can have something to say about the operation as parsed: one of its
     /// effects matches, or may once the machine says where it lands ([`Effect::could_be`]).
     /// Cheap; the engine then asks [`Rule::matching_effects`] of the resolved effects.
@@ -429,6 +441,8 @@ const DEFAULT_PROTECTED: &[(&str, [Option<&str>; 4], &str)] =
 /// Line and column of each embedded rule's `id:`, extracted by `build.rs`.
 const DEFAULT_RULE_LINES: &[(&str, usize, usize)] =
     include!(concat!(env!("OUT_DIR"), "/default_rule_lines.rs"));
+/// The line of each rule's `id:`, in the order of [`DEFAULT_RULES`] (`build.rs`).
+const DEFAULT_RULE_AT: &[usize] = include!(concat!(env!("OUT_DIR"), "/default_rule_at.rs"));
 
 /// Rule id → (line, column) of each of its `id:` entries, in file order.
 type Positions = std::collections::HashMap<String, Vec<(usize, usize)>>;
@@ -480,39 +494,31 @@ impl Policy {
     /// [`Policy::embedded`], since a rule that does not match contributes nothing.
     pub fn embedded_for(op: &crate::command::Operation) -> Result<Policy, Error> {
         let err = |e: serde_json::Error| Error::policy(DEFAULT_NAME, 0, 0, e.to_string());
-        let mut rules = Vec::new();
-        let mut unread = Vec::new();
-        for ((raw, spec), id) in DEFAULT_RULES
-            .iter()
-            .zip(DEFAULT_MATCHES)
-            .zip(DEFAULT_RULE_IDS)
-        {
-            if spec_matches(spec, op) {
-                rules.push(serde_json::from_str::<Rule>(raw).map_err(err)?);
-            } else {
-                unread.push(*id);
+        let mut p = Policy::default();
+        // The embedded rules are the ones `Policy::embedded` reads and validates (names of
+        // facts, flags, kinds; templates; ids): the test suite does that for every rule, so a
+        // run reads its few rules without checking each name again.
+        vocab::trusting(|| {
+            for (((raw, spec), id), line) in DEFAULT_RULES
+                .iter()
+                .zip(DEFAULT_MATCHES)
+                .zip(DEFAULT_RULE_IDS)
+                .zip(DEFAULT_RULE_AT)
+            {
+                if spec_matches(spec, op) {
+                    let mut rule = serde_json::from_str::<Rule>(raw).map_err(err)?;
+                    rule.origin = format!("{DEFAULT_NAME}:{line}");
+                    p.rules.push(rule);
+                } else {
+                    p.unread.push(*id);
+                }
             }
-        }
+            Ok::<(), Error>(())
+        })?;
         // The embedded settings are the defaults of `Policy::default()` (a test checks it), but
         // for the protected paths, which come from their table.
-        let file = PolicyFile {
-            version: 1,
-            defaults: None,
-            settings: None,
-            rules,
-            disable: Vec::new(),
-            exceptions: Vec::new(),
-        };
-        let mut p = Policy::default();
-        p.apply(
-            DEFAULT_NAME,
-            DEFAULT_POLICY,
-            file,
-            default_positions(),
-            false,
-            Trust::System,
-        )?;
-        p.unread = unread;
+        p.layers.push((DEFAULT_NAME.to_string(), Trust::System));
+        p.layer_hashes.push(DEFAULT_POLICY_BLAKE3.to_string());
         p.protected = protected::embedded(DEFAULT_PROTECTED);
         Ok(p)
     }
@@ -992,16 +998,37 @@ mod tests {
     #[test]
     fn embedded_for_keeps_exactly_the_matching_rules() {
         let all = Policy::embedded().expect("loads");
-        for line in [
+        // Every rule's own examples, so each embedded rule is read both ways at least once
+        // (`embedded_for` reads them without the name checks, `embedded` with them).
+        let mut lines: Vec<Vec<String>> = [
             "rm -f x",
             "rm -rf /srv",
             "dd of=/dev/sdb",
             "tar -xf a.tar -C /srv",
             "reboot",
             "ls",
-        ] {
-            let op = crate::command::parse(&shell_words::split(line).expect("split"));
+        ]
+        .iter()
+        .map(|l| shell_words::split(l).expect("split"))
+        .collect();
+        let full = Policy::embedded_full().expect("loads");
+        lines.extend(
+            full.rules
+                .iter()
+                .flat_map(|r| r.examples.iter().map(|e| e.argv.clone())),
+        );
+        let mut seen = std::collections::HashSet::new();
+        for argv in &lines {
+            let line = argv.join(" ");
+            let op = crate::command::parse(argv);
             let lazy = Policy::embedded_for(&op).expect("loads");
+            seen.extend(lazy.rules.iter().map(|r| r.id.clone()));
+            assert_eq!(lazy.layers, all.layers, "{line}");
+            assert_eq!(lazy.layer_hashes, all.layer_hashes, "{line}");
+            assert_eq!(
+                format!("{:?}", lazy.protected),
+                format!("{:?}", all.protected)
+            );
             let want: Vec<String> = all
                 .rules
                 .iter()
@@ -1012,6 +1039,28 @@ mod tests {
             assert_eq!(got, want, "{line}");
             assert_eq!(lazy.on_fact_error, all.on_fact_error);
             assert_eq!(lazy.no_tty, all.no_tty);
+        }
+        let never: Vec<&String> = all
+            .rules
+            .iter()
+            .map(|r| &r.id)
+            .filter(|id| !seen.contains(*id))
+            .collect();
+        assert!(
+            never.is_empty(),
+            "rules no example selects, so never read lazily here: {never:?}"
+        );
+    }
+
+    /// `Rule::reads` (what the engine asks to know which sides a rule needs) says what the list
+    /// of `Rule::facts` says, for every embedded rule and both sides.
+    #[test]
+    fn reads_agrees_with_the_list_of_facts() {
+        for r in Policy::embedded_full().expect("loads").rules {
+            for prefix in ["target.", "source.", "restore.", "operation."] {
+                let listed = r.facts().iter().any(|n| n.starts_with(prefix));
+                assert_eq!(r.reads(prefix), listed, "{} {prefix}", r.id);
+            }
         }
     }
 
@@ -1123,6 +1172,7 @@ mod tests {
         let mut from_yaml = Policy::embedded_full().expect("YAML form loads");
         for r in &mut from_yaml.rules {
             r.examples.clear();
+            r.why = None;
         }
         assert_eq!(
             format!("{:?}", from_json.rules),

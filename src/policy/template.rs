@@ -7,6 +7,15 @@ use serde_json::Value;
 /// The fact names a template reads.
 pub fn placeholders(t: &str) -> Vec<String> {
     let mut out = Vec::new();
+    any_placeholder(t, |name| {
+        out.push(name.to_string());
+        false
+    });
+    out
+}
+
+/// Whether `test` holds for one of the fact names a template reads (without collecting them).
+pub fn any_placeholder(t: &str, mut test: impl FnMut(&str) -> bool) -> bool {
     let mut rest = t;
     while let Some(i) = rest.find('{') {
         if rest[i..].starts_with("{{") {
@@ -15,13 +24,15 @@ pub fn placeholders(t: &str) -> Vec<String> {
         }
         match rest[i + 1..].find('}') {
             Some(j) => {
-                out.push(rest[i + 1..i + 1 + j].trim().to_string());
+                if test(rest[i + 1..i + 1 + j].trim()) {
+                    return true;
+                }
                 rest = &rest[i + 2 + j..];
             }
             None => break,
         }
     }
-    out
+    false
 }
 
 /// Renders a template; facts that cannot be read show as `unknown (why)`, facts that do not apply
