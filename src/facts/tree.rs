@@ -98,17 +98,22 @@ fn system_dir_of(
     let Some(here) = mounts::containing(&all, p) else {
         return Ok(None);
     };
-    // A system directory reached through another mount of the same filesystem needs a second
-    // mount of it: without one (the usual case) there is nothing to look up.
-    let shared = all
+    // A system directory reached through another mount of the same filesystem lies below a
+    // second mount of it (a "twin"): only those directories need the mount lookup, and usually
+    // there are none (a container's bind-mounted /etc/hosts is a twin, but no directory is
+    // below it).
+    let twins: Vec<std::borrow::Cow<'_, Path>> = all
         .iter()
-        .any(|o| !std::ptr::eq(o, here) && (o.major, o.minor) == (here.major, here.minor));
-    let elsewhere = shared
-        && SYSTEM_DIRS.iter().any(|d| {
-            mounts::containing(&all, Path::new(d)).is_some_and(|there| {
+        .filter(|o| !std::ptr::eq(*o, here) && (o.major, o.minor) == (here.major, here.minor))
+        .map(|o| crate::text::bytes::path(&o.mount_point))
+        .collect();
+    let elsewhere = SYSTEM_DIRS.iter().any(|d| {
+        let d = Path::new(d);
+        twins.iter().any(|t| d.starts_with(t))
+            && mounts::containing(&all, d).is_some_and(|there| {
                 !std::ptr::eq(there, here) && (there.major, there.minor) == (here.major, here.minor)
             })
-        });
+    });
     if !elsewhere {
         return Ok(None);
     }
