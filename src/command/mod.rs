@@ -13,8 +13,10 @@
 //! its environment (`BORG_RSH` …) is read after its parser, from what the caller passed in
 //! ([`parse_in`]) and the wrappers changed.
 
+use crate::shell::expand::Fs;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 mod blockwrite;
 mod borg;
@@ -442,11 +444,16 @@ pub fn parse(argv: &[String]) -> Operation {
 /// - `RESTIC_PASSWORD_COMMAND`: the command that prints the password (→ `runs_code`);
 ///   `RESTIC_REPOSITORY`: only to tell which backend `-o sftp.command=` / `-o
 ///   rclone.program=` would apply to.
+/// - `HOME`: what `~` in a shell string expands to (only when the door hands in an
+///   expander, [`Here::fs`]); `BASH_ENV`: a file non-interactive bash reads before the string,
+///   which may change how its words expand (set: bash's glob settings are not known).
 pub const INHERITED: &[&str] = &[
+    "BASH_ENV",
     "BORG_PASSCOMMAND",
     "BORG_REMOTE_PATH",
     "BORG_REPO",
     "BORG_RSH",
+    "HOME",
     "RESTIC_PASSWORD_COMMAND",
     "RESTIC_REPOSITORY",
     "RSYNC_CONNECT_PROG",
@@ -458,17 +465,85 @@ pub const INHERITED: &[&str] = &[
 /// taken as set for the command unless a wrapper on the line changes it (`env -i`, `env -u
 /// NAME`, `env NAME=…`, `sudo NAME=…`). Pure: the caller read the environment.
 pub fn parse_in(argv: &[String], inherited: &[(String, String)]) -> Operation {
-    let mut op = wrappers::peel(argv, 0, &Scope::inherited(inherited));
+    parse_at(
+        argv,
+        &Here {
+            inherited: inherited.to_vec(),
+            ..Here::default()
+        },
+    )
+}
+
+/// What the door knows of this machine for reading a command line (DESIGN decision 10): read
+/// there, handed in, so that `command/` stays pure. `Here::default()` is what `check --facts`,
+/// `policy test` and the pure tests use: nothing of this machine.
+#[derive(Clone, Default)]
+pub struct Here {
+    /// The caller's environment variables of [`INHERITED`] that are set.
+    pub inherited: Vec<(String, String)>,
+    /// This machine's filesystem and user database, to expand the words of a shell string
+    /// (`sh -c`, `su -c`, `bash <<EOF`) the way that shell will before they are judged. `None`:
+    /// they are judged as written, and a guarded command with such a word asks.
+    pub fs: Option<Rc<dyn Fs>>,
+    /// What `sh` is on this machine by its binary (`dash`, `bash`, `busybox` …): bash expands
+    /// braces, dash does not.
+    pub sh: Option<String>,
+    /// Standard input is not a terminal: a shell (or `ssh HOST`) given no command reads its
+    /// commands from it, and safeop does not see them.
+    pub stdin_script: bool,
+}
+
+impl std::fmt::Debug for Here {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Here")
+            .field("inherited", &self.inherited)
+            .field("fs", &self.fs.is_some())
+            .field("sh", &self.sh)
+            .field("stdin_script", &self.stdin_script)
+            .finish()
+    }
+}
+
+/// [`parse_in`] with what the door knows of this machine ([`Here`]).
+pub fn parse_at(argv: &[String], here: &Here) -> Operation {
+    let mut scope = Scope::inherited(&here.inherited);
+    scope.expand = here.fs.clone().map(|fs| Expander {
+        fs,
+        sh: here.sh.clone(),
+    });
+    scope.stdin_script = here.stdin_script;
+    let mut op = wrappers::peel(argv, 0, &scope);
     effect::fill(&mut op);
     op
 }
 
+/// The filesystem a shell string's words are expanded against, and which shell `sh` is.
+#[derive(Clone)]
+pub(crate) struct Expander {
+    pub(crate) fs: Rc<dyn Fs>,
+    /// What `sh` is; `None` when that is not known (the door could not tell, or `su` runs the
+    /// user's login shell under that name).
+    pub(crate) sh: Option<String>,
+}
+
+impl std::fmt::Debug for Expander {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Expander").field("sh", &self.sh).finish()
+    }
+}
+
 /// The environment a command runs in, as far as the parsers care: what the caller passed in
 /// ([`INHERITED`]) as the wrappers on the line changed it. Never the [`Operation::env`] map,
-/// which holds only what the line itself assigns.
+/// which holds only what the line itself assigns. With it, what the door knows of the place
+/// the command runs in ([`Here`]), as long as the wrappers leave it that place.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Scope {
     vars: BTreeMap<String, String>,
+    /// The filesystem the words of a shell string are expanded against: `None` once a wrapper
+    /// runs the command in another directory, root, namespace or host.
+    pub(crate) expand: Option<Expander>,
+    /// Standard input is a script, not a terminal ([`Here::stdin_script`]).
+    pub(crate) stdin_script: bool,
 }
 
 impl Scope {
@@ -478,18 +553,27 @@ impl Scope {
             .filter(|(k, _)| INHERITED.contains(&k.as_str()))
             .cloned()
             .collect();
-        Scope { vars }
+        Scope {
+            vars,
+            ..Scope::default()
+        }
+    }
+
+    /// The command runs where this machine's files are not what its words name (another
+    /// directory, root, namespace or host): its words are no longer expanded here.
+    pub(crate) fn elsewhere(&mut self) {
+        self.expand = None;
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str)
     }
 
-    fn set(&mut self, name: &str, value: &str) {
+    pub(crate) fn set(&mut self, name: &str, value: &str) {
         self.vars.insert(name.to_string(), value.to_string());
     }
 
-    fn unset(&mut self, name: &str) {
+    pub(crate) fn unset(&mut self, name: &str) {
         self.vars.remove(name);
     }
 
