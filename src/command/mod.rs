@@ -559,9 +559,10 @@ impl Scope {
         }
     }
 
-    /// The command runs where this machine's files are not what its words name (another
-    /// directory, root, namespace or host): its words are no longer expanded here.
-    pub(crate) fn elsewhere(&mut self) {
+    /// The command runs where, or when, this machine's files are not what its words will name
+    /// (another directory, root, namespace or host; again and again under `watch`; after
+    /// waiting for a lock): the words of a shell string in it are no longer expanded here.
+    pub(crate) fn no_expansion(&mut self) {
         self.expand = None;
     }
 

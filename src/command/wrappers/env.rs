@@ -45,7 +45,7 @@ pub(super) fn env_cmd(argv: &[String], depth: usize, scope: &Scope) -> Operation
                 ("unset", Some(name)) => scope.unset(&name),
                 ("chdir", Some(dir)) => {
                     // Relative globs of a shell string then name another directory's files.
-                    scope.elsewhere();
+                    scope.no_expansion();
                     cwd = Some(dir)
                 }
                 ("split-string", Some(s)) => {

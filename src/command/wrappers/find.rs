@@ -396,7 +396,7 @@ fn judge(
                 // `-execdir` runs in each file's directory, and the words hold find's `{}`:
                 // a shell string's words are not expanded here.
                 let mut here = scope.clone();
-                here.elsewhere();
+                here.no_expansion();
                 let mut op = peel(words, depth + 1, &here);
                 impose(
                     &mut op,

@@ -65,7 +65,7 @@ pub(super) fn xargs(argv: &[String], depth: usize, scope: &Scope) -> Operation {
     // The command may run on other hosts (`parallel -S`) and takes arguments safeop does not
     // see: a shell string's words are not expanded here.
     let mut here = scope.clone();
-    here.elsewhere();
+    here.no_expansion();
     let mut op = peel(&command, depth + 1, &here);
     let why = match &replace {
         Some(r) => format!("`xargs -I {r}` puts each line it reads from {from} where `{r}` stands"),
@@ -190,7 +190,7 @@ pub(super) fn parallel(argv: &[String], depth: usize, scope: &Scope) -> Operatio
     // The command may run on other hosts (`parallel -S`) and takes arguments safeop does not
     // see: a shell string's words are not expanded here.
     let mut here = scope.clone();
-    here.elsewhere();
+    here.no_expansion();
     let mut op = peel(&command, depth + 1, &here);
     let stands_for = Some(replace.clone().unwrap_or_else(|| "{".into()));
     let why = match &replace {

@@ -227,8 +227,9 @@ pub(super) fn peel(argv: &[String], depth: usize, scope: &Scope) -> Operation {
     for (k, v) in &around.env {
         inner.set(k, v);
     }
-    if around.cwd.is_some() || around.root.is_some() || around.elsewhere.is_some() {
-        inner.elsewhere();
+    let later = matches!(base.as_str(), "watch" | "flock");
+    if later || around.cwd.is_some() || around.root.is_some() || around.elsewhere.is_some() {
+        inner.no_expansion();
     }
     if around.login_shell {
         if let Some(ex) = &mut inner.expand {
