@@ -363,3 +363,5 @@ mod find_tests;
 mod input_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod expansion_tests;
