@@ -365,3 +365,5 @@ mod input_tests;
 mod tests;
 #[cfg(test)]
 mod expansion_tests;
+#[cfg(test)]
+mod ssh_tests;
