@@ -256,8 +256,8 @@ fn here(inherited: Vec<(String, String)>, path_var: Option<&std::ffi::OsStr>) ->
     let imported = ["BASHOPTS", "SHELLOPTS", "GLOBIGNORE"]
         .iter()
         .any(|v| std::env::var_os(v).is_some());
-    let fs: Option<std::rc::Rc<dyn crate::shell::expand::Fs>> = (!imported)
-        .then(|| std::rc::Rc::new(facts::expansion::HostFs::new(cwd())) as _);
+    let fs: Option<std::rc::Rc<dyn crate::shell::expand::Fs>> =
+        (!imported).then(|| std::rc::Rc::new(facts::expansion::HostFs::new(cwd())) as _);
     command::Here {
         inherited,
         fs,

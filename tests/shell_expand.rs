@@ -25,7 +25,11 @@ fn rules(j: &Value) -> Vec<String> {
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().map(|x| x.as_str().unwrap_or("").to_string()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|x| x.as_str().unwrap_or("").to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -103,7 +107,10 @@ fn the_issue_lines_get_the_verdict_of_what_the_shell_runs() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     // What the expansions were, as the JSON shows them.
     let j = check("/root", &["bash", "-c", "rm -rf /{usr,etc}"]);
-    assert_eq!(strings(&j["operation"]["argv"]), ["rm", "-rf", "/usr", "/etc"]);
+    assert_eq!(
+        strings(&j["operation"]["argv"]),
+        ["rm", "-rf", "/usr", "/etc"]
+    );
     let j = check("/root", &["sh", "-c", "rm -rf /usr/*"]);
     let argv = strings(&j["operation"]["argv"]);
     assert!(argv.contains(&"/usr/bin".to_string()), "{argv:?}");
@@ -165,7 +172,10 @@ fn a_glob_over_ordinary_files_is_allowed_and_runs() {
     let j = check("/root", &["sh", "-c", &line]);
     assert_eq!(j["verdict"], "allow", "{}", j["findings"]);
     let want = [format!("{d}/a.log"), format!("{d}/b.log")];
-    assert_eq!(strings(&j["operation"]["argv"]), ["rm", "-f", &want[0], &want[1]]);
+    assert_eq!(
+        strings(&j["operation"]["argv"]),
+        ["rm", "-f", &want[0], &want[1]]
+    );
     let effects: Vec<&str> = j["operation"]["effects"]
         .as_array()
         .map(|a| a.iter().filter_map(|e| e["path"].as_str()).collect())
@@ -174,9 +184,20 @@ fn a_glob_over_ordinary_files_is_allowed_and_runs() {
     // Relative to the directory safeop is called in, as the shell's would be.
     let ran = Test::new()
         .cwd(&s.path("logs"))
-        .args(["check", "--format", "json", "--", "bash", "-c", "rm -f {a,b}.log"])
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--",
+            "bash",
+            "-c",
+            "rm -f {a,b}.log",
+        ])
         .go();
-    assert_eq!(strings(&ran.json()["operation"]["targets"]), ["a.log", "b.log"]);
+    assert_eq!(
+        strings(&ran.json()["operation"]["targets"]),
+        ["a.log", "b.log"]
+    );
     // Run for real: the two logs go, the rest stays.
     Test::new()
         .args(["run", "--", "sh", "-c", &line])
@@ -194,13 +215,22 @@ fn no_match_follows_the_shells_rule() {
     s.write("logs/a.log", "a\n");
     let d = s.p("logs");
     let j = check("/root", &["sh", "-c", &format!("rm -f {d}/*.txt")]);
-    assert_eq!(strings(&j["operation"]["argv"]), ["rm", "-f", &format!("{d}/*.txt")]);
+    assert_eq!(
+        strings(&j["operation"]["argv"]),
+        ["rm", "-f", &format!("{d}/*.txt")]
+    );
     assert_eq!(j["verdict"], "allow");
     let line = format!("shopt -s nullglob; rm -f {d}/*.txt {d}/a.log");
     let j = check("/root", &["bash", "-c", &line]);
-    assert_eq!(strings(&j["operation"]["argv"]), ["rm", "-f", &format!("{d}/a.log")]);
+    assert_eq!(
+        strings(&j["operation"]["argv"]),
+        ["rm", "-f", &format!("{d}/a.log")]
+    );
     assert_eq!(j["verdict"], "allow");
-    let j = check("/root", &["bash", "-O", "nullglob", "-c", &format!("rm -f {d}/*.txt")]);
+    let j = check(
+        "/root",
+        &["bash", "-O", "nullglob", "-c", &format!("rm -f {d}/*.txt")],
+    );
     assert_eq!(strings(&j["operation"]["argv"]), ["rm", "-f"]);
     let line = format!("if [ -t 0 ]; then shopt -s nullglob; fi; rm -f {d}/*.txt");
     let j = check("/root", &["bash", "-c", &line]);
@@ -214,7 +244,10 @@ fn no_match_follows_the_shells_rule() {
         .args(["--", "sh", "-c", &format!("rm -f {d}/*.log")])
         .go();
     let j = ran.json();
-    assert_eq!(strings(&j["operation"]["argv"]), ["rm", "-f", &format!("{d}/*.log")]);
+    assert_eq!(
+        strings(&j["operation"]["argv"]),
+        ["rm", "-f", &format!("{d}/*.log")]
+    );
     assert!(rules(&j).contains(&"arguments-safeop-cannot-see".to_string()));
     assert_ne!(j["verdict"], "allow");
 }
@@ -227,8 +260,7 @@ fn tilde_as_a_protected_home_takes_the_home_rule() {
     s.write("home/alice/notes", "n\n");
     let layer = format!(
         "version: 1\nsettings:\n  protected:\n    - \"{}/home/*/\"\n",
-        s.p("")
-            .trim_end_matches('/')
+        s.p("").trim_end_matches('/')
     );
     std::fs::write(s.path("layer.yaml"), layer).expect("layer");
     let ran = Test::new()
@@ -260,7 +292,10 @@ fn a_glob_over_a_loop_attached_image_is_denied() {
         [img.display().to_string(), other.display().to_string()]
     );
     let before = (blake3_of(&img), blake3_of(&other));
-    let ran = Test::new().no_tty().args(["run", "--", "sh", "-c", &line]).go();
+    let ran = Test::new()
+        .no_tty()
+        .args(["run", "--", "sh", "-c", &line])
+        .go();
     ran.status(126);
     assert_eq!((blake3_of(&img), blake3_of(&other)), before);
     // The same through `su -c` and a here-document read by bash.

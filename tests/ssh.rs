@@ -79,7 +79,12 @@ fn ssh_spellings() {
 fn a_script_on_standard_input_asks() {
     let s = Scratch::new();
     let script = s.write("script.sh", "rm -rf /srv/data\n");
-    for argv in [&["ssh", "db1"][..], &["ssh", "-T", "db1"], &["bash"], &["ssh", "db1", "bash"]] {
+    for argv in [
+        &["ssh", "db1"][..],
+        &["ssh", "-T", "db1"],
+        &["bash"],
+        &["ssh", "db1", "bash"],
+    ] {
         let f = std::fs::File::open(&script).expect("open");
         let j = Test::new()
             .stdin(f)
@@ -88,7 +93,10 @@ fn a_script_on_standard_input_asks() {
             .go()
             .json();
         assert_eq!(j["verdict"], "confirm", "{argv:?}");
-        assert!(rules(&j).contains(&"command-not-understood".to_string()), "{argv:?}");
+        assert!(
+            rules(&j).contains(&"command-not-understood".to_string()),
+            "{argv:?}"
+        );
     }
     // With -n ssh reads /dev/null instead.
     let f = std::fs::File::open(&script).expect("open");
@@ -107,7 +115,8 @@ fn an_interactive_login_is_allowed() {
     c.env("SAFEOP_POLICY", fixture("empty-policy.yaml"));
     c.args(["check", "--", "ssh", "db1"]);
     let mut p = rexpect::session::spawn_command(c, Some(15_000)).expect("spawn in a pty");
-    p.exp_string("allow: ssh db1").expect("allowed at a terminal");
+    p.exp_string("allow: ssh db1")
+        .expect("allowed at a terminal");
 }
 
 /// The proof that a remote step is never judged on this machine's facts: a path that is a
@@ -126,10 +135,7 @@ fn a_remote_step_is_never_judged_on_this_machines_facts() {
             vec!["rm", "-f", img_s.as_str()],
             vec!["rm", "-f", absent.as_str()],
         ),
-        (
-            vec!["dd", "if=/dev/zero"],
-            vec!["dd", "if=/dev/zero"],
-        ),
+        (vec!["dd", "if=/dev/zero"], vec!["dd", "if=/dev/zero"]),
     ] {
         let of_img = format!("of={img_s}");
         let of_absent = format!("of={absent}");

@@ -98,7 +98,9 @@ impl Fs for HostFs {
         match nix::unistd::User::from_name(user) {
             Ok(u) => u.map(|u| bytes::encode_path(&u.dir)),
             Err(e) => {
-                self.trouble(format!("the user database did not answer for `{user}`: {e}"));
+                self.trouble(format!(
+                    "the user database did not answer for `{user}`: {e}"
+                ));
                 None
             }
         }

@@ -109,17 +109,18 @@ impl Settings {
             "failglob" if fam.bash => self.failglob = on,
             "noglob" => self.noglob = on,
             // Off by default: turned on (or who knows) changes what a glob matches.
-            "dotglob" | "nocaseglob" | "globstar" | "extglob" | "nocasematch" if fam.bash => {
-                if on != Some(false) {
-                    self.other = Some(name.to_string());
-                }
+            "dotglob" | "nocaseglob" | "globstar" | "extglob" | "nocasematch"
+                if fam.bash && on != Some(false) =>
+            {
+                self.other = Some(name.to_string())
             }
             // On by default (bash 5.2).
-            "globskipdots" | "globasciiranges" if fam.bash => {
-                if on != Some(true) {
-                    self.other = Some(name.to_string());
-                }
+            "globskipdots" | "globasciiranges" if fam.bash && on != Some(true) => {
+                self.other = Some(name.to_string())
             }
+            "dotglob" | "nocaseglob" | "globstar" | "extglob" | "nocasematch" | "globskipdots"
+            | "globasciiranges"
+                if fam.bash => {}
             _ if fam.zsh => self.other = Some(format!("-o {name}")),
             _ => {}
         }
@@ -380,7 +381,11 @@ impl Plan {
                 ));
             };
             fam = inner;
-            let at = r.words.iter().position(|w| tool_name(w) == name).unwrap_or(0);
+            let at = r
+                .words
+                .iter()
+                .position(|w| tool_name(w) == name)
+                .unwrap_or(0);
             s = invocation(&r.words[at + 1..], fam);
             if switched {
                 home = None;
@@ -441,7 +446,9 @@ impl Plan {
         let globs = expand::has_globs(p);
         let noglob = match s.noglob {
             Some(n) => n,
-            None if globs => return unknown("safeop cannot tell whether `set -f` is in force".into()),
+            None if globs => {
+                return unknown("safeop cannot tell whether `set -f` is in force".into())
+            }
             None => false,
         };
         if globs && !noglob {
@@ -453,7 +460,9 @@ impl Plan {
                 return unknown("the string changes directory before it".into());
             }
             if fam.zsh && (p.contains("**") || p.ends_with(')')) {
-                return unknown("zsh's recursive globs and glob qualifiers are not expanded here".into());
+                return unknown(
+                    "zsh's recursive globs and glob qualifiers are not expanded here".into(),
+                );
             }
         }
         let no_match = if fam.zsh {

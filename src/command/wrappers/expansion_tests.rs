@@ -29,7 +29,11 @@ fn fake(paths: &[&str]) -> Fake {
         let mut acc = String::new();
         for part in p.split('/').filter(|s| !s.is_empty()) {
             if !acc.is_empty() || p.starts_with('/') {
-                f.dirs.insert(if acc.is_empty() { "/".into() } else { acc.clone() });
+                f.dirs.insert(if acc.is_empty() {
+                    "/".into()
+                } else {
+                    acc.clone()
+                });
             }
             acc = format!("{acc}/{part}");
             f.paths.insert(acc.clone());
@@ -62,11 +66,13 @@ impl Fs for Fake {
             .collect()
     }
     fn is_dir(&self, p: &Path) -> bool {
-        self.dirs.contains(p.to_string_lossy().trim_end_matches('/'))
+        self.dirs
+            .contains(p.to_string_lossy().trim_end_matches('/'))
             || p == Path::new("/")
     }
     fn exists(&self, p: &Path) -> bool {
-        self.paths.contains(p.to_string_lossy().trim_end_matches('/'))
+        self.paths
+            .contains(p.to_string_lossy().trim_end_matches('/'))
     }
     fn home(&self, user: Option<&str>) -> Option<String> {
         match user {
@@ -116,7 +122,10 @@ const HOME: (&str, &str) = ("HOME", "/home/alice");
 /// `(targets, asks)`: what the command acts on, and whether safeop cannot see all of it.
 fn judged(h: &Here, line: &str) -> (Vec<String>, bool) {
     let op = at(h, line);
-    (op.targets.clone(), op.has("unseen_arguments") || op.kind == Kind::Opaque)
+    (
+        op.targets.clone(),
+        op.has("unseen_arguments") || op.kind == Kind::Opaque,
+    )
 }
 
 fn sees(h: &Here, line: &str, want: &[&str]) {
@@ -145,7 +154,11 @@ fn braces_are_the_shells_own() {
     asks(&unknown, "sh -c 'rm -rf /{usr,etc}'");
     // su runs the user's login shell under the name sh: which one, safeop does not know.
     asks(&dash, "su -c 'rm -rf /{usr,etc}'");
-    sees(&dash, "su -s /bin/bash -c 'rm -rf /{usr,etc}'", &["/usr", "/etc"]);
+    sees(
+        &dash,
+        "su -s /bin/bash -c 'rm -rf /{usr,etc}'",
+        &["/usr", "/etc"],
+    );
     // Shells not modelled: as written, asking.
     asks(&dash, "yash -c 'rm -rf /{usr,etc}'");
     asks(&dash, "csh -c 'rm -rf /*'");
@@ -172,19 +185,42 @@ fn globs_match_this_filesystem_with_the_shells_rule_for_no_match() {
 #[test]
 fn bash_settings_in_the_string_and_on_its_line() {
     let h = here(Some("dash"), &[HOME]);
-    sees(&h, "bash -c 'shopt -s nullglob; rm -f /srv/*.txt /srv/a.log'", &["/srv/a.log"]);
-    sees(&h, "bash -O nullglob -c 'rm -f /srv/*.txt /srv/a.log'", &["/srv/a.log"]);
-    sees(&h, "bash +O nullglob -c 'rm -f /srv/*.txt'", &["/srv/*.txt"]);
+    sees(
+        &h,
+        "bash -c 'shopt -s nullglob; rm -f /srv/*.txt /srv/a.log'",
+        &["/srv/a.log"],
+    );
+    sees(
+        &h,
+        "bash -O nullglob -c 'rm -f /srv/*.txt /srv/a.log'",
+        &["/srv/a.log"],
+    );
+    sees(
+        &h,
+        "bash +O nullglob -c 'rm -f /srv/*.txt'",
+        &["/srv/*.txt"],
+    );
     // dash has no shopt: the line fails there and changes nothing.
-    sees(&h, "sh -c 'shopt -s nullglob; rm -f /srv/*.txt'", &["/srv/*.txt"]);
+    sees(
+        &h,
+        "sh -c 'shopt -s nullglob; rm -f /srv/*.txt'",
+        &["/srv/*.txt"],
+    );
     // failglob: the command does not run (bash stops the string there).
     let op = at(&h, "bash -c 'shopt -s failglob; rm -rf /srv/*.txt'");
     assert!(!op.is_guarded(), "{op:?}");
     // Set where safeop cannot tell whether it ran: a glob that matches nothing asks.
-    asks(&h, "bash -c 'if [ -d /x ]; then shopt -s nullglob; fi; rm -f /srv/*.txt'");
+    asks(
+        &h,
+        "bash -c 'if [ -d /x ]; then shopt -s nullglob; fi; rm -f /srv/*.txt'",
+    );
     asks(&h, "bash -c 'true && shopt -s nullglob; rm -f /srv/*.txt'");
     // … one that matches is the same either way.
-    sees(&h, "bash -c 'if x; then shopt -s nullglob; fi; rm /srv/a*'", &["/srv/a.log"]);
+    sees(
+        &h,
+        "bash -c 'if x; then shopt -s nullglob; fi; rm /srv/a*'",
+        &["/srv/a.log"],
+    );
     // set -f: no globs at all.
     sees(&h, "sh -c 'set -f; rm /srv/*.log'", &["/srv/*.log"]);
     sees(&h, "bash -f -c 'rm /srv/*.log'", &["/srv/*.log"]);
@@ -195,11 +231,22 @@ fn bash_settings_in_the_string_and_on_its_line() {
     asks(&h, "bash -c 'GLOBIGNORE=a.log; rm /srv/*'");
     let env = here(Some("dash"), &[HOME, ("BASH_ENV", "/etc/bashenv")]);
     asks(&env, "bash -c 'rm /srv/*.log'");
-    sees(&env, "dash -c 'rm /srv/*.log'", &["/srv/a.log", "/srv/b.log"]);
+    sees(
+        &env,
+        "dash -c 'rm /srv/*.log'",
+        &["/srv/a.log", "/srv/b.log"],
+    );
     // A loop's or function's body runs at another time than where it is written.
     asks(&h, "bash -c 'f() { rm /srv/*; }; shopt -s nullglob; f'");
-    asks(&h, "bash -c 'for i in 1 2; do rm /srv/*.log; shopt -s dotglob; done'");
-    sees(&h, "bash -c 'for i in 1 2; do rm /srv/a*; done'", &["/srv/a.log"]);
+    asks(
+        &h,
+        "bash -c 'for i in 1 2; do rm /srv/*.log; shopt -s dotglob; done'",
+    );
+    sees(
+        &h,
+        "bash -c 'for i in 1 2; do rm /srv/a*; done'",
+        &["/srv/a.log"],
+    );
 }
 
 #[test]
@@ -252,7 +299,11 @@ fn another_directory_place_or_time_is_not_expanded_here() {
     asks(&h, "flock /run/x -c 'rm /srv/*.log'");
     asks(&h, "xargs sh -c 'rm /srv/*.log'");
     // Through the wrappers that run it here and now, it is expanded.
-    sees(&h, "sudo sh -c 'rm /srv/*.log'", &["/srv/a.log", "/srv/b.log"]);
+    sees(
+        &h,
+        "sudo sh -c 'rm /srv/*.log'",
+        &["/srv/a.log", "/srv/b.log"],
+    );
     sees(&h, "nice -n 5 sh -c 'rm /srv/a*'", &["/srv/a.log"]);
     sees(&h, "sh -c \"sh -c 'rm /srv/a*'\"", &["/srv/a.log"]);
     sees(&h, "runuser -u web -- sh -c 'rm /srv/a*'", &["/srv/a.log"]);
@@ -262,10 +313,22 @@ fn another_directory_place_or_time_is_not_expanded_here() {
 #[test]
 fn here_documents_are_expanded_by_the_shell_that_reads_them() {
     let h = here(Some("dash"), &[HOME]);
-    sees(&h, "sh -c 'bash <<EOF\nrm -rf /{usr,etc}\nEOF'", &["/usr", "/etc"]);
-    sees(&h, "bash -c 'dash <<EOF\nrm -rf /{usr,etc}\nEOF'", &["/{usr,etc}"]);
+    sees(
+        &h,
+        "sh -c 'bash <<EOF\nrm -rf /{usr,etc}\nEOF'",
+        &["/usr", "/etc"],
+    );
+    sees(
+        &h,
+        "bash -c 'dash <<EOF\nrm -rf /{usr,etc}\nEOF'",
+        &["/{usr,etc}"],
+    );
     asks(&h, "sh -c 'sudo bash <<EOF\nrm -rf ~\nEOF'");
-    sees(&h, "sh -c 'sudo bash <<EOF\nrm /srv/a*\nEOF'", &["/srv/a.log"]);
+    sees(
+        &h,
+        "sh -c 'sudo bash <<EOF\nrm /srv/a*\nEOF'",
+        &["/srv/a.log"],
+    );
 }
 
 #[test]
@@ -280,9 +343,16 @@ fn more_words_than_the_cap_ask() {
     };
     let op = at(&h, "sh -c 'rm /big/*'");
     assert!(op.has("unseen_arguments"), "{:?}", op.note);
-    assert!(op.note.as_deref().is_some_and(|n| n.contains("more than 10000")));
+    assert!(op
+        .note
+        .as_deref()
+        .is_some_and(|n| n.contains("more than 10000")));
     let op = at(&h, "sh -c 'rm /big/f0000*'");
-    assert_eq!(op.targets.len(), 10, "a smaller glob of the same tree is expanded");
+    assert_eq!(
+        op.targets.len(),
+        10,
+        "a smaller glob of the same tree is expanded"
+    );
 }
 
 #[test]

@@ -358,12 +358,12 @@ fn one_of(base: &str, argv: &[String], mut ops: Vec<Operation>) -> Operation {
 }
 
 #[cfg(test)]
+mod expansion_tests;
+#[cfg(test)]
 mod find_tests;
 #[cfg(test)]
 mod input_tests;
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
-mod expansion_tests;
-#[cfg(test)]
 mod ssh_tests;
+#[cfg(test)]
+mod tests;

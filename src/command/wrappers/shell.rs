@@ -4,10 +4,15 @@
 //! is read by the shell front end (`crate::shell`, a real shell parser): every command in it
 //! (lists, pipelines, subshells, substitutions, `eval` of static words, `!`, `builtin`, `exec`
 //! …) is parsed as its own argv, and each redirection that writes (`> /dev/vda`) is an overwrite
-//! of its target. A guarded command whose words the shell still expands (`$X`, a glob, a brace,
-//! `~`) is [`Kind::Opaque`](super::Kind::Opaque) (asks) until that expansion is judged; an
-//! unguarded one (`kill -TERM $$`) does not matter. More than one guarded command is opaque
-//! too. A shell that runs a script file, or none (interactive), has nothing in its argv to judge.
+//! of its target. Globs, braces and `~` are expanded as that shell will, against this machine,
+//! when the door handed in an expander ([`expansion`](super::expansion)): `sh -c 'rm -rf /usr/*'`
+//! is judged as `rm -rf /usr/bin /usr/lib …`. Where they are not (no expander, a shell or a
+//! setting safeop does not model), a guarded command with such a word is judged as written and
+//! asks (`unseen_arguments`). A dynamic word (`$X`, `$(…)`) in a guarded command is
+//! [`Kind::Opaque`](super::Kind::Opaque) (asks); in an unguarded one (`kill -TERM $$`) it does not
+//! matter. More than one guarded command is opaque too. A shell that runs a script file, or
+//! none (interactive), has nothing in its argv to judge, unless it reads its commands from a
+//! standard input that is no terminal (`bash < script`, `bash -s`): code safeop cannot see.
 
 use super::super::options::{Getopt, Reader, Unknown, POSIX, SHELL};
 use super::expansion::{Outcome, Plan};
@@ -302,11 +307,7 @@ fn expanded_note(base: &str, w: &str, to: &[String]) -> String {
 
 /// The file a redirection writes: its word as written, or expanded when the shell would
 /// (bash writes to the one file a glob names; two are an "ambiguous redirect").
-fn redirect_target(
-    f: &Found,
-    t: &Word,
-    plan: Option<(&Plan, usize)>,
-) -> Result<String, String> {
+fn redirect_target(f: &Found, t: &Word, plan: Option<(&Plan, usize)>) -> Result<String, String> {
     if let Some(l) = t.literal() {
         return Ok(l.to_string());
     }
@@ -315,7 +316,10 @@ fn redirect_target(
     };
     // POSIX shells do not glob a redirection's word (bash does, but not as `sh`): only its
     // `~` is expanded here.
-    if t.pattern.as_deref().is_none_or(crate::shell::expand::has_globs) {
+    if t.pattern
+        .as_deref()
+        .is_none_or(crate::shell::expand::has_globs)
+    {
         return Err("known only when it runs".into());
     }
     let one = Found {

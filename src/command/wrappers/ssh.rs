@@ -75,7 +75,9 @@ impl Opts {
     /// `-o Key=Value` or `-o "Key Value"` (keys are case-insensitive).
     fn option(&mut self, kv: &str) {
         let kv = kv.trim_start();
-        let split = kv.find(|c: char| c == '=' || c.is_whitespace()).unwrap_or(kv.len());
+        let split = kv
+            .find(|c: char| c == '=' || c.is_whitespace())
+            .unwrap_or(kv.len());
         let key = kv[..split].to_ascii_lowercase();
         let value = kv[split..]
             .trim_start_matches(|c: char| c.is_whitespace())

@@ -48,7 +48,11 @@ fn the_remote_command_is_judged_as_running_there() {
 
 #[test]
 fn commands_safeop_does_not_guard_run_there_untouched() {
-    for line in ["ssh db1 uptime", "ssh db1 'ls -l /srv; df -h'", "ssh -f db1 sleep 10"] {
+    for line in [
+        "ssh db1 uptime",
+        "ssh db1 'ls -l /srv; df -h'",
+        "ssh -f db1 sleep 10",
+    ] {
         let op = parse_str(line);
         assert!(!op.is_guarded(), "{line}: {op:?}");
         assert!(!op.has("elsewhere"), "{line}");
@@ -82,7 +86,11 @@ fn what_runs_nothing_remote() {
         "ssh -t db1",
     ] {
         let op = parse_str(line);
-        assert_eq!((op.tool.as_str(), op.kind), ("ssh", Kind::Unknown), "{line}");
+        assert_eq!(
+            (op.tool.as_str(), op.kind),
+            ("ssh", Kind::Unknown),
+            "{line}"
+        );
     }
 }
 
@@ -114,9 +122,15 @@ fn options_that_run_code_here_ask() {
     let op = parse_str("ssh -oProxyCommand=x db1 'rm -rf /'");
     assert_eq!((op.tool.as_str(), op.kind), ("rm", Kind::Delete));
     assert!(op.has("runs_code") && op.has("elsewhere"));
-    assert_eq!(parse_str("ssh -o 'LocalCommand touch x' db1").kind, Kind::Opaque);
+    assert_eq!(
+        parse_str("ssh -o 'LocalCommand touch x' db1").kind,
+        Kind::Opaque
+    );
     assert_eq!(parse_str("ssh -I /lib/pkcs11.so db1 ls").kind, Kind::Opaque);
-    assert_eq!(parse_str("ssh -o ProxyCommand=none db1 ls").kind, Kind::Unknown);
+    assert_eq!(
+        parse_str("ssh -o ProxyCommand=none db1 ls").kind,
+        Kind::Unknown
+    );
     // The option round after the destination is read too.
     assert_eq!(parse_str("ssh db1 -o ProxyCommand=x ls").kind, Kind::Opaque);
 }
@@ -124,10 +138,16 @@ fn options_that_run_code_here_ask() {
 #[test]
 fn remote_command_option_and_subsystems() {
     let op = parse_str("ssh -o 'RemoteCommand=rm -rf /' db1");
-    assert_eq!((op.tool.as_str(), op.targets.clone()), ("rm".into(), vec!["/".to_string()]));
+    assert_eq!(
+        (op.tool.as_str(), op.targets.clone()),
+        ("rm", vec!["/".to_string()])
+    );
     assert!(op.has("elsewhere"));
     assert_eq!(parse_str("ssh -s db1 sftp").kind, Kind::Opaque);
-    assert_eq!(parse_str("ssh -o SessionType=subsystem db1 sftp").kind, Kind::Opaque);
+    assert_eq!(
+        parse_str("ssh -o SessionType=subsystem db1 sftp").kind,
+        Kind::Opaque
+    );
 }
 
 #[test]
