@@ -250,18 +250,19 @@ fn inherited() -> Vec<(String, String)> {
 /// What the door knows of this machine for the parsers ([`command::Here`]): the inherited
 /// variables, this filesystem and user database for the words a shell string expands (not
 /// when the environment holds `BASHOPTS`, `SHELLOPTS` or `GLOBIGNORE`, which bash imports and
-/// which change its globs), what `sh` is, and whether standard input is a terminal.
+/// which change its globs; `sh` is looked up only when a string it runs is expanded), and
+/// whether standard input is a terminal.
 fn here(inherited: Vec<(String, String)>, path_var: Option<&std::ffi::OsStr>) -> command::Here {
     use std::io::IsTerminal;
     let imported = ["BASHOPTS", "SHELLOPTS", "GLOBIGNORE"]
         .iter()
         .any(|v| std::env::var_os(v).is_some());
     let fs: Option<std::rc::Rc<dyn crate::shell::expand::Fs>> =
-        (!imported).then(|| std::rc::Rc::new(facts::expansion::HostFs::new(cwd())) as _);
+        (!imported).then(|| std::rc::Rc::new(facts::expansion::HostFs::new(cwd(), path_var)) as _);
     command::Here {
         inherited,
         fs,
-        sh: facts::expansion::sh_is(path_var),
+        sh: None,
         stdin_script: !std::io::stdin().is_terminal() && !stdin_is_null(),
     }
 }

@@ -485,8 +485,8 @@ pub struct Here {
     /// (`sh -c`, `su -c`, `bash <<EOF`) the way that shell will before they are judged. `None`:
     /// they are judged as written, and a guarded command with such a word asks.
     pub fs: Option<Rc<dyn Fs>>,
-    /// What `sh` is on this machine by its binary (`dash`, `bash`, `busybox` …): bash expands
-    /// braces, dash does not.
+    /// What `sh` is, when the caller says so (tests); `None`: [`Fs::sh`] is asked when it
+    /// matters.
     pub sh: Option<String>,
     /// Standard input is not a terminal: a shell (or `ssh HOST`) given no command reads its
     /// commands from it, and safeop does not see them.
@@ -509,7 +509,10 @@ pub fn parse_at(argv: &[String], here: &Here) -> Operation {
     let mut scope = Scope::inherited(&here.inherited);
     scope.expand = here.fs.clone().map(|fs| Expander {
         fs,
-        sh: here.sh.clone(),
+        sh: match &here.sh {
+            Some(name) => Sh::Named(name.clone()),
+            None => Sh::Machine,
+        },
     });
     scope.stdin_script = here.stdin_script;
     let mut op = wrappers::peel(argv, 0, &scope);
@@ -521,9 +524,18 @@ pub fn parse_at(argv: &[String], here: &Here) -> Operation {
 #[derive(Clone)]
 pub(crate) struct Expander {
     pub(crate) fs: Rc<dyn Fs>,
-    /// What `sh` is; `None` when that is not known (the door could not tell, or `su` runs the
-    /// user's login shell under that name).
-    pub(crate) sh: Option<String>,
+    pub(crate) sh: Sh,
+}
+
+/// What the program `sh` is, for the expansion of the strings it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Sh {
+    /// This machine's `sh` ([`Fs::sh`]).
+    Machine,
+    /// This shell.
+    Named(String),
+    /// Not known: `su -c` runs the user's login shell under that name, busybox its own ash.
+    Unknown,
 }
 
 impl std::fmt::Debug for Expander {

@@ -1,5 +1,6 @@
 //! This machine as a shell sees it when it expands words ([`crate::shell::expand::Fs`]): the
-//! directories a glob lists, the user database `~user` reads, and what `sh` is. Filled in at
+//! directories a glob lists, the user database `~user` reads, and what `sh` is (looked up only
+//! when a string run by `sh` is expanded). Filled in at
 //! the door (`app::parse_here`) for `run` and `check` on this host and handed to the pure
 //! parsers through [`crate::command::Here`]; `check --facts` of another host and `policy test`
 //! leave it out.
@@ -22,14 +23,19 @@ pub const MAX_ENTRIES: usize = 200_000;
 /// This machine's filesystem, relative paths against `cwd`.
 pub struct HostFs {
     cwd: PathBuf,
+    /// The PATH `sh` is looked up in (exec's).
+    path_var: Option<std::ffi::OsString>,
+    sh: std::cell::OnceCell<Option<String>>,
     read: Cell<usize>,
     trouble: RefCell<Option<String>>,
 }
 
 impl HostFs {
-    pub fn new(cwd: PathBuf) -> HostFs {
+    pub fn new(cwd: PathBuf, path_var: Option<&std::ffi::OsStr>) -> HostFs {
         HostFs {
             cwd,
+            path_var: path_var.map(Into::into),
+            sh: std::cell::OnceCell::new(),
             read: Cell::new(0),
             trouble: RefCell::new(None),
         }
@@ -112,6 +118,12 @@ impl Fs for HostFs {
 
     fn take_trouble(&self) -> Option<String> {
         self.trouble.borrow_mut().take()
+    }
+
+    fn sh(&self) -> Option<String> {
+        self.sh
+            .get_or_init(|| sh_is(self.path_var.as_deref()))
+            .clone()
     }
 }
 

@@ -54,6 +54,12 @@ pub trait Fs {
     fn take_trouble(&self) -> Option<String> {
         None
     }
+    /// What `sh` is on this machine by its binary (`dash`, `bash`, `busybox` …), asked only
+    /// when a string run by `sh` is expanded (bash expands braces, dash does not). The
+    /// default: not known.
+    fn sh(&self) -> Option<String> {
+        None
+    }
 }
 
 /// This machine: `std::fs`, the environment, and `/etc/passwd` for `~user`.

@@ -23,7 +23,7 @@
 //! `$HOME` itself stays dynamic (a parameter: the string may assign it anywhere, and a guarded
 //! tool's target that is a parameter asks, as any other does).
 
-use super::super::{tool_name, Scope};
+use super::super::{tool_name, Scope, Sh};
 use crate::shell::expand::{self, expand_under, Fs, NoMatch, Rules, Unexpanded};
 use crate::shell::{Context, Found, Script, Word};
 use std::path::Path;
@@ -160,7 +160,13 @@ pub(super) fn plan(
     scope: &Scope,
 ) -> Option<Plan> {
     let ex = scope.expand.as_ref()?;
-    let fam = family(base, ex.sh.as_deref())?;
+    // Which shell `sh` is matters only where `sh` runs something: asked of the machine then.
+    let sh = match &ex.sh {
+        Sh::Named(n) => Some(n.clone()),
+        Sh::Machine if base == "sh" || script.contains("sh") => ex.fs.sh(),
+        Sh::Machine | Sh::Unknown => None,
+    };
+    let fam = family(base, sh.as_deref())?;
     let mut s = invocation(&argv[1..], fam);
     if fam.bash && scope.get("BASH_ENV").is_some() {
         s = Settings::unknown("BASH_ENV");
@@ -184,7 +190,7 @@ pub(super) fn plan(
         home,
         before,
         changes,
-        sh: ex.sh.clone(),
+        sh,
     })
 }
 

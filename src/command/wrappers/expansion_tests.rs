@@ -159,6 +159,9 @@ fn braces_are_the_shells_own() {
         "su -s /bin/bash -c 'rm -rf /{usr,etc}'",
         &["/usr", "/etc"],
     );
+    // busybox's sh is its own ash, not the machine's dash.
+    asks(&dash, "busybox sh -c 'rm -rf /{usr,etc}'");
+    sees(&dash, "busybox sh -c 'rm /srv/a*'", &["/srv/a.log"]);
     // Shells not modelled: as written, asking.
     asks(&dash, "yash -c 'rm -rf /{usr,etc}'");
     asks(&dash, "csh -c 'rm -rf /*'");

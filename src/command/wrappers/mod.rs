@@ -231,9 +231,10 @@ pub(super) fn peel(argv: &[String], depth: usize, scope: &Scope) -> Operation {
     if later || around.cwd.is_some() || around.root.is_some() || around.elsewhere.is_some() {
         inner.no_expansion();
     }
-    if around.login_shell {
+    // A multi-call binary's `sh` is its own (busybox's ash), not the machine's `sh`.
+    if around.login_shell || matches!(base.as_str(), "busybox" | "toybox") {
         if let Some(ex) = &mut inner.expand {
-            ex.sh = None;
+            ex.sh = super::Sh::Unknown;
         }
     }
     let mut op = match peeled {
