@@ -247,9 +247,41 @@ fn inherited() -> Vec<(String, String)> {
         .collect()
 }
 
+/// What the door knows of this machine for the parsers ([`command::Here`]): the inherited
+/// variables, this filesystem and user database for the words a shell string expands (not
+/// when the environment holds `BASHOPTS`, `SHELLOPTS` or `GLOBIGNORE`, which bash imports and
+/// which change its globs; `sh` is looked up only when a string it runs is expanded), and
+/// whether standard input is a terminal.
+fn here(inherited: Vec<(String, String)>, path_var: Option<&std::ffi::OsStr>) -> command::Here {
+    use std::io::IsTerminal;
+    let imported = ["BASHOPTS", "SHELLOPTS", "GLOBIGNORE"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some());
+    let fs: Option<std::rc::Rc<dyn crate::shell::expand::Fs>> =
+        (!imported).then(|| std::rc::Rc::new(facts::expansion::HostFs::new(cwd(), path_var)) as _);
+    command::Here {
+        inherited,
+        fs,
+        sh: None,
+        stdin_script: !std::io::stdin().is_terminal() && !stdin_is_null(),
+    }
+}
+
+/// Standard input is `/dev/null` (a shell reading it runs nothing): the character device 1:3.
+fn stdin_is_null() -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let (Ok(fd0), Ok(null)) = (
+        std::fs::metadata("/proc/self/fd/0"),
+        std::fs::metadata("/dev/null"),
+    ) else {
+        return false;
+    };
+    fd0.file_type().is_char_device() && fd0.rdev() == null.rdev()
+}
+
 pub(crate) fn parse_here(argv: &[String], path_var: Option<&std::ffi::OsStr>) -> Operation {
     let inherited = inherited();
-    let mut op = command::parse_in(argv, &inherited);
+    let mut op = command::parse_at(argv, &here(inherited.clone(), path_var));
     for _ in 0..8 {
         if op.is_guarded() || op.root.is_some() {
             break;

@@ -29,6 +29,7 @@ mod dmsetup;
 mod drive;
 pub mod effect;
 mod fsrepair;
+mod here;
 mod kexec;
 mod logind;
 mod lvm;
@@ -55,6 +56,8 @@ pub mod wrappers;
 mod zfs;
 
 pub use effect::{Effect, Lands};
+pub use here::{parse_at, Here};
+pub(crate) use here::{Expander, Sh};
 pub(crate) use options::{Arg, Getopt};
 pub use vocab::{is_tool_name, tool_names, FLAGS, OPTIONS};
 
@@ -442,11 +445,16 @@ pub fn parse(argv: &[String]) -> Operation {
 /// - `RESTIC_PASSWORD_COMMAND`: the command that prints the password (→ `runs_code`);
 ///   `RESTIC_REPOSITORY`: only to tell which backend `-o sftp.command=` / `-o
 ///   rclone.program=` would apply to.
+/// - `HOME`: what `~` in a shell string expands to (only when the door hands in an
+///   expander, [`Here::fs`]); `BASH_ENV`: a file non-interactive bash reads before the string,
+///   which may change how its words expand (set: bash's glob settings are not known).
 pub const INHERITED: &[&str] = &[
+    "BASH_ENV",
     "BORG_PASSCOMMAND",
     "BORG_REMOTE_PATH",
     "BORG_REPO",
     "BORG_RSH",
+    "HOME",
     "RESTIC_PASSWORD_COMMAND",
     "RESTIC_REPOSITORY",
     "RSYNC_CONNECT_PROG",
@@ -458,17 +466,27 @@ pub const INHERITED: &[&str] = &[
 /// taken as set for the command unless a wrapper on the line changes it (`env -i`, `env -u
 /// NAME`, `env NAME=…`, `sudo NAME=…`). Pure: the caller read the environment.
 pub fn parse_in(argv: &[String], inherited: &[(String, String)]) -> Operation {
-    let mut op = wrappers::peel(argv, 0, &Scope::inherited(inherited));
-    effect::fill(&mut op);
-    op
+    parse_at(
+        argv,
+        &Here {
+            inherited: inherited.to_vec(),
+            ..Here::default()
+        },
+    )
 }
 
 /// The environment a command runs in, as far as the parsers care: what the caller passed in
 /// ([`INHERITED`]) as the wrappers on the line changed it. Never the [`Operation::env`] map,
-/// which holds only what the line itself assigns.
+/// which holds only what the line itself assigns. With it, what the door knows of the place
+/// the command runs in ([`Here`]), as long as the wrappers leave it that place.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Scope {
     vars: BTreeMap<String, String>,
+    /// The filesystem the words of a shell string are expanded against: `None` once a wrapper
+    /// runs the command in another directory, root, namespace or host.
+    pub(crate) expand: Option<Expander>,
+    /// Standard input is a script, not a terminal ([`Here::stdin_script`]).
+    pub(crate) stdin_script: bool,
 }
 
 impl Scope {
@@ -478,18 +496,28 @@ impl Scope {
             .filter(|(k, _)| INHERITED.contains(&k.as_str()))
             .cloned()
             .collect();
-        Scope { vars }
+        Scope {
+            vars,
+            ..Scope::default()
+        }
+    }
+
+    /// The command runs where, or when, this machine's files are not what its words will name
+    /// (another directory, root, namespace or host; again and again under `watch`; after
+    /// waiting for a lock): the words of a shell string in it are no longer expanded here.
+    pub(crate) fn no_expansion(&mut self) {
+        self.expand = None;
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.vars.get(name).map(String::as_str)
     }
 
-    fn set(&mut self, name: &str, value: &str) {
+    pub(crate) fn set(&mut self, name: &str, value: &str) {
         self.vars.insert(name.to_string(), value.to_string());
     }
 
-    fn unset(&mut self, name: &str) {
+    pub(crate) fn unset(&mut self, name: &str) {
         self.vars.remove(name);
     }
 

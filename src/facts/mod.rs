@@ -31,6 +31,7 @@ use std::rc::Rc;
 
 pub mod disk;
 pub mod effects;
+pub mod expansion;
 pub mod fsck;
 pub mod helper;
 pub mod inuse;
@@ -251,6 +252,8 @@ pub struct Facts<'a> {
     /// Where `/proc`, `/sys` and `/dev` are read from (normally `/`).
     pub sys_root: PathBuf,
     snapshot: Option<Snapshot>,
+    /// The operation runs elsewhere: no live fact is read (see [`Facts::live`]).
+    elsewhere: bool,
     missing_is_null: bool,
     cache: RefCell<Cache>,
     seen: RefCell<BTreeMap<String, Value>>,
@@ -266,16 +269,23 @@ pub struct Facts<'a> {
 type SubjectKey = (&'static str, Role, String);
 
 impl<'a> Facts<'a> {
+    /// This machine's facts, probed as rules read them. An operation that runs where safeop
+    /// cannot look (flag `elsewhere`: `ssh HOST …`, `nsenter -m`, `systemd-run -M`/`-H`) gets
+    /// none of them: what this machine says of `/dev/sda` or `/srv/x` is about other files, so
+    /// every fact that is not read off the argv is unknown there, as in an empty snapshot of
+    /// another host, and the rules' `unknown:` decide.
     pub fn live(op: &'a Operation, caller_cwd: PathBuf, sys_root: PathBuf) -> Facts<'a> {
         let cwd = match &op.cwd {
             Some(c) => normalize(&caller_cwd.join(bytes::path(c))),
             None => caller_cwd,
         };
+        let elsewhere = op.has("elsewhere");
         Facts {
             op,
             cwd,
             sys_root,
-            snapshot: None,
+            snapshot: elsewhere.then(Snapshot::default),
+            elsewhere,
             missing_is_null: false,
             cache: RefCell::default(),
             seen: RefCell::default(),
@@ -410,6 +420,13 @@ impl<'a> Facts<'a> {
             if !def.probe.pure {
                 if self.missing_is_null {
                     return Ok(Value::Null);
+                }
+                if self.elsewhere {
+                    return Err(err(
+                        "the command runs where safeop cannot look; this machine's facts are \
+                         not about its paths"
+                            .into(),
+                    ));
                 }
                 return Err(err("not in the facts snapshot".into()));
             }

@@ -12,6 +12,10 @@
 use super::{Dynamic, Word};
 use std::path::Path;
 
+#[path = "expand_rules.rs"]
+mod rules;
+pub use rules::{expand_under, has_braces, has_globs, NoMatch, Rules, Unexpanded};
+
 /// The most words one word may expand to before safeop calls it unknowable.
 pub const MAX_WORDS: usize = 65_536;
 
@@ -43,6 +47,19 @@ pub trait Fs {
     fn home(&self, user: Option<&str>) -> Option<String>;
     /// An environment variable (`PWD` and `OLDPWD`, for `~+` and `~-`).
     fn var(&self, name: &str) -> Option<String>;
+    /// Why the answers given since the last call may be incomplete (a directory that exists
+    /// but could not be read, a user database that did not answer, a listing budget spent),
+    /// and forgets it. [`expand_under`] reads it so that an unreadable `/root` is "cannot
+    /// tell", not "matches nothing". The default: never.
+    fn take_trouble(&self) -> Option<String> {
+        None
+    }
+    /// What `sh` is on this machine by its binary (`dash`, `bash`, `busybox` …), asked only
+    /// when a string run by `sh` is expanded (bash expands braces, dash does not). The
+    /// default: not known.
+    fn sh(&self) -> Option<String> {
+        None
+    }
 }
 
 /// This machine: `std::fs`, the environment, and `/etc/passwd` for `~user`.

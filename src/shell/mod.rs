@@ -54,7 +54,10 @@
 //! The intended use for `sh -c STRING` (and `ssh HOST STRING`, `su -c STRING`): every `Found` of
 //! `commands(STRING)` is judged as the argv `expand::argv(&found.words, fs)` (a dynamic argument
 //! in a guarded tool's target asks; elsewhere it does not matter), plus an overwrite effect for
-//! each of `found.writes()`, plus opaque when `found.unseen` is set.
+//! each of `found.writes()`, plus opaque when `found.unseen` is set. The wrappers do that
+//! (`command/wrappers/shell.rs`), with [`expand::expand_under`] and the rules of the shell that
+//! runs the string (`command/wrappers/expansion.rs`); `ssh` expands nothing (another host's
+//! filesystem).
 //!
 //! What is text and what is code, as the shell has it: arguments of `echo`, `printf`, `grep` are
 //! words of those commands and nothing more; comments are nothing; a here-document is data

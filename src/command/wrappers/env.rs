@@ -43,7 +43,11 @@ pub(super) fn env_cmd(argv: &[String], depth: usize, scope: &Scope) -> Operation
             Ok(Arg::Opt(n, v)) => match (n.as_str(), v) {
                 ("ignore-environment", _) => scope.clear(),
                 ("unset", Some(name)) => scope.unset(&name),
-                ("chdir", Some(dir)) => cwd = Some(dir),
+                ("chdir", Some(dir)) => {
+                    // Relative globs of a shell string then name another directory's files.
+                    scope.no_expansion();
+                    cwd = Some(dir)
+                }
                 ("split-string", Some(s)) => {
                     return env_split(argv, &s, reader.rest(), (vars, cwd), depth, &scope)
                 }

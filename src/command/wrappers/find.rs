@@ -393,7 +393,11 @@ fn judge(
                 ops.push(op);
             }
             Action::Exec(words) => {
-                let mut op = peel(words, depth + 1, scope);
+                // `-execdir` runs in each file's directory, and the words hold find's `{}`:
+                // a shell string's words are not expanded here.
+                let mut here = scope.clone();
+                here.no_expansion();
+                let mut op = peel(words, depth + 1, &here);
                 impose(
                     &mut op,
                     Imposed::Selection {

@@ -62,7 +62,11 @@ pub(super) fn xargs(argv: &[String], depth: usize, scope: &Scope) -> Operation {
         Some(c) if !c.is_empty() => c.to_vec(),
         _ => vec!["echo".to_string()],
     };
-    let mut op = peel(&command, depth + 1, scope);
+    // The command may run on other hosts (`parallel -S`) and takes arguments safeop does not
+    // see: a shell string's words are not expanded here.
+    let mut here = scope.clone();
+    here.no_expansion();
+    let mut op = peel(&command, depth + 1, &here);
     let why = match &replace {
         Some(r) => format!("`xargs -I {r}` puts each line it reads from {from} where `{r}` stands"),
         None => format!("`xargs` adds the arguments it reads from {from}"),
@@ -183,7 +187,11 @@ pub(super) fn parallel(argv: &[String], depth: usize, scope: &Scope) -> Operatio
             }
         }
     };
-    let mut op = peel(&command, depth + 1, scope);
+    // The command may run on other hosts (`parallel -S`) and takes arguments safeop does not
+    // see: a shell string's words are not expanded here.
+    let mut here = scope.clone();
+    here.no_expansion();
+    let mut op = peel(&command, depth + 1, &here);
     let stands_for = Some(replace.clone().unwrap_or_else(|| "{".into()));
     let why = match &replace {
         Some(r) => format!("`parallel` puts each argument it is given where `{r}` stands"),

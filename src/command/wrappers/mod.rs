@@ -11,6 +11,7 @@
 //! | `shell.rs` | `sh`, `bash`, `dash`, `ash`, `ksh`, `mksh`, `zsh`, `fish`, `csh`, `tcsh` … | the `-c` string, when it is one simple command |
 //! | `env.rs` | `env` | the command in a changed environment |
 //! | `input.rs` | `xargs`, `parallel` | the command on arguments read from input: arguments safeop cannot see |
+//! | `ssh.rs` | `ssh` | the remote command, judged as shell text that runs on another host |
 //! | `find.rs` | `find` | `-delete`, and `-exec`/`-execdir`/`-ok`/`-okdir` on what find selects: the trees below its starting points |
 //!
 //! What a wrapper makes of its command beyond running it is an [`Imposed`]: the arguments come
@@ -30,11 +31,13 @@ use super::options::{Getopt, Reader};
 use super::{parse_tool, Arg, Kind, Operation, Scope};
 
 mod env;
+mod expansion;
 mod find;
 mod input;
 mod places;
 mod shell;
 mod simple;
+mod ssh;
 mod users;
 
 /// How deep wrappers (and `sh -c` strings inside them) may nest before safeop gives up and calls
@@ -52,6 +55,7 @@ pub const WRAPPERS: &[&str] = &[
     "xargs", "parallel", "find",
     "sh", "bash", "rbash", "dash", "ash", "hush", "ksh", "ksh93", "mksh", "lksh", "pdksh", "oksh",
     "posh", "yash", "zsh", "fish", "csh", "tcsh",
+    "ssh",
 ];
 
 pub fn is_wrapper(base: &str) -> bool {
@@ -89,6 +93,9 @@ struct Around {
     root: Option<String>,
     /// The command's paths are not this mount namespace's (why).
     elsewhere: Option<String>,
+    /// The command is run by the user's login shell under the name `sh` (`su -c`): which
+    /// shell that is, safeop does not know.
+    login_shell: bool,
 }
 
 /// What a wrapper that hands its command arguments (or a place) makes of that command, beyond
@@ -198,9 +205,10 @@ pub(super) fn peel(argv: &[String], depth: usize, scope: &Scope) -> Operation {
         "find" => return find::find(argv, depth, scope),
         "xargs" => return input::xargs(argv, depth, scope),
         "parallel" => return input::parallel(argv, depth, scope),
+        "ssh" => return ssh::ssh(argv, depth, scope),
         b if shell::is_shell(b) => return shell::shell(argv, b, depth, scope),
         "sudo" => users::sudo(argv, &mut around),
-        "su" | "runuser" => users::su(argv, &base),
+        "su" | "runuser" => users::su(argv, &base, &mut around),
         "pkexec" => users::pkexec(argv),
         "chroot" => places::chroot(argv, &mut around),
         "unshare" => places::unshare(argv, &mut around),
@@ -212,8 +220,22 @@ pub(super) fn peel(argv: &[String], depth: usize, scope: &Scope) -> Operation {
     if around.clear_env {
         inner.clear();
     }
+    // Another user's `~`: sudo, su and doas set HOME by their own configuration.
+    if matches!(base.as_str(), "sudo" | "su" | "runuser" | "pkexec" | "doas") {
+        inner.unset("HOME");
+    }
     for (k, v) in &around.env {
         inner.set(k, v);
+    }
+    let later = matches!(base.as_str(), "watch" | "flock");
+    if later || around.cwd.is_some() || around.root.is_some() || around.elsewhere.is_some() {
+        inner.no_expansion();
+    }
+    // A multi-call binary's `sh` is its own (busybox's ash), not the machine's `sh`.
+    if around.login_shell || matches!(base.as_str(), "busybox" | "toybox") {
+        if let Some(ex) = &mut inner.expand {
+            ex.sh = super::Sh::Unknown;
+        }
     }
     let mut op = match peeled {
         Peeled::Next(i) if i < argv.len() => peel(&argv[i..], depth + 1, &inner),
@@ -337,8 +359,12 @@ fn one_of(base: &str, argv: &[String], mut ops: Vec<Operation>) -> Operation {
 }
 
 #[cfg(test)]
+mod expansion_tests;
+#[cfg(test)]
 mod find_tests;
 #[cfg(test)]
 mod input_tests;
+#[cfg(test)]
+mod ssh_tests;
 #[cfg(test)]
 mod tests;

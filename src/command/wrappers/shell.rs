@@ -4,13 +4,20 @@
 //! is read by the shell front end (`crate::shell`, a real shell parser): every command in it
 //! (lists, pipelines, subshells, substitutions, `eval` of static words, `!`, `builtin`, `exec`
 //! …) is parsed as its own argv, and each redirection that writes (`> /dev/vda`) is an overwrite
-//! of its target. A guarded command whose words the shell still expands (`$X`, a glob, a brace,
-//! `~`) is [`Kind::Opaque`](super::Kind::Opaque) (asks) until that expansion is judged; an
-//! unguarded one (`kill -TERM $$`) does not matter. More than one guarded command is opaque
-//! too. A shell that runs a script file, or none (interactive), has nothing in its argv to judge.
+//! of its target. Globs, braces and `~` are expanded as that shell will, against this machine,
+//! when the door handed in an expander ([`expansion`](super::expansion)): `sh -c 'rm -rf /usr/*'`
+//! is judged as `rm -rf /usr/bin /usr/lib …`. Where they are not (no expander, a shell or a
+//! setting safeop does not model), a guarded command with such a word is judged as written and
+//! asks (`unseen_arguments`). A dynamic word (`$X`, `$(…)`) in a guarded command is
+//! [`Kind::Opaque`](super::Kind::Opaque) (asks); in an unguarded one (`kill -TERM $$`) it does not
+//! matter. More than one guarded command is opaque too. A shell that runs a script file, or
+//! none (interactive), has nothing in its argv to judge, unless it reads its commands from a
+//! standard input that is no terminal (`bash < script`, `bash -s`): code safeop cannot see.
 
 use super::super::options::{Getopt, Reader, Unknown, POSIX, SHELL};
+use super::expansion::{Outcome, Plan};
 use super::{is_assignment, one_of, peel, Arg, Kind, Operation, Scope};
+use crate::shell::{Context, Found, RedirOp, Word};
 
 /// The POSIX-style shells (and csh, whose `-c` reads the same way): `-c` makes the first
 /// operand the command string.
@@ -57,12 +64,15 @@ pub(super) fn shell(argv: &[String], base: &str, depth: usize, scope: &Scope) ->
     }
     let spec = shell_spec(base);
     let reader = Reader::new(std::slice::from_ref(&spec), &argv[1..]);
-    let mut has_c = false;
+    let (mut has_c, mut has_s) = (false, false);
     let mut script = None;
     let mut unclear = None;
     for a in reader {
         match a {
-            Ok(Arg::Opt(n, _)) => has_c |= n == "c",
+            Ok(Arg::Opt(n, _)) => {
+                has_c |= n == "c";
+                has_s |= n == "s";
+            }
             Ok(Arg::Operand(s)) => {
                 script = Some(s);
                 break;
@@ -77,6 +87,15 @@ pub(super) fn shell(argv: &[String], base: &str, depth: usize, scope: &Scope) ->
         (Some(e), _, _) => {
             let mut op = Operation::new(base, argv.to_vec());
             op.opaque(format!("`{base}` options not understood: {e}"));
+            op
+        }
+        // `bash < script`, `bash -s`: the commands come from standard input, which is no
+        // terminal here (the door says so): code safeop does not see.
+        (None, false, s) if scope.stdin_script && (s.is_none() || has_s) => {
+            let mut op = Operation::new(base, argv.to_vec());
+            op.opaque(format!(
+                "`{base}` reads its commands from standard input, which safeop does not see"
+            ));
             op
         }
         // `sh script.sh` or an interactive shell: what the script does is not in the argv.
@@ -94,7 +113,13 @@ pub(super) fn shell(argv: &[String], base: &str, depth: usize, scope: &Scope) ->
 
 /// What a shell makes of one command string: each command the shell front end finds in it,
 /// judged as its own argv (see the module's documentation).
-fn string(base: &str, argv: &[String], script: &str, depth: usize, scope: &Scope) -> Operation {
+pub(super) fn string(
+    base: &str,
+    argv: &[String],
+    script: &str,
+    depth: usize,
+    scope: &Scope,
+) -> Operation {
     let opaque = |why: String| {
         let mut op = Operation::new(base, argv.to_vec());
         op.opaque(why);
@@ -107,96 +132,205 @@ fn string(base: &str, argv: &[String], script: &str, depth: usize, scope: &Scope
             e.line, e.col, e.message
         ));
     }
+    let plan = super::expansion::plan(base, argv, script, &parsed, scope);
     let mut ops = Vec::new();
-    for f in &parsed.commands {
-        if let Some(why) = &f.unseen {
-            ops.push(opaque(format!(
-                "`{base} -c` runs code safeop cannot read ({why}): {script}"
-            )));
-            continue;
-        }
-        for r in f.writes() {
-            match r.target.literal() {
-                Some(t) if harmless_sink(t) => {}
-                Some(t) => {
-                    let mut op = Operation::new(base, argv.to_vec());
-                    op.kind = Kind::Overwrite;
-                    op.targets.push(t.to_string());
-                    op.note = Some(format!("a redirection in `{base} -c` writes `{t}`"));
-                    ops.push(op);
-                }
-                None => ops.push(opaque(format!(
-                    "a redirection in `{base} -c` writes `{}`, known only when it runs",
-                    r.target.text
-                ))),
-            }
-        }
-        if f.words.is_empty() {
-            continue;
-        }
-        if f.program().is_none() {
-            ops.push(opaque(format!(
-                "the command `{}` is known only when the shell runs it",
-                f.words[0].text
-            )));
-            continue;
-        }
-        let words: Vec<String> = f.words.iter().map(|w| w.text.clone()).collect();
-        // `sh -c 'BORG_RSH=x borg …'`: the assignments are the command's environment.
-        let mut inner = scope.clone();
-        for (k, w) in &f.assignments {
-            if let Some(v) = w.literal() {
-                inner.set(k, v);
-            }
-        }
-        let mut op = peel(&words, depth + 1, &inner);
-        // `{}` is find's placeholder (find puts the path in before the shell reads the string).
-        let open_words = || {
-            f.words
-                .iter()
-                .filter(|w| w.literal().is_none() && w.text != "{}")
+    for (i, f) in parsed.commands.iter().enumerate() {
+        // `ssh HOST <<EOF … EOF`: the body runs on HOST.
+        let host = f.context.iter().find_map(|c| match c {
+            Context::Heredoc(r) | Context::Piped(r) => r.host.clone(),
+            _ => None,
+        });
+        let here = host.is_none().then_some(plan.as_ref()).flatten();
+        let scope = &match &host {
+            Some(_) => super::ssh::remote_scope(scope, false),
+            None => scope.clone(),
         };
-        let open: Vec<&str> = open_words()
-            .filter(|w| w.dynamic.is_some())
-            .map(|w| w.text.as_str())
-            .collect();
-        let patterns: Vec<&str> = open_words()
-            .filter(|w| w.dynamic.is_none())
-            .map(|w| w.text.as_str())
-            .collect();
-        // A wrapper's command whose name the shell still expands (`sudo $CMD`).
-        let hidden_program = op
-            .argv
-            .first()
-            .is_some_and(|p| open.contains(&p.as_str()) || patterns.contains(&p.as_str()));
-        if op.is_guarded() && !hidden_program && open.is_empty() && !patterns.is_empty() {
-            // Globs, braces and `~`: judged as written (`rm -rf /*` is caught as `/*`), and
-            // what they expand to is not seen, so it asks at least.
-            op.unseen_arguments(format!(
+        let mut op = command(base, argv, script, f, depth, scope, here.map(|p| (p, i)));
+        if let Some(h) = &host {
+            for op in op.iter_mut() {
+                super::ssh::on_host(op, h);
+            }
+        }
+        ops.extend(op);
+    }
+    one_of(base, argv, ops)
+}
+
+/// What one command of a shell string does: an operation for each redirection that writes, and
+/// one for the command itself, its words expanded by `plan` (the string's [`Plan`] and the
+/// command's index in it) when there is one.
+fn command(
+    base: &str,
+    argv: &[String],
+    script: &str,
+    f: &Found,
+    depth: usize,
+    scope: &Scope,
+    plan: Option<(&Plan, usize)>,
+) -> Vec<Operation> {
+    let opaque = |why: String| {
+        let mut op = Operation::new(base, argv.to_vec());
+        op.opaque(why);
+        op
+    };
+    let mut ops = Vec::new();
+    if let Some(why) = &f.unseen {
+        ops.push(opaque(format!(
+            "`{base} -c` runs code safeop cannot read ({why}): {script}"
+        )));
+        return ops;
+    }
+    for r in f.writes() {
+        match redirect_target(f, &r.target, plan) {
+            Ok(t) if harmless_sink(&t) => {}
+            Ok(t) => {
+                let mut op = Operation::new(base, argv.to_vec());
+                op.kind = Kind::Overwrite;
+                op.targets.push(t.clone());
+                op.note = Some(format!("a redirection in `{base} -c` writes `{t}`"));
+                ops.push(op);
+            }
+            Err(why) => ops.push(opaque(format!(
+                "a redirection in `{base} -c` writes `{}`, {why}",
+                r.target.text
+            ))),
+        }
+    }
+    if f.words.is_empty() {
+        return ops;
+    }
+    if f.program().is_none() {
+        ops.push(opaque(format!(
+            "the command `{}` is known only when the shell runs it",
+            f.words[0].text
+        )));
+        return ops;
+    }
+    let expanded = plan.map(|(p, i)| p.expand(i, f));
+    let resolved = matches!(expanded, Some(Outcome::Words(..)));
+    let (words, shown, unsure) = match expanded {
+        Some(Outcome::NotRun) => return ops,
+        Some(Outcome::Words(w, shown)) => (w, shown, None),
+        Some(Outcome::Unknown(why)) => (texts(f), Vec::new(), Some(why)),
+        None => (texts(f), Vec::new(), None),
+    };
+    // `sh -c 'BORG_RSH=x borg …'`: the assignments are the command's environment.
+    let mut inner = scope.clone();
+    // What the command reads as its standard input: a file (`< f`) is a script safeop does
+    // not see, a here-document or here-string is text the front end already read as commands
+    // when a shell (or ssh) reads it.
+    for r in &f.redirects {
+        match r.op {
+            RedirOp::Read if r.fd.is_none_or(|d| d == 0) => inner.stdin_script = true,
+            RedirOp::Heredoc | RedirOp::HereString => inner.stdin_script = false,
+            _ => {}
+        }
+    }
+    for (k, w) in &f.assignments {
+        if let Some(v) = w.literal() {
+            inner.set(k, v);
+        }
+    }
+    let mut op = peel(&words, depth + 1, &inner);
+    // `{}` is find's placeholder (find puts the path in before the shell reads the string).
+    let open_words = || {
+        f.words
+            .iter()
+            .filter(|w| w.literal().is_none() && w.text != "{}")
+    };
+    let open: Vec<&str> = open_words()
+        .filter(|w| w.dynamic.is_some())
+        .map(|w| w.text.as_str())
+        .collect();
+    let patterns: Vec<&str> = open_words()
+        .filter(|w| w.dynamic.is_none() && !resolved)
+        .map(|w| w.text.as_str())
+        .collect();
+    // A wrapper's command whose name the shell still expands (`sudo $CMD`).
+    let hidden_program = op
+        .argv
+        .first()
+        .is_some_and(|p| open.contains(&p.as_str()) || patterns.contains(&p.as_str()));
+    if op.is_guarded() && !hidden_program && open.is_empty() && !patterns.is_empty() {
+        // Globs, braces and `~` not expanded here: judged as written (`rm -rf /*` is caught as
+        // `/*`), and what they expand to is not seen, so it asks at least.
+        op.unseen_arguments(unsure.unwrap_or_else(|| {
+            format!(
                 "the shell expands {} when it runs",
                 patterns
                     .iter()
                     .map(|w| format!("`{w}`"))
                     .collect::<Vec<_>>()
                     .join(", ")
-            ));
-            ops.push(op);
-            continue;
-        }
-        if hidden_program || (op.is_guarded() && !open.is_empty()) {
-            ops.push(opaque(format!(
-                "`{}` gets {} from the shell, known only when it runs: {script}",
-                op.tool,
-                open.iter()
-                    .map(|w| format!("`{w}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-            continue;
-        }
+            )
+        }));
         ops.push(op);
+        return ops;
     }
-    one_of(base, argv, ops)
+    if hidden_program || (op.is_guarded() && !open.is_empty()) {
+        ops.push(opaque(format!(
+            "`{}` gets {} from the shell, known only when it runs: {script}",
+            op.tool,
+            open.iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+        return ops;
+    }
+    if op.is_guarded() {
+        for (w, to) in &shown {
+            op.note_also(expanded_note(base, w, to));
+        }
+    }
+    ops.push(op);
+    ops
+}
+
+/// The words of a command as written (quotes removed).
+fn texts(f: &Found) -> Vec<String> {
+    f.words.iter().map(|w| w.text.clone()).collect()
+}
+
+/// "`sh` expands `/usr/*` to `/usr/bin`, `/usr/lib` … (12 words)".
+fn expanded_note(base: &str, w: &str, to: &[String]) -> String {
+    const SHOWN: usize = 4;
+    let mut list: Vec<String> = to.iter().take(SHOWN).map(|t| format!("`{t}`")).collect();
+    if to.len() > SHOWN {
+        list.push(format!("… ({} words)", to.len()));
+    }
+    if to.is_empty() {
+        return format!("`{base}` expands `{w}` to nothing");
+    }
+    format!("`{base}` expands `{w}` to {}", list.join(", "))
+}
+
+/// The file a redirection writes: its word as written, or expanded when the shell would
+/// (bash writes to the one file a glob names; two are an "ambiguous redirect").
+fn redirect_target(f: &Found, t: &Word, plan: Option<(&Plan, usize)>) -> Result<String, String> {
+    if let Some(l) = t.literal() {
+        return Ok(l.to_string());
+    }
+    let Some((p, i)) = plan.filter(|_| t.dynamic.is_none()) else {
+        return Err("known only when it runs".into());
+    };
+    // POSIX shells do not glob a redirection's word (bash does, but not as `sh`): only its
+    // `~` is expanded here.
+    if t.pattern
+        .as_deref()
+        .is_none_or(crate::shell::expand::has_globs)
+    {
+        return Err("known only when it runs".into());
+    }
+    let one = Found {
+        words: vec![t.clone()],
+        ..f.clone()
+    };
+    match p.expand(i, &one) {
+        Outcome::Words(w, _) if w.len() == 1 => Ok(w[0].clone()),
+        Outcome::Words(..) | Outcome::NotRun => Err("more than one file or none".into()),
+        Outcome::Unknown(why) => Err(why),
+    }
 }
 
 /// Redirection targets that keep nothing (`> /dev/null`, `>/dev/stderr`): no write to judge.

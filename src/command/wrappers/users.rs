@@ -91,7 +91,7 @@ const RUNUSER: Getopt = Getopt {
     ..SU
 };
 
-pub(super) fn su(argv: &[String], base: &str) -> Peeled {
+pub(super) fn su(argv: &[String], base: &str, around: &mut Around) -> Peeled {
     let spec = if base == "runuser" { RUNUSER } else { SU };
     let parsed = match spec.parse(&argv[1..]) {
         Ok(p) => p,
@@ -139,6 +139,7 @@ pub(super) fn su(argv: &[String], base: &str) -> Peeled {
         // An interactive shell.
         return Peeled::NoCommand;
     }
+    around.login_shell = shell.is_none();
     let mut run = vec![shell.unwrap_or_else(|| "sh".into())];
     if fast {
         run.push("-f".into());
