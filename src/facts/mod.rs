@@ -41,6 +41,7 @@ pub mod path;
 pub mod proc_view;
 pub mod program;
 pub mod protected;
+pub mod recheck;
 pub mod restore;
 pub mod scale;
 pub mod session;

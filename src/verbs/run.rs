@@ -231,6 +231,10 @@ pub(crate) fn run(sources: &Sources, a: RunArgs) -> u8 {
             let shown = confirm::findings(&argv, &op, &d, challenge);
             match ask_or_refuse(&policy, challenge, &expected, &shown) {
                 Ok(()) => {
+                    if let Err(c) = still_so(&policy, &facts, &argv, &d, &log_path, strict, false)
+                    {
+                        return c;
+                    }
                     let rec = base_record(&argv, &d, "confirmed");
                     let run = Forked {
                         argv: &argv,
@@ -270,6 +274,9 @@ pub(crate) fn run(sources: &Sources, a: RunArgs) -> u8 {
                 &confirm::findings(&argv, &op, &d, Challenge::TypeHostname),
             ) {
                 Ok(()) => {
+                    if let Err(c) = still_so(&policy, &facts, &argv, &d, &log_path, strict, true) {
+                        return c;
+                    }
                     let mut rec = base_record(&argv, &d, "overridden");
                     rec.reason = Some(reason);
                     let must_log = policy.audit_failure == policy::AuditFailure::Refuse;
@@ -286,6 +293,51 @@ pub(crate) fn run(sources: &Sources, a: RunArgs) -> u8 {
             }
         }
     }
+}
+
+/// After the answer (DESIGN decision 15): the cheap facts are probed again
+/// ([`Facts::after_prompt`]) and the command decided again. When it would now be denied (for an
+/// override: denied by a final rule, which no override lifts) it is refused, with a record and a
+/// message saying what changed while the prompt waited; a confirm or less runs on the yes given.
+fn still_so(
+    policy: &Policy,
+    facts: &Facts,
+    argv: &[String],
+    d: &Decision,
+    log_path: &Path,
+    strict: bool,
+    overridden: bool,
+) -> Result<(), u8> {
+    let now = facts.after_prompt();
+    let again = engine::decide(policy, &now, overridden);
+    let new_denies: Vec<&engine::Finding> = again
+        .findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::Deny && (!overridden || f.is_final))
+        .filter(|f| {
+            !d.findings
+                .iter()
+                .any(|g| g.rule == f.rule && g.message == f.message && g.verdict == f.verdict)
+        })
+        .collect();
+    if new_denies.is_empty() {
+        return Ok(());
+    }
+    let what = new_denies
+        .iter()
+        .map(|f| format!("{} ({})", f.message, f.rule))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let reason = format!("changed while the prompt waited: {what}");
+    let mut rec = base_record(argv, &again, "refused");
+    rec.event = "outcome".into();
+    rec.reason = Some(reason.clone());
+    let _ = log(log_path, rec, strict, false);
+    eprint(&format!(
+        "refused ({reason}); `{}` was not run. Run it again to have what is there now judged.",
+        bytes::shell_join(argv)
+    ));
+    Err(REFUSED)
 }
 
 /// A confirmed or overridden command: its decision record first (refusing when that must be
