@@ -83,7 +83,10 @@ fn an_image_qemu_locks_while_the_prompt_waits_is_refused_after_the_yes() {
     need_tool!("qemu-img");
     let s = Scratch::new();
     let img = s.path("vm.yesno");
-    sh(&format!("qemu-img create -q -f qcow2 '{}' 16M", img.display()));
+    sh(&format!(
+        "qemu-img create -q -f qcow2 '{}' 16M",
+        img.display()
+    ));
     let before = blake3_of(&img);
     let log = s.path("audit.jsonl");
     let mut p = spawn(safeop_run(&img, &log));

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 mod blockwrite;
 mod borg;
 mod btrfs;
+mod ceph_volume;
 mod chattr;
 mod chmod;
 mod clone;
@@ -30,6 +31,7 @@ mod drive;
 pub mod effect;
 mod fsrepair;
 mod kexec;
+mod kubeadm;
 mod logind;
 mod lvm;
 mod mdadm;
@@ -379,6 +381,9 @@ pub const TOOLS: &[&str] = &[
     "mkntfs",
     "mkexfatfs",
     "mkudffs",
+    // storage and cluster tools of runbooks (DESIGN decision 16)
+    "ceph-volume",
+    "kubeadm",
 ];
 
 /// The tool name a program path stands for: `/usr/sbin/mkfs.ext4` → `mkfs`, `mke2fs` → `mkfs`,
@@ -598,6 +603,8 @@ pub(crate) fn parse_tool(argv: &[String], env: &Scope) -> Operation {
         "e2fsck" | "xfs_repair" | "resize2fs" | "xfs_growfs" => fsrepair::parse(&mut op, args),
         "partclone" | "ntfsclone" => clone::parse(&mut op, program, args),
         "mformat" => mformat::parse(&mut op, args),
+        "ceph-volume" => ceph_volume::parse(&mut op, args),
+        "kubeadm" => kubeadm::parse(&mut op, args),
         _ => {}
     }
     op

@@ -29,6 +29,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+pub mod dir;
 pub mod disk;
 pub mod effects;
 pub mod fsck;
@@ -67,6 +68,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         restore::FACTS,
         write::FACTS,
         volume::FACTS,
+        dir::FACTS,
     ]
     .into_iter()
     .flatten()

@@ -26,8 +26,7 @@ use std::collections::HashMap;
 /// path open (one scan of `/proc/*/fd`), the in-use summary built from those, a running guest
 /// (`vm`: `xl`/`virsh` with their 5 s limit), what a path is (`path`, `stat`, `identity`), volume
 /// users (`lvs`, mountinfo, holders), the ZFS pools of a device, on-disk volume signatures (a few
-/// sectors), the container engine's volume users, and a control plane's etcd data directory (one
-/// `read_dir`).
+/// sectors), and what a directory holds (one `read_dir`: a control plane's etcd data).
 pub const CHEAP: &[&str] = &[
     "path",
     "stat",
@@ -45,6 +44,7 @@ pub const CHEAP: &[&str] = &[
     "volume",
     "zfs_device",
     "signature",
+    "dir_entries",
 ];
 
 /// Is `probe` one that runs again after a prompt?

@@ -231,8 +231,7 @@ pub(crate) fn run(sources: &Sources, a: RunArgs) -> u8 {
             let shown = confirm::findings(&argv, &op, &d, challenge);
             match ask_or_refuse(&policy, challenge, &expected, &shown) {
                 Ok(()) => {
-                    if let Err(c) = still_so(&policy, &facts, &argv, &d, &log_path, strict, false)
-                    {
+                    if let Err(c) = still_so(&policy, &facts, &argv, &d, &log_path, strict, false) {
                         return c;
                     }
                     let rec = base_record(&argv, &d, "confirmed");
