@@ -23,6 +23,7 @@ mod ceph_volume;
 mod chattr;
 mod chmod;
 mod clone;
+mod container;
 mod cp;
 mod cryptsetup;
 mod dd;
@@ -384,6 +385,11 @@ pub const TOOLS: &[&str] = &[
     // storage and cluster tools of runbooks (DESIGN decision 16)
     "ceph-volume",
     "kubeadm",
+    // container engines' volumes (DESIGN decision 15)
+    "docker",
+    "podman",
+    "nerdctl",
+    "docker-compose",
 ];
 
 /// The tool name a program path stands for: `/usr/sbin/mkfs.ext4` → `mkfs`, `mke2fs` → `mkfs`,
@@ -605,6 +611,7 @@ pub(crate) fn parse_tool(argv: &[String], env: &Scope) -> Operation {
         "mformat" => mformat::parse(&mut op, args),
         "ceph-volume" => ceph_volume::parse(&mut op, args),
         "kubeadm" => kubeadm::parse(&mut op, args),
+        "docker" | "podman" | "nerdctl" | "docker-compose" => container::parse(&mut op, args),
         _ => {}
     }
     op

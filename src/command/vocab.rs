@@ -20,14 +20,14 @@ pub const FLAGS: &[&str] = &[
     "array_member", "assume_clean", "atimes", "attributes", "attributes_only", "backup",
     "batch_mode", "blocking_io", "bypass_lock", "byte_swap_name", "cache_only", "cancel",
     "change_name", "check_badblocks", "checksum", "cleanup_cache", "cleanup_commits", "clear",
-    "compact", "compress", "consider_checkpoints", "consider_part_files", "continue", "conv_ascii",
-    "conv_block", "conv_ebcdic", "conv_excl", "conv_fdatasync", "conv_fsync", "conv_ibm",
-    "conv_lcase", "conv_nocreat", "conv_noerror", "conv_notrunc", "conv_sparse", "conv_swab",
-    "conv_sync", "conv_ucase", "conv_unblock", "copy_contents", "copy_devices", "copy_dirlinks",
-    "copy_links", "copy_unsafe_links", "create_file", "critical", "crtimes", "cvs_exclude", "debug",
-    "decrypt", "default", "default_archive", "default_device", "deferred", "delay_updates",
-    "delete", "delete_after", "delete_before", "delete_delay", "delete_during", "delete_excluded",
-    "delete_members", "delete_missing_args", "dependents", "dereference",
+    "compact", "compose", "compress", "consider_checkpoints", "consider_part_files", "continue",
+    "conv_ascii", "conv_block", "conv_ebcdic", "conv_excl", "conv_fdatasync", "conv_fsync",
+    "conv_ibm", "conv_lcase", "conv_nocreat", "conv_noerror", "conv_notrunc", "conv_sparse",
+    "conv_swab", "conv_sync", "conv_ucase", "conv_unblock", "copy_contents", "copy_devices",
+    "copy_dirlinks", "copy_links", "copy_unsafe_links", "create_file", "critical", "crtimes",
+    "cvs_exclude", "debug", "decrypt", "default", "default_archive", "default_device", "deferred",
+    "delay_updates", "delete", "delete_after", "delete_before", "delete_delay", "delete_during",
+    "delete_excluded", "delete_members", "delete_missing_args", "dependents", "dereference",
     "dereference_command_line", "descendants", "destroy", "device_guessed", "devices", "dir",
     "dirs", "disk_guid", "drop", "drop_D", "dry_run", "elsewhere", "encrypt", "erase", "error",
     "exact", "exchange", "exclude_caches", "executability", "existing", "fake_super", "filtered",
@@ -57,16 +57,16 @@ pub const FLAGS: &[&str] = &[
     "recursive_unlink", "relative", "remote_archive", "remote_destination", "remote_host",
     "remote_source", "remove", "remove_all", "remove_default", "remove_destination", "remove_files",
     "remove_source_files", "repack_cacheable_only", "repack_small", "repack_uncompressed", "repair",
-    "replicate", "repository", "resize_table", "resizefs", "restore", "run", "runs_code",
+    "replicate", "repository", "reset", "resize_table", "resizefs", "restore", "run", "runs_code",
     "safe_links", "sanitize", "save_space", "script", "secluded_args", "secure", "security_erase",
     "show_rc", "show_version", "shrink", "size_only", "skip_old_files", "snapshot",
     "snapshot_summary", "sort", "sparse", "specials", "stats", "stdout", "stops_services", "super",
-    "superblock_only", "suspend", "symbolic_link", "target_is_directory", "target_is_zero", "times",
-    "to_command", "transform", "transform_bsd", "transpose", "trim", "truncate", "trust_sender",
-    "typecode", "unlink_first", "unsafe", "unsafe_allow_remove_all", "unseen_arguments", "update",
-    "verbose", "verify", "wall_only", "warning", "whole_file", "whole_repository", "wipe_table",
-    "write", "write_devices", "write_sector", "writes_backing", "xattrs", "yes", "zap", "zap_all",
-    "zero", "zero_log", "zeroout",
+    "superblock_only", "suspend", "symbolic_link", "system", "target_is_directory",
+    "target_is_zero", "times", "to_command", "transform", "transform_bsd", "transpose", "trim",
+    "truncate", "trust_sender", "typecode", "unlink_first", "unsafe", "unsafe_allow_remove_all",
+    "unseen_arguments", "update", "verbose", "verify", "volumes", "wall_only", "warning",
+    "whole_file", "whole_repository", "wipe_table", "write", "write_devices", "write_sector",
+    "writes_backing", "xattrs", "yes", "zap", "zap_all", "zero", "zero_log", "zeroout",
 ];
 
 /// Every option key a parser sets (`Operation::options`), sorted: the `NAME` of the fact
@@ -436,7 +436,7 @@ mod tests {
     /// The storage and cluster tools of runbooks (ceph-volume, kubeadm) and the container
     /// engines, each table in a line the tool accepts.
     fn cluster_tools() -> Vec<Vec<String>> {
-        use crate::command::{ceph_volume, kubeadm};
+        use crate::command::{ceph_volume, container, kubeadm};
         let mut c: Vec<Vec<String>> = Vec::new();
         c.extend(around(
             "ceph-volume",
@@ -445,7 +445,17 @@ mod tests {
         ));
         c.extend(around("ceph-volume lvm zap", &ceph_volume::ZAP, "/dev/sdc"));
         c.extend(around("kubeadm reset", &kubeadm::SPEC, ""));
+        c.extend(around("docker", &container::DOCKER_GLOBAL, "volume rm v"));
+        c.extend(around("nerdctl", &container::DOCKER_GLOBAL, "volume prune"));
+        c.extend(around("podman", &container::PODMAN_GLOBAL, "volume rm v"));
+        for verb in ["volume rm", "volume prune", "system prune", "system reset"] {
+            c.extend(around(&format!("podman {verb}"), &container::VOLUME, "v"));
+        }
+        c.extend(around("docker compose", &container::COMPOSE, "down -v"));
+        c.extend(around("docker compose down -v", &container::DOWN, ""));
+        c.extend(around("docker-compose down", &container::DOWN, "-v"));
         for line in [
+            "podman volume rm --all",
             "kubeadm reset --skip-phases cleanup-node",
             "kubeadm reset phase remove-etcd-member",
         ] {
