@@ -29,6 +29,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+pub mod container;
 pub mod dir;
 pub mod disk;
 pub mod effects;
@@ -69,6 +70,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         write::FACTS,
         volume::FACTS,
         dir::FACTS,
+        container::FACTS,
     ]
     .into_iter()
     .flatten()

@@ -26,7 +26,8 @@ use std::collections::HashMap;
 /// path open (one scan of `/proc/*/fd`), the in-use summary built from those, a running guest
 /// (`vm`: `xl`/`virsh` with their 5 s limit), what a path is (`path`, `stat`, `identity`), volume
 /// users (`lvs`, mountinfo, holders), the ZFS pools of a device, on-disk volume signatures (a few
-/// sectors), and what a directory holds (one `read_dir`: a control plane's etcd data).
+/// sectors), what a directory holds (one `read_dir`: a control plane's etcd data), and the
+/// containers that use a volume (`docker volume inspect`, `docker ps --filter volume=`).
 pub const CHEAP: &[&str] = &[
     "path",
     "stat",
@@ -45,6 +46,7 @@ pub const CHEAP: &[&str] = &[
     "zfs_device",
     "signature",
     "dir_entries",
+    "container_volume",
 ];
 
 /// Is `probe` one that runs again after a prompt?
