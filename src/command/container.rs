@@ -247,7 +247,7 @@ fn volume(op: &mut Operation, verb: &str, args: &[String]) {
             if op.has("all") {
                 op.flag("pathless");
             } else if names.is_empty() {
-                return op.opaque(format!("{} volume rm: no volume named", op.tool));
+                op.opaque(format!("{} volume rm: no volume named", op.tool));
             } else {
                 op.targets = names;
             }
