@@ -70,11 +70,15 @@ fn an_image_loop_attached_while_the_prompt_waits_is_refused_after_the_yes() {
     drop(lo);
     assert_eq!(blake3_of(&img), before, "the image is untouched");
     let log = std::fs::read_to_string(&log).expect("log");
-    assert!(log.contains("changed while the prompt waited"), "{log}");
+    // The yes is on the record, and beside it the refusal that followed it.
+    assert!(log.contains("\"action\":\"confirmed\""), "{log}");
     assert!(
-        !log.contains("\"action\":\"confirmed\""),
-        "no run is recorded: {log}"
+        log.lines().any(|l| l.contains("\"event\":\"outcome\"")
+            && l.contains("\"action\":\"refused\"")
+            && l.contains("changed while the prompt waited")),
+        "{log}"
     );
+    assert!(!log.contains("\"action\":\"exited\""), "nothing ran: {log}");
 }
 
 #[test]

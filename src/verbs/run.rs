@@ -231,16 +231,15 @@ pub(crate) fn run(sources: &Sources, a: RunArgs) -> u8 {
             let shown = confirm::findings(&argv, &op, &d, challenge);
             match ask_or_refuse(&policy, challenge, &expected, &shown) {
                 Ok(()) => {
-                    if let Err(c) = still_so(&policy, &facts, &argv, &d, &log_path, strict, false) {
-                        return c;
-                    }
                     let rec = base_record(&argv, &d, "confirmed");
+                    let recheck = || still_so(&policy, &facts, &argv, &d, &log_path, strict, false);
                     let run = Forked {
                         argv: &argv,
                         d: &d,
                         judged: &judged,
                         log_path: &log_path,
                         strict,
+                        recheck: &recheck,
                     };
                     run.record_then_run(rec, must_log, path_var, path_override)
                 }
@@ -273,18 +272,17 @@ pub(crate) fn run(sources: &Sources, a: RunArgs) -> u8 {
                 &confirm::findings(&argv, &op, &d, Challenge::TypeHostname),
             ) {
                 Ok(()) => {
-                    if let Err(c) = still_so(&policy, &facts, &argv, &d, &log_path, strict, true) {
-                        return c;
-                    }
                     let mut rec = base_record(&argv, &d, "overridden");
                     rec.reason = Some(reason);
                     let must_log = policy.audit_failure == policy::AuditFailure::Refuse;
+                    let recheck = || still_so(&policy, &facts, &argv, &d, &log_path, strict, true);
                     let run = Forked {
                         argv: &argv,
                         d: &d,
                         judged: &judged,
                         log_path: &log_path,
                         strict,
+                        recheck: &recheck,
                     };
                     run.record_then_run(rec, must_log, path_var, path_override)
                 }
@@ -330,6 +328,7 @@ fn still_so(
     let reason = format!("changed while the prompt waited: {what}");
     let mut rec = base_record(argv, &again, "refused");
     rec.event = "outcome".into();
+    rec.findings.clear();
     rec.reason = Some(reason.clone());
     let _ = log(log_path, rec, strict, false);
     eprint(&format!(
@@ -347,6 +346,8 @@ struct Forked<'a> {
     judged: &'a Judged,
     log_path: &'a Path,
     strict: bool,
+    /// The facts decided again after the answer ([`still_so`]), after the identity re-check.
+    recheck: &'a dyn Fn() -> Result<(), u8>,
 }
 
 impl Forked<'_> {
@@ -364,6 +365,7 @@ impl Forked<'_> {
             self.argv,
             self.d,
             self.judged,
+            self.recheck,
             self.log_path,
             self.strict,
             path_var,
@@ -514,10 +516,12 @@ fn refuse_changed(
     REFUSED
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_and_log(
     argv: &[String],
     d: &Decision,
     judged: &Judged,
+    recheck: &dyn Fn() -> Result<(), u8>,
     log_path: &Path,
     strict: bool,
     path_var: Option<std::ffi::OsString>,
@@ -532,6 +536,10 @@ fn run_and_log(
     };
     // The answer may have taken minutes: look again after it.
     if let Err(c) = still_judged(judged, argv, d, log_path, strict) {
+        return c;
+    }
+    // What made it a confirm rather than a deny may have changed too.
+    if let Err(c) = recheck() {
         return c;
     }
     match exec::run_child(&path, argv, path_override) {
