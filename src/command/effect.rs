@@ -156,8 +156,9 @@ pub fn derive(op: &Operation) -> Vec<Effect> {
         Kind::Reboot => out.push(Effect::new(Kind::Reboot, None).flags(flags)),
         Kind::Read | Kind::RunCode => {}
         // find's `-delete` of what its tests pick (`filtered`) reaches into the tree too.
+        // kubeadm reset empties whole directories (`node_reset`).
         Kind::Delete => {
-            let tree = op.has("recursive") || op.has("filtered");
+            let tree = op.has("recursive") || op.has("filtered") || op.has("node_reset");
             each(&op.targets, Kind::Delete, tree, &mut out)
         }
         Kind::Permissions => each(
@@ -244,6 +245,11 @@ pub fn derive(op: &Operation) -> Vec<Effect> {
     }
     if op.has("runs_code") {
         out.push(Effect::new(Kind::RunCode, None).flag("runs_code"));
+    }
+    // What it destroys has no path here (a container engine's volumes by prune, an etcd
+    // member): one effect of its kind with no path, carrying the command's flags.
+    if op.has("pathless") && op.targets.is_empty() && !dry {
+        out.push(Effect::new(op.kind, None).tree(true).flags(flags));
     }
     // What the command also does to the paths safeop cannot see (`xargs rm`: deletes what it
     // reads): an effect of its kind with no path, carrying the command's flags.

@@ -19,9 +19,11 @@ use std::collections::{BTreeMap, BTreeSet};
 mod blockwrite;
 mod borg;
 mod btrfs;
+mod ceph_volume;
 mod chattr;
 mod chmod;
 mod clone;
+mod container;
 mod cp;
 mod cryptsetup;
 mod dd;
@@ -31,6 +33,7 @@ pub mod effect;
 mod fsrepair;
 mod here;
 mod kexec;
+mod kubeadm;
 mod logind;
 mod lvm;
 mod mdadm;
@@ -382,6 +385,14 @@ pub const TOOLS: &[&str] = &[
     "mkntfs",
     "mkexfatfs",
     "mkudffs",
+    // storage and cluster tools of runbooks (DESIGN decision 16)
+    "ceph-volume",
+    "kubeadm",
+    // container engines' volumes (DESIGN decision 15)
+    "docker",
+    "podman",
+    "nerdctl",
+    "docker-compose",
 ];
 
 /// The tool name a program path stands for: `/usr/sbin/mkfs.ext4` → `mkfs`, `mke2fs` → `mkfs`,
@@ -626,6 +637,9 @@ pub(crate) fn parse_tool(argv: &[String], env: &Scope) -> Operation {
         "e2fsck" | "xfs_repair" | "resize2fs" | "xfs_growfs" => fsrepair::parse(&mut op, args),
         "partclone" | "ntfsclone" => clone::parse(&mut op, program, args),
         "mformat" => mformat::parse(&mut op, args),
+        "ceph-volume" => ceph_volume::parse(&mut op, args),
+        "kubeadm" => kubeadm::parse(&mut op, args),
+        "docker" | "podman" | "nerdctl" | "docker-compose" => container::parse(&mut op, args),
         _ => {}
     }
     op

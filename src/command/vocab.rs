@@ -20,17 +20,17 @@ pub const FLAGS: &[&str] = &[
     "array_member", "assume_clean", "atimes", "attributes", "attributes_only", "backup",
     "batch_mode", "blocking_io", "bypass_lock", "byte_swap_name", "cache_only", "cancel",
     "change_name", "check_badblocks", "checksum", "cleanup_cache", "cleanup_commits", "clear",
-    "compact", "compress", "consider_checkpoints", "consider_part_files", "continue", "conv_ascii",
-    "conv_block", "conv_ebcdic", "conv_excl", "conv_fdatasync", "conv_fsync", "conv_ibm",
-    "conv_lcase", "conv_nocreat", "conv_noerror", "conv_notrunc", "conv_sparse", "conv_swab",
-    "conv_sync", "conv_ucase", "conv_unblock", "copy_contents", "copy_devices", "copy_dirlinks",
-    "copy_links", "copy_unsafe_links", "create_file", "critical", "crtimes", "cvs_exclude", "debug",
-    "decrypt", "default", "default_archive", "default_device", "deferred", "delay_updates",
-    "delete", "delete_after", "delete_before", "delete_delay", "delete_during", "delete_excluded",
-    "delete_members", "delete_missing_args", "dependents", "dereference",
-    "dereference_command_line", "descendants", "device_guessed", "devices", "dir", "dirs",
-    "disk_guid", "drop", "drop_D", "dry_run", "elsewhere", "encrypt", "erase", "error", "exact",
-    "exchange", "exclude_caches", "executability", "existing", "fake_super", "filtered",
+    "compact", "compose", "compress", "consider_checkpoints", "consider_part_files", "continue",
+    "conv_ascii", "conv_block", "conv_ebcdic", "conv_excl", "conv_fdatasync", "conv_fsync",
+    "conv_ibm", "conv_lcase", "conv_nocreat", "conv_noerror", "conv_notrunc", "conv_sparse",
+    "conv_swab", "conv_sync", "conv_ucase", "conv_unblock", "copy_contents", "copy_devices",
+    "copy_dirlinks", "copy_links", "copy_unsafe_links", "create_file", "critical", "crtimes",
+    "cvs_exclude", "debug", "decrypt", "default", "default_archive", "default_device", "deferred",
+    "delay_updates", "delete", "delete_after", "delete_before", "delete_delay", "delete_during",
+    "delete_excluded", "delete_members", "delete_missing_args", "dependents", "dereference",
+    "dereference_command_line", "descendants", "destroy", "device_guessed", "devices", "dir",
+    "dirs", "disk_guid", "drop", "drop_D", "dry_run", "elsewhere", "encrypt", "erase", "error",
+    "exact", "exchange", "exclude_caches", "executability", "existing", "fake_super", "filtered",
     "firmware_setup", "fix", "force", "force_share", "force_twice", "forget", "from0", "fsync",
     "fuzzy", "gpttombr", "group", "grow", "hard_links", "human_readable", "hybrid", "iec",
     "iflag_count_bytes", "iflag_direct", "iflag_directory", "iflag_dsync", "iflag_fullblock",
@@ -45,28 +45,28 @@ pub const FLAGS: &[&str] = &[
     "move_backup_table", "move_data", "move_main_table", "move_second_header", "msgs2stderr",
     "multi_volume", "multiple_sources", "munge_links", "new", "no_cache", "no_clobber", "no_copy",
     "no_create", "no_dereference", "no_extra_verify", "no_lock", "no_preserve_root", "no_sync",
-    "no_target_directory", "no_wall", "no_wtmp", "noacls", "noauto_pt", "nobsdflags", "noflags",
-    "non_destructive", "notrunc", "noxattrs", "numeric_ids", "numeric_owner", "oflag_append",
-    "oflag_direct", "oflag_directory", "oflag_dsync", "oflag_noatime", "oflag_nocache",
-    "oflag_noctty", "oflag_nofollow", "oflag_nonblock", "oflag_seek_bytes", "oflag_sync",
-    "old_args", "old_dirs", "omit_dir_times", "omit_link_times", "one_file_system", "one_top_level",
-    "oob_writes", "open_noatime", "other_machine", "overwrite", "overwrite_dir", "owner", "parents",
-    "partial", "partition_guid", "perms", "preallocate", "preen", "preserve_root",
-    "preserve_root_all", "progress", "protect_boot", "prune", "prune_empty_dirs", "quick", "quiet",
-    "randomize_guids", "recompress", "recompute_chs", "recursive", "recursive_unlink", "relative",
-    "remote_archive", "remote_destination", "remote_host", "remote_source", "remove", "remove_all",
-    "remove_default", "remove_destination", "remove_files", "remove_source_files",
-    "repack_cacheable_only", "repack_small", "repack_uncompressed", "repair", "replicate",
-    "repository", "resize_table", "resizefs", "restore", "run", "runs_code", "safe_links",
-    "sanitize", "save_space", "script", "secluded_args", "secure", "security_erase", "show_rc",
-    "show_version", "shrink", "size_only", "skip_old_files", "snapshot", "snapshot_summary", "sort",
-    "sparse", "specials", "stats", "stdout", "stops_services", "super", "superblock_only",
-    "suspend", "symbolic_link", "target_is_directory", "target_is_zero", "times", "to_command",
-    "transform", "transform_bsd", "transpose", "trim", "truncate", "trust_sender", "typecode",
-    "unlink_first", "unsafe", "unsafe_allow_remove_all", "unseen_arguments", "update", "verbose",
-    "verify", "wall_only", "warning", "whole_file", "whole_repository", "wipe_table", "write",
-    "write_devices", "write_sector", "writes_backing", "xattrs", "yes", "zap", "zap_all", "zero",
-    "zero_log", "zeroout",
+    "no_target_directory", "no_wall", "no_wtmp", "noacls", "noauto_pt", "nobsdflags", "node_reset",
+    "noflags", "non_destructive", "notrunc", "noxattrs", "numeric_ids", "numeric_owner",
+    "oflag_append", "oflag_direct", "oflag_directory", "oflag_dsync", "oflag_noatime",
+    "oflag_nocache", "oflag_noctty", "oflag_nofollow", "oflag_nonblock", "oflag_seek_bytes",
+    "oflag_sync", "old_args", "old_dirs", "omit_dir_times", "omit_link_times", "one_file_system",
+    "one_top_level", "oob_writes", "open_noatime", "other_machine", "overwrite", "overwrite_dir",
+    "owner", "parents", "partial", "partition_guid", "pathless", "perms", "preallocate", "preen",
+    "preserve_root", "preserve_root_all", "progress", "protect_boot", "prune", "prune_empty_dirs",
+    "quick", "quiet", "randomize_guids", "recompress", "recompute_chs", "recursive",
+    "recursive_unlink", "relative", "remote_archive", "remote_destination", "remote_host",
+    "remote_source", "remove", "remove_all", "remove_default", "remove_destination", "remove_files",
+    "remove_source_files", "repack_cacheable_only", "repack_small", "repack_uncompressed", "repair",
+    "replicate", "repository", "reset", "resize_table", "resizefs", "restore", "run", "runs_code",
+    "safe_links", "sanitize", "save_space", "script", "secluded_args", "secure", "security_erase",
+    "show_rc", "show_version", "shrink", "size_only", "skip_old_files", "snapshot",
+    "snapshot_summary", "sort", "sparse", "specials", "stats", "stdout", "stops_services", "super",
+    "superblock_only", "suspend", "symbolic_link", "system", "target_is_directory",
+    "target_is_zero", "times", "to_command", "transform", "transform_bsd", "transpose", "trim",
+    "truncate", "trust_sender", "typecode", "unlink_first", "unsafe", "unsafe_allow_remove_all",
+    "unseen_arguments", "update", "verbose", "verify", "volumes", "wall_only", "warning",
+    "whole_file", "whole_repository", "wipe_table", "write", "write_devices", "write_sector",
+    "writes_backing", "xattrs", "yes", "zap", "zap_all", "zero", "zero_log", "zeroout",
 ];
 
 /// Every option key a parser sets (`Operation::options`), sorted: the `NAME` of the fact
@@ -95,21 +95,21 @@ pub const OPTIONS: &[&str] = &[
     "max_size", "max_unused", "member_dirs", "members", "merge", "message", "method", "min_size",
     "mode", "modify_window", "move_backup_table", "move_main_table", "new", "new_host", "new_time",
     "no_preserve", "obs", "offset", "one_top_level", "only_write_batch", "option", "options",
-    "oseek", "out_format", "outbuf", "output_format", "overwrite", "owner", "pack_size", "parallel",
-    "partial_dir", "partition_guid", "partitions", "partno", "password_command", "password_file",
-    "path", "paths", "pattern", "patterns_from", "pool", "port", "preallocation", "prefix",
-    "preserve", "protocol", "random_source", "rate", "read_batch", "reboot_argument", "recompress",
-    "reference", "reflink", "remote_buffer", "remote_option", "remote_path", "remote_ratelimit",
-    "remove", "repair", "replicate", "repo", "repository_file", "resize_table", "retry_lock",
-    "root", "root_directory", "rsh", "rsync_path", "runlevel", "sector_size", "seek",
-    "set_alignment", "size", "skip", "skip_compress", "snapshot", "snapshots", "sockopts",
-    "sort_by", "source_cache", "source_trailing_slash", "source_trailing_slashes", "sparse",
-    "sparse_size", "status", "stderr", "stop_after", "stop_at", "strip_components",
-    "stuck_request_timeout", "subcommand", "subfolder", "suffix", "tag", "target", "temp_dir",
-    "threshold", "timeout", "timestamp", "tls_client_cert", "to_command", "transform_bsd",
-    "transpose", "typecode", "types", "umask", "undo_file", "unit", "unsafe_recover_no_free_space",
-    "update", "upload_buffer", "upload_ratelimit", "usage_type", "usermap", "verb", "when", "wipe",
-    "wipe_partitions", "write_batch",
+    "osd_fsid", "osd_id", "oseek", "out_format", "outbuf", "output_format", "overwrite", "owner",
+    "pack_size", "parallel", "partial_dir", "partition_guid", "partitions", "partno",
+    "password_command", "password_file", "path", "paths", "pattern", "patterns_from", "pool",
+    "port", "preallocation", "prefix", "preserve", "protocol", "random_source", "rate",
+    "read_batch", "reboot_argument", "recompress", "reference", "reflink", "remote_buffer",
+    "remote_option", "remote_path", "remote_ratelimit", "remove", "repair", "replicate", "repo",
+    "repository_file", "resize_table", "retry_lock", "root", "root_directory", "rsh", "rsync_path",
+    "runlevel", "sector_size", "seek", "set_alignment", "size", "skip", "skip_compress", "snapshot",
+    "snapshots", "sockopts", "sort_by", "source_cache", "source_trailing_slash",
+    "source_trailing_slashes", "sparse", "sparse_size", "status", "stderr", "stop_after", "stop_at",
+    "strip_components", "stuck_request_timeout", "subcommand", "subfolder", "suffix", "tag",
+    "target", "temp_dir", "threshold", "timeout", "timestamp", "tls_client_cert", "to_command",
+    "transform_bsd", "transpose", "typecode", "types", "umask", "undo_file", "unit",
+    "unsafe_recover_no_free_space", "update", "upload_buffer", "upload_ratelimit", "usage_type",
+    "usermap", "verb", "when", "wipe", "wipe_partitions", "write_batch",
 ];
 
 /// Is `name` one that [`Operation::tool`](super::Operation::tool) can be? The tools of
@@ -301,6 +301,7 @@ mod tests {
         c.extend(around("chgrp", &chmod::CHGRP_SPEC, "g f"));
         c.extend(around("setfacl -m u:x:r", &setfacl::SPEC, "f"));
         c.extend(block_tools());
+        c.extend(cluster_tools());
         c.extend(SPECIAL.iter().map(|l| words(l)));
         c
     }
@@ -426,6 +427,37 @@ mod tests {
             "fsck.ext4 -y /dev/sdb",
             "pv -o /dev/sdb a",
             "partclone -r -s a.img -o /dev/sdb",
+        ] {
+            c.push(words(line));
+        }
+        c
+    }
+
+    /// The storage and cluster tools of runbooks (ceph-volume, kubeadm) and the container
+    /// engines, each table in a line the tool accepts.
+    fn cluster_tools() -> Vec<Vec<String>> {
+        use crate::command::{ceph_volume, container, kubeadm};
+        let mut c: Vec<Vec<String>> = Vec::new();
+        c.extend(around(
+            "ceph-volume",
+            &ceph_volume::GLOBAL,
+            "lvm zap /dev/sdc",
+        ));
+        c.extend(around("ceph-volume lvm zap", &ceph_volume::ZAP, "/dev/sdc"));
+        c.extend(around("kubeadm reset", &kubeadm::SPEC, ""));
+        c.extend(around("docker", &container::DOCKER_GLOBAL, "volume rm v"));
+        c.extend(around("nerdctl", &container::DOCKER_GLOBAL, "volume prune"));
+        c.extend(around("podman", &container::PODMAN_GLOBAL, "volume rm v"));
+        for verb in ["volume rm", "volume prune", "system prune", "system reset"] {
+            c.extend(around(&format!("podman {verb}"), &container::VOLUME, "v"));
+        }
+        c.extend(around("docker compose", &container::COMPOSE, "down -v"));
+        c.extend(around("docker compose down -v", &container::DOWN, ""));
+        c.extend(around("docker-compose down", &container::DOWN, "-v"));
+        for line in [
+            "podman volume rm --all",
+            "kubeadm reset --skip-phases cleanup-node",
+            "kubeadm reset phase remove-etcd-member",
         ] {
             c.push(words(line));
         }

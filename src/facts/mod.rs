@@ -29,6 +29,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+pub mod container;
+pub mod dir;
 pub mod disk;
 pub mod effects;
 pub mod expansion;
@@ -42,6 +44,7 @@ pub mod path;
 pub mod proc_view;
 pub mod program;
 pub mod protected;
+pub mod recheck;
 pub mod restore;
 pub mod scale;
 pub mod session;
@@ -67,6 +70,8 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         restore::FACTS,
         write::FACTS,
         volume::FACTS,
+        dir::FACTS,
+        container::FACTS,
     ]
     .into_iter()
     .flatten()

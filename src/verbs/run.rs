@@ -232,12 +232,14 @@ pub(crate) fn run(sources: &Sources, a: RunArgs) -> u8 {
             match ask_or_refuse(&policy, challenge, &expected, &shown) {
                 Ok(()) => {
                     let rec = base_record(&argv, &d, "confirmed");
+                    let recheck = || still_so(&policy, &facts, &argv, &d, &log_path, strict, false);
                     let run = Forked {
                         argv: &argv,
                         d: &d,
                         judged: &judged,
                         log_path: &log_path,
                         strict,
+                        recheck: &recheck,
                     };
                     run.record_then_run(rec, must_log, path_var, path_override)
                 }
@@ -273,12 +275,14 @@ pub(crate) fn run(sources: &Sources, a: RunArgs) -> u8 {
                     let mut rec = base_record(&argv, &d, "overridden");
                     rec.reason = Some(reason);
                     let must_log = policy.audit_failure == policy::AuditFailure::Refuse;
+                    let recheck = || still_so(&policy, &facts, &argv, &d, &log_path, strict, true);
                     let run = Forked {
                         argv: &argv,
                         d: &d,
                         judged: &judged,
                         log_path: &log_path,
                         strict,
+                        recheck: &recheck,
                     };
                     run.record_then_run(rec, must_log, path_var, path_override)
                 }
@@ -286,6 +290,52 @@ pub(crate) fn run(sources: &Sources, a: RunArgs) -> u8 {
             }
         }
     }
+}
+
+/// After the answer (DESIGN decision 15): the cheap facts are probed again
+/// ([`Facts::after_prompt`]) and the command decided again. When it would now be denied (for an
+/// override: denied by a final rule, which no override lifts) it is refused, with a record and a
+/// message saying what changed while the prompt waited; a confirm or less runs on the yes given.
+fn still_so(
+    policy: &Policy,
+    facts: &Facts,
+    argv: &[String],
+    d: &Decision,
+    log_path: &Path,
+    strict: bool,
+    overridden: bool,
+) -> Result<(), u8> {
+    let now = facts.after_prompt();
+    let again = engine::decide(policy, &now, overridden);
+    let new_denies: Vec<&engine::Finding> = again
+        .findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::Deny && (!overridden || f.is_final))
+        .filter(|f| {
+            !d.findings
+                .iter()
+                .any(|g| g.rule == f.rule && g.message == f.message && g.verdict == f.verdict)
+        })
+        .collect();
+    if new_denies.is_empty() {
+        return Ok(());
+    }
+    let what = new_denies
+        .iter()
+        .map(|f| format!("{} ({})", f.message, f.rule))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let reason = format!("changed while the prompt waited: {what}");
+    let mut rec = base_record(argv, &again, "refused");
+    rec.event = "outcome".into();
+    rec.findings.clear();
+    rec.reason = Some(reason.clone());
+    let _ = log(log_path, rec, strict, false);
+    eprint(&format!(
+        "refused ({reason}); `{}` was not run. Run it again to have what is there now judged.",
+        bytes::shell_join(argv)
+    ));
+    Err(REFUSED)
 }
 
 /// A confirmed or overridden command: its decision record first (refusing when that must be
@@ -296,6 +346,8 @@ struct Forked<'a> {
     judged: &'a Judged,
     log_path: &'a Path,
     strict: bool,
+    /// The facts decided again after the answer ([`still_so`]), after the identity re-check.
+    recheck: &'a dyn Fn() -> Result<(), u8>,
 }
 
 impl Forked<'_> {
@@ -313,6 +365,7 @@ impl Forked<'_> {
             self.argv,
             self.d,
             self.judged,
+            self.recheck,
             self.log_path,
             self.strict,
             path_var,
@@ -463,10 +516,12 @@ fn refuse_changed(
     REFUSED
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_and_log(
     argv: &[String],
     d: &Decision,
     judged: &Judged,
+    recheck: &dyn Fn() -> Result<(), u8>,
     log_path: &Path,
     strict: bool,
     path_var: Option<std::ffi::OsString>,
@@ -481,6 +536,10 @@ fn run_and_log(
     };
     // The answer may have taken minutes: look again after it.
     if let Err(c) = still_judged(judged, argv, d, log_path, strict) {
+        return c;
+    }
+    // What made it a confirm rather than a deny may have changed too.
+    if let Err(c) = recheck() {
         return c;
     }
     match exec::run_child(&path, argv, path_override) {

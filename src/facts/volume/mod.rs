@@ -40,6 +40,8 @@ const LVM_TOOLS: &[&str] = &[
     "lvreduce",
     "lvresize",
     "lvconvert",
+    // `ceph-volume lvm zap VG/LV` names an LV as LVM does.
+    "ceph-volume",
 ];
 
 fn probe(f: &Facts, s: &PathSubject) -> ProbeResult {
