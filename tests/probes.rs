@@ -390,7 +390,8 @@ fn check_while_smartctl_hangs(s: &Scratch) -> (std::process::Child, PathBuf) {
     let tree = bulk_tree(s);
     let (bin, pids) = (s.path("bin"), s.path("pids"));
     recording_stand_in(&bin, "smartctl", &pids, "sleep 100");
-    let child = Command::new(BIN)
+    let mut child = Command::new(BIN);
+    child
         .args(["check", "--", "rm", "-rf", &tree])
         .env("SAFEOP_POLICY", fixture("empty-policy.yaml"))
         .env("SAFEOP_AUDIT_LOG", s.path("audit.jsonl"))
@@ -405,9 +406,21 @@ fn check_while_smartctl_hangs(s: &Scratch) -> (std::process::Child, PathBuf) {
         .env_remove("SAFEOP_HELPER_TIMEOUT")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn safeop");
+        .stderr(Stdio::null());
+    // The signals this is about as a terminal delivers them. A test run started in the
+    // background of a non-interactive shell (`cargo test &`) inherits SIGINT ignored, and safeop,
+    // like any program, keeps a signal ignored that its caller ignores (`nohup`).
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        child.pre_exec(|| {
+            for sig in [nix::libc::SIGINT, nix::libc::SIGTERM, nix::libc::SIGHUP] {
+                nix::libc::signal(sig, nix::libc::SIG_DFL);
+            }
+            Ok(())
+        });
+    }
+    let child = child.spawn().expect("spawn safeop");
     let until = Instant::now() + Duration::from_secs(10);
     while groups(&pids).is_empty() {
         assert!(Instant::now() < until, "smartctl never started");
