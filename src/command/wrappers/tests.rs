@@ -251,6 +251,44 @@ fn shell_strings_are_read_as_the_shell_reads_them() {
     }
 }
 
+/// After a `cd` the shell's directory is not known here (the `cd` may fail, sit in a subshell
+/// or behind `||`): a guarded command with a relative path asks; absolute paths are judged
+/// as written, and what runs before the first `cd` (not again in a loop or a function) too.
+#[test]
+fn relative_paths_after_a_cd_are_not_judged_against_either_directory() {
+    for line in [
+        "sh -c 'cd / && rm -rf usr'",
+        "sh -c '(cd / && rm -rf usr)'",
+        "sh -c 'cd /srv || rm -rf usr'",
+        "sh -c 'f() { rm -rf usr; }; cd /; f'",
+        "sh -c 'for d in 1 2; do rm -rf usr; cd /; done'",
+        "sh -c 'pushd / >/dev/null; rm -rf etc'",
+        "sh -c 'builtin cd /; rm -rf usr'",
+        "sh -c 'cd /; echo x > passwd'",
+        "sh -c 'cd \"$D\" && dd if=/dev/zero of=disk.img'",
+    ] {
+        let op = parse_str(line);
+        assert_eq!(op.kind, Kind::Opaque, "{line}: {:?}", op.note);
+        assert!(
+            op.note.as_deref().is_some_and(|n| n.contains("runs after")),
+            "{line}: {:?}",
+            op.note
+        );
+    }
+    for (line, target) in [
+        ("sh -c 'cd /tmp && rm -rf /usr'", "/usr"),
+        ("sh -c 'rm -rf build; cd /'", "build"),
+    ] {
+        let op = parse_str(line);
+        assert_eq!(
+            (op.kind, op.targets.clone()),
+            (Kind::Delete, vec![target.to_string()]),
+            "{line}"
+        );
+    }
+    assert!(!parse_str("sh -c 'cd /tmp && ls'").is_guarded());
+}
+
 #[test]
 fn shell_running_a_script_is_unknown() {
     assert_eq!(parse_str("bash deploy.sh").kind, Kind::Unknown);
