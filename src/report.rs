@@ -180,6 +180,7 @@ pub fn policy_show(p: &crate::policy::Policy) -> String {
     s.push_str("settings:\n");
     for (key, value) in [
         ("on_fact_error", p.on_fact_error.name()),
+        ("preflight_without_facts", p.preflight_without_facts.name()),
         (
             "no_tty",
             match p.no_tty {

@@ -44,6 +44,7 @@ pub mod protected;
 pub mod restore;
 pub mod scale;
 pub mod session;
+pub mod shell;
 pub mod smart;
 pub mod snapshot;
 pub mod tree;
@@ -66,6 +67,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         restore::FACTS,
         write::FACTS,
         volume::FACTS,
+        shell::FACTS,
     ]
     .into_iter()
     .flatten()
@@ -179,6 +181,9 @@ pub struct PathSubject {
     pub abs: PathBuf,
 }
 
+/// Why a fact is missing when there is no host to ask ([`Facts::without_host`]).
+pub const NEEDS_HOST: &str = "needs facts from the target host";
+
 /// The key of a value that stands for "this probe could not find out" ([`failed`]).
 pub const FAILED_KEY: &str = "$unknown";
 
@@ -252,6 +257,10 @@ pub struct Facts<'a> {
     pub sys_root: PathBuf,
     snapshot: Option<Snapshot>,
     missing_is_null: bool,
+    /// No facts of the host the command is meant for ([`Facts::without_host`]).
+    no_host: bool,
+    /// The words of the command as shell text wrote them (`preflight`), for [`shell`].
+    shell_words: RefCell<Rc<Vec<(String, crate::shell::unset::WordInfo)>>>,
     cache: RefCell<Cache>,
     seen: RefCell<BTreeMap<String, Value>>,
     seen_paths: RefCell<BTreeMap<String, Map<String, Value>>>,
@@ -277,6 +286,8 @@ impl<'a> Facts<'a> {
             sys_root,
             snapshot: None,
             missing_is_null: false,
+            no_host: false,
+            shell_words: RefCell::default(),
             cache: RefCell::default(),
             seen: RefCell::default(),
             seen_paths: RefCell::default(),
@@ -303,6 +314,32 @@ impl<'a> Facts<'a> {
         let mut f = Facts::live(op, cwd, PathBuf::from("/"));
         f.snapshot = Some(snapshot);
         f
+    }
+
+    /// Facts of no host at all (`preflight` without a snapshot: a runbook is for another
+    /// machine, and this one is never probed): only the pure facts (the argv, the shell words)
+    /// are known; every other one is a [`FactError`] whose reason is [`NEEDS_HOST`], which
+    /// [`Facts::needs_host`] tells apart from a probe that failed.
+    pub fn without_host(op: &'a Operation, cwd: PathBuf) -> Facts<'a> {
+        let mut f = Facts::from_snapshot(op, cwd, Snapshot::default());
+        f.no_host = true;
+        f
+    }
+
+    /// Whether `e` is a fact this run could not have because it has no host to ask.
+    pub fn needs_host(&self, e: &FactError) -> bool {
+        self.no_host && e.why == NEEDS_HOST
+    }
+
+    /// Hands in the words of the command as the shell text wrote them: each argv string with
+    /// what [`crate::shell::unset`] made of its word.
+    pub fn set_shell_words(&self, words: Rc<Vec<(String, crate::shell::unset::WordInfo)>>) {
+        *self.shell_words.borrow_mut() = words;
+    }
+
+    /// The words handed in by [`Facts::set_shell_words`] (none outside `preflight`).
+    pub fn shell_words(&self) -> Rc<Vec<(String, crate::shell::unset::WordInfo)>> {
+        self.shell_words.borrow().clone()
     }
 
     /// Facts of a made-up situation (inline examples, policy test cases): a fact the case does
@@ -410,6 +447,9 @@ impl<'a> Facts<'a> {
             if !def.probe.pure {
                 if self.missing_is_null {
                     return Ok(Value::Null);
+                }
+                if self.no_host {
+                    return Err(err(NEEDS_HOST.into()));
                 }
                 return Err(err("not in the facts snapshot".into()));
             }

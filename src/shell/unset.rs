@@ -170,6 +170,8 @@ impl Tracker {
                 let e = self.eval(&parts, at);
                 if !e.unknown {
                     if e.empties.is_empty() {
+                        // Spelt out by the script itself: not "whatever the variable holds".
+                        info.from_variable = false;
                         info.known = Some(e.text);
                     } else {
                         info.if_empty = Some(squeeze(&e.text));
