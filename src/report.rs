@@ -8,7 +8,10 @@
 //! as the four characters `\xNN`; when any argument is not plain UTF-8 it adds `argv_hex`, the
 //! exact bytes of each argument in lowercase hex (absent otherwise).
 
+pub mod junit;
 pub mod out;
+pub mod preflight;
+pub mod sarif;
 
 use crate::command::Operation;
 use crate::engine::Decision;
