@@ -316,12 +316,14 @@ impl<'a> Facts<'a> {
         f
     }
 
-    /// Facts of no host at all (`preflight` without a snapshot: a runbook is for another
-    /// machine, and this one is never probed): only the pure facts (the argv, the shell words)
-    /// are known; every other one is a [`FactError`] whose reason is [`NEEDS_HOST`], which
-    /// [`Facts::needs_host`] tells apart from a probe that failed.
-    pub fn without_host(op: &'a Operation, cwd: PathBuf) -> Facts<'a> {
-        let mut f = Facts::from_snapshot(op, cwd, Snapshot::default());
+    /// Facts for `preflight`: a runbook is for another machine, and this one is never probed.
+    /// With a snapshot of the target host its values are used, a failed probe it records
+    /// (`{ $unknown: … }`) is unknown as in `check --facts`, and a fact it does not hold at all
+    /// is one that host was never asked; without one, nothing but the pure facts (the argv,
+    /// the shell words) is known. Either way a fact not given is a [`FactError`] whose reason
+    /// is [`NEEDS_HOST`], which [`Facts::needs_host`] tells apart from a probe that failed.
+    pub fn without_host(op: &'a Operation, cwd: PathBuf, snapshot: Option<Snapshot>) -> Facts<'a> {
+        let mut f = Facts::from_snapshot(op, cwd, snapshot.unwrap_or_default());
         f.no_host = true;
         f
     }

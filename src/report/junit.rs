@@ -52,10 +52,18 @@ pub fn junit(files: &[FileReport]) -> String {
             "  <testsuite name=\"{path}\" tests=\"{t}\" failures=\"{fl}\" errors=\"0\" skipped=\"0\">\n"
         ));
         for st in &f.steps {
-            let cmd = if st.argv.is_empty() {
-                "(shell text not understood)".to_string()
-            } else {
-                bytes::shell_join(&st.argv)
+            // The command as the file has it, from its column to the end of the line.
+            let written: String = f
+                .text
+                .lines()
+                .nth(st.line.saturating_sub(1) as usize)
+                .unwrap_or("")
+                .chars()
+                .skip(st.col.saturating_sub(1) as usize)
+                .collect();
+            let cmd = match written.trim() {
+                "" => bytes::shell_join(&st.argv),
+                w => w.to_string(),
             };
             let on = st
                 .host

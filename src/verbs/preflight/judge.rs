@@ -105,8 +105,8 @@ impl Judge<'_> {
         let words: Rc<Vec<(String, WordInfo)>> =
             Rc::new(argv.iter().cloned().zip(info.iter().cloned()).collect());
         let step = |argv: Vec<String>, op: Operation| {
-            let (d, no_host) = self.decide(&op, words.clone(), host);
-            step_of(line, col, argv, host, &d, no_host)
+            let (d, has_snapshot) = self.decide(&op, words.clone(), host);
+            step_of(line, col, argv, host, &d, has_snapshot)
         };
         if let Some(why) = &f.unseen {
             let mut op = Operation::new("sh", argv.clone());
@@ -124,10 +124,10 @@ impl Judge<'_> {
             op.targets.push(t.to_string());
             op.note = Some(format!("a redirection writes `{t}`"));
             let (rl, rc) = map(r.line, r.col);
-            let (d, no_host) = self.decide(&op, words.clone(), host);
+            let (d, has_snapshot) = self.decide(&op, words.clone(), host);
             let mut shown = argv.clone();
             shown.push(format!(">{t}"));
-            out.push(step_of(rl, rc, shown, host, &d, no_host));
+            out.push(step_of(rl, rc, shown, host, &d, has_snapshot));
         }
         if f.words.is_empty() {
             return;
@@ -154,8 +154,8 @@ impl Judge<'_> {
         let opaque = |why: String, host: &Host| {
             let mut op = Operation::new("ssh", argv.to_vec());
             op.opaque(why);
-            let (d, no_host) = self.decide(&op, Rc::default(), host);
-            step_of(line, col, argv.to_vec(), host, &d, no_host)
+            let (d, has_snapshot) = self.decide(&op, Rc::default(), host);
+            step_of(line, col, argv.to_vec(), host, &d, has_snapshot)
         };
         let Some(s) = super::ssh::parse(&f.words) else {
             out.push(opaque(
@@ -208,8 +208,8 @@ impl Judge<'_> {
         let (line, col) = map(e.line, e.col);
         let mut op = Operation::new("sh", Vec::new());
         op.opaque(format!("the shell text here cannot be read: {}", e.message));
-        let (d, no_host) = self.decide(&op, Rc::default(), host);
-        step_of(line, col, Vec::new(), host, &d, no_host)
+        let (d, has_snapshot) = self.decide(&op, Rc::default(), host);
+        step_of(line, col, Vec::new(), host, &d, has_snapshot)
     }
 
     /// The engine's decision with the facts of the step's host (none: [`Facts::without_host`]).
@@ -224,12 +224,9 @@ impl Judge<'_> {
             Host::Named(h) => self.hosts.get(h),
             Host::Unknown => None,
         };
-        let facts = match snap {
-            Some(s) => Facts::from_snapshot(op, self.cwd.clone(), s.clone()),
-            None => Facts::without_host(op, self.cwd.clone()),
-        };
+        let facts = Facts::without_host(op, self.cwd.clone(), snap.cloned());
         facts.set_shell_words(words);
-        (engine::decide(self.policy, &facts, false), snap.is_none())
+        (engine::decide(self.policy, &facts, false), snap.is_some())
     }
 }
 
@@ -262,13 +259,13 @@ fn step_of(
     argv: Vec<String>,
     host: &Host,
     d: &Decision,
-    no_host: bool,
+    has_snapshot: bool,
 ) -> Step {
     let mut findings = Vec::new();
     let mut wanting: Vec<(String, String, Verdict)> = Vec::new();
     for f in &d.findings {
         match &f.fact_error {
-            Some(e) if no_host && e.why == NEEDS_HOST => {
+            Some(e) if e.why == NEEDS_HOST => {
                 wanting.push((f.rule.clone(), e.fact.clone(), f.verdict))
             }
             _ => findings.push(StepFinding {
@@ -299,18 +296,35 @@ fn step_of(
         if facts.len() > 3 {
             named.push(format!("{} more", facts.len() - 3));
         }
+        let rules_read = format!(
+            "{} {}",
+            rules.len(),
+            if rules.len() == 1 { "rule reads" } else { "rules read" }
+        );
+        let (message, fix) = if has_snapshot {
+            (
+                format!(
+                    "{NEEDS_HOST}{whose}: its snapshot lacks what {rules_read} ({})",
+                    named.join(", ")
+                ),
+                "take the snapshot with these paths too (`safeop facts --json PATH…` there, or `safeop check --format json --all-findings -- CMD` and its `facts`)".to_string(),
+            )
+        } else {
+            (
+                format!(
+                    "{NEEDS_HOST}{whose}: {rules_read} what only that host can tell ({})",
+                    named.join(", ")
+                ),
+                format!(
+                    "take a snapshot there with `safeop facts --json PATH…` and give it with `{how}`"
+                ),
+            )
+        };
         findings.push(StepFinding {
             rule: NEEDS_HOST_FACTS.into(),
             verdict: worst,
-            message: format!(
-                "{NEEDS_HOST}{whose}: {} {} what only that host can tell ({})",
-                rules.len(),
-                if rules.len() == 1 { "rule reads" } else { "rules read" },
-                named.join(", ")
-            ),
-            fix: Some(format!(
-                "take a snapshot there with `safeop facts --json PATH…` and give it with `{how}`"
-            )),
+            message,
+            fix: Some(fix),
             rules,
             facts,
         });
