@@ -439,22 +439,25 @@ impl<'a> Facts<'a> {
             (_, Some(s)) => Some(s),
             (_, None) => return Err(err("the operation has no such path".into())),
         };
-        if let Some(snap) = &self.snapshot {
+        // Preflight computes the pure facts from the step itself: a snapshot taken of another
+        // command (its `operation.flags`, its `shell.*`) says nothing of this one.
+        let from_snapshot = self.snapshot.as_ref().filter(|_| !(self.no_host && def.probe.pure));
+        if let Some(snap) = from_snapshot {
             if let Some(v) = snapshot_value(snap, name, rel, subject) {
                 return match failure_of(&v) {
                     Some(why) => Err(err(why)),
                     None => Ok(v),
                 };
             }
-            if !def.probe.pure {
-                if self.missing_is_null {
-                    return Ok(Value::Null);
-                }
-                if self.no_host {
-                    return Err(err(NEEDS_HOST.into()));
-                }
-                return Err(err("not in the facts snapshot".into()));
+        }
+        if self.snapshot.is_some() && !def.probe.pure {
+            if self.missing_is_null {
+                return Ok(Value::Null);
             }
+            if self.no_host {
+                return Err(err(NEEDS_HOST.into()));
+            }
+            return Err(err("not in the facts snapshot".into()));
         }
         let key = (
             def.probe.id,

@@ -107,30 +107,27 @@ pub fn text(files: &[FileReport]) -> String {
             }
         }
     }
-    let [allowed, warned, confirm, denied] = counts;
+    let [_, warned, confirm, denied] = counts;
     let needs_host = files
         .iter()
         .flat_map(|f| &f.steps)
         .filter(|st| st.findings.iter().any(|f| f.rule == "needs-host-facts"))
         .count();
-    let _ = allowed;
+    let files_word = if files.len() == 1 { "file" } else { "files" };
+    let commands_word = if commands == 1 { "command" } else { "commands" };
+    let lacking = if needs_host > 0 {
+        format!("; {needs_host} lack facts of the host they run on")
+    } else {
+        String::new()
+    };
+    let outcome = match worst(files) {
+        Verdict::Deny => "denied",
+        Verdict::Confirm => "needs confirmation",
+        Verdict::Warn | Verdict::Allow => "passes",
+    };
     s.push_str(&format!(
-        "preflight: {} {} {commands} {}: {denied} denied, {confirm} {} confirmation, {warned} {}{}; {}\n",
-        files.len(),
-        if files.len() == 1 { "file," } else { "files," },
-        if commands == 1 { "command" } else { "commands" },
-        if confirm == 1 { "needs" } else { "need" },
-        if warned == 1 { "warning" } else { "warnings" },
-        if needs_host > 0 {
-            format!(" ({needs_host} for want of the target host's facts)")
-        } else {
-            String::new()
-        },
-        match worst(files) {
-            Verdict::Deny => "denied",
-            Verdict::Confirm => "needs confirmation",
-            Verdict::Warn | Verdict::Allow => "passes",
-        }
+        "preflight: {} {files_word}, {commands} {commands_word}: {denied} denied, {confirm} to confirm, {warned} warned{lacking}: {outcome}\n",
+        files.len()
     ));
     s
 }

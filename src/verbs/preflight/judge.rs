@@ -226,7 +226,9 @@ impl Judge<'_> {
         };
         let facts = Facts::without_host(op, self.cwd.clone(), snap.cloned());
         facts.set_shell_words(words);
-        (engine::decide(self.policy, &facts, false), snap.is_some())
+        // Every rule is heard (nothing is probed, so it costs nothing): a report shows all that
+        // is wrong with a step; the verdict is the one `check` gives.
+        (engine::decide(self.policy, &facts, true), snap.is_some())
     }
 }
 
