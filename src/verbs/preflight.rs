@@ -97,6 +97,25 @@ pub(crate) fn preflight(sources: &Sources, a: PreflightArgs) -> Result<u8, Error
     Ok(super::check::verdict_code(rep::worst(&reports)))
 }
 
+/// One text judged as `preflight` judges a file given no facts, with the embedded policy: every
+/// step. For the fuzz target `preflight_text` (the whole way from text to verdicts).
+pub fn judge_text(text: &str, markdown: bool) -> Result<Vec<rep::Step>, Error> {
+    let policy = Policy::embedded()?;
+    let hosts = BTreeMap::new();
+    let judge = judge::Judge {
+        policy: &policy,
+        here: None,
+        hosts: &hosts,
+        cwd: std::path::PathBuf::from("/"),
+    };
+    let kind = if markdown {
+        files::Kind::Markdown
+    } else {
+        files::Kind::Shell
+    };
+    Ok(judge.file(text, kind))
+}
+
 /// `--facts SNAPSHOT` (at most once) and `--facts HOST=SNAPSHOT` (once per host). A value is
 /// `HOST=…` when the part before the first `=` is a host name (no `/`, not empty).
 type Snapshots = (Option<Snapshot>, BTreeMap<String, Snapshot>);
