@@ -109,12 +109,21 @@ fn markdown_findings_stand_at_their_line_and_column() {
         "comments, console output and python are no commands; `# ` is a root prompt in console"
     );
     let f = findings(&v);
-    assert!(has(&f, "8:4 deny[rm-empty-variable-reaches-system-dir]"), "{f:?}");
+    assert!(
+        has(&f, "8:4 deny[rm-empty-variable-reaches-system-dir]"),
+        "{f:?}"
+    );
     assert!(has(&f, "8:4 confirm[rm-recursive-unquoted-glob]"), "{f:?}");
     assert!(has(&f, "12:3 warn[needs-host-facts]"), "{f:?}");
     assert!(has(&f, "19:3 warn[needs-host-facts]"), "{f:?}");
-    assert!(has(&f, "25:1 deny[rm-recursive-root]"), "a console block with no prompt is commands: {f:?}");
-    assert!(!f.iter().any(|l| l.starts_with("20:")), "echo only prints: {f:?}");
+    assert!(
+        has(&f, "25:1 deny[rm-recursive-root]"),
+        "a console block with no prompt is commands: {f:?}"
+    );
+    assert!(
+        !f.iter().any(|l| l.starts_with("20:")),
+        "echo only prints: {f:?}"
+    );
     assert_eq!(code, 4);
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["verdict"], "deny");
@@ -202,15 +211,27 @@ fn commands_in_every_construct_are_judged_and_mentions_are_not() {
 fn the_steam_line_is_denied_and_its_guarded_spellings_pass() {
     let s = Scratch::new();
     let cases = [
-        ("steam.sh", "STEAMROOT=\"$(cd \"${0%/*}\" && echo $PWD)\"\nrm -rf \"$STEAMROOT/\"*\n", true),
+        (
+            "steam.sh",
+            "STEAMROOT=\"$(cd \"${0%/*}\" && echo $PWD)\"\nrm -rf \"$STEAMROOT/\"*\n",
+            true,
+        ),
         ("slash.sh", "rm -rf $DIR/\n", true),
         ("etc.sh", "rm -rf \"$PREFIX\"/etc\n", true),
         ("empty.sh", "set -u\nDIR=\nrm -rf \"$DIR/\"*\n", true),
         ("nounset.sh", "set -u\nrm -rf \"$DIR/\"*\n", false),
         ("guard.sh", "rm -rf \"${DIR:?}/\"*\n", false),
-        ("guard-before.sh", ": \"${DIR:?DIR is not set}\"\nrm -rf \"$DIR/\"*\n", false),
+        (
+            "guard-before.sh",
+            ": \"${DIR:?DIR is not set}\"\nrm -rf \"$DIR/\"*\n",
+            false,
+        ),
         ("default.sh", "rm -rf \"${TMPDIR:-/tmp}/x\"\n", false),
-        ("static.sh", "DIR=/srv/app/cache\nrm -rf \"$DIR/\"*\n", false),
+        (
+            "static.sh",
+            "DIR=/srv/app/cache\nrm -rf \"$DIR/\"*\n",
+            false,
+        ),
         ("build.sh", "rm -rf \"$TMPDIR/build\"\n", false),
         ("shebang.sh", "#!/bin/bash -eu\nrm -rf \"$DIR/\"*\n", false),
     ];
@@ -246,12 +267,21 @@ fn unquoted_globs_and_devices_from_variables_ask() {
     let (v, code) = json_of(s.dir.path(), &["disks.sh"]);
     let f = findings(&v);
     assert!(has(&f, "1:1 confirm[rm-recursive-unquoted-glob]"), "{f:?}");
-    assert!(!f.iter().any(|l| l.starts_with("2:1 confirm")), "quoted: {f:?}");
+    assert!(
+        !f.iter().any(|l| l.starts_with("2:1 confirm")),
+        "quoted: {f:?}"
+    );
     assert!(has(&f, "3:1 confirm[device-from-variable]"), "{f:?}");
     assert!(has(&f, "4:1 confirm[device-from-variable]"), "{f:?}");
     assert!(has(&f, "5:1 confirm[device-from-variable]"), "{f:?}");
-    assert!(!f.iter().any(|l| l.starts_with("7:1 confirm")), "spelt out as /dev/sdb: {f:?}");
-    assert!(!f.iter().any(|l| l.starts_with("8:1 confirm")), "cp is no raw write: {f:?}");
+    assert!(
+        !f.iter().any(|l| l.starts_with("7:1 confirm")),
+        "spelt out as /dev/sdb: {f:?}"
+    );
+    assert!(
+        !f.iter().any(|l| l.starts_with("8:1 confirm")),
+        "cp is no raw write: {f:?}"
+    );
     assert!(has(&steps(&v), "7:1 wipefs -a /dev/sdb"));
     assert_eq!(code, 3);
 }
@@ -289,7 +319,10 @@ fn without_facts_only_the_command_line_decides() {
         .status(3)
         .stdout_has("confirm[needs-host-facts]");
     // and may not lower it
-    let lax = s.write("lax.yaml", "version: 1\nsettings:\n  preflight_without_facts: allow\n");
+    let lax = s.write(
+        "lax.yaml",
+        "version: 1\nsettings:\n  preflight_without_facts: allow\n",
+    );
     Test::new()
         .cwd(s.dir.path())
         .env("SAFEOP_POLICY", &lax)
@@ -330,7 +363,10 @@ fn text_the_parser_cannot_read_is_a_finding_and_the_rest_is_judged() {
     let (v, code) = json_of(s.dir.path(), &["heredoc.md"]);
     let f = findings(&v);
     assert!(has(&f, "2:5 confirm[command-not-understood]"), "{f:?}");
-    assert!(has(&f, "7:1 deny[rm-recursive-root]"), "the next block is still judged: {f:?}");
+    assert!(
+        has(&f, "7:1 deny[rm-recursive-root]"),
+        "the next block is still judged: {f:?}"
+    );
     assert_eq!(code, 4);
 }
 
@@ -385,7 +421,12 @@ fn a_directory_is_walked_for_scripts_and_runbooks() {
     let (v, code) = json_of(s.dir.path(), &["docs"]);
     assert_eq!(
         v["files"],
-        serde_json::json!(["docs/a.sh", "docs/b.md", "docs/sub/c", "docs/sub/d.markdown"])
+        serde_json::json!([
+            "docs/a.sh",
+            "docs/b.md",
+            "docs/sub/c",
+            "docs/sub/d.markdown"
+        ])
     );
     assert_eq!(code, 0);
 }
@@ -407,7 +448,13 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     s.write("steps.sh", CONSTRUCTS);
     let r = Test::new()
         .cwd(s.dir.path())
-        .args(["preflight", "--format", "sarif", "docs/runbook.md", "steps.sh"])
+        .args([
+            "preflight",
+            "--format",
+            "sarif",
+            "docs/runbook.md",
+            "steps.sh",
+        ])
         .go();
     r.status(4);
     let out = s.write("out.sarif", &r.stdout);
@@ -442,8 +489,14 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
         .iter()
         .position(|r| *r == "rm-recursive-root")
         .expect("cited")];
-    assert_eq!(root["shortDescription"]["text"], "Never delete the root directory recursively.");
-    assert!(root["help"]["text"].as_str().expect("help").contains("`/` is never it"));
+    assert_eq!(
+        root["shortDescription"]["text"],
+        "Never delete the root directory recursively."
+    );
+    assert!(root["help"]["text"]
+        .as_str()
+        .expect("help")
+        .contains("`/` is never it"));
     let results = run["results"].as_array().expect("results");
     let deny = results
         .iter()
@@ -458,7 +511,12 @@ fn sarif_validates_against_the_sarif_2_1_0_schema() {
     assert_eq!(loc["region"]["startColumn"], 1);
     let levels: Vec<(&str, &str)> = results
         .iter()
-        .map(|x| (x["ruleId"].as_str().expect("id"), x["level"].as_str().expect("level")))
+        .map(|x| {
+            (
+                x["ruleId"].as_str().expect("id"),
+                x["level"].as_str().expect("level"),
+            )
+        })
         .collect();
     assert!(levels.contains(&("rm-recursive-unquoted-glob", "warning")));
     assert!(levels.contains(&("needs-host-facts", "note")));
@@ -478,10 +536,16 @@ fn junit_has_a_suite_per_file_and_a_case_per_command() {
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "testsuites");
     assert_eq!(root.attribute("tests"), Some("9"));
-    let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
     assert_eq!(suites.len(), 2);
     assert_eq!(suites[0].attribute("name"), Some("runbook.md"));
-    let cases: Vec<_> = suites[0].children().filter(|n| n.has_tag_name("testcase")).collect();
+    let cases: Vec<_> = suites[0]
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
     assert_eq!(cases.len(), 7);
     let failed: Vec<&str> = cases
         .iter()

@@ -54,7 +54,13 @@ fn at(v: &Value, (line, col): (u64, u64)) -> Vec<String> {
         .iter()
         .filter(|c| c["line"] == line && c["col"] == col)
         .flat_map(|c| c["findings"].as_array().expect("findings").clone())
-        .map(|f| format!("{}[{}]", f["verdict"].as_str().unwrap_or(""), f["rule"].as_str().unwrap_or("")))
+        .map(|f| {
+            format!(
+                "{}[{}]",
+                f["verdict"].as_str().unwrap_or(""),
+                f["rule"].as_str().unwrap_or("")
+            )
+        })
         .collect()
 }
 
@@ -89,7 +95,7 @@ fn incident_002_dd_onto_the_running_guests_disk_is_denied_with_the_xen_hosts_fac
         &example("002-xen-guest-disk.sh").replace("/srv/xen/web1.img", &img_s),
     );
     let md_text = example("002-xen-guest-disk.md").replace("/srv/xen/web1.img", &img_s);
-    let md = s.write("002.md", &md_text);
+    s.write("002.md", &md_text);
     let snap_s = snap.display().to_string();
     // The script runs on the Xen host itself: its facts are --facts SNAPSHOT.
     let sh_text = std::fs::read_to_string(&sh).expect("read");
@@ -103,7 +109,10 @@ fn incident_002_dd_onto_the_running_guests_disk_is_denied_with_the_xen_hosts_fac
     let dd = place(&md_text, "dd if=");
     let host = format!("xen1={snap_s}");
     let (v, code) = preflight(s.dir.path(), &["--facts", &host, "002.md"]);
-    assert!(at(&v, dd).contains(&"deny[loop-backing-file-in-use]".to_string()), "{v:#}");
+    assert!(
+        at(&v, dd).contains(&"deny[loop-backing-file-in-use]".to_string()),
+        "{v:#}"
+    );
     assert_eq!(code, 4);
     // Without xen1's snapshot (or with a snapshot of another host) it needs xen1's facts.
     for args in [vec!["002.md"], vec!["--facts", &snap_s, "002.md"]] {
@@ -194,7 +203,11 @@ fn incident_003_a_reboot_into_a_forced_fsck_asks_for_the_host_name() {
         let text = example(name);
         s.write(name, &text);
         let (v, code) = preflight(s.dir.path(), &["--facts", &snap_s, name]);
-        let needle = if name.ends_with(".md") { "sudo reboot" } else { "reboot" };
+        let needle = if name.ends_with(".md") {
+            "sudo reboot"
+        } else {
+            "reboot"
+        };
         let found = at(&v, place(&text, needle));
         assert!(
             found.contains(&"confirm[fsck-due-on-reboot]".to_string()),

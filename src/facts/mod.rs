@@ -441,7 +441,10 @@ impl<'a> Facts<'a> {
         };
         // Preflight computes the pure facts from the step itself: a snapshot taken of another
         // command (its `operation.flags`, its `shell.*`) says nothing of this one.
-        let from_snapshot = self.snapshot.as_ref().filter(|_| !(self.no_host && def.probe.pure));
+        let from_snapshot = self
+            .snapshot
+            .as_ref()
+            .filter(|_| !(self.no_host && def.probe.pure));
         if let Some(snap) = from_snapshot {
             if let Some(v) = snapshot_value(snap, name, rel, subject) {
                 return match failure_of(&v) {

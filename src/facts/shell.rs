@@ -101,8 +101,14 @@ mod tests {
             ("\"$D/\"*".to_string(), w("\"$D/\"*")),
             ("of=$DEV".to_string(), w("of=$DEV")),
         ];
-        assert_eq!(word_of(&words, "\"$D/\"*").map(|w| w.text.as_str()), Some("\"$D/\"*"));
-        assert_eq!(word_of(&words, "$DEV").map(|w| w.text.as_str()), Some("of=$DEV"));
+        assert_eq!(
+            word_of(&words, "\"$D/\"*").map(|w| w.text.as_str()),
+            Some("\"$D/\"*")
+        );
+        assert_eq!(
+            word_of(&words, "$DEV").map(|w| w.text.as_str()),
+            Some("of=$DEV")
+        );
         assert!(word_of(&words, "DEV").is_none());
     }
 }

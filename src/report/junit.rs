@@ -40,7 +40,10 @@ pub fn junit(files: &[FileReport]) -> String {
                 .count(),
         )
     };
-    let (tests, failures) = files.iter().map(count).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let (tests, failures) = files
+        .iter()
+        .map(count)
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str(&format!(
         "<testsuites name=\"safeop-preflight\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n"

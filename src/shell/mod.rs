@@ -73,8 +73,8 @@ use std::fmt;
 
 pub mod expand;
 pub mod markdown;
-pub mod unset;
 mod peel;
+pub mod unset;
 mod walk;
 mod words;
 

@@ -131,7 +131,9 @@ impl Tracker {
                     }
                 }
             },
-            BindKind::Loop(Some(ws)) if !ws.is_empty() && ws.iter().all(|w| self.never_empty(w, &b.scopes)) => {
+            BindKind::Loop(Some(ws))
+                if !ws.is_empty() && ws.iter().all(|w| self.never_empty(w, &b.scopes)) =>
+            {
                 Val::NonEmpty
             }
             BindKind::Loop(_) => Val::Maybe,
@@ -195,10 +197,11 @@ impl Tracker {
                     match *a {
                         "--" | "-" => break,
                         "-o" | "+o" => {
-                            if it.next() == Some(&"nounset") {
-                                self.events
-                                    .push((scopes.clone(), Event::NoUnset(*a == "-o")));
-                            }
+                            // `-o NAME`: only `nounset` matters; the name is taken either way.
+                            let on = *a == "-o";
+                            let named = it.next().filter(|n| **n == "nounset");
+                            self.events
+                                .extend(named.map(|_| (scopes.clone(), Event::NoUnset(on))));
                         }
                         a if a.starts_with('-') && a.contains('u') => {
                             self.events.push((scopes.clone(), Event::NoUnset(true)))
@@ -222,7 +225,8 @@ impl Tracker {
             let mut guarded = Vec::new();
             guards(&scan(&w.text), &mut guarded);
             for n in guarded {
-                self.events.push((scopes.clone(), Event::Set(n, Val::NonEmpty)));
+                self.events
+                    .push((scopes.clone(), Event::Set(n, Val::NonEmpty)));
             }
         }
     }
@@ -342,7 +346,10 @@ fn unquoted_glob(pat: &str) -> bool {
 enum Part {
     /// Literal text after quote removal; `true` when it holds an unquoted glob character.
     Lit(String, bool),
-    Param { name: String, op: Op },
+    Param {
+        name: String,
+        op: Op,
+    },
     /// `$(…)` or `` `…` ``.
     Cmd,
     /// Known never to be empty, value unknown (`$((…))`).

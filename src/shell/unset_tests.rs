@@ -35,7 +35,10 @@ fn the_steam_line_is_root_when_its_variable_is_empty() {
         if_empty("rm -rf \"$(git rev-parse --show-toplevel)/\"*").as_deref(),
         Some("/*")
     );
-    assert_eq!(if_empty("rm -rf \"$TMPDIR/build\"").as_deref(), Some("/build"));
+    assert_eq!(
+        if_empty("rm -rf \"$TMPDIR/build\"").as_deref(),
+        Some("/build")
+    );
 }
 
 #[test]
@@ -56,11 +59,15 @@ fn what_rules_the_empty_value_out() {
         assert_eq!(if_empty(text), None, "{text}");
     }
     assert_eq!(
-        info("rm -rf \"${TMPDIR:-/tmp}/x\"", "rm", 2).known.as_deref(),
+        info("rm -rf \"${TMPDIR:-/tmp}/x\"", "rm", 2)
+            .known
+            .as_deref(),
         Some("/tmp/x")
     );
     assert_eq!(
-        info("DIR=/srv/app\nrm -rf \"$DIR/\"*", "rm", 2).known.as_deref(),
+        info("DIR=/srv/app\nrm -rf \"$DIR/\"*", "rm", 2)
+            .known
+            .as_deref(),
         Some("/srv/app/*")
     );
     // `DIR="$BASE/app"`: at worst `/app`, so the delete is at worst `/app/*`, not `/*`.
@@ -88,7 +95,10 @@ fn what_does_not() {
         ("DIR=/srv\nread DIR\nrm -rf \"$DIR/\"*", "/*"),
         ("set -u\nset +u\nrm -rf \"$DIR/\"*", "/*"),
         // assigned from a command: may be empty (Steam's `$(cd … && pwd)`)
-        ("STEAMROOT=\"$(cd \"${0%/*}\" && echo $PWD)\"\nrm -rf \"$STEAMROOT/\"*", "/*"),
+        (
+            "STEAMROOT=\"$(cd \"${0%/*}\" && echo $PWD)\"\nrm -rf \"$STEAMROOT/\"*",
+            "/*",
+        ),
         // a loop over words that may be empty
         ("for d in \"$A\"; do rm -rf \"$d/\"*; done", "/*"),
         ("for d; do rm -rf \"$d/\"*; done", "/*"),
@@ -127,7 +137,9 @@ fn squeezing() {
 
 #[test]
 fn scanning_never_panics_on_broken_text() {
-    for s in ["${", "$(", "\"", "'", "`", "${#}", "${!}", "$", "\\", "${a:-${b", "$((1+"] {
+    for s in [
+        "${", "$(", "\"", "'", "`", "${#}", "${!}", "$", "\\", "${a:-${b", "$((1+",
+    ] {
         let _ = scan(s);
     }
 }

@@ -4,8 +4,8 @@
 
 use super::words::{self, Base};
 use super::{
-    peel, BindKind, Binding, Context, Dynamic, Found, Reader, RedirOp, Script, ShellError, Word, MAX_NESTING,
-    MAX_RECOVERIES,
+    peel, BindKind, Binding, Context, Dynamic, Found, Reader, RedirOp, Script, ShellError, Word,
+    MAX_NESTING, MAX_RECOVERIES,
 };
 use shuck_ast as ast;
 use shuck_ast::{BinaryOp, Command, RedirectKind, RedirectTarget, Stmt, StmtSeq, StmtTerminator};
@@ -310,7 +310,11 @@ impl Walker<'_> {
                         ast::DeclOperand::Assignment(a) => {
                             self.assignment(a);
                             let value = self.assigned(a);
-                            self.bind(a.target.name.as_ref(), BindKind::Assign(value), a.span.start);
+                            self.bind(
+                                a.target.name.as_ref(),
+                                BindKind::Assign(value),
+                                a.span.start,
+                            );
                         }
                         ast::DeclOperand::Name(_) => {}
                     }

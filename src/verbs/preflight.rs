@@ -22,8 +22,8 @@ use crate::cli::{PreflightArgs, PreflightFormat};
 use crate::error::Error;
 use crate::facts::Snapshot;
 use crate::policy::{Policy, Sources};
-use crate::report::preflight::{self as rep, FileReport, RuleMeta};
 use crate::report::out;
+use crate::report::preflight::{self as rep, FileReport, RuleMeta};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -88,10 +88,9 @@ pub(crate) fn preflight(sources: &Sources, a: PreflightArgs) -> Result<u8, Error
     match a.format {
         PreflightFormat::Text => out::text(&rep::text(&reports))?,
         PreflightFormat::Json => out::line(&rep::json(&reports))?,
-        PreflightFormat::Sarif => out::line(&crate::report::sarif::sarif(
-            &reports,
-            &rule_metas(&policy),
-        ))?,
+        PreflightFormat::Sarif => {
+            out::line(&crate::report::sarif::sarif(&reports, &rule_metas(&policy)))?
+        }
         PreflightFormat::Junit => out::text(&crate::report::junit::junit(&reports))?,
     }
     Ok(super::check::verdict_code(rep::worst(&reports)))
@@ -206,7 +205,10 @@ mod tests {
     #[test]
     fn uris_relative_to_the_working_directory() {
         let cwd = PathBuf::from("/work/repo");
-        assert_eq!(uri(Path::new("docs/run book.md"), &cwd), "docs/run%20book.md");
+        assert_eq!(
+            uri(Path::new("docs/run book.md"), &cwd),
+            "docs/run%20book.md"
+        );
         assert_eq!(uri(Path::new("/work/repo/a.sh"), &cwd), "a.sh");
         assert_eq!(uri(Path::new("/etc/x.sh"), &cwd), "file:///etc/x.sh");
         assert_eq!(uri(Path::new("./a/../b.sh"), &cwd), "b.sh");

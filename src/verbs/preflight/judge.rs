@@ -58,7 +58,15 @@ impl Judge<'_> {
             Kind::Markdown => "",
         };
         let mut steps = Vec::new();
-        self.script(&script, shebang, text, &Host::Here, &|l, c| (l, c), 0, &mut steps);
+        self.script(
+            &script,
+            shebang,
+            text,
+            &Host::Here,
+            &|l, c| (l, c),
+            0,
+            &mut steps,
+        );
         steps.sort_by_key(|s| (s.line, s.col));
         steps
     }
@@ -132,7 +140,9 @@ impl Judge<'_> {
         if f.words.is_empty() {
             return;
         }
-        if f.program().is_some_and(|p| p.rsplit('/').next() == Some("ssh")) {
+        if f.program()
+            .is_some_and(|p| p.rsplit('/').next() == Some("ssh"))
+        {
             self.ssh(f, &argv, file, map, depth, out, (line, col));
             return;
         }
@@ -301,7 +311,11 @@ fn step_of(
         let rules_read = format!(
             "{} {}",
             rules.len(),
-            if rules.len() == 1 { "rule reads" } else { "rules read" }
+            if rules.len() == 1 {
+                "rule reads"
+            } else {
+                "rules read"
+            }
         );
         let (message, fix) = if has_snapshot {
             (

@@ -97,7 +97,10 @@ mod tests {
         );
         assert_eq!(
             read("ssh -p 2222 -i ~/.ssh/k -tt root@web1.example.com dd of=/dev/vda"),
-            Some(("web1.example.com".into(), vec!["dd".into(), "of=/dev/vda".into()]))
+            Some((
+                "web1.example.com".into(),
+                vec!["dd".into(), "of=/dev/vda".into()]
+            ))
         );
         assert_eq!(
             read("ssh -oBatchMode=yes -A -J bastion xen1 -- ls"),
@@ -108,7 +111,11 @@ mod tests {
         assert_eq!(read("ssh -- h ls").map(|r| r.0), Some("h".into()));
         assert_eq!(read("ssh h"), Some(("h".into(), vec![])));
         assert_eq!(read("ssh -Z h ls"), None, "an option safeop does not know");
-        assert_eq!(read("ssh \"$HOST\" ls"), None, "a host known only at run time");
+        assert_eq!(
+            read("ssh \"$HOST\" ls"),
+            None,
+            "a host known only at run time"
+        );
         assert_eq!(read("scp a h:b"), None);
     }
 }
