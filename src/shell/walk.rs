@@ -4,13 +4,14 @@
 
 use super::words::{self, Base};
 use super::{
-    peel, BindKind, Binding, Context, Dynamic, Found, Reader, RedirOp, Script, ShellError, Word,
-    MAX_NESTING, MAX_RECOVERIES,
+    peel, BindKind, Context, Found, Reader, RedirOp, Script, ShellError, Word, MAX_NESTING,
+    MAX_RECOVERIES,
 };
 use shuck_ast as ast;
 use shuck_ast::{BinaryOp, Command, RedirectKind, RedirectTarget, Stmt, StmtSeq, StmtTerminator};
 use shuck_parser::parser::{ParseStatus, Parser};
 
+mod binds;
 mod inner;
 mod redirects;
 use std::collections::VecDeque;
@@ -569,45 +570,6 @@ impl Walker<'_> {
                 .unwrap_or(c.span.start),
         };
         self.again(text, at, Context::Piped(rd.clone()));
-    }
-
-    /// The value an assignment gives, as a word (a compound `NAME=(…)` as a dynamic one).
-    fn assigned(&self, a: &ast::Assignment) -> Word {
-        match &a.value {
-            ast::AssignmentValue::Scalar(w) => words::word(w, self.src, self.base),
-            ast::AssignmentValue::Compound(_) => {
-                let (l, c) = self.at(a.span.start);
-                let mut w = words::plain(a.span.slice(self.src), l, c);
-                w.dynamic = Some(Dynamic::Parameter(a.target.name.to_string()));
-                w
-            }
-        }
-    }
-
-    /// Records that `name` is set here ([`Script::bindings`]).
-    fn bind(&mut self, name: &str, kind: BindKind, p: ast::Position) {
-        let (line, col) = self.at(p);
-        if self.past_limit(line) {
-            return;
-        }
-        self.out.bindings.push(Binding {
-            name: name.to_string(),
-            kind,
-            line,
-            col,
-            context: self.ctx.clone(),
-            scopes: self.scopes.clone(),
-        });
-    }
-
-    /// A loop's variable: it takes each of `words` in turn (the positional parameters if none).
-    fn bind_loop(&mut self, name: &str, words: Option<&[ast::Word]>, p: ast::Position) {
-        let ws = words.map(|ws| {
-            ws.iter()
-                .map(|w| words::word(w, self.src, self.base))
-                .collect()
-        });
-        self.bind(name, BindKind::Loop(ws), p);
     }
 
     fn assignment(&mut self, a: &ast::Assignment) {
