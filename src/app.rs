@@ -79,6 +79,7 @@ pub fn main(mut args: Vec<String>) -> u8 {
     let code = match cli.verb {
         Verb::Run(a) => crate::verbs::run::run(&sources, a),
         Verb::Check(a) => written(crate::verbs::check::check(&sources, a)),
+        Verb::Preflight(a) => written(crate::verbs::preflight::preflight(&sources, a)),
         Verb::Policy(PolicyVerb::Lint { files }) => {
             written(crate::verbs::policy::lint(&sources, &files))
         }

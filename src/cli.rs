@@ -54,6 +54,10 @@ pub enum Verb {
         after_help = "Examples:\n  safeop check -- rm -rf /srv/data\n  safeop check --format json -- qemu-img resize --shrink vm.qcow2 10G\n  safeop check --facts host-facts.json -- dd of=/srv/xen/web1.img\n\nExit status: 0 allowed or warn, 3 needs confirmation, 4 denied, 2 usage error, 125 other failure."
     )]
     Check(CheckArgs),
+    /// Judge every command in shell scripts and Markdown runbooks without running any of them
+    /// (a CI pre-flight): text, JSON, SARIF or JUnit, exit status by the worst verdict.
+    #[command(after_help = PREFLIGHT_AFTER)]
+    Preflight(PreflightArgs),
     /// Validate policy files, or run policy test cases.
     #[command(subcommand)]
     Policy(PolicyVerb),
@@ -140,6 +144,57 @@ pub struct CheckArgs {
     /// The command and its arguments.
     #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<String>,
+}
+
+const PREFLIGHT_AFTER: &str = "Examples:
+  safeop preflight deploy.sh docs/runbooks/            every *.sh, *.bash, *.md, *.markdown and
+                                                       shell-#! file below the directory
+  safeop preflight --facts web1.json restore.md        judged with the facts of the target host
+  safeop preflight --facts web1.json --facts db1=db1.json runbook.md
+                                                       `ssh db1 '…'` steps with db1's facts
+  safeop preflight --format sarif runbooks/ > preflight.sarif      GitHub code scanning
+  safeop preflight --format junit runbooks/ > preflight.xml        GitLab test reports
+
+Nothing is run and nothing of this machine is probed: a runbook is for another host. Take that
+host's facts there with `safeop facts --json PATH…` (or `safeop check --format json -- CMD`,
+whose `facts` is a snapshot) and give them with --facts. Without a snapshot, rules that read only
+the command line decide as `check` does (`rm -rf /` is denied), and a rule that needs the host's
+facts says \"needs facts from the target host\" at the policy's `preflight_without_facts`
+(warn unless a layer raises it).
+
+Markdown: fenced blocks tagged sh, bash, shell, zsh, console or shell-session, also inside lists
+and blockquotes; in console blocks `$ ` and `# ` are prompts and the lines after a command its
+output (a console block with no prompt at all is all commands). Shell: pipelines, lists, loops,
+substitutions, `eval`, here-documents fed to a shell, `ssh HOST '…'` (judged with HOST's facts
+from --facts HOST=SNAPSHOT) are each judged; text that only mentions a command (`echo \"rm -rf
+/\"`, comments, here-document data) is not. What the shell expands is read from the script:
+`rm -rf \"$DIR/\"*` with DIR possibly empty is `rm -rf /*` (safeop explain
+rm-empty-variable-reaches-system-dir). Text the parser cannot read is a finding at its place.
+
+Exit status: 0 nothing worse than warn, 3 something needs confirmation, 4 something is denied,
+2 usage error (a FILE that does not exist), 125 other failure (a binary, huge or unreadable file).";
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum PreflightFormat {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+}
+
+#[derive(Args, Debug)]
+pub struct PreflightArgs {
+    #[arg(long, value_enum, default_value_t = PreflightFormat::Text)]
+    pub format: PreflightFormat,
+
+    /// A facts snapshot (`safeop facts --json` on the target host) for the steps run here; as
+    /// HOST=SNAPSHOT, for the steps run as `ssh HOST …`. May be given once per host.
+    #[arg(long, value_name = "[HOST=]SNAPSHOT")]
+    pub facts: Vec<String>,
+
+    /// Scripts, runbooks, and directories to look through.
+    #[arg(required = true, value_name = "FILE|DIR", value_parser = file_path)]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

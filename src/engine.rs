@@ -335,6 +335,14 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
         };
         let (verdict, fact_error) = match result {
             Ok(v) => (v, None),
+            // Without the target host's facts (`preflight` with no snapshot) the setting caps
+            // what the rule's `unknown:` says: a runbook is not refused for want of a snapshot.
+            Err(e) if facts.needs_host(&e) => (
+                rule.unknown
+                    .unwrap_or(policy.on_fact_error)
+                    .min(policy.preflight_without_facts),
+                Some(e),
+            ),
             Err(e) => (rule.unknown.unwrap_or(policy.on_fact_error), Some(e)),
         };
         if verdict == Verdict::Allow {
@@ -346,6 +354,10 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
             (None, None) => rule.summary.clone(),
         };
         let fix = match &fact_error {
+            Some(e) if facts.needs_host(e) => Some(
+                "give `--facts SNAPSHOT` taken on the host it runs on (`safeop facts --json PATH…` there)"
+                    .to_string(),
+            ),
             Some(_) => Some("safeop could not check this here: look by hand before going ahead, or get the probe working".to_string()),
             None => rule.fix.as_ref().map(|f| template::render(f, &mut get)),
         };

@@ -8,7 +8,10 @@
 //! as the four characters `\xNN`; when any argument is not plain UTF-8 it adds `argv_hex`, the
 //! exact bytes of each argument in lowercase hex (absent otherwise).
 
+pub mod junit;
 pub mod out;
+pub mod preflight;
+pub mod sarif;
 
 use crate::command::Operation;
 use crate::engine::Decision;
@@ -180,6 +183,7 @@ pub fn policy_show(p: &crate::policy::Policy) -> String {
     s.push_str("settings:\n");
     for (key, value) in [
         ("on_fact_error", p.on_fact_error.name()),
+        ("preflight_without_facts", p.preflight_without_facts.name()),
         (
             "no_tty",
             match p.no_tty {

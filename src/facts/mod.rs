@@ -48,6 +48,7 @@ pub mod recheck;
 pub mod restore;
 pub mod scale;
 pub mod session;
+pub mod shell;
 pub mod smart;
 pub mod snapshot;
 pub mod tree;
@@ -72,6 +73,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         volume::FACTS,
         dir::FACTS,
         container::FACTS,
+        shell::FACTS,
     ]
     .into_iter()
     .flatten()
@@ -185,6 +187,9 @@ pub struct PathSubject {
     pub abs: PathBuf,
 }
 
+/// Why a fact is missing when there is no host to ask ([`Facts::without_host`]).
+pub const NEEDS_HOST: &str = "needs facts from the target host";
+
 /// The key of a value that stands for "this probe could not find out" ([`failed`]).
 pub const FAILED_KEY: &str = "$unknown";
 
@@ -260,6 +265,10 @@ pub struct Facts<'a> {
     /// The operation runs elsewhere: no live fact is read (see [`Facts::live`]).
     elsewhere: bool,
     missing_is_null: bool,
+    /// No facts of the host the command is meant for ([`Facts::without_host`]).
+    no_host: bool,
+    /// The words of the command as shell text wrote them (`preflight`), for [`shell`].
+    shell_words: RefCell<Rc<Vec<(String, crate::shell::unset::WordInfo)>>>,
     cache: RefCell<Cache>,
     seen: RefCell<BTreeMap<String, Value>>,
     seen_paths: RefCell<BTreeMap<String, Map<String, Value>>>,
@@ -292,6 +301,8 @@ impl<'a> Facts<'a> {
             snapshot: elsewhere.then(Snapshot::default),
             elsewhere,
             missing_is_null: false,
+            no_host: false,
+            shell_words: RefCell::default(),
             cache: RefCell::default(),
             seen: RefCell::default(),
             seen_paths: RefCell::default(),
@@ -318,6 +329,34 @@ impl<'a> Facts<'a> {
         let mut f = Facts::live(op, cwd, PathBuf::from("/"));
         f.snapshot = Some(snapshot);
         f
+    }
+
+    /// Facts for `preflight`: a runbook is for another machine, and this one is never probed.
+    /// With a snapshot of the target host its values are used, a failed probe it records
+    /// (`{ $unknown: … }`) is unknown as in `check --facts`, and a fact it does not hold at all
+    /// is one that host was never asked; without one, nothing but the pure facts (the argv,
+    /// the shell words) is known. Either way a fact not given is a [`FactError`] whose reason
+    /// is [`NEEDS_HOST`], which [`Facts::needs_host`] tells apart from a probe that failed.
+    pub fn without_host(op: &'a Operation, cwd: PathBuf, snapshot: Option<Snapshot>) -> Facts<'a> {
+        let mut f = Facts::from_snapshot(op, cwd, snapshot.unwrap_or_default());
+        f.no_host = true;
+        f
+    }
+
+    /// Whether `e` is a fact this run could not have because it has no host to ask.
+    pub fn needs_host(&self, e: &FactError) -> bool {
+        self.no_host && e.why == NEEDS_HOST
+    }
+
+    /// Hands in the words of the command as the shell text wrote them: each argv string with
+    /// what [`crate::shell::unset`] made of its word.
+    pub fn set_shell_words(&self, words: Rc<Vec<(String, crate::shell::unset::WordInfo)>>) {
+        *self.shell_words.borrow_mut() = words;
+    }
+
+    /// The words handed in by [`Facts::set_shell_words`] (none outside `preflight`).
+    pub fn shell_words(&self) -> Rc<Vec<(String, crate::shell::unset::WordInfo)>> {
+        self.shell_words.borrow().clone()
     }
 
     /// Facts of a made-up situation (inline examples, policy test cases): a fact the case does
@@ -415,26 +454,35 @@ impl<'a> Facts<'a> {
             (_, Some(s)) => Some(s),
             (_, None) => return Err(err("the operation has no such path".into())),
         };
-        if let Some(snap) = &self.snapshot {
+        // Preflight computes the pure facts from the step itself: a snapshot taken of another
+        // command (its `operation.flags`, its `shell.*`) says nothing of this one.
+        let from_snapshot = self
+            .snapshot
+            .as_ref()
+            .filter(|_| !(self.no_host && def.probe.pure));
+        if let Some(snap) = from_snapshot {
             if let Some(v) = snapshot_value(snap, name, rel, subject) {
                 return match failure_of(&v) {
                     Some(why) => Err(err(why)),
                     None => Ok(v),
                 };
             }
-            if !def.probe.pure {
-                if self.missing_is_null {
-                    return Ok(Value::Null);
-                }
-                if self.elsewhere {
-                    return Err(err(
-                        "the command runs where safeop cannot look; this machine's facts are \
-                         not about its paths"
-                            .into(),
-                    ));
-                }
-                return Err(err("not in the facts snapshot".into()));
+        }
+        if self.snapshot.is_some() && !def.probe.pure {
+            if self.missing_is_null {
+                return Ok(Value::Null);
             }
+            if self.no_host {
+                return Err(err(NEEDS_HOST.into()));
+            }
+            if self.elsewhere {
+                return Err(err(
+                    "the command runs where safeop cannot look; this machine's facts are \
+                     not about its paths"
+                        .into(),
+                ));
+            }
+            return Err(err("not in the facts snapshot".into()));
         }
         let key = (
             def.probe.id,

@@ -74,6 +74,8 @@ impl<'a> Facts<'a> {
             snapshot: self.snapshot.clone(),
             missing_is_null: self.missing_is_null,
             elsewhere: self.elsewhere,
+            no_host: self.no_host,
+            shell_words: RefCell::new(self.shell_words()),
             cache: RefCell::new(kept),
             seen: RefCell::default(),
             seen_paths: RefCell::default(),

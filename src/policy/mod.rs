@@ -89,6 +89,10 @@ pub struct Settings {
     /// What a needed confirmation becomes without a terminal (default `deny`).
     #[serde(default)]
     pub no_tty: Option<NoTty>,
+    /// `safeop preflight` without a facts snapshot: the most a rule whose facts only the
+    /// target host has may give (default `warn`; its `unknown:` or `on_fact_error` when milder).
+    #[serde(default)]
+    pub preflight_without_facts: Option<Verdict>,
     /// What a command that needs a confirmation or an override does when its audit record
     /// cannot be written (default `refuse`; allowed and warned commands always run, with a
     /// warning; in sudo mode nothing runs unrecorded).
@@ -368,6 +372,8 @@ pub struct Policy {
     pub on_fact_error: Verdict,
     pub no_tty: NoTty,
     pub audit_failure: AuditFailure,
+    /// `settings.preflight_without_facts` ([`Settings`]).
+    pub preflight_without_facts: Verdict,
     pub exceptions: Vec<(Exception, String)>,
     /// The files that made it, in order, with how far each was trusted.
     pub layers: Vec<(String, Trust)>,
@@ -397,6 +403,7 @@ impl Default for Policy {
             on_fact_error: Verdict::Confirm,
             no_tty: NoTty::Deny,
             audit_failure: AuditFailure::Refuse,
+            preflight_without_facts: Verdict::Warn,
             exceptions: Vec::new(),
             layers: Vec::new(),
             layer_hashes: Vec::new(),
@@ -648,6 +655,12 @@ impl Policy {
                 let (l, _) = locate(text, "no_tty", 0);
                 self.settings_from.push(("no_tty", format!("{name}:{l}")));
             }
+            if let Some(v) = s.preflight_without_facts {
+                self.preflight_without_facts = v;
+                let (l, _) = locate(text, "preflight_without_facts", 0);
+                self.settings_from
+                    .push(("preflight_without_facts", format!("{name}:{l}")));
+            }
             if let Some(v) = s.audit_failure {
                 self.audit_failure = v;
                 let (l, _) = locate(text, "audit_failure", 0);
@@ -774,6 +787,21 @@ impl Policy {
                             "`on_fact_error: {}` is milder than the `{}` in effect: {WHO}",
                             v.name(),
                             self.on_fact_error.name()
+                        ),
+                    ));
+                }
+            }
+            if let Some(v) = s.preflight_without_facts {
+                if v < self.preflight_without_facts {
+                    let (l, c) = locate(text, "preflight_without_facts", 0);
+                    return Err(Error::policy(
+                        name,
+                        l,
+                        c,
+                        format!(
+                            "`preflight_without_facts: {}` is milder than the `{}` in effect: {WHO}",
+                            v.name(),
+                            self.preflight_without_facts.name()
                         ),
                     ));
                 }

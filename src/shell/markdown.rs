@@ -272,6 +272,13 @@ pub fn script(md: &str) -> Script {
             (e.line, e.col) = map(e.line, e.col);
             out.errors.push(e);
         }
+        for mut b in s.bindings {
+            (b.line, b.col) = map(b.line, b.col);
+            if let super::BindKind::Assign(w) = &mut b.kind {
+                (w.line, w.col) = map(w.line, w.col);
+            }
+            out.bindings.push(b);
+        }
     }
     out
 }

@@ -37,7 +37,8 @@
 //!   sits in, and [`Found::unseen`] when it runs code that safeop cannot read (`eval "$x"`,
 //!   `$CMD …`, `curl … | sh`, `bash < f`, `source f`).
 //!   A command made only of redirections (`> /dev/sda`, `exec 3<>/dev/vda`, the redirections of a
-//!   compound command) is a `Found` with no words.
+//!   compound command) is a `Found` with no words, and so is a command of assignments only
+//!   (`DIR=/srv`: its [`Found::assignments`]).
 //! - [`Found::writes`]: the redirections that open their target for writing (`>`, `>|`, `>>`,
 //!   `<>`, `&>`, `&>>`, `N>`, and `>&FILE`): each is a write of that file.
 //! - [`Word`]: `text` is the word after quote removal; `dynamic` says why the shell's value
@@ -76,6 +77,7 @@ use std::fmt;
 pub mod expand;
 pub mod markdown;
 mod peel;
+pub mod unset;
 mod walk;
 mod words;
 
@@ -92,6 +94,33 @@ const MAX_RECOVERIES: usize = 64;
 pub struct Script {
     pub commands: Vec<Found>,
     pub errors: Vec<ShellError>,
+    /// Every variable the text sets (`DIR=/srv`, `export DIR=…`, a `for` loop's variable), in
+    /// source order: what later words expand to depends on them ([`unset`]).
+    pub bindings: Vec<Binding>,
+}
+
+/// A variable set by the text: a command of assignments only (`DIR=/srv`), a declaration
+/// (`export`, `readonly`, `declare`, `local`, `typeset`) or a loop's variable. Prefix
+/// assignments (`DIR=/srv cmd`) are the command's environment, not bindings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub name: String,
+    pub kind: BindKind,
+    pub line: u32,
+    pub col: u32,
+    pub context: Vec<Context>,
+    /// As [`Found::scopes`].
+    pub scopes: Vec<u32>,
+}
+
+/// How a [`Binding`] sets its variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindKind {
+    /// `NAME=WORD` (a compound `NAME=(…)` is a dynamic word).
+    Assign(Word),
+    /// `for NAME in WORDS` (`None`: `for NAME; do`, over the positional parameters), `select`,
+    /// zsh's `foreach`: the variable takes each word in turn.
+    Loop(Option<Vec<Word>>),
 }
 
 /// A place where the text is not shell that safeop can read (the parser's message), or where it
@@ -134,6 +163,10 @@ pub struct Found {
     pub peeled: Vec<String>,
     /// Why this command runs code safeop cannot read, if it does.
     pub unseen: Option<String>,
+    /// One number per construct it sits in (the same order as `context`, plus one for each text
+    /// read again), unique within one [`commands`] call: two commands share a scope only when
+    /// they sit in the same `if`, loop or subshell, not merely in two of the same kind.
+    pub scopes: Vec<u32>,
 }
 
 impl Found {

@@ -4,13 +4,14 @@
 
 use super::words::{self, Base};
 use super::{
-    peel, Context, Dynamic, Found, Reader, RedirOp, Script, ShellError, Word, MAX_NESTING,
+    peel, BindKind, Context, Found, Reader, RedirOp, Script, ShellError, Word, MAX_NESTING,
     MAX_RECOVERIES,
 };
 use shuck_ast as ast;
 use shuck_ast::{BinaryOp, Command, RedirectKind, RedirectTarget, Stmt, StmtSeq, StmtTerminator};
 use shuck_parser::parser::{ParseStatus, Parser};
 
+mod binds;
 mod inner;
 mod redirects;
 use std::collections::VecDeque;
@@ -25,33 +26,38 @@ struct Nested {
     context: Vec<Context>,
     negated: bool,
     depth: usize,
+    scopes: Vec<u32>,
 }
 
 pub(super) fn script(text: &str) -> Script {
     let mut out = Script::default();
     let mut queue = VecDeque::new();
+    let mut scope_ids = 0;
     parse(
         &mut out,
         &mut queue,
+        &mut scope_ids,
         Nested {
             text: text.to_string(),
             base: Base::TOP,
             context: Vec::new(),
             negated: false,
             depth: 0,
+            scopes: Vec::new(),
         },
     );
     while let Some(n) = queue.pop_front() {
-        parse(&mut out, &mut queue, n);
+        parse(&mut out, &mut queue, &mut scope_ids, n);
     }
     out.commands.sort_by_key(|f| (f.line, f.col));
+    out.bindings.sort_by_key(|b| (b.line, b.col));
     out.errors.sort_by_key(|e| (e.line, e.col));
     out.errors.dedup();
     out
 }
 
 /// Parses one text, and after a fatal error the rest of it from the line after the error.
-fn parse(out: &mut Script, queue: &mut VecDeque<Nested>, n: Nested) {
+fn parse(out: &mut Script, queue: &mut VecDeque<Nested>, scope_ids: &mut u32, n: Nested) {
     if n.depth > MAX_NESTING {
         out.errors.push(ShellError {
             line: n.base.line,
@@ -122,6 +128,8 @@ fn parse(out: &mut Script, queue: &mut VecDeque<Nested>, n: Nested) {
             out,
             queue,
             ctx: n.context.clone(),
+            scopes: n.scopes.clone(),
+            scope_ids: &mut *scope_ids,
             negated: usize::from(n.negated),
             depth: n.depth,
             walk_depth: 0,
@@ -182,6 +190,9 @@ struct Walker<'a> {
     out: &'a mut Script,
     queue: &'a mut VecDeque<Nested>,
     ctx: Vec<Context>,
+    /// The scope numbers of `ctx` ([`Found::scopes`]), and the last number given out.
+    scopes: Vec<u32>,
+    scope_ids: &'a mut u32,
     /// How many enclosing statements are under `!`.
     negated: usize,
     /// How many times the text being walked was read again from inside text.
@@ -225,19 +236,38 @@ impl Walker<'_> {
         }
         let mut context = self.ctx.clone();
         context.push(extra);
+        let mut scopes = self.scopes.clone();
+        scopes.push(self.new_scope());
         self.queue.push_back(Nested {
             text,
             base: Base { line, col },
             context,
             negated: self.negated > 0,
             depth: self.depth + 1,
+            scopes,
         });
     }
 
-    fn within<T>(&mut self, c: Context, f: impl FnOnce(&mut Self) -> T) -> T {
+    fn new_scope(&mut self) -> u32 {
+        *self.scope_ids = self.scope_ids.saturating_add(1);
+        *self.scope_ids
+    }
+
+    fn enter(&mut self, c: Context) {
         self.ctx.push(c);
-        let r = f(self);
+        let id = self.new_scope();
+        self.scopes.push(id);
+    }
+
+    fn leave(&mut self) {
         self.ctx.pop();
+        self.scopes.pop();
+    }
+
+    fn within<T>(&mut self, c: Context, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.enter(c);
+        let r = f(self);
+        self.leave();
         r
     }
 
@@ -255,7 +285,7 @@ impl Walker<'_> {
         self.walk_depth += 1;
         let bg = matches!(s.terminator, Some(StmtTerminator::Background(_)));
         if bg {
-            self.ctx.push(Context::Background);
+            self.enter(Context::Background);
         }
         if s.negated {
             self.negated += 1;
@@ -278,7 +308,15 @@ impl Walker<'_> {
                 for o in &d.operands {
                     match o {
                         ast::DeclOperand::Flag(w) | ast::DeclOperand::Dynamic(w) => self.subst(w),
-                        ast::DeclOperand::Assignment(a) => self.assignment(a),
+                        ast::DeclOperand::Assignment(a) => {
+                            self.assignment(a);
+                            let value = self.assigned(a);
+                            self.bind(
+                                a.target.name.as_ref(),
+                                BindKind::Assign(value),
+                                a.span.start,
+                            );
+                        }
                         ast::DeclOperand::Name(_) => {}
                     }
                 }
@@ -307,7 +345,7 @@ impl Walker<'_> {
             self.negated -= 1;
         }
         if bg {
-            self.ctx.pop();
+            self.leave();
         }
         self.walk_depth -= 1;
     }
@@ -389,21 +427,12 @@ impl Walker<'_> {
         let mut ws = self.command_words(c);
         self.subst(&c.name);
         c.args.iter().for_each(|a| self.subst(a));
-        let assignments = c
+        let assignments: Vec<(String, Word)> = c
             .assignments
             .iter()
             .map(|a| {
                 self.assignment(a);
-                let value = match &a.value {
-                    ast::AssignmentValue::Scalar(w) => words::word(w, self.src, self.base),
-                    ast::AssignmentValue::Compound(_) => {
-                        let (l, c) = self.at(a.span.start);
-                        let mut w = words::plain(a.span.slice(self.src), l, c);
-                        w.dynamic = Some(Dynamic::Parameter(a.target.name.to_string()));
-                        w
-                    }
-                };
-                (a.target.name.to_string(), value)
+                (a.target.name.to_string(), self.assigned(a))
             })
             .collect();
         let redirects = self.redirects(s);
@@ -466,6 +495,12 @@ impl Walker<'_> {
                 _ => {}
             }
         }
+        if ws.is_empty() {
+            // `DIR=/srv` alone sets DIR in this shell (with a command it is its environment).
+            for (a, (name, value)) in c.assignments.iter().zip(&assignments) {
+                self.bind(name, BindKind::Assign(value.clone()), a.span.start);
+            }
+        }
         if ws.is_empty() && redirects.is_empty() {
             return;
         }
@@ -480,6 +515,7 @@ impl Walker<'_> {
             negated: self.negated > 0,
             peeled,
             unseen,
+            scopes: self.scopes.clone(),
         };
         self.emit(f);
     }

@@ -63,7 +63,7 @@ pub(crate) fn check(sources: &Sources, a: CheckArgs) -> Result<u8, Error> {
     Ok(verdict_code(d.verdict))
 }
 
-fn verdict_code(v: Verdict) -> u8 {
+pub(crate) fn verdict_code(v: Verdict) -> u8 {
     match v {
         Verdict::Allow | Verdict::Warn => 0,
         Verdict::Confirm => 3,
@@ -71,7 +71,7 @@ fn verdict_code(v: Verdict) -> u8 {
     }
 }
 
-fn read_snapshot(p: &Path) -> Result<Snapshot, String> {
+pub(crate) fn read_snapshot(p: &Path) -> Result<Snapshot, String> {
     let text = std::fs::read_to_string(p)
         .map_err(|e| format!("cannot read facts snapshot `{}`: {e}", p.display()))?;
     Snapshot::from_json(&text).map_err(|(line, column, e)| {

@@ -7,4 +7,5 @@ pub mod explain;
 pub mod facts;
 pub mod install;
 pub mod policy;
+pub mod preflight;
 pub mod run;

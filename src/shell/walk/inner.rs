@@ -25,7 +25,14 @@ impl Walker<'_> {
             }),
             CompoundCommand::For(f) => {
                 f.words.iter().flatten().for_each(|x| self.subst(x));
-                self.within(Context::Loop, |w| w.seq(&f.body));
+                self.within(Context::Loop, |w| {
+                    for t in &f.targets {
+                        if let Some(n) = &t.name {
+                            w.bind_loop(n.as_ref(), f.words.as_deref(), f.span.start);
+                        }
+                    }
+                    w.seq(&f.body)
+                });
             }
             CompoundCommand::Repeat(r) => {
                 self.subst(&r.count);
@@ -33,7 +40,10 @@ impl Walker<'_> {
             }
             CompoundCommand::Foreach(f) => {
                 f.words.iter().for_each(|x| self.subst(x));
-                self.within(Context::Loop, |w| w.seq(&f.body));
+                self.within(Context::Loop, |w| {
+                    w.bind_loop(f.variable.as_ref(), Some(&f.words), f.span.start);
+                    w.seq(&f.body)
+                });
             }
             CompoundCommand::ArithmeticFor(f) => {
                 for e in [&f.init_ast, &f.condition_ast, &f.step_ast]
@@ -61,7 +71,10 @@ impl Walker<'_> {
             }
             CompoundCommand::Select(s) => {
                 s.words.iter().for_each(|x| self.subst(x));
-                self.within(Context::Loop, |w| w.seq(&s.body));
+                self.within(Context::Loop, |w| {
+                    w.bind_loop(s.variable.as_ref(), Some(&s.words), s.span.start);
+                    w.seq(&s.body)
+                });
             }
             CompoundCommand::Subshell(s) => self.within(Context::Subshell, |w| w.seq(s)),
             CompoundCommand::BraceGroup(s) => self.within(Context::Group, |w| w.seq(s)),

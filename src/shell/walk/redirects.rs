@@ -80,6 +80,7 @@ impl Walker<'_> {
             negated: self.negated > 0,
             peeled: Vec::new(),
             unseen: None,
+            scopes: self.scopes.clone(),
         };
         self.emit(f);
     }
