@@ -286,6 +286,32 @@ fn unquoted_globs_and_devices_from_variables_ask() {
     assert_eq!(code, 3);
 }
 
+/// A runbook that changes directory: relative paths after the `cd` are not judged against
+/// preflight's own directory (nor the `cd`'s: it may fail and the script goes on), so they ask;
+/// absolute paths and what runs before the first `cd` are judged as written.
+#[test]
+fn relative_paths_after_a_cd_ask() {
+    let s = Scratch::new();
+    s.write(
+        "cd.sh",
+        "rm -rf build\ncd /\nrm -rf usr\nrm -rf /usr\ncd /srv || true\necho x > passwd\n",
+    );
+    let (v, code) = json_of(s.dir.path(), &["cd.sh"]);
+    let f = findings(&v);
+    assert!(
+        !f.iter()
+            .any(|l| l.starts_with("1:1 confirm") || l.starts_with("1:1 deny")),
+        "before the cd: {f:?}"
+    );
+    assert!(has(&f, "3:1 confirm[command-not-understood]"), "{f:?}");
+    assert!(has(&f, "4:1 deny[rm-recursive-system-dir]"), "{f:?}");
+    assert!(
+        has(&f, "6:8 confirm[command-not-understood]"),
+        "a redirection after the cd: {f:?}"
+    );
+    assert_eq!(code, 4);
+}
+
 #[test]
 fn without_facts_only_the_command_line_decides() {
     let s = Scratch::new();

@@ -107,7 +107,7 @@ impl Effect {
         self
     }
 
-    fn flags(mut self, flags: &BTreeSet<String>) -> Effect {
+    pub(crate) fn flags(mut self, flags: &BTreeSet<String>) -> Effect {
         self.flags = flags.clone();
         self
     }

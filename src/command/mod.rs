@@ -246,9 +246,46 @@ impl Operation {
     }
 
     /// Marks the operation as not understood: policies see `opaque` and the note says why.
+    /// Whether it names a path relative to the working directory (a target, a source or an
+    /// effect's path).
+    pub fn has_relative_path(&self) -> bool {
+        let relative = |p: &str| !p.starts_with('/');
+        self.targets.iter().any(|p| relative(p))
+            || self.sources.iter().any(|p| relative(p))
+            || self
+                .effects
+                .iter()
+                .filter_map(|e| e.path.as_deref())
+                .any(relative)
+    }
+
+    /// A guarded operation with relative paths that runs after a `cd` of the same shell (see
+    /// [`crate::shell::may_run_after_move`]) becomes opaque: it asks, naming the `cd`.
+    pub fn after_move(&mut self, cd: &crate::shell::Found, script: &str) {
+        if self.is_guarded() && self.kind != Kind::Opaque && self.has_relative_path() {
+            let mut why = format!(
+                "`{}` runs after `{}` in the same shell (line {} column {}): where its relative paths lead depends on whether and where that moved",
+                self.tool,
+                cd.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "),
+                cd.line,
+                cd.col
+            );
+            if !script.is_empty() {
+                why.push_str(": ");
+                why.push_str(script);
+            }
+            self.opaque(why);
+        }
+    }
+
     pub fn opaque(&mut self, why: impl Into<String>) {
         self.kind = Kind::Opaque;
         self.note = Some(why.into());
+        // Made opaque after its effects were worked out (a `cd` before it in a script): what
+        // it does is no longer known, so its effects are the one opaque effect the rules see.
+        if !self.effects.is_empty() {
+            self.effects = vec![effect::Effect::new(Kind::Opaque, None).flags(&self.flags)];
+        }
     }
 
     /// Marks the operation as running a program its options name (`tar --to-command=CMD`,

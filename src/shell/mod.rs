@@ -336,6 +336,25 @@ pub struct Reader {
     pub host: Option<String>,
 }
 
+/// Whether a command changes the shell's directory (`cd`, `pushd`, `popd`, also as
+/// `builtin cd`, which the front end peels).
+pub fn moves_dir(f: &Found) -> bool {
+    matches!(f.program(), Some("cd" | "pushd" | "popd"))
+}
+
+/// Whether command `i` of a script may run after its first directory change (command
+/// `first`): everything after it in the text, and anything before it that a loop runs again or a
+/// function runs when called (`f() { rm -rf usr; }; cd /; f`). Where the shell is then is not
+/// known from the text: the `cd` may fail (the shell goes on in the old directory unless
+/// `set -e`), run in a subshell, or sit behind `||`.
+pub fn may_run_after_move(f: &Found, i: usize, first: usize) -> bool {
+    i > first
+        || (i < first
+            && f.context
+                .iter()
+                .any(|c| matches!(c, Context::Loop | Context::Function(_))))
+}
+
 /// Every command in `text` (a script, or the payload of `sh -c`), and every parse error.
 pub fn commands(text: &str) -> Script {
     walk::script(text)

@@ -134,8 +134,8 @@ pub(super) fn string(
     }
     let plan = super::expansion::plan(base, argv, script, &parsed, scope);
     // The first `cd`/`pushd`/`popd` of the string: relative paths after it lead wherever the
-    // shell is then (see [`after_a_move`]).
-    let first_move = parsed.commands.iter().position(moves_dir);
+    // shell is then (see [`crate::shell::may_run_after_move`]).
+    let first_move = parsed.commands.iter().position(crate::shell::moves_dir);
     let mut ops = Vec::new();
     for (i, f) in parsed.commands.iter().enumerate() {
         // `ssh HOST <<EOF … EOF`: the body runs on HOST.
@@ -154,54 +154,14 @@ pub(super) fn string(
                 super::ssh::on_host(op, h);
             }
         }
-        if let Some(m) = first_move.filter(|m| after_a_move(f, i, *m)) {
-            let cd = &parsed.commands[m];
+        if let Some(m) = first_move.filter(|m| crate::shell::may_run_after_move(f, i, *m)) {
             for op in op.iter_mut() {
-                if op.is_guarded() && op.kind != Kind::Opaque && has_relative_path(op) {
-                    op.opaque(format!(
-                        "`{}` runs after `{}` in the same shell: where its relative paths lead depends on whether and where that moved ({}:{}): {script}",
-                        op.tool,
-                        cd.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "),
-                        cd.line,
-                        cd.col
-                    ));
-                }
+                op.after_move(&parsed.commands[m], script);
             }
         }
         ops.extend(op);
     }
     one_of(base, argv, ops)
-}
-
-/// Whether a command changes the shell's directory (`cd`, `pushd`, `popd`, also as
-/// `builtin cd`, which the front end peels).
-fn moves_dir(f: &Found) -> bool {
-    matches!(f.program(), Some("cd" | "pushd" | "popd"))
-}
-
-/// Whether command `i` may run after the string's first directory change (command `first`):
-/// everything after it in the text, and anything before it that a loop runs again or a function
-/// runs when called (`f() { rm -rf usr; }; cd /; f`). Where it lands is not known here: the
-/// `cd` may fail (the shell goes on in the old directory unless `set -e`), run in a subshell,
-/// or sit behind `||`; so a relative path is not judged against either directory.
-fn after_a_move(f: &Found, i: usize, first: usize) -> bool {
-    i > first
-        || (i < first
-            && f.context
-                .iter()
-                .any(|c| matches!(c, Context::Loop | Context::Function(_))))
-}
-
-/// Whether an operation names a path relative to the shell's directory.
-fn has_relative_path(op: &Operation) -> bool {
-    let relative = |p: &str| !p.starts_with('/');
-    op.targets.iter().any(|p| relative(p))
-        || op.sources.iter().any(|p| relative(p))
-        || op
-            .effects
-            .iter()
-            .filter_map(|e| e.path.as_deref())
-            .any(relative)
 }
 
 /// What one command of a shell string does: an operation for each redirection that writes, and

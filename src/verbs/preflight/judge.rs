@@ -86,9 +86,14 @@ impl Judge<'_> {
             out.push(self.not_understood(e, host, map));
         }
         let infos = unset::annotate(script, shebang);
-        for (f, info) in script.commands.iter().zip(infos) {
+        // After the script's first `cd`, relative paths lead wherever the shell is then.
+        let first_move = script.commands.iter().position(shell::moves_dir);
+        for (i, (f, info)) in script.commands.iter().zip(infos).enumerate() {
             let host = fed_to(f).unwrap_or_else(|| host.clone());
-            self.command(f, info, file, &host, map, depth, out);
+            let moved = first_move
+                .filter(|m| shell::may_run_after_move(f, i, *m))
+                .map(|m| &script.commands[m]);
+            self.command(f, info, file, &host, map, depth, moved, out);
         }
     }
 
@@ -101,8 +106,15 @@ impl Judge<'_> {
         host: &Host,
         map: Map,
         depth: usize,
+        moved: Option<&Found>,
         out: &mut Vec<Step>,
     ) {
+        let after_move = |mut op: Operation| {
+            if let Some(cd) = moved {
+                op.after_move(cd, "");
+            }
+            op
+        };
         let (line, col) = map(f.line, f.col);
         let argv: Vec<String> = f
             .words
@@ -131,6 +143,7 @@ impl Judge<'_> {
             op.kind = OpKind::Overwrite;
             op.targets.push(t.to_string());
             op.note = Some(format!("a redirection writes `{t}`"));
+            let op = after_move(op);
             let (rl, rc) = map(r.line, r.col);
             let (d, has_snapshot) = self.decide(&op, words.clone(), host);
             let mut shown = argv.clone();
@@ -146,7 +159,7 @@ impl Judge<'_> {
             self.ssh(f, &argv, file, map, depth, out, (line, col));
             return;
         }
-        out.push(step(argv.clone(), command::parse(&argv)));
+        out.push(step(argv.clone(), after_move(command::parse(&argv))));
     }
 
     /// `ssh HOST CMD…`: CMD read as shell and judged on HOST.
