@@ -15,31 +15,6 @@ fn check(args: &[&str]) -> Test {
         .args(args)
 }
 
-/// A temp copy of a fixture sysroot with the symlinks its LAYOUT lists (as tests/volumes.rs).
-fn sysroot(rel: &str) -> tempfile::TempDir {
-    let dst = tempfile::Builder::new()
-        .prefix("safeop-sysroot-")
-        .tempdir()
-        .expect("tempdir");
-    let src = fixture(rel);
-    sh(&format!(
-        "cp -a '{}/.' '{}/'",
-        src.display(),
-        dst.path().display()
-    ));
-    let layout = std::fs::read_to_string(src.join("LAYOUT")).expect("LAYOUT");
-    for line in layout
-        .lines()
-        .filter(|l| !l.starts_with('#') && l.contains(" -> "))
-    {
-        let (link, target) = line.split_once(" -> ").expect("link -> target");
-        let link = dst.path().join(link);
-        std::fs::create_dir_all(link.parent().expect("parent")).expect("mkdir");
-        std::os::unix::fs::symlink(target, &link).expect("symlink");
-    }
-    dst
-}
-
 /// Real: a zap of a loop device is judged as `wipefs -a` of it: mounted → deny, an LVM physical
 /// volume → its name typed, a bare whole device → its name typed.
 #[test]

@@ -25,31 +25,6 @@ fn check(args: &[&str]) -> Test {
         .args(args)
 }
 
-/// A temp copy of a fixture sysroot with the symlinks its LAYOUT lists.
-fn sysroot(rel: &str) -> tempfile::TempDir {
-    let dst = tempfile::Builder::new()
-        .prefix("safeop-sysroot-")
-        .tempdir()
-        .expect("tempdir");
-    let src = fixture(rel);
-    sh(&format!(
-        "cp -a '{}/.' '{}/'",
-        src.display(),
-        dst.path().display()
-    ));
-    let layout = std::fs::read_to_string(src.join("LAYOUT")).expect("LAYOUT");
-    for line in layout
-        .lines()
-        .filter(|l| !l.starts_with('#') && l.contains(" -> "))
-    {
-        let (link, target) = line.split_once(" -> ").expect("link -> target");
-        let link = dst.path().join(link);
-        std::fs::create_dir_all(link.parent().expect("parent")).expect("mkdir");
-        std::os::unix::fs::symlink(target, &link).expect("symlink");
-    }
-    dst
-}
-
 /// A volume group on one physical volume, removed (group, then label) on drop.
 struct Vg {
     name: String,

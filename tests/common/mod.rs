@@ -495,3 +495,29 @@ impl World {
             .env("SAFEOP_AUDIT_LOG", self.path("log/audit.jsonl"))
     }
 }
+
+/// A temp copy of a fixture sysroot (`tests/fixtures/REL`) with the symlinks its LAYOUT lists
+/// (git keeps no device links, so the fixture writes them down).
+pub fn sysroot(rel: &str) -> tempfile::TempDir {
+    let dst = tempfile::Builder::new()
+        .prefix("safeop-sysroot-")
+        .tempdir()
+        .expect("tempdir");
+    let src = fixture(rel);
+    sh(&format!(
+        "cp -a '{}/.' '{}/'",
+        src.display(),
+        dst.path().display()
+    ));
+    let layout = std::fs::read_to_string(src.join("LAYOUT")).expect("LAYOUT");
+    for line in layout
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains(" -> "))
+    {
+        let (link, target) = line.split_once(" -> ").expect("link -> target");
+        let link = dst.path().join(link);
+        std::fs::create_dir_all(link.parent().expect("parent")).expect("mkdir");
+        std::os::unix::fs::symlink(target, &link).expect("symlink");
+    }
+    dst
+}
