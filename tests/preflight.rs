@@ -600,3 +600,28 @@ fn the_clean_example_runbook_passes() {
         .go();
     r.status(0).stdout_lacks("deny[").stdout_lacks("confirm[");
 }
+
+/// Every rule a SARIF report lists (the policy's, and preflight's own `needs-host-facts`) has a
+/// manual page: what a code-scanning alert links to is `safeop explain RULE`.
+#[test]
+fn every_rule_in_a_sarif_report_is_explained() {
+    let s = Scratch::new();
+    s.write("r.sh", "rm -rf /srv/x\n");
+    let r = Test::new()
+        .cwd(s.dir.path())
+        .args(["preflight", "--format", "sarif", "r.sh"])
+        .go();
+    let v = r.json();
+    let rules = v["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id").to_string())
+        .collect::<Vec<_>>();
+    assert!(rules.iter().any(|r| r == "needs-host-facts"), "{rules:?}");
+    for id in &rules {
+        let e = Test::new().args(["explain", id]).go();
+        assert_eq!(e.code(), 0, "explain {id}: {}", e.stderr);
+        assert!(e.stdout.contains(id.as_str()), "explain {id}: {}", e.stdout);
+    }
+}

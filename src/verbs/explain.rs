@@ -124,6 +124,14 @@ pub(crate) fn explain(sources: &Sources, name: Option<&str>, list: bool) -> Resu
         ))?;
         return Ok(0);
     }
+    if name == super::preflight::judge::NEEDS_HOST_FACTS {
+        let (summary, why, fix) = super::preflight::NEEDS_HOST_FACTS_DOC;
+        out::line(&format!("finding {name} (of `safeop preflight`; its verdict is the policy's preflight_without_facts)"))?;
+        out::line(&format!("  {summary}"))?;
+        out::line(&format!("why: {why}"))?;
+        out::line(&format!("way out: {fix}"))?;
+        return Ok(0);
+    }
     let hint = facts::suggest(name)
         .map(|s| format!(" (did you mean `{s}`?)"))
         .unwrap_or_default();

@@ -14,7 +14,7 @@
 //! [`crate::report::preflight`], [`crate::report::sarif`], [`crate::report::junit`].
 
 mod files;
-mod judge;
+pub(crate) mod judge;
 mod ssh;
 
 use crate::app::{cwd, eprint, FAILED};
@@ -182,11 +182,12 @@ fn rule_metas(p: &Policy) -> Vec<RuleMeta> {
             fix: r.fix.clone(),
         })
         .collect();
+    let (summary, why, fix) = NEEDS_HOST_FACTS_DOC;
     out.push(RuleMeta {
         id: judge::NEEDS_HOST_FACTS.into(),
-        summary: "A rule needs facts that only the host the step runs on can tell.".into(),
-        why: Some("Without a facts snapshot of the target host (`--facts SNAPSHOT`, or `--facts HOST=SNAPSHOT` for `ssh HOST` steps) nothing of that host is known: whether the device is mounted, the image loop-attached, the disk failing. The rules that read those facts cannot decide; this finding stands for them, at the policy's `preflight_without_facts`.".into()),
-        fix: Some("Take a snapshot on the target host with `safeop facts --json PATH…` and give it with `--facts`.".into()),
+        summary: summary.into(),
+        why: Some(why.into()),
+        fix: Some(fix.into()),
     });
     out.push(RuleMeta {
         id: "command-not-understood".into(),
@@ -196,6 +197,13 @@ fn rule_metas(p: &Policy) -> Vec<RuleMeta> {
     });
     out
 }
+
+/// What `needs-host-facts` is (summary, why, way out): for the SARIF rule list and `explain`.
+pub(crate) const NEEDS_HOST_FACTS_DOC: (&str, &str, &str) = (
+    "A rule needs facts that only the host the step runs on can tell.",
+    "Without a facts snapshot of the target host (`--facts SNAPSHOT`, or `--facts HOST=SNAPSHOT` for `ssh HOST` steps) nothing of that host is known: whether the device is mounted, the image loop-attached, the disk failing. The rules that read those facts cannot decide; this finding stands for them, at the policy's `preflight_without_facts` (warn unless a policy raises it).",
+    "Take a snapshot on the target host with `safeop facts --json PATH…` and give it with `--facts`.",
+);
 
 #[cfg(test)]
 mod tests {
