@@ -70,6 +70,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         restore::FACTS,
         write::FACTS,
         volume::FACTS,
+        volume::thin::FACTS,
         dir::FACTS,
         container::FACTS,
     ]

@@ -73,6 +73,7 @@ impl<'a> Facts<'a> {
             sys_root: self.sys_root.clone(),
             snapshot: self.snapshot.clone(),
             missing_is_null: self.missing_is_null,
+            elsewhere: self.elsewhere,
             cache: RefCell::new(kept),
             seen: RefCell::default(),
             seen_paths: RefCell::default(),
