@@ -23,14 +23,24 @@
 //!
 //! `-f`/`--force` (flag `force`) skips the engine's own y/N question of a prune: safeop asks
 //! instead. Global options that point the CLI at another daemon — docker's `-H`/`--host`,
-//! `-c`/`--context`, podman's `-r`/`--remote`, `-c`/`--connection`, `--url` — make every fact
-//! about the volumes another host's: flag `elsewhere` (a person looks there). `--help`/`-h` and
-//! `--version` only print; other commands are not judged ([`Kind::Unknown`]).
+//! `-c`/`--context` (other than `default`), podman's `-r`/`--remote`, `-c`/`--connection`,
+//! `--url`, nerdctl's `-H`/`-a`/`--host`/`--address` (another containerd) and `-n`/`--namespace`
+//! (another containerd namespace, whose volumes are apart) — make every fact about the volumes
+//! another daemon's: flag `elsewhere` (a person looks there). So does the environment the engine
+//! reads the same from ([`super::INHERITED`]): `DOCKER_HOST` (other than the default socket) and
+//! `DOCKER_CONTEXT` (other than `default`) for docker and compose, `CONTAINER_HOST` and
+//! `CONTAINER_CONNECTION` for podman, `CONTAINERD_ADDRESS` and `CONTAINERD_NAMESPACE` for
+//! nerdctl. docker's current context in its config file (`currentContext` in
+//! `DIR/config.json`, DIR from `--config`, `DOCKER_CONFIG` or `~/.docker`) is the facts' to read
+//! (`facts::container`): the parser records where the file is (option `docker_config`) and
+//! whether the line or the environment chose the daemon already (flag `daemon_chosen`), which
+//! the file then does not decide. `--help`/`-h` and `--version` only print; other commands are
+//! not judged ([`Kind::Unknown`]).
 
 use super::options::PFLAG;
-use super::{Arg, Getopt, Kind, Operation};
+use super::{Arg, Getopt, Kind, Operation, Scope};
 
-/// docker's and nerdctl's global options.
+/// docker's global options.
 pub(super) const DOCKER_GLOBAL: Getopt = Getopt {
     short_arg: "Hcl",
     short_flag: "Dhv",
@@ -42,12 +52,6 @@ pub(super) const DOCKER_GLOBAL: Getopt = Getopt {
         "tlscacert",
         "tlscert",
         "tlskey",
-        // nerdctl
-        "namespace",
-        "address",
-        "snapshotter",
-        "cni-path",
-        "data-root",
     ],
     long_flag: &["debug", "help", "version", "tls", "tlsverify"],
     pairs: &[
@@ -55,6 +59,45 @@ pub(super) const DOCKER_GLOBAL: Getopt = Getopt {
         ('c', "context"),
         ('l', "log-level"),
         ('D', "debug"),
+        ('h', "help"),
+        ('v', "version"),
+    ],
+    permute: false,
+    ..PFLAG
+};
+
+/// nerdctl's global options (its docs/config.md and command reference): `-H`/`-a`/`--host`/
+/// `--address` name the containerd socket, `-n`/`--namespace` its namespace.
+pub(super) const NERDCTL_GLOBAL: Getopt = Getopt {
+    short_arg: "Han",
+    short_flag: "hv",
+    long_arg: &[
+        "host",
+        "address",
+        "namespace",
+        "snapshotter",
+        "storage-driver",
+        "cni-path",
+        "cni-netconfpath",
+        "data-root",
+        "cgroup-manager",
+        "hosts-dir",
+        "host-gateway-ip",
+        "bridge-ip",
+    ],
+    long_flag: &[
+        "debug",
+        "debug-full",
+        "help",
+        "version",
+        "experimental",
+        "insecure-registry",
+        "kube-hide-dupe",
+    ],
+    pairs: &[
+        ('H', "host"),
+        ('a', "address"),
+        ('n', "namespace"),
         ('h', "help"),
         ('v', "version"),
     ],
@@ -147,14 +190,52 @@ pub(super) const DOWN: Getopt = Getopt {
     ..PFLAG
 };
 
-pub(crate) fn parse(op: &mut Operation, args: &[String]) {
-    if op.tool == "docker-compose" {
-        return compose(op, args);
+/// The daemons docker's CLI reaches when `DOCKER_HOST` names these: its own default sockets.
+const DOCKER_DEFAULT_HOSTS: &[&str] = &["unix:///var/run/docker.sock", "unix:///run/docker.sock"];
+
+/// What of the environment points the engine elsewhere: `(variable, value)`. `chosen`: the
+/// environment picks docker's daemon itself (its config file's current context does not count).
+fn env_elsewhere(tool: &str, env: &Scope) -> (Vec<String>, bool) {
+    let names: &[&str] = match tool {
+        "podman" => &["CONTAINER_HOST", "CONTAINER_CONNECTION"],
+        "nerdctl" => &["CONTAINERD_ADDRESS", "CONTAINERD_NAMESPACE"],
+        _ => &["DOCKER_HOST", "DOCKER_CONTEXT"],
+    };
+    let mut out = Vec::new();
+    let mut chosen = false;
+    for n in names {
+        let Some(v) = env.get(n).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        chosen = true;
+        let local = match *n {
+            "DOCKER_HOST" => DOCKER_DEFAULT_HOSTS.contains(&v),
+            "DOCKER_CONTEXT" => v == "default",
+            _ => false,
+        };
+        if !local {
+            out.push(format!("{n}={v}"));
+        }
     }
-    let global = if op.tool == "podman" {
-        PODMAN_GLOBAL
-    } else {
-        DOCKER_GLOBAL
+    (out, chosen)
+}
+
+pub(crate) fn parse(op: &mut Operation, args: &[String], env: &Scope) {
+    let (from_env, env_chose) = env_elsewhere(&op.tool, env);
+    if let Some(dir) = env.get("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
+        op.opt("docker_config", dir);
+    }
+    if env_chose {
+        op.flag("daemon_chosen");
+    }
+    if op.tool == "docker-compose" {
+        compose(op, args);
+        return mark_elsewhere(op, &[], &from_env);
+    }
+    let global = match op.tool.as_str() {
+        "podman" => PODMAN_GLOBAL,
+        "nerdctl" => NERDCTL_GLOBAL,
+        _ => DOCKER_GLOBAL,
     };
     let (before, command) = match super::options::split_command(&[global], args) {
         Ok(x) => x,
@@ -163,12 +244,17 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
     let mut elsewhere = Vec::new();
     for a in &before {
         if let Arg::Opt(n, v) = a {
+            let v = v.clone().unwrap_or_default();
             match n.as_str() {
                 "help" | "version" => return op.prints_only(),
-                "host" | "context" | "connection" | "url" => {
-                    elsewhere.push(format!("--{n} {}", v.clone().unwrap_or_default()))
+                "context" if v == "default" => op.flag("daemon_chosen"),
+                "host" | "context" | "connection" | "url" | "address" => {
+                    op.flag("daemon_chosen");
+                    elsewhere.push(format!("--{n} {v}"))
                 }
+                "namespace" if op.tool == "nerdctl" => elsewhere.push(format!("--{n} {v}")),
                 "remote" => elsewhere.push("--remote".into()),
+                "config" if op.tool == "docker" => op.opt("docker_config", &v),
                 _ => {}
             }
         }
@@ -185,11 +271,26 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
         ("compose", _) => compose(op, rest),
         _ => return,
     }
-    if !elsewhere.is_empty() && op.is_guarded() && op.kind != Kind::Read {
+    mark_elsewhere(op, &elsewhere, &from_env);
+}
+
+/// Flag `elsewhere` for a judged command pointed at another daemon by its options or its
+/// environment.
+fn mark_elsewhere(op: &mut Operation, options: &[String], env: &[String]) {
+    if !op.is_guarded() || op.kind == Kind::Read {
+        return;
+    }
+    if !options.is_empty() {
         op.elsewhere(format!(
             "`{} {}` talks to another daemon: its volumes and containers are not this machine's",
             op.tool,
-            elsewhere.join(" ")
+            options.join(" ")
+        ));
+    } else if !env.is_empty() {
+        op.elsewhere(format!(
+            "`{}` talks to another daemon (the environment sets {}): its volumes and containers are not this machine's",
+            op.tool,
+            env.join(", ")
         ));
     }
 }
@@ -453,11 +554,92 @@ mod tests {
             "podman --connection prod volume rm myvol",
             "podman --url unix:///run/podman/podman.sock volume rm myvol",
             "docker -H ssh://db1 compose down -v",
+            "nerdctl -H unix:///run/k3s/containerd/containerd.sock volume rm v",
+            "nerdctl --address=/run/k3s/containerd/containerd.sock volume prune -f",
+            "nerdctl -n k8s.io volume rm v",
+            "nerdctl --namespace k8s.io volume rm v",
         ] {
             let op = parse_str(line);
             assert_eq!(op.kind, Kind::Delete, "{line}: {:?}", op.note);
             assert!(op.has("elsewhere"), "{line}");
         }
+    }
+
+    #[test]
+    fn the_environment_can_name_another_daemon() {
+        use crate::command::parse_in;
+        let argv = |l: &str| shell_words::split(l).expect("splits");
+        let set = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        for (line, k, v) in [
+            ("docker volume rm pgdata", "DOCKER_HOST", "ssh://admin@db1"),
+            (
+                "docker volume prune -f",
+                "DOCKER_HOST",
+                "tcp://10.0.0.5:2376",
+            ),
+            ("docker system prune --volumes", "DOCKER_CONTEXT", "prod"),
+            ("docker compose down -v", "DOCKER_CONTEXT", "prod"),
+            ("docker-compose down -v", "DOCKER_HOST", "ssh://db1"),
+            ("sudo docker volume rm pgdata", "DOCKER_HOST", "ssh://db1"),
+            (
+                "podman volume rm myvol",
+                "CONTAINER_HOST",
+                "ssh://core@db1/run/podman/podman.sock",
+            ),
+            ("podman system reset -f", "CONTAINER_CONNECTION", "prod"),
+            (
+                "nerdctl volume rm v",
+                "CONTAINERD_ADDRESS",
+                "/run/k3s/containerd/containerd.sock",
+            ),
+            ("nerdctl volume rm v", "CONTAINERD_NAMESPACE", "k8s.io"),
+        ] {
+            let op = parse_in(&argv(line), &set(k, v));
+            assert!(op.has("elsewhere"), "{line} with {k}={v}: {:?}", op.note);
+            let note = op.note.clone().unwrap_or_default();
+            assert!(note.contains(&format!("{k}={v}")), "{note}");
+        }
+        // The default daemon, another engine's variable, or the variable unset by a wrapper.
+        for (line, k, v) in [
+            (
+                "docker volume rm pgdata",
+                "DOCKER_HOST",
+                "unix:///var/run/docker.sock",
+            ),
+            ("docker volume rm pgdata", "DOCKER_CONTEXT", "default"),
+            ("podman volume rm myvol", "DOCKER_HOST", "ssh://db1"),
+            ("docker volume rm pgdata", "CONTAINER_HOST", "ssh://db1"),
+            (
+                "env -u DOCKER_HOST docker volume rm pgdata",
+                "DOCKER_HOST",
+                "ssh://db1",
+            ),
+            ("env -i docker volume rm pgdata", "DOCKER_HOST", "ssh://db1"),
+        ] {
+            let op = parse_in(&argv(line), &set(k, v));
+            assert_eq!(op.kind, Kind::Delete, "{line}");
+            assert!(!op.has("elsewhere"), "{line} with {k}={v}");
+        }
+        // Set on the line itself.
+        assert!(parse_str("env DOCKER_HOST=ssh://db1 docker volume rm pgdata").has("elsewhere"));
+        assert!(parse_str("env DOCKER_CONTEXT=prod docker volume rm x").has("elsewhere"));
+        assert!(parse_str("sudo CONTAINER_HOST=ssh://db1 podman volume rm x").has("elsewhere"));
+        // Where docker's config is, and whether the daemon was chosen already.
+        let op = parse_in(
+            &argv("docker volume rm x"),
+            &set("DOCKER_CONFIG", "/etc/ci/docker"),
+        );
+        assert_eq!(op.option("docker_config"), Some("/etc/ci/docker"));
+        assert!(!op.has("daemon_chosen"));
+        let op = parse_str("docker --config /srv/cfg volume rm x");
+        assert_eq!(op.option("docker_config"), Some("/srv/cfg"));
+        let op = parse_str("docker --context default volume rm x");
+        assert!(op.has("daemon_chosen") && !op.has("elsewhere"));
+        let op = parse_in(
+            &argv("docker volume rm x"),
+            &set("DOCKER_HOST", "unix:///var/run/docker.sock"),
+        );
+        assert!(op.has("daemon_chosen") && !op.has("elsewhere"));
     }
 
     #[test]

@@ -456,6 +456,10 @@ pub fn parse(argv: &[String]) -> Operation {
 /// - `RESTIC_PASSWORD_COMMAND`: the command that prints the password (→ `runs_code`);
 ///   `RESTIC_REPOSITORY`: only to tell which backend `-o sftp.command=` / `-o
 ///   rclone.program=` would apply to.
+/// - `DOCKER_HOST`, `DOCKER_CONTEXT`, `DOCKER_CONFIG` (docker, compose), `CONTAINER_HOST`,
+///   `CONTAINER_CONNECTION` (podman), `CONTAINERD_ADDRESS`, `CONTAINERD_NAMESPACE` (nerdctl):
+///   the daemon a container engine's CLI talks to (another one → flag `elsewhere`), and where
+///   docker's config file is (its current context is read by the facts);
 /// - `HOME`: what `~` in a shell string expands to (only when the door hands in an
 ///   expander, [`Here::fs`]); `BASH_ENV`: a file non-interactive bash reads before the string,
 ///   which may change how its words expand (set: bash's glob settings are not known).
@@ -465,6 +469,13 @@ pub const INHERITED: &[&str] = &[
     "BORG_REMOTE_PATH",
     "BORG_REPO",
     "BORG_RSH",
+    "CONTAINERD_ADDRESS",
+    "CONTAINERD_NAMESPACE",
+    "CONTAINER_CONNECTION",
+    "CONTAINER_HOST",
+    "DOCKER_CONFIG",
+    "DOCKER_CONTEXT",
+    "DOCKER_HOST",
     "HOME",
     "RESTIC_PASSWORD_COMMAND",
     "RESTIC_REPOSITORY",
@@ -639,7 +650,7 @@ pub(crate) fn parse_tool(argv: &[String], env: &Scope) -> Operation {
         "mformat" => mformat::parse(&mut op, args),
         "ceph-volume" => ceph_volume::parse(&mut op, args),
         "kubeadm" => kubeadm::parse(&mut op, args),
-        "docker" | "podman" | "nerdctl" | "docker-compose" => container::parse(&mut op, args),
+        "docker" | "podman" | "nerdctl" | "docker-compose" => container::parse(&mut op, args, env),
         _ => {}
     }
     op
