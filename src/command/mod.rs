@@ -59,7 +59,7 @@ pub mod wrappers;
 mod zfs;
 
 pub use effect::{Effect, Lands};
-pub use here::{parse_at, Here};
+pub use here::{parse_at, Here, SshConfig, SshQuery, SshSeen, SshUser};
 pub(crate) use here::{Expander, Sh};
 pub(crate) use options::{Arg, Getopt};
 pub use vocab::{is_tool_name, tool_names, FLAGS, OPTIONS};
@@ -509,6 +509,9 @@ pub(crate) struct Scope {
     pub(crate) expand: Option<Expander>,
     /// Standard input is a script, not a terminal ([`Here::stdin_script`]).
     pub(crate) stdin_script: bool,
+    /// ssh's configuration reader ([`Here::ssh`]) and whose files it reads here.
+    pub(crate) ssh: Option<here::SshReader>,
+    pub(crate) ssh_user: SshUser,
 }
 
 impl Scope {

@@ -50,6 +50,7 @@ pub mod scale;
 pub mod session;
 pub mod smart;
 pub mod snapshot;
+pub mod ssh_config;
 pub mod tree;
 pub mod volume;
 pub mod write;
