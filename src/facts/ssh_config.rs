@@ -250,7 +250,7 @@ impl State<'_> {
         let mut active = cap;
         for (n, raw) in text.lines().enumerate() {
             let at = format!("`{shown}` line {}", n + 1);
-            let Some((key, args, rest)) = split_raw(raw) else {
+            let Some((key, args, rest)) = split_line(raw) else {
                 continue;
             };
             let value = if WHOLE_LINE.contains(&key.as_str()) {
@@ -453,15 +453,10 @@ fn wild(p: &str, s: &str) -> bool {
 }
 
 /// `Keyword args…` or `Keyword=args…`, comments and blank lines skipped; double quotes group
-/// an argument (ssh's `argv_split`). The keyword in lower case.
-fn split_line(raw: &str) -> Option<(String, Vec<String>)> {
-    split_raw(raw).map(|(k, a, _)| (k, a))
-}
-
-/// [`split_line`] with the rest of the line as written: ssh takes the commands
-/// (`ProxyCommand`, `LocalCommand`, `RemoteCommand`, `KnownHostsCommand`) from it whole,
-/// quotes and all.
-fn split_raw(raw: &str) -> Option<(String, Vec<String>, String)> {
+/// an argument (ssh's `argv_split`). The keyword in lower case, and the rest of the line as
+/// written: ssh takes the commands (`ProxyCommand`, `LocalCommand`, `RemoteCommand`,
+/// `KnownHostsCommand`) from it whole, quotes and all.
+fn split_line(raw: &str) -> Option<(String, Vec<String>, String)> {
     let line = raw.trim();
     if line.is_empty() || line.starts_with('#') {
         return None;
@@ -535,17 +530,12 @@ mod tests {
 
     #[test]
     fn lines_split_as_ssh_splits_them() {
-        assert_eq!(
-            split_line("  ProxyCommand=nc %h %p"),
-            Some((
-                "proxycommand".into(),
-                vec!["nc".into(), "%h".into(), "%p".into()]
-            ))
-        );
-        assert_eq!(
-            split_line("Host \"db 1\" web"),
-            Some(("host".into(), vec!["db 1".into(), "web".into()]))
-        );
+        let (k, a, rest) = split_line("  ProxyCommand=nc %h %p").expect("line");
+        assert_eq!((k.as_str(), rest.as_str()), ("proxycommand", "nc %h %p"));
+        assert_eq!(a, ["nc", "%h", "%p"]);
+        let (k, a, rest) = split_line("Host \"db 1\" web").expect("line");
+        assert_eq!((k.as_str(), rest.as_str()), ("host", "\"db 1\" web"));
+        assert_eq!(a, ["db 1", "web"]);
         assert_eq!(split_line("# ProxyCommand x"), None);
         assert_eq!(split_line("   "), None);
     }
