@@ -265,7 +265,7 @@ fn here(inherited: Vec<(String, String)>, path_var: Option<&std::ffi::OsStr>) ->
         fs,
         sh: None,
         stdin_script: !std::io::stdin().is_terminal() && !stdin_is_null(),
-        ssh: Some(std::rc::Rc::new(facts::ssh_config::Reader::new(cwd()))),
+        ssh: Some(std::rc::Rc::new(facts::ssh_config::Reader)),
     }
 }
 

@@ -33,16 +33,10 @@ use crate::text::bytes;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// The door's reader: the working directory a relative `-F FILE` is read from.
-pub struct Reader {
-    cwd: PathBuf,
-}
-
-impl Reader {
-    pub fn new(cwd: PathBuf) -> Reader {
-        Reader { cwd }
-    }
-}
+/// The door's reader. It holds nothing, so that making one costs the allow path nothing: a
+/// relative `-F FILE` is read from the working directory when an `ssh` command is judged.
+#[derive(Debug, Default)]
+pub struct Reader;
 
 impl SshConfig for Reader {
     fn read(&self, q: &SshQuery) -> SshSeen {
@@ -65,7 +59,10 @@ impl SshConfig for Reader {
             .unwrap_or_default();
         let files = match q.file.as_deref() {
             Some("none") => Vec::new(),
-            Some(f) => vec![(self.cwd.join(bytes::path(f)), true, true)],
+            Some(f) => {
+                let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+                vec![(cwd.join(bytes::path(f)), true, true)]
+            }
             None => vec![
                 (home.join(".ssh/config"), false, true),
                 (PathBuf::from("/etc/ssh/ssh_config"), false, false),
