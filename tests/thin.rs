@@ -171,6 +171,16 @@ fn a_restore_into_a_thin_volume_warns_with_the_pools_real_use() {
         .go()
         .status(0)
         .stdout_lacks("thin-pool");
+    // A snapshot of the host (`facts --json PATH`, what CI pre-flights read) carries the pool.
+    let snap = Test::new()
+        .env("SAFEOP_SYSROOT", &w.sysroot)
+        .path_first(&w.bin)
+        .args(["facts", "--json"])
+        .arg(&w.fs.point)
+        .go();
+    snap.status(0)
+        .stdout_has("\"thin_pool.name\": \"vg/pool0\"")
+        .stdout_has("\"thin_pool.free\": 40265318");
     // Warned, it runs: the restore lands in the (scratch) filesystem.
     Test::new()
         .env("SAFEOP_SYSROOT", &w.sysroot)

@@ -4,9 +4,10 @@
 //! every thin volume in it stops taking writes (queued, then failed: filesystems go read-only,
 //! databases stop), whatever `df` said.
 //!
-//! The place is the filesystem a restore writes into (`restore.dest.path`), or a plain `cp`/`dd`
-//! write's (`write.dest.path`; a block device written directly is itself the volume). Its device
-//! number is looked up in sysfs: a device-mapper device (`/sys/dev/block/M:m/dm/uuid`) whose uuid
+//! The place is a path of the operation (`target.thin_pool.*`: a restore's destination, a plain
+//! `cp`/`dd` write's target; `safeop facts --json PATH` snapshots them for any path): the
+//! filesystem holding it, or a block device written directly, which is then itself the volume.
+//! Its device number is looked up in sysfs: a device-mapper device (`/sys/dev/block/M:m/dm/uuid`) whose uuid
 //! starts `LVM-` and whose `slaves/` include a pool's `-tpool` layer is a thin volume; other
 //! device-mapper devices (dm-crypt, a linear LV on a PV that is itself a thin volume) are
 //! followed down their `slaves/`. Only then is `lvs` asked (the one call per run that
@@ -16,7 +17,9 @@
 
 use super::lvm::{self, Lv};
 use crate::command::Kind;
-use crate::facts::{answer, restore, FactDef, Facts, Probe, ProbeFn, ProbeResult, Scope};
+use crate::facts::{
+    answer, restore, FactDef, Facts, PathSubject, Probe, ProbeFn, ProbeResult, Role, Scope,
+};
 use crate::text::bytes;
 use serde_json::{Map, Value};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
@@ -137,56 +140,31 @@ fn pool_use(lv: &Lv, pool: &Lv) -> Result<Thin, String> {
     })
 }
 
-fn string_fact(f: &Facts, name: &str) -> Result<Option<String>, String> {
-    Ok(match f.get(name, None).map_err(|e| e.why)? {
-        Value::String(s) => Some(s),
-        _ => None,
-    })
-}
-
-/// The block device the operation writes through: a restore's destination filesystem, a plain
-/// write's filesystem or the device it writes. `None`: the operation writes nowhere here.
-fn written_device(f: &Facts) -> Result<Option<(u32, u32)>, String> {
-    let (path, device) = match f.op.kind {
-        Kind::Restore => match string_fact(f, "restore.dest.path")? {
-            Some(p) => (p, false),
-            None => return Ok(None),
-        },
-        Kind::Overwrite if matches!(f.op.tool.as_str(), "cp" | "dd") => {
-            match string_fact(f, "write.dest.path")? {
-                Some(p) => (
-                    p,
-                    f.get("write.dest.device", None).map_err(|e| e.why)? == Value::Bool(true),
-                ),
-                None => return Ok(None),
-            }
+/// The block device a path's data lands on: the device itself for a block device (dd onto
+/// the volume), else the device of the filesystem holding it (its nearest existing ancestor).
+fn device_of(path: &Path) -> Result<(u32, u32), String> {
+    let dev = match std::fs::metadata(path) {
+        Ok(m) if m.file_type().is_block_device() => m.rdev(),
+        _ => {
+            let existing = restore::dest::nearest_existing(path)?;
+            std::fs::metadata(&existing)
+                .map_err(|e| format!("stat `{}`: {e}", bytes::show_path(&existing)))?
+                .dev()
         }
-        _ => return Ok(None),
     };
-    let p = bytes::path(&path);
-    let dev = if device {
-        match std::fs::metadata(&p) {
-            Ok(m) if m.file_type().is_block_device() => m.rdev(),
-            _ => return Ok(None),
-        }
-    } else {
-        let existing = restore::dest::nearest_existing(&p)?;
-        std::fs::metadata(&existing)
-            .map_err(|e| format!("stat `{}`: {e}", bytes::show_path(&existing)))?
-            .dev()
-    };
-    Ok(Some((
+    Ok((
         nix::sys::stat::major(dev) as u32,
         nix::sys::stat::minor(dev) as u32,
-    )))
+    ))
 }
 
-fn pool_probe(f: &Facts) -> ProbeResult {
-    let thin = match written_device(f)? {
-        Some(dev) => of_device(f, dev)?,
-        None => None,
-    };
-    let Some(t) = thin else {
+fn pool_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
+    // `rsync src host:dst` writes nothing here.
+    if f.op.has("remote_destination") && s.role == Role::Target {
+        return Ok(Map::new());
+    }
+    let path = crate::facts::path::resolve(f, s);
+    let Some(t) = of_device(f, device_of(&path)?)? else {
         return Ok(Map::new());
     };
     let pct = |p: f64| Value::from((p * 100.0).round() / 100.0);
@@ -202,19 +180,25 @@ fn pool_probe(f: &Facts) -> ProbeResult {
 
 /// What the operation needs of the pool against what it has; read as facts, so a snapshot
 /// holding them is enough. The pool is read first: off a thin volume the need does not matter.
-fn short_probe(f: &Facts) -> ProbeResult {
-    let num = |name: &str| -> Result<Option<u64>, String> {
-        f.get(name, None).map(|v| v.as_u64()).map_err(|e| e.why)
-    };
+fn short_probe(f: &Facts, s: &PathSubject) -> ProbeResult {
     let mut m = Map::new();
-    let Some(free) = num("thin_pool.free")? else {
+    let role = match s.role {
+        Role::Source => "source",
+        _ => "target",
+    };
+    let free = f
+        .get(&format!("{role}.thin_pool.free"), Some(s))
+        .map_err(|e| e.why)?
+        .as_u64();
+    let need_fact = match f.op.kind {
+        Kind::Restore => "restore.bytes",
+        Kind::Overwrite if matches!(f.op.tool.as_str(), "cp" | "dd") => "write.need",
+        _ => return Ok(m),
+    };
+    let Some(free) = free else {
         return Ok(m);
     };
-    let need = match f.op.kind {
-        Kind::Restore => num("restore.bytes")?,
-        _ => num("write.need")?,
-    };
-    if let Some(need) = need {
+    if let Some(need) = f.get(need_fact, None).map_err(|e| e.why)?.as_u64() {
         m.insert("thin_pool.need".into(), need.into());
         m.insert("thin_pool.short".into(), need.saturating_sub(free).into());
     }
@@ -223,24 +207,24 @@ fn short_probe(f: &Facts) -> ProbeResult {
 
 static POOL: Probe = Probe {
     id: "thin_pool",
-    run: ProbeFn::Whole(pool_probe),
+    run: ProbeFn::Path(pool_probe),
     pure: false,
 };
 static SHORT: Probe = Probe {
     id: "thin_pool.short",
-    run: ProbeFn::Whole(short_probe),
+    run: ProbeFn::Path(short_probe),
     pure: true,
 };
 
 macro_rules! how {
     () => {
-        "## How it is found\nThe place written: a restore's destination (`restore.dest.path`, its nearest existing ancestor's st_dev), a plain `cp`/`dd` write's (`write.dest.path`; a block device written directly by its own number). That device in sysfs, `/sys/dev/block/M:m`: a device-mapper device (`dm/uuid`) whose uuid starts `LVM-` and one of whose `slaves/` is a thin pool's `-tpool` layer is a thin volume; other device-mapper devices (dm-crypt …) are followed down their `slaves/`. Then `lvs --reportformat json --units b --nosuffix` (one call per run, shared with `volume.*`): the volume's `segtype` (`thin`) and `pool_lv`, and that pool's `lv_size`, `data_percent` and `metadata_percent`."
+        "## How it is found\nThe path (a restore's destination, a `cp`/`dd` write's target), symlinks resolved: a block device by its own number, anything else by the st_dev of its nearest existing ancestor (the filesystem it is, or will be, on). That device in sysfs, `/sys/dev/block/M:m`: a device-mapper device (`dm/uuid`) whose uuid starts `LVM-` and one of whose `slaves/` is a thin pool's `-tpool` layer is a thin volume; other device-mapper devices (dm-crypt …) are followed down their `slaves/`. Then `lvs --reportformat json --units b --nosuffix` (one call per run, shared with `volume.*`): the volume's `segtype` (`thin`) and `pool_lv`, and that pool's `lv_size`, `data_percent` and `metadata_percent`."
     };
 }
 
 macro_rules! unknown {
     () => {
-        "## When it is unknown\n`null` when the operation writes no file or device here (not a restore, nor a plain `cp`/`dd` write, or one to another host) and when what it writes is not on a thin volume: a partition, a linear or RAID LV, tmpfs, btrfs, no LVM at all (`lvs` is then not run). A fact error (the rule's `unknown:` decides) when the place is a thin volume but its pool's use cannot be read: `lvs` is not installed, fails (not root: LVM's locks are root's), does not list the volume or its pool, or reports no `data_percent` for the pool."
+        "## When it is unknown\n`null` when the path is a remote one (`rsync src host:dst`) and when it is not on a thin volume: a partition, a linear or RAID LV, tmpfs, btrfs, no LVM at all (`lvs` is then not run). A fact error (the rule's `unknown:` decides) when the place is a thin volume but its pool's use cannot be read: `lvs` is not installed, fails (not root: LVM's locks are root's), does not list the volume or its pool, or reports no `data_percent` for the pool."
     };
 }
 
@@ -248,7 +232,7 @@ macro_rules! fact {
     ($name:expr, $probe:expr, $ty:expr, $doc:expr) => {
         FactDef {
             name: $name,
-            scope: Scope::Operation,
+            scope: Scope::Path,
             probe: $probe,
             ty: $ty,
             doc: $doc,
@@ -263,7 +247,7 @@ pub(crate) static FACTS: &[FactDef] = &[
     fact!("thin_pool.data_pct", &POOL, "number", concat!("## What it tells\nHow much of the pool's data space is used, in percent (`data_percent`, two decimals). At 100 writes to any of its volumes queue and then fail.\n", how!(), "\n", unknown!(), "\n## Example\n`47.01`.")),
     fact!("thin_pool.metadata_pct", &POOL, "number", concat!("## What it tells\nHow much of the pool's metadata space is used, in percent (`metadata_percent`). Every newly written block takes metadata; a pool out of metadata goes read-only and may need `lvconvert --repair`.\n", how!(), "\n", unknown!(), "\n## Example\n`21.03`.")),
     fact!("thin_pool.free", &POOL, "number", concat!("## What it tells\nWhat the pool really has left, in bytes: `lv_size × (100 − data_percent) / 100`. Whatever the volume's filesystem says, no thin volume of the pool can take more new data than this.\n", how!(), "\n", unknown!(), "\n## Example\n10 GiB at 47.01 % → `5689757925`.")),
-    fact!("thin_pool.need", &SHORT, "number", "## What it tells\nThe new space the operation takes from the pool: `restore.bytes` for a restore, `write.need` for a plain `cp`/`dd` write.\n## How it is found\nFrom those facts (see them); only when `thin_pool.free` is known.\n## When it is unknown\n`null` when the place is not on a thin volume or the write has no size known beforehand; a fact error when the pool's use or the need is one.\n## Example\n`3145728`."),
+    fact!("thin_pool.need", &SHORT, "number", "## What it tells\nThe new space the operation takes from the pool: `restore.bytes` for a restore, `write.need` for a plain `cp`/`dd` write.\n## How it is found\nFrom those facts (see them); only when `thin_pool.free` is known.\n## When it is unknown\n`null` when the path is not on a thin volume, the operation is neither a restore nor a plain `cp`/`dd` write, or the write has no size known beforehand; a fact error when the pool's use or the need is one.\n## Example\n`3145728`."),
     fact!("thin_pool.short", &SHORT, "number", "## What it tells\nHow many bytes more the operation needs than the pool has left (`0` when it fits): what the pool must grow by (`lvextend`) or what must be freed in it (`fstrim` of its volumes, removing old snapshots).\n## How it is found\n`thin_pool.need − thin_pool.free`, at least 0.\n## When it is unknown\nAs `thin_pool.need`.\n## Example\n`0`."),
 ];
 
