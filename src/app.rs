@@ -251,8 +251,9 @@ fn inherited() -> Vec<(String, String)> {
 /// What the door knows of this machine for the parsers ([`command::Here`]): the inherited
 /// variables, this filesystem and user database for the words a shell string expands (not
 /// when the environment holds `BASHOPTS`, `SHELLOPTS` or `GLOBIGNORE`, which bash imports and
-/// which change its globs; `sh` is looked up only when a string it runs is expanded), and
-/// whether standard input is a terminal.
+/// which change its globs; `sh` is looked up only when a string it runs is expanded),
+/// whether standard input is a terminal, and ssh's configuration files (`facts::ssh_config`,
+/// read only when an `ssh` command is judged).
 fn here(inherited: Vec<(String, String)>, path_var: Option<&std::ffi::OsStr>) -> command::Here {
     use std::io::IsTerminal;
     let imported = ["BASHOPTS", "SHELLOPTS", "GLOBIGNORE"]
@@ -265,6 +266,7 @@ fn here(inherited: Vec<(String, String)>, path_var: Option<&std::ffi::OsStr>) ->
         fs,
         sh: None,
         stdin_script: !std::io::stdin().is_terminal() && !stdin_is_null(),
+        ssh: Some(std::rc::Rc::new(facts::ssh_config::Reader)),
     }
 }
 

@@ -245,3 +245,222 @@ fn podman_volumes_and_system_reset() {
         .status(3)
         .stdout_has("runs-where-safeop-cannot-look");
 }
+
+/// The daemon named by the environment, or by docker's current context, is another daemon:
+/// safeop asks, and never judges this machine's volumes as that daemon's (here the stand-in
+/// says a running container uses `myvolume`, which would deny).
+#[test]
+fn a_daemon_named_by_the_environment_is_another_daemon() {
+    let s = Scratch::new();
+    let (bin, _) = docker(&s, &capture("container/docker-ps-format-json.txt"), "");
+    let home = s.path("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let rm = ["docker", "volume", "rm", "myvolume"];
+    // This machine's daemon, for comparison: the running container denies.
+    check(&rm)
+        .path_first(&bin)
+        .env("HOME", &home)
+        .go()
+        .status(4)
+        .stdout_has("container-volume-in-use");
+    for (k, v) in [
+        ("DOCKER_HOST", "ssh://admin@db1"),
+        ("DOCKER_HOST", "tcp://10.0.0.5:2376"),
+        ("DOCKER_CONTEXT", "prod"),
+    ] {
+        for line in [
+            &rm[..],
+            &["docker", "volume", "prune", "-a", "-f"],
+            &["docker", "compose", "down", "-v"],
+        ] {
+            check(line)
+                .path_first(&bin)
+                .env("HOME", &home)
+                .env(k, v)
+                .go()
+                .status(3)
+                .stdout_has("runs-where-safeop-cannot-look")
+                .stdout_has(&format!("the environment sets {k}={v}"))
+                .stdout_lacks("boring_keldysh")
+                .stdout_lacks("/var/lib/docker/volumes/8140a838")
+                .stdout_lacks("deny");
+        }
+    }
+    // The default socket and the default context are this machine's daemon.
+    for (k, v) in [
+        ("DOCKER_HOST", "unix:///var/run/docker.sock"),
+        ("DOCKER_CONTEXT", "default"),
+        ("CONTAINER_HOST", "ssh://db1"),
+    ] {
+        check(&rm)
+            .path_first(&bin)
+            .env("HOME", &home)
+            .env(k, v)
+            .go()
+            .status(4)
+            .stdout_has("container-volume-in-use");
+    }
+    // `env -u` takes the variable away again.
+    check(&[
+        "env",
+        "-u",
+        "DOCKER_HOST",
+        "docker",
+        "volume",
+        "rm",
+        "myvolume",
+    ])
+    .path_first(&bin)
+    .env("HOME", &home)
+    .env("DOCKER_HOST", "ssh://db1")
+    .go()
+    .status(4);
+}
+
+#[test]
+fn podmans_and_nerdctls_daemon_variables() {
+    let s = Scratch::new();
+    let bin = s.path("bin");
+    let podman_inspect = fixture("container/podman-volume-inspect-myvol.json");
+    engine(
+        &bin,
+        "podman",
+        &podman_inspect.display().to_string(),
+        "myvol",
+        "[]",
+        "[]",
+    );
+    // nerdctl prints docker's shapes; the docker capture stands in for it.
+    let docker_inspect = fixture("container/docker-volume-inspect-myvolume.json");
+    engine(
+        &bin,
+        "nerdctl",
+        &docker_inspect.display().to_string(),
+        "myvolume",
+        "",
+        "",
+    );
+    check(&["podman", "volume", "rm", "myvol"])
+        .path_first(&bin)
+        .go()
+        .status(3)
+        .stdout_has("storage/volumes/myvol/_data")
+        .stdout_lacks("runs-where-safeop-cannot-look");
+    for (k, v) in [
+        ("CONTAINER_HOST", "ssh://core@db1:22/run/podman/podman.sock"),
+        ("CONTAINER_CONNECTION", "prod"),
+    ] {
+        check(&["podman", "volume", "rm", "myvol"])
+            .path_first(&bin)
+            .env(k, v)
+            .go()
+            .status(3)
+            .stdout_has("runs-where-safeop-cannot-look")
+            .stdout_has(&format!("the environment sets {k}={v}"))
+            .stdout_lacks("storage/volumes/myvol/_data");
+    }
+    check(&["nerdctl", "volume", "rm", "myvolume"])
+        .path_first(&bin)
+        .go()
+        .status(3)
+        .stdout_has("/var/lib/docker/volumes/8140a838")
+        .stdout_lacks("runs-where-safeop-cannot-look");
+    for (k, v) in [
+        ("CONTAINERD_ADDRESS", "/run/k3s/containerd/containerd.sock"),
+        ("CONTAINERD_NAMESPACE", "k8s.io"),
+    ] {
+        check(&["nerdctl", "volume", "rm", "myvolume"])
+            .path_first(&bin)
+            .env(k, v)
+            .go()
+            .status(3)
+            .stdout_has("runs-where-safeop-cannot-look")
+            .stdout_has(&format!("the environment sets {k}={v}"))
+            .stdout_lacks("/var/lib/docker/volumes/8140a838");
+    }
+    check(&["nerdctl", "-n", "k8s.io", "volume", "rm", "myvolume"])
+        .path_first(&bin)
+        .go()
+        .status(3)
+        .stdout_has("runs-where-safeop-cannot-look");
+}
+
+/// `docker context use prod` leaves `"currentContext": "prod"` in the config file; the command
+/// line and the environment win over it.
+#[test]
+fn dockers_current_context_in_its_config_file_is_another_daemon() {
+    let s = Scratch::new();
+    let (bin, _) = docker(&s, &capture("container/docker-ps-format-json.txt"), "");
+    let home = s.path("home");
+    let cfg = s.path("cfg");
+    for dir in [home.join(".docker"), cfg.clone()] {
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(
+            dir.join("config.json"),
+            "{\n\t\"auths\": {},\n\t\"currentContext\": \"prod\"\n}",
+        )
+        .expect("config");
+    }
+    let rm = ["docker", "volume", "rm", "myvolume"];
+    let asked = |t: Test, shown: &Path| {
+        t.path_first(&bin)
+            .go()
+            .status(3)
+            .stdout_has("docker's current context is `prod`")
+            .stdout_has(&shown.join("config.json").display().to_string())
+            .stdout_lacks("boring_keldysh")
+            .stdout_lacks("deny");
+    };
+    asked(check(&rm).env("HOME", &home), &home.join(".docker"));
+    let empty = s.path("empty");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    asked(
+        check(&rm).env("HOME", &empty).env("DOCKER_CONFIG", &cfg),
+        &cfg,
+    );
+    asked(
+        check(&[
+            "docker",
+            "--config",
+            &cfg.display().to_string(),
+            "volume",
+            "rm",
+            "myvolume",
+        ])
+        .env("HOME", &empty),
+        &cfg,
+    );
+    // Chosen on the line or in the environment, the file does not decide.
+    check(&["docker", "--context", "default", "volume", "rm", "myvolume"])
+        .path_first(&bin)
+        .env("HOME", &home)
+        .go()
+        .status(4)
+        .stdout_has("container-volume-in-use");
+    check(&rm)
+        .path_first(&bin)
+        .env("HOME", &home)
+        .env("DOCKER_HOST", "unix:///var/run/docker.sock")
+        .go()
+        .status(4);
+    // `default`, or no context at all: this machine's daemon.
+    std::fs::write(
+        home.join(".docker/config.json"),
+        "{\"currentContext\": \"default\"}",
+    )
+    .expect("config");
+    check(&rm)
+        .path_first(&bin)
+        .env("HOME", &home)
+        .go()
+        .status(4);
+    // A config docker could not read either: unknown, not this machine's daemon.
+    std::fs::write(home.join(".docker/config.json"), "{\"currentContext\": ").expect("config");
+    check(&rm)
+        .path_first(&bin)
+        .env("HOME", &home)
+        .go()
+        .status(3)
+        .stdout_has("is not JSON")
+        .stdout_lacks("boring_keldysh");
+}

@@ -23,14 +23,24 @@
 //!
 //! `-f`/`--force` (flag `force`) skips the engine's own y/N question of a prune: safeop asks
 //! instead. Global options that point the CLI at another daemon — docker's `-H`/`--host`,
-//! `-c`/`--context`, podman's `-r`/`--remote`, `-c`/`--connection`, `--url` — make every fact
-//! about the volumes another host's: flag `elsewhere` (a person looks there). `--help`/`-h` and
-//! `--version` only print; other commands are not judged ([`Kind::Unknown`]).
+//! `-c`/`--context` (other than `default`), podman's `-r`/`--remote`, `-c`/`--connection`,
+//! `--url`, nerdctl's `-H`/`-a`/`--host`/`--address` (another containerd) and `-n`/`--namespace`
+//! (another containerd namespace, whose volumes are apart) — make every fact about the volumes
+//! another daemon's: flag `elsewhere` (a person looks there). So does the environment the engine
+//! reads the same from ([`super::INHERITED`]): `DOCKER_HOST` (other than the default socket) and
+//! `DOCKER_CONTEXT` (other than `default`) for docker and compose, `CONTAINER_HOST` and
+//! `CONTAINER_CONNECTION` for podman, `CONTAINERD_ADDRESS` and `CONTAINERD_NAMESPACE` for
+//! nerdctl. docker's current context in its config file (`currentContext` in
+//! `DIR/config.json`, DIR from `--config`, `DOCKER_CONFIG` or `~/.docker`) is the facts' to read
+//! (`facts::container`): the parser records where the file is (option `docker_config`) and
+//! whether the line or the environment chose the daemon already (flag `daemon_chosen`), which
+//! the file then does not decide. `--help`/`-h` and `--version` only print; other commands are
+//! not judged ([`Kind::Unknown`]).
 
 use super::options::PFLAG;
-use super::{Arg, Getopt, Kind, Operation};
+use super::{Arg, Getopt, Kind, Operation, Scope};
 
-/// docker's and nerdctl's global options.
+/// docker's global options.
 pub(super) const DOCKER_GLOBAL: Getopt = Getopt {
     short_arg: "Hcl",
     short_flag: "Dhv",
@@ -42,12 +52,6 @@ pub(super) const DOCKER_GLOBAL: Getopt = Getopt {
         "tlscacert",
         "tlscert",
         "tlskey",
-        // nerdctl
-        "namespace",
-        "address",
-        "snapshotter",
-        "cni-path",
-        "data-root",
     ],
     long_flag: &["debug", "help", "version", "tls", "tlsverify"],
     pairs: &[
@@ -55,6 +59,45 @@ pub(super) const DOCKER_GLOBAL: Getopt = Getopt {
         ('c', "context"),
         ('l', "log-level"),
         ('D', "debug"),
+        ('h', "help"),
+        ('v', "version"),
+    ],
+    permute: false,
+    ..PFLAG
+};
+
+/// nerdctl's global options (its docs/config.md and command reference): `-H`/`-a`/`--host`/
+/// `--address` name the containerd socket, `-n`/`--namespace` its namespace.
+pub(super) const NERDCTL_GLOBAL: Getopt = Getopt {
+    short_arg: "Han",
+    short_flag: "hv",
+    long_arg: &[
+        "host",
+        "address",
+        "namespace",
+        "snapshotter",
+        "storage-driver",
+        "cni-path",
+        "cni-netconfpath",
+        "data-root",
+        "cgroup-manager",
+        "hosts-dir",
+        "host-gateway-ip",
+        "bridge-ip",
+    ],
+    long_flag: &[
+        "debug",
+        "debug-full",
+        "help",
+        "version",
+        "experimental",
+        "insecure-registry",
+        "kube-hide-dupe",
+    ],
+    pairs: &[
+        ('H', "host"),
+        ('a', "address"),
+        ('n', "namespace"),
         ('h', "help"),
         ('v', "version"),
     ],
@@ -147,14 +190,52 @@ pub(super) const DOWN: Getopt = Getopt {
     ..PFLAG
 };
 
-pub(crate) fn parse(op: &mut Operation, args: &[String]) {
-    if op.tool == "docker-compose" {
-        return compose(op, args);
+/// The daemons docker's CLI reaches when `DOCKER_HOST` names these: its own default sockets.
+const DOCKER_DEFAULT_HOSTS: &[&str] = &["unix:///var/run/docker.sock", "unix:///run/docker.sock"];
+
+/// What of the environment points the engine elsewhere: `(variable, value)`. `chosen`: the
+/// environment picks docker's daemon itself (its config file's current context does not count).
+fn env_elsewhere(tool: &str, env: &Scope) -> (Vec<String>, bool) {
+    let names: &[&str] = match tool {
+        "podman" => &["CONTAINER_HOST", "CONTAINER_CONNECTION"],
+        "nerdctl" => &["CONTAINERD_ADDRESS", "CONTAINERD_NAMESPACE"],
+        _ => &["DOCKER_HOST", "DOCKER_CONTEXT"],
+    };
+    let mut out = Vec::new();
+    let mut chosen = false;
+    for n in names {
+        let Some(v) = env.get(n).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        chosen = true;
+        let local = match *n {
+            "DOCKER_HOST" => DOCKER_DEFAULT_HOSTS.contains(&v),
+            "DOCKER_CONTEXT" => v == "default",
+            _ => false,
+        };
+        if !local {
+            out.push(format!("{n}={v}"));
+        }
     }
-    let global = if op.tool == "podman" {
-        PODMAN_GLOBAL
-    } else {
-        DOCKER_GLOBAL
+    (out, chosen)
+}
+
+pub(crate) fn parse(op: &mut Operation, args: &[String], env: &Scope) {
+    let (from_env, env_chose) = env_elsewhere(&op.tool, env);
+    if let Some(dir) = env.get("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
+        op.opt("docker_config", dir);
+    }
+    if env_chose {
+        op.flag("daemon_chosen");
+    }
+    if op.tool == "docker-compose" {
+        compose(op, args);
+        return mark_elsewhere(op, &[], &from_env);
+    }
+    let global = match op.tool.as_str() {
+        "podman" => PODMAN_GLOBAL,
+        "nerdctl" => NERDCTL_GLOBAL,
+        _ => DOCKER_GLOBAL,
     };
     let (before, command) = match super::options::split_command(&[global], args) {
         Ok(x) => x,
@@ -163,12 +244,17 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
     let mut elsewhere = Vec::new();
     for a in &before {
         if let Arg::Opt(n, v) = a {
+            let v = v.clone().unwrap_or_default();
             match n.as_str() {
                 "help" | "version" => return op.prints_only(),
-                "host" | "context" | "connection" | "url" => {
-                    elsewhere.push(format!("--{n} {}", v.clone().unwrap_or_default()))
+                "context" if v == "default" => op.flag("daemon_chosen"),
+                "host" | "context" | "connection" | "url" | "address" => {
+                    op.flag("daemon_chosen");
+                    elsewhere.push(format!("--{n} {v}"))
                 }
+                "namespace" if op.tool == "nerdctl" => elsewhere.push(format!("--{n} {v}")),
                 "remote" => elsewhere.push("--remote".into()),
+                "config" if op.tool == "docker" => op.opt("docker_config", &v),
                 _ => {}
             }
         }
@@ -185,11 +271,26 @@ pub(crate) fn parse(op: &mut Operation, args: &[String]) {
         ("compose", _) => compose(op, rest),
         _ => return,
     }
-    if !elsewhere.is_empty() && op.is_guarded() && op.kind != Kind::Read {
+    mark_elsewhere(op, &elsewhere, &from_env);
+}
+
+/// Flag `elsewhere` for a judged command pointed at another daemon by its options or its
+/// environment.
+fn mark_elsewhere(op: &mut Operation, options: &[String], env: &[String]) {
+    if !op.is_guarded() || op.kind == Kind::Read {
+        return;
+    }
+    if !options.is_empty() {
         op.elsewhere(format!(
             "`{} {}` talks to another daemon: its volumes and containers are not this machine's",
             op.tool,
-            elsewhere.join(" ")
+            options.join(" ")
+        ));
+    } else if !env.is_empty() {
+        op.elsewhere(format!(
+            "`{}` talks to another daemon (the environment sets {}): its volumes and containers are not this machine's",
+            op.tool,
+            env.join(", ")
         ));
     }
 }
@@ -332,155 +433,5 @@ fn compose(op: &mut Operation, args: &[String]) {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::command::{parse_str, Kind};
-
-    /// The forms of docker's, podman's and nerdctl's references for `volume rm`.
-    #[test]
-    fn volume_rm_deletes_each_named_volume() {
-        let cases: &[(&str, &[&str], bool)] = &[
-            ("docker volume rm pgdata", &["pgdata"], false),
-            ("docker volume rm -f pgdata", &["pgdata"], true),
-            ("docker volume remove --force a b", &["a", "b"], true),
-            ("docker volume rm hello", &["hello"], false),
-            ("podman volume rm myvol", &["myvol"], false),
-            ("podman volume rm --force myvol", &["myvol"], true),
-            ("podman volume rm -t 5 -f myvol", &["myvol"], true),
-            ("nerdctl volume rm myvol", &["myvol"], false),
-            ("sudo docker volume rm pgdata", &["pgdata"], false),
-            (
-                "docker --log-level error volume rm pgdata",
-                &["pgdata"],
-                false,
-            ),
-        ];
-        for (line, targets, force) in cases {
-            let op = parse_str(line);
-            assert_eq!(op.kind, Kind::Delete, "{line}: {:?}", op.note);
-            assert_eq!(op.targets, *targets, "{line}");
-            assert_eq!(op.has("force"), *force, "{line}");
-            assert!(!op.has("elsewhere") && !op.has("pathless"), "{line}");
-        }
-        let op = parse_str("podman volume rm --all");
-        assert!(op.targets.is_empty() && op.has("pathless") && op.has("all"));
-        assert_eq!(op.effects.len(), 1);
-        assert_eq!(parse_str("docker volume rm").kind, Kind::Opaque);
-    }
-
-    #[test]
-    fn prunes_let_the_engine_pick() {
-        for (line, flags) in [
-            ("docker volume prune", &["prune", "volumes"][..]),
-            ("docker volume prune -f", &["prune", "volumes", "force"]),
-            (
-                "docker volume prune -a -f",
-                &["prune", "volumes", "all", "force"],
-            ),
-            (
-                "docker volume prune --all --force",
-                &["prune", "all", "force"],
-            ),
-            (
-                "podman volume prune --force",
-                &["prune", "volumes", "force"],
-            ),
-            ("nerdctl volume prune -a -f", &["prune", "all"]),
-            (
-                "docker system prune --volumes -f",
-                &["system", "volumes", "force"],
-            ),
-            (
-                "docker system prune -a --volumes",
-                &["system", "volumes", "all"],
-            ),
-            ("docker system prune", &["system", "prune"]),
-            (
-                "podman system prune --all --volumes --force",
-                &["system", "volumes", "all"],
-            ),
-            ("podman system reset", &["reset", "all", "volumes"]),
-            ("podman system reset -f", &["reset", "force"]),
-        ] {
-            let op = parse_str(line);
-            assert_eq!(op.kind, Kind::Delete, "{line}: {:?}", op.note);
-            assert!(op.targets.is_empty() && op.has("pathless"), "{line}");
-            for f in flags {
-                assert!(op.has(f), "{line}: {f}");
-            }
-            assert_eq!(op.effects.len(), 1, "{line}: {:?}", op.effects);
-            assert!(op.effects[0].path.is_none(), "{line}");
-        }
-        assert!(!parse_str("docker system prune -f").has("volumes"));
-        let op = parse_str("docker volume prune --filter label=tmp --filter label!=keep");
-        assert_eq!(op.option("filter"), Some("label=tmp\nlabel!=keep"));
-    }
-
-    #[test]
-    fn compose_down_with_volumes() {
-        for line in [
-            "docker compose down -v",
-            "docker compose down --volumes",
-            "docker compose -p shop down -v --remove-orphans",
-            "docker compose -f prod.yml down --volumes --rmi all",
-            "docker-compose down -v",
-            "docker-compose -f a.yml -p x down --volumes",
-            "nerdctl compose down -v",
-        ] {
-            let op = parse_str(line);
-            assert_eq!(op.kind, Kind::Delete, "{line}: {:?}", op.note);
-            assert!(op.has("compose") && op.has("pathless"), "{line}");
-        }
-        for line in [
-            "docker compose down",
-            "docker-compose down --remove-orphans",
-            "docker compose up -d",
-        ] {
-            assert_eq!(parse_str(line).kind, Kind::Unknown, "{line}");
-        }
-        let op = parse_str("docker compose --dry-run down -v");
-        assert_eq!(op.kind, Kind::Read);
-    }
-
-    #[test]
-    fn another_daemon_is_elsewhere() {
-        for line in [
-            "docker -H ssh://admin@db1 volume rm pgdata",
-            "docker --host=tcp://10.0.0.5:2376 volume prune -f",
-            "docker --context prod system prune --volumes -f",
-            "docker -c prod volume rm pgdata",
-            "podman --remote volume rm myvol",
-            "podman -r volume prune -f",
-            "podman --connection prod volume rm myvol",
-            "podman --url unix:///run/podman/podman.sock volume rm myvol",
-            "docker -H ssh://db1 compose down -v",
-        ] {
-            let op = parse_str(line);
-            assert_eq!(op.kind, Kind::Delete, "{line}: {:?}", op.note);
-            assert!(op.has("elsewhere"), "{line}");
-        }
-    }
-
-    #[test]
-    fn listings_help_and_other_commands() {
-        for line in [
-            "docker volume ls",
-            "docker volume inspect pgdata",
-            "docker --help",
-            "docker --version",
-            "podman -v",
-            "docker volume rm --help",
-            "docker volume prune -h",
-            "docker",
-        ] {
-            assert_eq!(parse_str(line).kind, Kind::Read, "{line}");
-        }
-        for line in [
-            "docker run -v pgdata:/data postgres",
-            "docker ps -a",
-            "podman system df",
-        ] {
-            assert_eq!(parse_str(line).kind, Kind::Unknown, "{line}");
-        }
-        assert_eq!(parse_str("docker volume rm --bogus x").kind, Kind::Opaque);
-    }
-}
+#[path = "container_tests.rs"]
+mod tests;

@@ -23,6 +23,65 @@ pub struct Here {
     /// Standard input is not a terminal: a shell (or `ssh HOST`) given no command reads its
     /// commands from it, and safeop does not see them.
     pub stdin_script: bool,
+    /// Reads ssh's own configuration files for an `ssh` command (`facts::ssh_config`): what
+    /// they make ssh run on this machine, and the remote command they set. `None`: not read
+    /// (pure tests, `policy test`), and what they say is not seen.
+    pub ssh: Option<Rc<dyn SshConfig>>,
+}
+
+/// ssh's configuration as ssh would read it for one command line, read by the door (the
+/// trait keeps `command/` pure: the files are read in `facts/`).
+pub trait SshConfig {
+    fn read(&self, q: &SshQuery) -> SshSeen;
+}
+
+/// Whose configuration `ssh` reads: ssh takes `~/.ssh/config` from the password database
+/// entry of the user it runs as (not `$HOME`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SshUser {
+    /// The user safeop runs as.
+    #[default]
+    Caller,
+    /// root (`sudo`, `doas`, `pkexec` without another user named).
+    Root,
+    /// Another user, or another root or directory (`chroot`, `nsenter`, `env -C`): the files
+    /// ssh reads there are not known.
+    Unknown,
+}
+
+/// One `ssh` command line, as far as its configuration goes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SshQuery {
+    /// The host as written on the command line (`Host` patterns match it).
+    pub host: String,
+    /// `-l USER` or `USER@` of the destination.
+    pub user: Option<String>,
+    /// `-F FILE` (`none`: no file at all).
+    pub file: Option<String>,
+    /// The command line's own options (`-o Key=Value`, `-I` …), keys in lower case: they come
+    /// first, and ssh takes the first value of each.
+    pub line: Vec<(String, String)>,
+    pub as_user: SshUser,
+}
+
+/// What the configuration makes ssh do that the command line does not show.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SshSeen {
+    /// Why ssh runs (or loads) code on this machine, or why that cannot be told (a file ssh
+    /// would read that cannot be read, a `Match` safeop cannot decide over such an option).
+    pub local_code: Option<String>,
+    /// A `RemoteCommand` that applies: the remote command when the line has none.
+    pub remote_command: Option<String>,
+}
+
+/// The door's [`SshConfig`] in a [`Scope`], printable.
+#[derive(Clone)]
+pub(crate) struct SshReader(pub(crate) Rc<dyn SshConfig>);
+
+impl std::fmt::Debug for SshReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SshReader")
+    }
 }
 
 impl std::fmt::Debug for Here {
@@ -32,6 +91,7 @@ impl std::fmt::Debug for Here {
             .field("fs", &self.fs.is_some())
             .field("sh", &self.sh)
             .field("stdin_script", &self.stdin_script)
+            .field("ssh", &self.ssh.is_some())
             .finish()
     }
 }
@@ -47,6 +107,7 @@ pub fn parse_at(argv: &[String], here: &Here) -> Operation {
         },
     });
     scope.stdin_script = here.stdin_script;
+    scope.ssh = here.ssh.clone().map(SshReader);
     let mut op = wrappers::peel(argv, 0, &scope);
     effect::fill(&mut op);
     op

@@ -59,7 +59,7 @@ pub mod wrappers;
 mod zfs;
 
 pub use effect::{Effect, Lands};
-pub use here::{parse_at, Here};
+pub use here::{parse_at, Here, SshConfig, SshQuery, SshSeen, SshUser};
 pub(crate) use here::{Expander, Sh};
 pub(crate) use options::{Arg, Getopt};
 pub use vocab::{is_tool_name, tool_names, FLAGS, OPTIONS};
@@ -493,6 +493,10 @@ pub fn parse(argv: &[String]) -> Operation {
 /// - `RESTIC_PASSWORD_COMMAND`: the command that prints the password (→ `runs_code`);
 ///   `RESTIC_REPOSITORY`: only to tell which backend `-o sftp.command=` / `-o
 ///   rclone.program=` would apply to.
+/// - `DOCKER_HOST`, `DOCKER_CONTEXT`, `DOCKER_CONFIG` (docker, compose), `CONTAINER_HOST`,
+///   `CONTAINER_CONNECTION` (podman), `CONTAINERD_ADDRESS`, `CONTAINERD_NAMESPACE` (nerdctl):
+///   the daemon a container engine's CLI talks to (another one → flag `elsewhere`), and where
+///   docker's config file is (its current context is read by the facts);
 /// - `HOME`: what `~` in a shell string expands to (only when the door hands in an
 ///   expander, [`Here::fs`]); `BASH_ENV`: a file non-interactive bash reads before the string,
 ///   which may change how its words expand (set: bash's glob settings are not known).
@@ -502,6 +506,13 @@ pub const INHERITED: &[&str] = &[
     "BORG_REMOTE_PATH",
     "BORG_REPO",
     "BORG_RSH",
+    "CONTAINERD_ADDRESS",
+    "CONTAINERD_NAMESPACE",
+    "CONTAINER_CONNECTION",
+    "CONTAINER_HOST",
+    "DOCKER_CONFIG",
+    "DOCKER_CONTEXT",
+    "DOCKER_HOST",
     "HOME",
     "RESTIC_PASSWORD_COMMAND",
     "RESTIC_REPOSITORY",
@@ -535,6 +546,9 @@ pub(crate) struct Scope {
     pub(crate) expand: Option<Expander>,
     /// Standard input is a script, not a terminal ([`Here::stdin_script`]).
     pub(crate) stdin_script: bool,
+    /// ssh's configuration reader ([`Here::ssh`]) and whose files it reads here.
+    pub(crate) ssh: Option<here::SshReader>,
+    pub(crate) ssh_user: SshUser,
 }
 
 impl Scope {
@@ -676,7 +690,7 @@ pub(crate) fn parse_tool(argv: &[String], env: &Scope) -> Operation {
         "mformat" => mformat::parse(&mut op, args),
         "ceph-volume" => ceph_volume::parse(&mut op, args),
         "kubeadm" => kubeadm::parse(&mut op, args),
-        "docker" | "podman" | "nerdctl" | "docker-compose" => container::parse(&mut op, args),
+        "docker" | "podman" | "nerdctl" | "docker-compose" => container::parse(&mut op, args, env),
         _ => {}
     }
     op

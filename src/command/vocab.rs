@@ -25,7 +25,7 @@ pub const FLAGS: &[&str] = &[
     "conv_ibm", "conv_lcase", "conv_nocreat", "conv_noerror", "conv_notrunc", "conv_sparse",
     "conv_swab", "conv_sync", "conv_ucase", "conv_unblock", "copy_contents", "copy_devices",
     "copy_dirlinks", "copy_links", "copy_unsafe_links", "create_file", "critical", "crtimes",
-    "cvs_exclude", "debug", "decrypt", "default", "default_archive", "default_device", "deferred",
+    "cvs_exclude", "daemon_chosen", "debug", "decrypt", "default", "default_archive", "default_device", "deferred",
     "delay_updates", "delete", "delete_after", "delete_before", "delete_delay", "delete_during",
     "delete_excluded", "delete_members", "delete_missing_args", "dependents", "dereference",
     "dereference_command_line", "descendants", "destroy", "device_guessed", "devices", "dir",
@@ -80,7 +80,7 @@ pub const OPTIONS: &[&str] = &[
     "checksum_seed", "chmod", "chown", "chunker_params", "command", "commands", "comment",
     "compare_dest", "compress_choice", "compress_level", "compress_threads", "compression",
     "confine_root", "contimeout", "copy_as", "copy_dest", "count", "data_device", "debug",
-    "debug_profile", "debug_topic", "delete", "destroys", "disk_guid", "early_input", "exclude",
+    "debug_profile", "debug_topic", "delete", "destroys", "disk_guid", "docker_config", "early_input", "exclude",
     "exclude_file", "exclude_from", "exclude_if_present", "exclude_xattr", "extended", "features",
     "files_from", "filter", "first", "force_count", "format", "format_b", "from", "fstype",
     "glob_archives", "gpttombr", "group", "group_by", "groupmap", "host", "http_user_agent",
@@ -446,7 +446,11 @@ mod tests {
         c.extend(around("ceph-volume lvm zap", &ceph_volume::ZAP, "/dev/sdc"));
         c.extend(around("kubeadm reset", &kubeadm::SPEC, ""));
         c.extend(around("docker", &container::DOCKER_GLOBAL, "volume rm v"));
-        c.extend(around("nerdctl", &container::DOCKER_GLOBAL, "volume prune"));
+        c.extend(around(
+            "nerdctl",
+            &container::NERDCTL_GLOBAL,
+            "volume prune",
+        ));
         c.extend(around("podman", &container::PODMAN_GLOBAL, "volume rm v"));
         for verb in ["volume rm", "volume prune", "system prune", "system reset"] {
             c.extend(around(&format!("podman {verb}"), &container::VOLUME, "v"));

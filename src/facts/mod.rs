@@ -51,6 +51,7 @@ pub mod session;
 pub mod shell;
 pub mod smart;
 pub mod snapshot;
+pub mod ssh_config;
 pub mod tree;
 pub mod volume;
 pub mod write;
@@ -71,6 +72,7 @@ pub fn registry() -> impl Iterator<Item = &'static FactDef> {
         restore::FACTS,
         write::FACTS,
         volume::FACTS,
+        volume::thin::FACTS,
         dir::FACTS,
         container::FACTS,
         shell::FACTS,

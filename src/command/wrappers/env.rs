@@ -46,6 +46,8 @@ pub(super) fn env_cmd(argv: &[String], depth: usize, scope: &Scope) -> Operation
                 ("chdir", Some(dir)) => {
                     // Relative globs of a shell string then name another directory's files.
                     scope.no_expansion();
+                    // A relative `ssh -F FILE` is relative to DIR.
+                    scope.ssh_user = crate::command::SshUser::Unknown;
                     cwd = Some(dir)
                 }
                 ("split-string", Some(s)) => {

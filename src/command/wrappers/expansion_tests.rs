@@ -109,6 +109,7 @@ fn here(sh: Option<&str>, inherited: &[(&str, &str)]) -> Here {
         fs: Some(Rc::new(fake(TREE))),
         sh: sh.map(str::to_string),
         stdin_script: false,
+        ssh: None,
     }
 }
 

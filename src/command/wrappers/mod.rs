@@ -180,6 +180,40 @@ impl Imposed {
     }
 }
 
+/// Whose ssh configuration the command after a user-switching wrapper reads: root for `sudo`,
+/// `doas` and `pkexec` unless the words before the command name another user (`-u`,
+/// `--user`); not known for `su` and `runuser`, whose user is an operand.
+fn ssh_user_after(base: &str, argv: &[String], peeled: &Peeled) -> super::SshUser {
+    use super::SshUser;
+    let end = match peeled {
+        Peeled::Next(i) => (*i).min(argv.len()),
+        _ => argv.len(),
+    };
+    if matches!(base, "su" | "runuser") {
+        return SshUser::Unknown;
+    }
+    let words = &argv[1..end];
+    let mut other = None;
+    for (i, w) in words.iter().enumerate() {
+        let v = if w == "-u" || w == "--user" {
+            words.get(i + 1).cloned()
+        } else if let Some(v) = w.strip_prefix("--user=") {
+            Some(v.to_string())
+        } else if w.starts_with("-u") && w.len() > 2 && !w.starts_with("--") {
+            Some(w[2..].to_string())
+        } else {
+            None
+        };
+        if v.is_some() {
+            other = v;
+        }
+    }
+    match other.as_deref() {
+        None | Some("root" | "#0" | "0") => SshUser::Root,
+        Some(_) => SshUser::Unknown,
+    }
+}
+
 /// Applies `imp` to `op` and keeps it there.
 fn impose(op: &mut Operation, imp: Imposed) {
     imp.apply(op);
@@ -223,6 +257,12 @@ pub(super) fn peel(argv: &[String], depth: usize, scope: &Scope) -> Operation {
     // Another user's `~`: sudo, su and doas set HOME by their own configuration.
     if matches!(base.as_str(), "sudo" | "su" | "runuser" | "pkexec" | "doas") {
         inner.unset("HOME");
+        inner.ssh_user = ssh_user_after(&base, argv, &peeled);
+    }
+    // ssh's files there are another root's, another namespace's or another host's; a relative
+    // `-F FILE` is relative to another directory.
+    if around.cwd.is_some() || around.root.is_some() || around.elsewhere.is_some() {
+        inner.ssh_user = super::SshUser::Unknown;
     }
     for (k, v) in &around.env {
         inner.set(k, v);

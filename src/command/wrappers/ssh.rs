@@ -18,10 +18,17 @@
 //! `-o RemoteCommand=…` is the command when the line has none. Options that run code on this
 //! machine (`-o ProxyCommand=`, `LocalCommand=`, `KnownHostsCommand=`, `PKCS11Provider=`,
 //! `SecurityKeyProvider=`, `Include=`, `-I`) make the operation `runs_code` (or opaque when the
-//! remote command is nothing safeop guards). The configuration files (`~/.ssh/config`, `-F
-//! FILE`) are not read: what they say (a `ProxyCommand`, a `RemoteCommand`) is not seen.
+//! remote command is nothing safeop guards). ssh's configuration files (`-F FILE`, else
+//! `~/.ssh/config` and `/etc/ssh/ssh_config`) are read by the door when it hands in a reader
+//! ([`Scope::ssh`], `facts::ssh_config`): an option there that runs code on this machine (a
+//! `ProxyCommand`, a `LocalCommand` with `PermitLocalCommand yes`, a `KnownHostsCommand`, a
+//! `PKCS11Provider`, a `SecurityKeyProvider`, `Match exec`), a file ssh would read that cannot
+//! be read, or a user whose files are not known ([`SshUser::Unknown`]) counts as such an option
+//! on the line; a `RemoteCommand` there is the remote command when the line has none. Without a
+//! reader (pure tests, `policy test`) the files are not read.
 
 use super::super::options::{Getopt, Reader, POSIX};
+use super::super::SshQuery;
 use super::{impose, Arg, Imposed, Operation, Scope};
 
 /// OpenSSH 9's getopt string `46ab:c:e:fgi:kl:m:no:p:qstvxAB:CD:E:F:GI:J:KL:MNO:P:Q:R:S:TVw:W:XYy`.
@@ -50,6 +57,11 @@ struct Opts {
     remote_command: Option<String>,
     /// What runs on this machine (`-o ProxyCommand=…`).
     local_code: Option<String>,
+    /// `-l USER`, `-F FILE`, and every `-o` (and `-I`) as `(key, value)`, for the
+    /// configuration reader.
+    user: Option<String>,
+    file: Option<String>,
+    line: Vec<(String, String)>,
 }
 
 impl Opts {
@@ -64,9 +76,12 @@ impl Opts {
             "s" => self.subsystem = true,
             "n" => self.stdin_null = true,
             "I" => {
+                self.line.push(("pkcs11provider".into(), v.clone()));
                 self.local_code
                     .get_or_insert(format!("`-I {v}` loads a PKCS#11 library"));
             }
+            "l" => self.user = Some(v),
+            "F" => self.file = Some(v),
             "o" => self.option(&v),
             _ => {}
         }
@@ -84,6 +99,7 @@ impl Opts {
             .trim_start_matches('=')
             .trim()
             .trim_matches('"');
+        self.line.push((key.clone(), value.to_string()));
         match key.as_str() {
             k if LOCAL_CODE.contains(&k) && !value.eq_ignore_ascii_case("none") => {
                 self.local_code.get_or_insert(format!(
@@ -150,6 +166,11 @@ fn judge(argv: &[String], depth: usize, scope: &Scope) -> Operation {
         Err(e) => return unclear(e),
     };
     let host = host_of(&args[dest_at]);
+    let dest_user = args[dest_at]
+        .strip_prefix("ssh://")
+        .unwrap_or(&args[dest_at])
+        .rsplit_once('@')
+        .map(|(u, _)| u.to_string());
     // ssh.c: options again right after the destination, unless `--` ended them before it.
     let terminated = dest_at > 0 && args[dest_at - 1] == "--";
     let after = &args[dest_at + 1..];
@@ -164,6 +185,21 @@ fn judge(argv: &[String], depth: usize, scope: &Scope) -> Operation {
     };
     if o.nothing.is_some() {
         return plain();
+    }
+    if let Some(reader) = &scope.ssh {
+        let seen = reader.0.read(&SshQuery {
+            host: host.clone(),
+            user: o.user.clone().or(dest_user),
+            file: o.file.clone(),
+            line: o.line.clone(),
+            as_user: scope.ssh_user,
+        });
+        if o.local_code.is_none() {
+            o.local_code = seen.local_code;
+        }
+        if o.remote_command.is_none() {
+            o.remote_command = seen.remote_command;
+        }
     }
     let line = match (command.is_empty(), &o.remote_command) {
         (false, _) => command.join(" "),

@@ -167,3 +167,84 @@ fn ssh_inside_a_shell_string() {
     assert!(op.has("elsewhere"));
     assert_eq!(parse_str("sh -c 'ssh db1 < f'").kind, Kind::Opaque);
 }
+
+/// A stand-in for the door's configuration reader: answers `seen` and keeps the queries.
+struct Fake {
+    seen: crate::command::SshSeen,
+    asked: std::cell::RefCell<Vec<crate::command::SshQuery>>,
+}
+
+impl crate::command::SshConfig for Fake {
+    fn read(&self, q: &crate::command::SshQuery) -> crate::command::SshSeen {
+        self.asked.borrow_mut().push(q.clone());
+        self.seen.clone()
+    }
+}
+
+fn with_config(local: Option<&str>, remote: Option<&str>) -> (Here, std::rc::Rc<Fake>) {
+    let fake = std::rc::Rc::new(Fake {
+        seen: crate::command::SshSeen {
+            local_code: local.map(str::to_string),
+            remote_command: remote.map(str::to_string),
+        },
+        asked: Default::default(),
+    });
+    let here = Here {
+        ssh: Some(fake.clone()),
+        ..Here::default()
+    };
+    (here, fake)
+}
+
+#[test]
+fn what_the_configuration_runs_here_is_seen() {
+    use crate::command::SshUser;
+    let (here, fake) = with_config(Some("ProxyCommand from the config"), None);
+    let op = on(
+        "ssh -l admin -F /etc/ci/ssh -o ProxyJump=b db1 rm -rf /srv",
+        &here,
+    );
+    assert_eq!(op.tool, "rm");
+    assert!(op.has("runs_code") && op.has("elsewhere"), "{:?}", op.note);
+    let q = fake.asked.borrow()[0].clone();
+    assert_eq!(q.host, "db1");
+    assert_eq!(q.user.as_deref(), Some("admin"));
+    assert_eq!(q.file.as_deref(), Some("/etc/ci/ssh"));
+    assert_eq!(q.line, [("proxyjump".to_string(), "b".to_string())]);
+    assert_eq!(q.as_user, SshUser::Caller);
+    // Nothing safeop guards remotely: the local code alone makes it opaque.
+    let op = on("ssh db1 uptime", &here);
+    assert_eq!(op.kind, Kind::Opaque);
+    // An interactive login with such a configuration: opaque too.
+    assert_eq!(on("ssh db1", &here).kind, Kind::Opaque);
+    // Whose configuration: root's after sudo, not known after `sudo -u bob`, su, env -C.
+    for (line, who) in [
+        ("sudo ssh db1 uptime", SshUser::Root),
+        ("sudo -u root ssh db1 uptime", SshUser::Root),
+        ("sudo -u bob ssh db1 uptime", SshUser::Unknown),
+        ("doas -u bob ssh db1 uptime", SshUser::Unknown),
+        ("su -c 'ssh db1 uptime'", SshUser::Unknown),
+        ("env -C /tmp ssh db1 uptime", SshUser::Unknown),
+        ("nice ssh admin@db1 uptime", SshUser::Caller),
+    ] {
+        fake.asked.borrow_mut().clear();
+        on(line, &here);
+        let asked = fake.asked.borrow();
+        assert_eq!(asked.first().map(|q| q.as_user), Some(who), "{line}");
+    }
+    // What runs nothing remote asks nothing of the configuration.
+    fake.asked.borrow_mut().clear();
+    on("ssh -G db1", &here);
+    assert!(fake.asked.borrow().is_empty());
+}
+
+#[test]
+fn a_remote_command_from_the_configuration_is_the_command() {
+    let (here, _) = with_config(None, Some("rm -rf /srv/data"));
+    let op = on("ssh db1", &here);
+    assert_eq!((op.tool.as_str(), op.kind), ("rm", Kind::Delete));
+    assert!(op.has("elsewhere"));
+    // The line's own command, or its own `-o RemoteCommand`, comes first.
+    assert_eq!(on("ssh db1 uptime", &here).tool, "uptime");
+    assert_eq!(on("ssh -o RemoteCommand=uptime db1", &here).tool, "uptime");
+}

@@ -24,10 +24,22 @@ pub struct Lv {
     pub device: Option<(u32, u32)>,
     /// The origin of a snapshot (same group), empty otherwise.
     pub origin: String,
+    /// `segtype`: `linear`, `striped`, `thin`, `thin-pool`, `raid1` … (empty from sysfs).
+    pub segtype: String,
+    /// The thin pool of a thin volume (same group), empty otherwise.
+    pub pool_lv: String,
+    /// `lv_size` in bytes.
+    pub size: Option<u64>,
+    /// A thin pool's (or thin volume's, snapshot's) `data_percent`, `metadata_percent`: empty
+    /// while it is inactive, and for other segment types.
+    pub data_pct: Option<f64>,
+    pub metadata_pct: Option<f64>,
+    /// Listed by `lvs` (not read from sysfs, which knows no segment types or pools).
+    pub from_lvs: bool,
 }
 
 impl Lv {
-    fn full(&self) -> String {
+    pub fn full(&self) -> String {
         format!("{}/{}", self.vg, self.name)
     }
 
@@ -37,13 +49,51 @@ impl Lv {
     }
 }
 
-/// The fields safeop asks `lvs` for.
+/// The fields safeop asks `lvs` for, sizes in bytes (`--units b --nosuffix`): one call per run
+/// answers both the volume facts and the thin-pool ones (`thin`).
 pub const LVS_ARGS: &[&str] = &[
     "--reportformat",
     "json",
+    "--units",
+    "b",
+    "--nosuffix",
     "-o",
-    "vg_name,lv_name,lv_path,lv_dm_path,lv_attr,lv_kernel_major,lv_kernel_minor,origin",
+    "vg_name,lv_name,lv_path,lv_dm_path,lv_attr,lv_kernel_major,lv_kernel_minor,origin,segtype,pool_lv,lv_size,data_percent,metadata_percent",
 ];
+
+/// An `lvs` size: bytes with `--units b --nosuffix` (`33554432`); with a unit as lvs prints
+/// them otherwise (`1020.00m`, `<10.00g`: lower case 1024-based, upper case 1000-based, `s`
+/// sectors of 512 bytes; `<` or `>` marks a rounded figure).
+pub fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim().trim_start_matches(['<', '>']);
+    let (num, unit) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], Some(c)),
+        _ => (s, None),
+    };
+    let n: f64 = num
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite() && *n >= 0.0)?;
+    let times: f64 = match unit {
+        None | Some('b' | 'B') => 1.0,
+        Some('s' | 'S') => 512.0,
+        Some(c) => {
+            let exp = "kmgtpe".find(c.to_ascii_lowercase())? as i32 + 1;
+            let base: f64 = if c.is_ascii_lowercase() {
+                1024.0
+            } else {
+                1000.0
+            };
+            base.powi(exp)
+        }
+    };
+    Some((n * times).round() as u64)
+}
+
+/// An `lvs` percentage (`47.01`); `None` when empty.
+fn parse_pct(s: &str) -> Option<f64> {
+    s.trim().parse::<f64>().ok().filter(|p| p.is_finite())
+}
 
 /// Parses `lvs --reportformat json` (lvm2 2.02.158 and later): `{"report":[{"lv":[{…}]}]}`,
 /// every value a string. An LV named by neither `vg_name` and `lv_name` nor `lv_full_name`
@@ -91,6 +141,12 @@ pub fn parse_lvs(text: &str) -> Result<Vec<Lv>, String> {
                 attr: field("lv_attr").to_string(),
                 device,
                 origin: field("origin").to_string(),
+                segtype: field("segtype").to_string(),
+                pool_lv: field("pool_lv").to_string(),
+                size: parse_size(field("lv_size")),
+                data_pct: parse_pct(field("data_percent")),
+                metadata_pct: parse_pct(field("metadata_percent")),
+                from_lvs: true,
             });
         }
     }
@@ -120,6 +176,11 @@ pub fn split_dm_name(dm: &str) -> Option<(String, String)> {
     None
 }
 
+/// The LVs of this machine, listed once per run (shared by every probe that asks).
+pub fn cached(f: &Facts) -> std::rc::Rc<Result<Vec<Lv>, String>> {
+    f.memo("lvm_lvs", list)
+}
+
 /// The LVs of this machine: from `lvs` when it is installed, else the active ones from sysfs.
 fn list(f: &Facts) -> Result<Vec<Lv>, String> {
     match super::super::inuse::helper::run("lvs", LVS_ARGS)? {
@@ -137,6 +198,12 @@ fn list(f: &Facts) -> Result<Vec<Lv>, String> {
                     attr: String::new(),
                     device: Some(d.device),
                     origin: String::new(),
+                    segtype: String::new(),
+                    pool_lv: String::new(),
+                    size: None,
+                    data_pct: None,
+                    metadata_pct: None,
+                    from_lvs: false,
                 })
             })
             .collect()),
@@ -147,7 +214,7 @@ fn list(f: &Facts) -> Result<Vec<Lv>, String> {
 /// With `merge`, a snapshot's origin is reached too. `None`: the operand names no LV or group.
 pub fn find(f: &Facts, s: &PathSubject, merge: bool) -> Result<Option<Volume>, String> {
     let arg = s.arg.as_str();
-    let memo = f.memo("lvm_lvs", list);
+    let memo = cached(f);
     let all = memo.as_ref().as_ref().map_err(Clone::clone)?;
     let trimmed = arg.trim_end_matches('/');
     // A path that exists is matched by device number too (a by-id link, `/dev/dm-3`).
@@ -244,6 +311,46 @@ mod tests {
         assert_eq!(lv.dm_path, "/dev/mapper/vgtest-lvtest");
         assert_eq!(lv.device, Some((253, 0)));
         assert!(!lv.open());
+    }
+
+    /// safeop's own `lvs` call on a real VG holding a thin pool, captured here (inactive: no
+    /// device-mapper), and lvmthin(7)'s active pool converted to the same report.
+    #[test]
+    fn parses_thin_pools_and_their_volumes() {
+        let read = |rel: &str| {
+            let p = format!("{}/tests/fixtures/volume/{rel}", env!("CARGO_MANIFEST_DIR"));
+            parse_lvs(&std::fs::read_to_string(p).expect("fixture")).expect("parses")
+        };
+        let here = read("lvs-thin-inactive-here.json");
+        let seg: Vec<(&str, &str, &str, Option<u64>)> = here
+            .iter()
+            .map(|l| {
+                (
+                    l.name.as_str(),
+                    l.segtype.as_str(),
+                    l.pool_lv.as_str(),
+                    l.size,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seg,
+            [
+                ("plain", "linear", "", Some(8 << 20)),
+                ("pool", "thin-pool", "", Some(32 << 20)),
+                ("thinvol", "thin", "pool", Some(64 << 20)),
+            ]
+        );
+        assert!(here
+            .iter()
+            .all(|l| l.device.is_none() && l.data_pct.is_none()));
+        let man = read("lvs-thin-lvmthin7.json");
+        assert_eq!(man[0].data_pct, Some(47.01));
+        assert_eq!(man[0].metadata_pct, Some(21.03));
+        assert_eq!(man[0].size, Some(10 << 30));
+        assert_eq!(man[1].pool_lv, "pool0");
+        assert_eq!(man[1].metadata_pct, None);
+        assert_eq!(man[1].device, Some((253, 4)));
     }
 
     #[test]

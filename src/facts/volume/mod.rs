@@ -19,6 +19,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 pub mod dm;
 pub mod lvm;
 pub mod signature;
+pub mod thin;
 pub mod zfs;
 
 /// A volume the target names, and what is live on it.
