@@ -173,6 +173,17 @@ fn main() {
     }
     ids.push_str("]\n");
     write_out("default_rule_ids.rs", ids);
+    // Rules that read what the shell makes of a script's words (`target.shell.*`): only
+    // `preflight` has those words; `run` and `check` get them already expanded, so there the
+    // rules are silent and are not read at all.
+    let mut only = String::from("&[\n");
+    for rule in value["rules"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+        let when = serde_json::to_string(&rule["when"]).unwrap_or_default();
+        let reads = when.contains("\"target.shell.") || when.contains("\"source.shell.");
+        only.push_str(&format!("    {reads},\n"));
+    }
+    only.push_str("]\n");
+    write_out("default_preflight_only.rs", only);
 
     let mut rs = String::from("&[\n");
     for rule in value["rules"].as_array().map(Vec::as_slice).unwrap_or(&[]) {

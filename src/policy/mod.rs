@@ -448,6 +448,10 @@ const DEFAULT_PROTECTED: &[(&str, [Option<&str>; 4], &str)] =
 /// Line and column of each embedded rule's `id:`, extracted by `build.rs`.
 const DEFAULT_RULE_LINES: &[(&str, usize, usize)] =
     include!(concat!(env!("OUT_DIR"), "/default_rule_lines.rs"));
+/// Whether each rule (in the order of [`DEFAULT_RULES`]) reads `target.shell.*`, what the shell
+/// makes of a script's words: facts only `preflight` has (`build.rs`).
+const DEFAULT_PREFLIGHT_ONLY: &[bool] =
+    include!(concat!(env!("OUT_DIR"), "/default_preflight_only.rs"));
 /// The line of each rule's `id:`, in the order of [`DEFAULT_RULES`] (`build.rs`).
 const DEFAULT_RULE_AT: &[usize] = include!(concat!(env!("OUT_DIR"), "/default_rule_at.rs"));
 
@@ -506,13 +510,16 @@ impl Policy {
         // facts, flags, kinds; templates; ids): the test suite does that for every rule, so a
         // run reads its few rules without checking each name again.
         vocab::trusting(|| {
-            for (((raw, spec), id), line) in DEFAULT_RULES
+            for ((((raw, spec), id), line), shell_only) in DEFAULT_RULES
                 .iter()
                 .zip(DEFAULT_MATCHES)
                 .zip(DEFAULT_RULE_IDS)
                 .zip(DEFAULT_RULE_AT)
+                .zip(DEFAULT_PREFLIGHT_ONLY)
             {
-                if spec_matches(spec, op) {
+                // A rule on a script's words says nothing of an argv (`run`, `check`): its
+                // `target.shell.*` facts are null there (`preflight` reads the whole policy).
+                if spec_matches(spec, op) && !shell_only {
                     let mut rule = serde_json::from_str::<Rule>(raw).map_err(err)?;
                     rule.origin = format!("{DEFAULT_NAME}:{line}");
                     p.rules.push(rule);
@@ -1060,7 +1067,7 @@ mod tests {
             let want: Vec<String> = all
                 .rules
                 .iter()
-                .filter(|r| r.matches_op(&op))
+                .filter(|r| r.matches_op(&op) && !r.reads("target.shell."))
                 .map(|r| format!("{r:?}"))
                 .collect();
             let got: Vec<String> = lazy.rules.iter().map(|r| format!("{r:?}")).collect();
@@ -1071,6 +1078,7 @@ mod tests {
         let never: Vec<&String> = all
             .rules
             .iter()
+            .filter(|r| !r.reads("target.shell."))
             .map(|r| &r.id)
             .filter(|id| !seen.contains(*id))
             .collect();
@@ -1078,6 +1086,38 @@ mod tests {
             never.is_empty(),
             "rules no example selects, so never read lazily here: {never:?}"
         );
+    }
+
+    /// The rules `run` and `check` leave unread as preflight's own are exactly the embedded
+    /// rules that read `target.shell.*`, and those facts are null outside preflight (so nothing
+    /// is lost): a `sh -c` payload's rm of an empty-variable path is judged on its expanded words.
+    #[test]
+    fn only_the_rules_on_a_scripts_words_are_left_to_preflight() {
+        let all = Policy::embedded().expect("loads");
+        let shell: Vec<&str> = all
+            .rules
+            .iter()
+            .filter(|r| r.reads("target.shell."))
+            .map(|r| r.id.as_str())
+            .collect();
+        let table: Vec<&str> = DEFAULT_RULE_IDS
+            .iter()
+            .zip(DEFAULT_PREFLIGHT_ONLY)
+            .filter(|(_, only)| **only)
+            .map(|((id, _), _)| *id)
+            .collect();
+        assert_eq!(shell, table);
+        assert!(
+            shell.contains(&"rm-empty-variable-reaches-system-dir"),
+            "{shell:?}"
+        );
+        let op = crate::command::parse(&["rm".to_string(), "-rf".into(), "/srv/x".into()]);
+        let lazy = Policy::embedded_for(&op).expect("loads");
+        assert!(lazy.rules.iter().all(|r| !r.reads("target.shell.")));
+        assert!(lazy
+            .unread
+            .iter()
+            .any(|(id, _)| *id == "rm-empty-variable-reaches-system-dir"));
     }
 
     /// `Rule::reads` (what the engine asks to know which sides a rule needs) says what the list
@@ -1099,11 +1139,12 @@ mod tests {
     fn a_layer_on_the_lazy_default_is_the_layer_on_the_whole_default() {
         let with_layer =
             |mut p: Policy, text: &str| p.add_layer("site.yaml", text, true).map(|_| p);
+        // (The rules on a script's words are preflight's: the lazy default leaves them unread.)
         let ids = |p: &Policy, op: &crate::command::Operation| {
             let mut v: Vec<String> = p
                 .rules
                 .iter()
-                .filter(|r| r.matches_op(op))
+                .filter(|r| r.matches_op(op) && !r.reads("target.shell."))
                 .map(|r| format!("{} {} {:?}", r.id, r.origin, r.verdict))
                 .collect();
             v.sort();
