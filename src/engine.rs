@@ -104,7 +104,10 @@ pub fn decide(policy: &Policy, facts: &Facts, thorough: bool) -> Decision {
         switched_off: Vec::new(),
         expired: Vec::new(),
     };
-    facts.set_protected(policy.protected_for_facts());
+    // The list once per set of facts (`preflight` hands it in for each of its steps).
+    if facts.protected().is_empty() {
+        facts.set_protected(policy.protected_for_facts());
+    }
     let effects = facts.effects();
     for rule in &policy.rules {
         if !applies(rule, facts.op, &effects) {
@@ -365,7 +368,7 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
             .message
             .iter()
             .chain(rule.fix.iter())
-            .any(|t| template::placeholders(t).iter().any(|p| p == "hostname"));
+            .any(|t| template::any_placeholder(t, |p| p == "hostname"));
         let host_hidden = (names_host && fact_error.is_none()).then(|| {
             let mut hide = |name: &str| match name {
                 "hostname" => Ok(serde_json::Value::from(HOST_MASK)),

@@ -67,10 +67,25 @@ pub fn worst(files: &[FileReport]) -> Verdict {
         .unwrap_or(Verdict::Allow)
 }
 
-fn line_of(text: &str, line: u32) -> &str {
-    text.lines()
-        .nth(line.saturating_sub(1) as usize)
+fn line_of<'t>(text: &'t str, lines: &[(usize, usize)], line: u32) -> &'t str {
+    lines
+        .get(line.saturating_sub(1) as usize)
+        .map(|(a, b)| &text[*a..*b])
         .unwrap_or("")
+}
+
+/// Where each line of a text starts and ends (as `str::lines` splits them), so each finding's
+/// source line is found at once, not by reading the file from the top again.
+fn line_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for l in text.split_inclusive('\n') {
+        let body = l.strip_suffix('\n').unwrap_or(l);
+        let body = body.strip_suffix('\r').unwrap_or(body);
+        out.push((at, at + body.len()));
+        at += l.len();
+    }
+    out
 }
 
 /// The compiler-style report: every finding of every step, then a summary line.
@@ -78,6 +93,7 @@ pub fn text(files: &[FileReport]) -> String {
     let mut s = String::new();
     let (mut commands, mut counts) = (0, [0usize; 4]);
     for f in files {
+        let lines = line_spans(&f.text);
         for st in &f.steps {
             commands += 1;
             counts[st.verdict as usize] += 1;
@@ -95,7 +111,7 @@ pub fn text(files: &[FileReport]) -> String {
                     fd.rule,
                     bytes::display(&fd.message)
                 ));
-                let src = line_of(&f.text, st.line).replace('\t', " ");
+                let src = line_of(&f.text, &lines, st.line).replace('\t', " ");
                 let n = st.line.to_string();
                 let pad = " ".repeat(n.len());
                 let caret = " ".repeat(st.col.saturating_sub(1) as usize);
@@ -167,5 +183,25 @@ pub fn json(files: &[FileReport]) -> String {
     match serde_json::to_string_pretty(&r) {
         Ok(text) => bytes::display_json(&text).into_owned(),
         Err(e) => format!("{{\"error\":\"{e}\"}}"),
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    /// The source line shown under a finding is the line `str::lines` gives, for every line
+    /// ending (none at the end, `\n`, `\r\n`) and beyond the last line.
+    #[test]
+    fn line_spans_are_the_lines() {
+        for text in ["a\nb\r\nc", "a\n\nb\n", "", "one", "x\r\n\r\ny\n"] {
+            let spans = line_spans(text);
+            let want: Vec<&str> = text.lines().collect();
+            let got: Vec<&str> = (1..=want.len() as u32)
+                .map(|n| line_of(text, &spans, n))
+                .collect();
+            assert_eq!(got, want, "{text:?}");
+            assert_eq!(line_of(text, &spans, want.len() as u32 + 1), "");
+        }
     }
 }

@@ -70,6 +70,7 @@ pub(crate) fn preflight(sources: &Sources, a: PreflightArgs) -> Result<u8, Error
     };
     let here_dir = cwd();
     let judge = judge::Judge {
+        protected: policy.protected_for_facts(),
         policy: &policy,
         here: here.as_ref(),
         hosts: &hosts,
@@ -102,6 +103,7 @@ pub fn judge_text(text: &str, markdown: bool) -> Result<Vec<rep::Step>, Error> {
     let policy = Policy::embedded()?;
     let hosts = BTreeMap::new();
     let judge = judge::Judge {
+        protected: policy.protected_for_facts(),
         policy: &policy,
         here: None,
         hosts: &hosts,

@@ -41,6 +41,8 @@ pub(crate) struct Judge<'a> {
     /// `--facts HOST=SNAPSHOT`.
     pub hosts: &'a BTreeMap<String, Snapshot>,
     pub cwd: PathBuf,
+    /// The policy's protected paths in the form the facts read, made once for every step.
+    pub protected: Rc<Vec<crate::facts::protected::Entry>>,
 }
 
 /// Maps a position of the text being read to one of the file.
@@ -249,6 +251,7 @@ impl Judge<'_> {
         };
         let facts = Facts::without_host(op, self.cwd.clone(), snap.cloned());
         facts.set_shell_words(words);
+        facts.set_protected(self.protected.clone());
         // Every rule is heard (nothing is probed, so it costs nothing): a report shows all that
         // is wrong with a step; the verdict is the one `check` gives.
         (engine::decide(self.policy, &facts, true), snap.is_some())
