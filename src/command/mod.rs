@@ -260,7 +260,7 @@ impl Operation {
     }
 
     /// A guarded operation with relative paths that runs after a `cd` of the same shell (see
-    /// [`crate::shell::may_run_after_move`]) becomes opaque: it asks, naming the `cd`.
+    /// [`crate::shell::moved_by`]) becomes opaque: it asks, naming the `cd`.
     pub fn after_move(&mut self, cd: &crate::shell::Found, script: &str) {
         if self.is_guarded() && self.kind != Kind::Opaque && self.has_relative_path() {
             let mut why = format!(

@@ -342,17 +342,45 @@ pub fn moves_dir(f: &Found) -> bool {
     matches!(f.program(), Some("cd" | "pushd" | "popd"))
 }
 
-/// Whether command `i` of a script may run after its first directory change (command
-/// `first`): everything after it in the text, and anything before it that a loop runs again or a
-/// function runs when called (`f() { rm -rf usr; }; cd /; f`). Where the shell is then is not
-/// known from the text: the `cd` may fail (the shell goes on in the old directory unless
-/// `set -e`), run in a subshell, or sit behind `||`.
-pub fn may_run_after_move(f: &Found, i: usize, first: usize) -> bool {
-    i > first
-        || (i < first
-            && f.context
+/// The directory change (`cd`, `pushd`, `popd`) of a script that command `i` may run after, if
+/// any: one earlier in the text, or anywhere when `i` sits in a loop (run again) or a function
+/// (run when called: `f() { rm -rf usr; }; cd /; f`), in the same shell or one that inherits
+/// its directory. A `cd` in a subshell, a command substitution, a process substitution or a
+/// background job moves only that shell: it reaches the commands inside the same construct
+/// (`(cd / && rm -rf usr)`), not those after it (`x=$(cd "$d" && pwd); rm -rf "$x"`). Where the
+/// shell is after the `cd` is not known from the text: it may fail (the shell goes on in the
+/// old directory unless `set -e`) or sit behind `||`.
+pub fn moved_by(commands: &[Found], i: usize) -> Option<&Found> {
+    let f = &commands[i];
+    let again = f
+        .context
+        .iter()
+        .any(|c| matches!(c, Context::Loop | Context::Function(_)));
+    fn own(g: &Found) -> Vec<&Context> {
+        g.context
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c,
+                    Context::Subshell
+                        | Context::CmdSubst
+                        | Context::ProcSubst
+                        | Context::Background
+                )
+            })
+            .collect()
+    }
+    let mine = own(f);
+    commands.iter().enumerate().find_map(|(m, cd)| {
+        let order = m < i || (m > i && again);
+        let theirs = own(cd);
+        let reaches = theirs.len() <= mine.len()
+            && theirs
                 .iter()
-                .any(|c| matches!(c, Context::Loop | Context::Function(_))))
+                .zip(&mine)
+                .all(|(a, b)| std::mem::discriminant(*a) == std::mem::discriminant(*b));
+        (order && moves_dir(cd) && reaches).then_some(cd)
+    })
 }
 
 /// Every command in `text` (a script, or the payload of `sh -c`), and every parse error.

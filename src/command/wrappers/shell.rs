@@ -133,9 +133,6 @@ pub(super) fn string(
         ));
     }
     let plan = super::expansion::plan(base, argv, script, &parsed, scope);
-    // The first `cd`/`pushd`/`popd` of the string: relative paths after it lead wherever the
-    // shell is then (see [`crate::shell::may_run_after_move`]).
-    let first_move = parsed.commands.iter().position(crate::shell::moves_dir);
     let mut ops = Vec::new();
     for (i, f) in parsed.commands.iter().enumerate() {
         // `ssh HOST <<EOF … EOF`: the body runs on HOST.
@@ -154,9 +151,10 @@ pub(super) fn string(
                 super::ssh::on_host(op, h);
             }
         }
-        if let Some(m) = first_move.filter(|m| crate::shell::may_run_after_move(f, i, *m)) {
+        // After a `cd` relative paths lead wherever the shell is then.
+        if let Some(cd) = crate::shell::moved_by(&parsed.commands, i) {
             for op in op.iter_mut() {
-                op.after_move(&parsed.commands[m], script);
+                op.after_move(cd, script);
             }
         }
         ops.extend(op);

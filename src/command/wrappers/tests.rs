@@ -275,9 +275,13 @@ fn relative_paths_after_a_cd_are_not_judged_against_either_directory() {
             op.note
         );
     }
+    // A `cd` in a subshell, a substitution or a background job moves only that shell.
     for (line, target) in [
         ("sh -c 'cd /tmp && rm -rf /usr'", "/usr"),
         ("sh -c 'rm -rf build; cd /'", "build"),
+        ("sh -c '(cd /); rm -rf build'", "build"),
+        ("sh -c 'x=$(cd /tmp && pwd); rm -rf build'", "build"),
+        ("sh -c 'cd / & rm -rf build'", "build"),
     ] {
         let op = parse_str(line);
         assert_eq!(

@@ -88,13 +88,10 @@ impl Judge<'_> {
             out.push(self.not_understood(e, host, map));
         }
         let infos = unset::annotate(script, shebang);
-        // After the script's first `cd`, relative paths lead wherever the shell is then.
-        let first_move = script.commands.iter().position(shell::moves_dir);
         for (i, (f, info)) in script.commands.iter().zip(infos).enumerate() {
             let host = fed_to(f).unwrap_or_else(|| host.clone());
-            let moved = first_move
-                .filter(|m| shell::may_run_after_move(f, i, *m))
-                .map(|m| &script.commands[m]);
+            // After a `cd`, relative paths lead wherever the shell is then.
+            let moved = shell::moved_by(&script.commands, i);
             self.command(f, info, file, &host, map, depth, moved, out);
         }
     }
