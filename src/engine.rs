@@ -294,8 +294,26 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
             }
         };
         let mut evidence = serde_json::Map::new();
-        let result = match &rule.when {
-            Some(c) => c.eval(&mut |name: &str| {
+        // Without a host and a snapshot of it (`preflight` alone), a condition that reads only
+        // probed facts, each of a side this combination has, fails on its first fact whatever
+        // the command: that one error is the answer, without reading the rest.
+        let host_only = rule
+            .probed_condition()
+            .filter(|p| {
+                facts.knows_no_host_fact()
+                    && (!p.target || t.is_some())
+                    && (!p.source || s.is_some())
+            })
+            .map(|p| p.first.as_str());
+        let result = match (&rule.when, host_only) {
+            (Some(_), Some(first)) => match get(first) {
+                Err(e) if facts.needs_host(&e) => Err(e),
+                _ => rule
+                    .when
+                    .as_ref()
+                    .map_or(Ok(true), |c| c.eval(&mut |name: &str| get(name))),
+            },
+            (Some(c), None) => c.eval(&mut |name: &str| {
                 let v = get(name);
                 let shown = match &v {
                     Ok(v) => v.clone(),
@@ -304,7 +322,7 @@ fn evaluate(policy: &Policy, rule: &Rule, facts: &Facts) -> Vec<Finding> {
                 evidence.insert(name.to_string(), shown);
                 v
             }),
-            None => Ok(true),
+            (None, _) => Ok(true),
         };
         let result = match (result, &rule.verdict_from) {
             (Ok(true), Some(name)) => {

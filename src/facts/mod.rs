@@ -345,6 +345,17 @@ impl<'a> Facts<'a> {
         f
     }
 
+    /// Whether every fact a probe answers is one this run cannot have: no host to ask and no
+    /// snapshot of it (`preflight` without `--facts`). Then a probed fact's value is the same
+    /// error whatever the path.
+    pub fn knows_no_host_fact(&self) -> bool {
+        self.no_host
+            && self
+                .snapshot
+                .as_ref()
+                .is_none_or(|s| s.facts.is_empty() && s.paths.is_empty())
+    }
+
     /// Whether `e` is a fact this run could not have because it has no host to ask.
     pub fn needs_host(&self, e: &FactError) -> bool {
         self.no_host && e.why == NEEDS_HOST

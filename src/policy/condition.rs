@@ -76,6 +76,28 @@ impl Cond {
         }
     }
 
+    /// The fact whose error `eval` returns when every fact it reads fails: the first in
+    /// reading order. `None` when a failed fact does not make the whole condition fail (a
+    /// `known:` test answers then).
+    pub fn first_failing(&self) -> Option<&str> {
+        match self {
+            Cond::All(v) | Cond::Any(v) => {
+                let mut first = None;
+                for c in v {
+                    let f = c.first_failing()?;
+                    first = first.or(Some(f));
+                }
+                first
+            }
+            Cond::Not(c) => c.first_failing(),
+            Cond::Test {
+                test: Test::Known(_),
+                ..
+            } => None,
+            Cond::Test { fact, .. } => Some(fact),
+        }
+    }
+
     /// Evaluates lazily, left to right: `any` stops at the first true, `all` at the first false.
     /// A fact error decides only when the answer depends on it.
     pub fn eval(

@@ -189,6 +189,29 @@ pub struct Rule {
     /// Where the rule was defined: file and line of its `id:`.
     #[serde(skip)]
     pub origin: String,
+    /// What [`Rule::probed_condition`] found, worked out once.
+    #[serde(skip)]
+    probed: Memo<Option<ProbedCondition>>,
+}
+
+/// A rule's `when:` that reads only probed facts (none a parser or the script's text gives):
+/// which sides it reads, and the fact whose error is the answer when none can be had.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbedCondition {
+    pub first: String,
+    pub target: bool,
+    pub source: bool,
+}
+
+/// A value worked out once and cached; invisible to `Debug` and equal to any other, so two
+/// readings of a rule compare by what the rule says.
+#[derive(Clone, Default)]
+struct Memo<T>(std::cell::OnceCell<T>);
+
+impl<T> fmt::Debug for Memo<T> {
+    fn fmt(&self, _: &mut fmt::Formatter) -> fmt::Result {
+        Ok(())
+    }
 }
 
 impl Rule {
@@ -208,6 +231,37 @@ impl Rule {
             out.push(f.clone());
         }
         out
+    }
+
+    /// The rule's `when:` when it reads only probed facts and no `known:` test answers a failed
+    /// one: then, with no host to probe, it fails on its first fact whatever the command.
+    pub fn probed_condition(&self) -> Option<&ProbedCondition> {
+        self.probed
+            .0
+            .get_or_init(|| {
+                let c = self.when.as_ref()?;
+                let first = c.first_failing()?;
+                let mut probed_only = true;
+                let (mut target, mut source) = (false, false);
+                c.any_fact(&mut |n| {
+                    match crate::facts::lookup(n) {
+                        Some((d, _)) if !d.probe.pure => {}
+                        _ => probed_only = false,
+                    }
+                    match crate::facts::split_role(n).0 {
+                        crate::facts::Role::Target => target = true,
+                        crate::facts::Role::Source => source = true,
+                        crate::facts::Role::Whole => {}
+                    }
+                    false
+                });
+                probed_only.then(|| ProbedCondition {
+                    first: first.to_string(),
+                    target,
+                    source,
+                })
+            })
+            .as_ref()
     }
 
     /// Whether the rule reads a fact whose name starts with `prefix` (`target.`), in its
@@ -1118,6 +1172,41 @@ mod tests {
             .unread
             .iter()
             .any(|(id, _)| *id == "rm-empty-variable-reaches-system-dir"));
+    }
+
+    /// What the engine takes for a probed-only condition without a host (`first_failing`) is
+    /// what evaluating it gives when every fact fails, for every embedded rule; and a rule whose
+    /// condition reads what a parser gives (`operation.*`) or has a `known:` test is not one.
+    #[test]
+    fn a_condition_that_fails_on_every_fact_fails_on_its_first_failing_one() {
+        let mut probed = 0;
+        for r in Policy::embedded_full().expect("loads").rules {
+            let Some(c) = &r.when else { continue };
+            let all_fail = c.eval(&mut |n: &str| {
+                Err(crate::facts::FactError {
+                    fact: n.to_string(),
+                    why: "no host".into(),
+                })
+            });
+            if let Some(first) = c.first_failing() {
+                assert_eq!(
+                    all_fail.map_err(|e| e.fact),
+                    Err(first.to_string()),
+                    "{}",
+                    r.id
+                );
+            }
+            if let Some(p) = r.probed_condition() {
+                probed += 1;
+                assert_eq!(Some(p.first.as_str()), c.first_failing(), "{}", r.id);
+                assert!(
+                    !c.any_fact(&mut |n| n == "operation.flags" || n == "target.arg"),
+                    "{}: its condition reads what the command line says",
+                    r.id
+                );
+            }
+        }
+        assert!(probed >= 10, "only {probed} probed-only conditions");
     }
 
     /// `Rule::reads` (what the engine asks to know which sides a rule needs) says what the list

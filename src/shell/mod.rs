@@ -350,7 +350,7 @@ pub fn moves_dir(f: &Found) -> bool {
 /// (`(cd / && rm -rf usr)`), not those after it (`x=$(cd "$d" && pwd); rm -rf "$x"`). Where the
 /// shell is after the `cd` is not known from the text: it may fail (the shell goes on in the
 /// old directory unless `set -e`) or sit behind `||`.
-pub fn moved_by(commands: &[Found], i: usize) -> Option<&Found> {
+pub fn moved_by<'a>(commands: &'a [Found], moves: &[usize], i: usize) -> Option<&'a Found> {
     let f = &commands[i];
     let again = f
         .context
@@ -371,7 +371,8 @@ pub fn moved_by(commands: &[Found], i: usize) -> Option<&Found> {
             .collect()
     }
     let mine = own(f);
-    commands.iter().enumerate().find_map(|(m, cd)| {
+    moves.iter().find_map(|&m| {
+        let cd = &commands[m];
         let order = m < i || (m > i && again);
         let theirs = own(cd);
         let reaches = theirs.len() <= mine.len()
@@ -379,8 +380,18 @@ pub fn moved_by(commands: &[Found], i: usize) -> Option<&Found> {
                 .iter()
                 .zip(&mine)
                 .all(|(a, b)| std::mem::discriminant(*a) == std::mem::discriminant(*b));
-        (order && moves_dir(cd) && reaches).then_some(cd)
+        (order && reaches).then_some(cd)
     })
+}
+
+/// The directory changes of a script ([`moves_dir`]), by index: what [`moved_by`] looks at.
+pub fn moves(commands: &[Found]) -> Vec<usize> {
+    commands
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| moves_dir(f))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// Every command in `text` (a script, or the payload of `sh -c`), and every parse error.

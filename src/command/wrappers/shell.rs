@@ -133,6 +133,7 @@ pub(super) fn string(
         ));
     }
     let plan = super::expansion::plan(base, argv, script, &parsed, scope);
+    let moves = crate::shell::moves(&parsed.commands);
     let mut ops = Vec::new();
     for (i, f) in parsed.commands.iter().enumerate() {
         // `ssh HOST <<EOF … EOF`: the body runs on HOST.
@@ -152,7 +153,7 @@ pub(super) fn string(
             }
         }
         // After a `cd` relative paths lead wherever the shell is then.
-        if let Some(cd) = crate::shell::moved_by(&parsed.commands, i) {
+        if let Some(cd) = crate::shell::moved_by(&parsed.commands, &moves, i) {
             for op in op.iter_mut() {
                 op.after_move(cd, script);
             }

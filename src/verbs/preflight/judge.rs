@@ -88,10 +88,11 @@ impl Judge<'_> {
             out.push(self.not_understood(e, host, map));
         }
         let infos = unset::annotate(script, shebang);
+        let moves = shell::moves(&script.commands);
         for (i, (f, info)) in script.commands.iter().zip(infos).enumerate() {
             let host = fed_to(f).unwrap_or_else(|| host.clone());
             // After a `cd`, relative paths lead wherever the shell is then.
-            let moved = shell::moved_by(&script.commands, i);
+            let moved = shell::moved_by(&script.commands, &moves, i);
             self.command(f, info, file, &host, map, depth, moved, out);
         }
     }
