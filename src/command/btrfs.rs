@@ -126,18 +126,8 @@ fn pick<'a>(word: &str, names: &[&'a str]) -> Option<&'a str> {
 }
 
 pub(crate) fn parse(op: &mut Operation, args: &[String]) {
-    let (global, command) = match super::options::split_command(&[GLOBAL], args) {
-        Ok(x) => x,
-        Err(e) => return op.opaque(format!("btrfs: {e}")),
-    };
-    if global
-        .iter()
-        .any(|a| matches!(a, Arg::Opt(n, _) if n == "help" || n == "version"))
-    {
-        return op.prints_only();
-    }
-    let Some((group, rest)) = command else {
-        return op.prints_only();
+    let Some((group, rest)) = super::options::tool_group(op, "btrfs", &GLOBAL, args) else {
+        return;
     };
     let Some(group) = pick(&group, GROUPS) else {
         op.kind = Kind::Unknown;

@@ -51,18 +51,8 @@ fn device(word: &str) -> String {
 }
 
 pub(crate) fn parse(op: &mut Operation, args: &[String]) {
-    let (global, command) = match super::options::split_command(&[GLOBAL], args) {
-        Ok(x) => x,
-        Err(e) => return op.opaque(format!("ceph-volume: {e}")),
-    };
-    if global
-        .iter()
-        .any(|a| matches!(a, Arg::Opt(n, _) if n == "help" || n == "version"))
-    {
-        return op.prints_only();
-    }
-    let Some((group, rest)) = command else {
-        return op.prints_only();
+    let Some((group, rest)) = super::options::tool_group(op, "ceph-volume", &GLOBAL, args) else {
+        return;
     };
     op.opt("subcommand", &group);
     if group != "lvm" {

@@ -581,6 +581,35 @@ pub(crate) fn read<'t>(tables: &'t [Getopt<'t>], args: &[String]) -> Result<Vec<
 /// A command word and the words after it.
 pub(crate) type Command<'a> = (String, &'a [String]);
 
+/// [`split_command`] for a `TOOL [GLOBAL] GROUP [ARGS]` tool whose global options are only
+/// `--help`/`--version` and such (btrfs, ceph-volume): the group and what follows it, or `None`
+/// when the line only prints (`--help`, `--version`, no group) or its options cannot be read
+/// (then the operation is opaque, naming the tool).
+pub(crate) fn tool_group<'a>(
+    op: &mut Operation,
+    tool: &str,
+    global: &Getopt,
+    args: &'a [String],
+) -> Option<Command<'a>> {
+    let (before, command) = match split_command(std::slice::from_ref(global), args) {
+        Ok(x) => x,
+        Err(e) => {
+            op.opaque(format!("{tool}: {e}"));
+            return None;
+        }
+    };
+    let prints = before
+        .iter()
+        .any(|a| matches!(a, Arg::Opt(n, _) if n == "help" || n == "version"));
+    match command {
+        Some(c) if !prints => Some(c),
+        _ => {
+            op.prints_only();
+            None
+        }
+    }
+}
+
 /// `TOOL [GLOBAL OPTIONS] COMMAND [ARGS…]` (borg, restic, qemu-img): the global options, read by
 /// `global` up to the first operand, and that operand (the command) with the words after it,
 /// for the command's own table. No command: `None`.
