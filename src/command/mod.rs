@@ -696,11 +696,17 @@ pub(crate) fn parse_tool(argv: &[String], env: &Scope) -> Operation {
     op
 }
 
+/// Test helpers the parsers' unit tests share.
 #[cfg(test)]
-pub(crate) fn parse_str(line: &str) -> Operation {
-    let argv = shell_words::split(line).expect("test command line splits");
-    parse(&argv)
+pub(crate) mod test_support {
+    /// A command line as a test writes it, split the shell's way and parsed.
+    pub(crate) fn parse_str(line: &str) -> super::Operation {
+        let argv = shell_words::split(line).expect("test command line splits");
+        super::parse(&argv)
+    }
 }
+#[cfg(test)]
+pub(crate) use test_support::parse_str;
 
 #[cfg(test)]
 mod tests {
